@@ -1,0 +1,54 @@
+// Indexing. Meta: [dim, ndim, nIndices, xOffset, indexOffset, shape(ndim)]; the data operands
+// are contiguous over shape. indexSelect args: meta, x, index, out (offset 0).
+// indexAdd args: meta, out (offset = xOffset), index, src (offset 0).
+#include "args.h"
+
+namespace tgb {
+namespace {
+
+struct IndexCall {
+  int dim;
+  int64_t n;
+  tg::Shape s;
+  tg::Operand data, index, other;
+};
+
+IndexCall decode(const Napi::CallbackInfo& info, const char* name) {
+  napi_env env = info.Env();
+  if (info.Length() < 4) throw_type(info.Env(), std::string(name) + ": missing arguments");
+  Meta m(env, info[0], name);
+  IndexCall c;
+  const int64_t dim = m.integer(0);
+  const int nd = m.ndim(1);
+  if (dim < 0 || dim >= nd) throw_range(info.Env(), std::string(name) + ": dim out of range");
+  c.dim = static_cast<int>(dim);
+  c.n = m.integer(2);
+  m.shape(kHeader, nd, &c.s);
+  c.data = operand(env, info[1], name);
+  c.data.offset = m.integer(3);
+  c.index = operand(env, info[2], name);
+  c.index.offset = m.integer(4);
+  c.other = operand(env, info[3], name);
+  return c;
+}
+
+Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
+  IndexCall c = decode(info, "indexSelect");
+  check(info.Env(), tg::index_select(c.s, c.data, c.dim, c.index, c.n, c.other));
+  return info.Env().Undefined();
+}
+
+Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
+  IndexCall c = decode(info, "indexAdd");
+  check(info.Env(), tg::index_add(c.s, c.data, c.dim, c.index, c.n, c.other));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void register_index(Napi::Env env, Napi::Object exports) {
+  exports.Set("indexSelect", Napi::Function::New(env, IndexSelect, "indexSelect"));
+  exports.Set("indexAdd", Napi::Function::New(env, IndexAdd, "indexAdd"));
+}
+
+}  // namespace tgb

@@ -1,0 +1,40 @@
+// Matmul. Meta: [M, N, K, batchNdim, accumulate, batchShape(batchNdim),
+//   aOffset, aBatchStrides(batchNdim), aRowStride, aColStride, then the same for b].
+// Args: meta, a, b, c (contiguous [batch..., M, N], offset 0).
+#include "args.h"
+
+namespace tgb {
+namespace {
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (info.Length() < 4) throw_type(info.Env(), "matmul: missing arguments");
+  Meta m(env, info[0], "matmul");
+  tg::MatmulArgs a;
+  a.M = m.integer(0);
+  a.N = m.integer(1);
+  a.K = m.integer(2);
+  const int bn = m.ndim(3);
+  if (bn > tg::kMaxDims - 2) throw_range(info.Env(), "matmul: too many batch dims");
+  a.accumulate = m.num(4) != 0;
+  size_t pos = m.shape(kHeader, bn, &a.batch);
+  a.a = operand(env, info[1], "matmul");
+  pos = m.view(pos, bn, &a.a);
+  a.a_row = m.integer(pos++);
+  a.a_col = m.integer(pos++);
+  a.b = operand(env, info[2], "matmul");
+  pos = m.view(pos, bn, &a.b);
+  a.b_row = m.integer(pos++);
+  a.b_col = m.integer(pos++);
+  a.c = operand(env, info[3], "matmul");
+  check(info.Env(), tg::matmul_f32(a));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void register_linalg(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+}
+
+}  // namespace tgb

@@ -1,0 +1,73 @@
+// Random fills. Args: state (Uint32Array(4), advanced in place), out (offset 0), n, a, b.
+#include "args.h"
+
+namespace tgb {
+namespace {
+
+uint32_t* state_of(const Napi::CallbackInfo& info) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_ta = false;
+  napi_is_typedarray(info.Env(), info[0], &is_ta);
+  if (is_ta) napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, nullptr, nullptr);
+  if (!is_ta || type != napi_uint32_array || length < 4 || !data) throw_type(info.Env(), "random: bad generator state");
+  return static_cast<uint32_t*>(data);
+}
+
+double number(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw_type(info.Env(), "random: expected a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+int64_t count(const Napi::CallbackInfo& info) {
+  double n = number(info, 2);
+  if (!(n >= 0 && n <= 9007199254740991.0) || n != static_cast<double>(static_cast<int64_t>(n)))
+    throw_range(info.Env(), "random: bad element count");
+  return static_cast<int64_t>(n);
+}
+
+Napi::Value Uniform(const Napi::CallbackInfo& info) {
+  if (info.Length() < 5) throw_type(info.Env(), "rand: missing arguments");
+  uint32_t* st = state_of(info);
+  check(info.Env(), tg::random_uniform(st, operand(info.Env(), info[1], "rand"), count(info),
+                                       static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
+  return info.Env().Undefined();
+}
+
+Napi::Value Normal(const Napi::CallbackInfo& info) {
+  if (info.Length() < 5) throw_type(info.Env(), "randn: missing arguments");
+  uint32_t* st = state_of(info);
+  check(info.Env(), tg::random_normal(st, operand(info.Env(), info[1], "randn"), count(info),
+                                      static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
+  return info.Env().Undefined();
+}
+
+Napi::Value Int(const Napi::CallbackInfo& info) {
+  if (info.Length() < 5) throw_type(info.Env(), "randint: missing arguments");
+  uint32_t* st = state_of(info);
+  double lo = number(info, 3), hi = number(info, 4);
+  if (!(lo >= -2147483648.0 && hi <= 2147483648.0 && lo == static_cast<int64_t>(lo) && hi == static_cast<int64_t>(hi)))
+    throw_range(info.Env(), "randint: bounds must be integers within int32");
+  check(info.Env(), tg::random_int(st, operand(info.Env(), info[1], "randint"), count(info),
+                                   static_cast<int64_t>(lo), static_cast<int64_t>(hi)));
+  return info.Env().Undefined();
+}
+
+Napi::Value Permutation(const Napi::CallbackInfo& info) {
+  if (info.Length() < 3) throw_type(info.Env(), "randperm: missing arguments");
+  uint32_t* st = state_of(info);
+  check(info.Env(), tg::random_permutation(st, operand(info.Env(), info[1], "randperm"), count(info)));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void register_random(Napi::Env env, Napi::Object exports) {
+  exports.Set("randomUniform", Napi::Function::New(env, Uniform, "randomUniform"));
+  exports.Set("randomNormal", Napi::Function::New(env, Normal, "randomNormal"));
+  exports.Set("randomInt", Napi::Function::New(env, Int, "randomInt"));
+  exports.Set("randomPermutation", Napi::Function::New(env, Permutation, "randomPermutation"));
+}
+
+}  // namespace tgb

@@ -1,0 +1,90 @@
+// AVX2 + FMA kernel table. Compiled with -mavx2 -mfma (CMakeLists.txt); only called after
+// dispatch.cpp has checked the CPU.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/isa_table.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+namespace {
+
+struct Avx2V {
+  using reg = __m256;
+  using mask = __m256;
+  static constexpr int width = 8;
+  static reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  static reg set1(float v) { return _mm256_set1_ps(v); }
+  static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
+  static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+  static reg div(reg a, reg b) { return _mm256_div_ps(a, b); }
+  static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+  static reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
+  static reg sqrt(reg a) { return _mm256_sqrt_ps(a); }
+  static reg abs(reg a) { return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
+  static reg neg(reg a) { return _mm256_xor_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(int(0x80000000u)))); }
+  static reg pow(reg a, reg b) {
+    alignas(32) float ta[8], tb[8];
+    _mm256_store_ps(ta, a);
+    _mm256_store_ps(tb, b);
+    for (int i = 0; i < 8; ++i) ta[i] = __builtin_powf(ta[i], tb[i]);
+    return _mm256_load_ps(ta);
+  }
+  static mask gt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+  static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static mask eq(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  static mask isnan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+  static reg select(mask m, reg a, reg b) { return _mm256_blendv_ps(b, a, m); }
+  static bool any(mask m) { return _mm256_movemask_ps(m) != 0; }
+  static reg round_nearest(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg pow2i(reg n) {
+    __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+  }
+  static reg split_exponent(reg x, reg* e) {
+    __m256i bits = _mm256_castps_si256(x);
+    __m256i ex = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126));
+    *e = _mm256_cvtepi32_ps(ex);
+    __m256i m = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000));
+    return _mm256_castsi256_ps(m);
+  }
+  static float hsum(reg a) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+  static float hmax(reg a) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+  static float hmin(reg a) {
+    __m128 s = _mm_min_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_min_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_min_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+};
+
+}  // namespace
+
+#include "kernels/vec_kernels.h"
+
+namespace tg {
+const KernelTable* avx2_kernels() {
+  static const KernelTable t = VecKernels<Avx2V>::table("avx2");
+  return &t;
+}
+}  // namespace tg
+#else
+namespace tg {
+const KernelTable* avx2_kernels() { return nullptr; }
+}  // namespace tg
+#endif

@@ -1,0 +1,75 @@
+// AVX-512F kernel table. Compiled with -mavx512f -mfma (CMakeLists.txt); only called after
+// dispatch.cpp has checked the CPU. The vector layer is the whole ISA-specific part.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/isa_table.h"
+
+#if defined(__AVX512F__)
+namespace {
+
+struct Avx512V {
+  using reg = __m512;
+  using mask = __mmask16;
+  static constexpr int width = 16;
+  static reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  static reg set1(float v) { return _mm512_set1_ps(v); }
+  static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
+  static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+  static reg div(reg a, reg b) { return _mm512_div_ps(a, b); }
+  static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
+  static reg min(reg a, reg b) { return _mm512_min_ps(a, b); }
+  static reg sqrt(reg a) { return _mm512_sqrt_ps(a); }
+  static reg abs(reg a) { return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffffff))); }
+  static reg neg(reg a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(int(0x80000000u)))); }
+  static reg pow(reg a, reg b) {
+    alignas(64) float ta[16], tb[16];
+    _mm512_store_ps(ta, a);
+    _mm512_store_ps(tb, b);
+    for (int i = 0; i < 16; ++i) ta[i] = __builtin_powf(ta[i], tb[i]);
+    return _mm512_load_ps(ta);
+  }
+  static mask gt(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+  static mask lt(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static mask eq(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  static mask isnan(reg a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
+  static reg select(mask m, reg a, reg b) { return _mm512_mask_blend_ps(m, b, a); }
+  static bool any(mask m) { return m != 0; }
+  static reg round_nearest(reg a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg pow2i(reg n) {
+    __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+  }
+  static reg split_exponent(reg x, reg* e) {
+    __m512i bits = _mm512_castps_si512(x);
+    __m512i ex = _mm512_sub_epi32(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(126));
+    *e = _mm512_cvtepi32_ps(ex);
+    __m512i m = _mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)), _mm512_set1_epi32(0x3f000000));
+    return _mm512_castsi512_ps(m);
+  }
+  static float hsum(reg a) { return _mm512_reduce_add_ps(a); }
+  static float hmax(reg a) { return _mm512_reduce_max_ps(a); }
+  static float hmin(reg a) { return _mm512_reduce_min_ps(a); }
+};
+
+}  // namespace
+
+#include "kernels/vec_kernels.h"
+
+namespace tg {
+const KernelTable* avx512_kernels() {
+  static const KernelTable t = VecKernels<Avx512V>::table("avx512");
+  return &t;
+}
+}  // namespace tg
+#else
+namespace tg {
+const KernelTable* avx512_kernels() { return nullptr; }
+}  // namespace tg
+#endif

@@ -1,0 +1,241 @@
+// The contiguous kernels of the KernelTable, written once over a vector layer V.
+// Each ISA translation unit instantiates them with its own V, declared in an anonymous
+// namespace: an instantiation over an internal type has internal linkage, so every copy is
+// compiled with that unit's flags and no baseline caller can link to an AVX-512 copy.
+// The kernels use only builtins and V, never out-of-line inline helpers from headers. Tails run through the same vector code on a zero-padded stack copy, so an
+// element's result never depends on its position in the array.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/isa_table.h"
+#include "kernels/vec_math.h"
+
+template <class V>
+struct VecKernels {
+  using reg = typename V::reg;
+  using M = VecMath<V>;
+  static constexpr int W = V::width;
+
+  // Runs f over full vectors, then once over a padded tail.
+  template <class F>
+  static inline void map1(const float* x, float* y, int64_t n, F f) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) V::store(y + i, f(V::load(x + i)));
+    if (i < n) {
+      alignas(64) float tx[W] = {}, ty[W];
+      std::memcpy(tx, x + i, (n - i) * sizeof(float));
+      V::store(ty, f(V::load(tx)));
+      std::memcpy(y + i, ty, (n - i) * sizeof(float));
+    }
+  }
+
+  template <class F>
+  static inline void map2(const float* a, const float* b, float* out, int64_t n, F f) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) V::store(out + i, f(V::load(a + i), V::load(b + i)));
+    if (i < n) {
+      alignas(64) float ta[W] = {}, tb[W] = {}, to[W];
+      std::memcpy(ta, a + i, (n - i) * sizeof(float));
+      std::memcpy(tb, b + i, (n - i) * sizeof(float));
+      V::store(to, f(V::load(ta), V::load(tb)));
+      std::memcpy(out + i, to, (n - i) * sizeof(float));
+    }
+  }
+
+  static void unary(tg::UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1) {
+    using tg::UnaryOp;
+    const reg zero = V::set1(0.0f), one = V::set1(1.0f);
+    switch (op) {
+      case UnaryOp::Neg: return map1(x, y, n, [](reg v) { return V::neg(v); });
+      case UnaryOp::Exp: return map1(x, y, n, [](reg v) { return M::exp(v); });
+      case UnaryOp::Log: return map1(x, y, n, [](reg v) { return M::log(v); });
+      case UnaryOp::Sqrt: return map1(x, y, n, [](reg v) { return V::sqrt(v); });
+      case UnaryOp::Rsqrt: return map1(x, y, n, [one](reg v) { return V::div(one, V::sqrt(v)); });
+      case UnaryOp::Abs: return map1(x, y, n, [](reg v) { return V::abs(v); });
+      case UnaryOp::Square: return map1(x, y, n, [](reg v) { return V::mul(v, v); });
+      case UnaryOp::Relu: return map1(x, y, n, [zero](reg v) { return V::max(zero, v); });
+      case UnaryOp::Sigmoid: return map1(x, y, n, [](reg v) { return M::sigmoid(v); });
+      case UnaryOp::Tanh: return map1(x, y, n, [](reg v) { return M::tanh(v); });
+      case UnaryOp::Softplus: return map1(x, y, n, [](reg v) { return M::softplus(v); });
+      case UnaryOp::Gelu: return map1(x, y, n, [](reg v) { return M::gelu(v); });
+      case UnaryOp::Reciprocal: return map1(x, y, n, [one](reg v) { return V::div(one, v); });
+      case UnaryOp::Sign:
+        return map1(x, y, n, [zero, one](reg v) {
+          reg s = V::select(V::gt(v, zero), one, V::select(V::lt(v, zero), V::neg(one), zero));
+          return V::select(V::isnan(v), v, s);
+        });
+      case UnaryOp::LeakyRelu: {
+        const reg slope = V::set1(p0);
+        return map1(x, y, n, [zero, slope](reg v) { return V::select(V::gt(v, zero), v, V::mul(v, slope)); });
+      }
+      case UnaryOp::Clamp: {
+        // NaN bound = unbounded on that side; a NaN input stays NaN (max/min return it second).
+        const bool has_lo = !__builtin_isnan(p0), has_hi = !__builtin_isnan(p1);
+        const reg lo = V::set1(p0), hi = V::set1(p1);
+        return map1(x, y, n, [=](reg v) {
+          if (has_lo) v = V::max(lo, v);
+          if (has_hi) v = V::min(hi, v);
+          return v;
+        });
+      }
+      case UnaryOp::Sin:
+        for (int64_t i = 0; i < n; ++i) y[i] = std::sin(x[i]);
+        return;
+      case UnaryOp::Cos:
+        for (int64_t i = 0; i < n; ++i) y[i] = std::cos(x[i]);
+        return;
+      case UnaryOp::Count: return;
+    }
+  }
+
+  // The per-op vector function of two registers; the three layouts (vv, vs, sv) share it.
+  template <class Apply>
+  static void with_binary(tg::BinaryOp op, float p0, Apply apply) {
+    using tg::BinaryOp;
+    const reg zero = V::set1(0.0f), one = V::set1(1.0f);
+    switch (op) {
+      case BinaryOp::Add: return apply([](reg a, reg b) { return V::add(a, b); });
+      case BinaryOp::Sub: return apply([](reg a, reg b) { return V::sub(a, b); });
+      case BinaryOp::Mul: return apply([](reg a, reg b) { return V::mul(a, b); });
+      case BinaryOp::Div: return apply([](reg a, reg b) { return V::div(a, b); });
+      case BinaryOp::Pow: return apply([](reg a, reg b) { return V::pow(a, b); });
+      case BinaryOp::Maximum:
+        return apply([](reg a, reg b) { return V::select(V::isnan(a), a, V::max(a, b)); });
+      case BinaryOp::Minimum:
+        return apply([](reg a, reg b) { return V::select(V::isnan(a), a, V::min(a, b)); });
+      case BinaryOp::ReluBackward:
+        return apply([zero](reg g, reg x) { return V::select(V::gt(x, zero), g, zero); });
+      case BinaryOp::SigmoidBackward:
+        return apply([one](reg g, reg y) { return V::mul(g, V::mul(y, V::sub(one, y))); });
+      case BinaryOp::TanhBackward:
+        return apply([one](reg g, reg y) { return V::mul(g, V::sub(one, V::mul(y, y))); });
+      case BinaryOp::GeluBackward:
+        return apply([](reg g, reg x) { return V::mul(g, M::gelu_grad(x)); });
+      case BinaryOp::SoftplusBackward:
+        return apply([](reg g, reg x) { return V::mul(g, M::sigmoid(x)); });
+      case BinaryOp::LeakyReluBackward: {
+        const reg slope = V::set1(p0);
+        return apply([zero, slope](reg g, reg x) { return V::select(V::gt(x, zero), g, V::mul(g, slope)); });
+      }
+      case BinaryOp::Count: return;
+    }
+  }
+
+  static void binary(tg::BinaryOp op, const float* a, const float* b, float* out, int64_t n, float p0) {
+    with_binary(op, p0, [&](auto f) { map2(a, b, out, n, f); });
+  }
+
+  static void binary_vs(tg::BinaryOp op, const float* a, float s, float* out, int64_t n, float p0) {
+    with_binary(op, p0, [&](auto f) {
+      const reg vs = V::set1(s);
+      map1(a, out, n, [&](reg v) { return f(v, vs); });
+    });
+  }
+
+  static void binary_sv(tg::BinaryOp op, float s, const float* b, float* out, int64_t n, float p0) {
+    with_binary(op, p0, [&](auto f) {
+      const reg vs = V::set1(s);
+      map1(b, out, n, [&](reg v) { return f(vs, v); });
+    });
+  }
+
+  static float sum(const float* x, int64_t n) {
+    reg acc0 = V::set1(0.0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    int64_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      acc0 = V::add(acc0, V::load(x + i));
+      acc1 = V::add(acc1, V::load(x + i + W));
+      acc2 = V::add(acc2, V::load(x + i + 2 * W));
+      acc3 = V::add(acc3, V::load(x + i + 3 * W));
+    }
+    for (; i + W <= n; i += W) acc0 = V::add(acc0, V::load(x + i));
+    float s = V::hsum(V::add(V::add(acc0, acc1), V::add(acc2, acc3)));
+    for (; i < n; ++i) s += x[i];
+    return s;
+  }
+
+  template <bool IsMax>
+  static float extreme(const float* x, int64_t n) {
+    float best = IsMax ? -INFINITY : INFINITY;
+    reg acc = V::set1(best);
+    bool saw_nan = false;
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      reg v = V::load(x + i);
+      saw_nan |= V::any(V::isnan(v));
+      acc = IsMax ? V::max(acc, v) : V::min(acc, v);
+    }
+    best = IsMax ? V::hmax(acc) : V::hmin(acc);
+    for (; i < n; ++i) {
+      if (__builtin_isnan(x[i])) saw_nan = true;
+      best = IsMax ? (x[i] > best ? x[i] : best) : (x[i] < best ? x[i] : best);
+    }
+    return saw_nan ? NAN : best;
+  }
+
+  static float max(const float* x, int64_t n) { return extreme<true>(x, n); }
+  static float min(const float* x, int64_t n) { return extreme<false>(x, n); }
+
+  static void accumulate(float* acc, const float* x, int64_t n) {
+    map2(acc, x, acc, n, [](reg a, reg b) { return V::add(a, b); });
+  }
+
+  // Register-blocked tile: 4 rows of C x 2 vectors of columns, K streamed. A row-major,
+  // B row-major with contiguous rows. Column tails use the padded-copy trick per row.
+  static void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                   int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+    constexpr int MR = 4, NR = 2 * W;
+    int64_t i = 0;
+    for (; i + MR <= M; i += MR) {
+      int64_t j = 0;
+      for (; j + NR <= N; j += NR) {
+        reg c[MR][2];
+        for (int r = 0; r < MR; ++r)
+          for (int h = 0; h < 2; ++h)
+            c[r][h] = accumulate ? V::load(C + (i + r) * ldc + j + h * W) : V::set1(0.0f);
+        for (int64_t k = 0; k < K; ++k) {
+          reg b0 = V::load(B + k * ldb + j), b1 = V::load(B + k * ldb + j + W);
+          for (int r = 0; r < MR; ++r) {
+            reg a = V::set1(A[(i + r) * lda + k]);
+            c[r][0] = V::fma(a, b0, c[r][0]);
+            c[r][1] = V::fma(a, b1, c[r][1]);
+          }
+        }
+        for (int r = 0; r < MR; ++r)
+          for (int h = 0; h < 2; ++h) V::store(C + (i + r) * ldc + j + h * W, c[r][h]);
+      }
+      if (j < N) gemm_cols(i, i + MR, j, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    }
+    if (i < M) gemm_cols(i, M, 0, N, K, A, lda, B, ldb, C, ldc, accumulate);
+  }
+
+  // Rows [i0, i1) x columns [j0, N): one vector of columns at a time, padded at the tail.
+  static void gemm_cols(int64_t i0, int64_t i1, int64_t j0, int64_t N, int64_t K, const float* A,
+                        int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+    for (int64_t i = i0; i < i1; ++i) {
+      for (int64_t j = j0; j < N; j += W) {
+        const int64_t w = N - j < W ? N - j : W;
+        reg c = V::set1(0.0f);
+        if (w == W) {
+          for (int64_t k = 0; k < K; ++k) c = V::fma(V::set1(A[i * lda + k]), V::load(B + k * ldb + j), c);
+        } else {
+          alignas(64) float tb[W] = {};
+          for (int64_t k = 0; k < K; ++k) {
+            std::memcpy(tb, B + k * ldb + j, w * sizeof(float));
+            c = V::fma(V::set1(A[i * lda + k]), V::load(tb), c);
+          }
+        }
+        alignas(64) float tc[W];
+        V::store(tc, c);
+        float* crow = C + i * ldc + j;
+        for (int64_t t = 0; t < w; ++t) crow[t] = accumulate ? crow[t] + tc[t] : tc[t];
+      }
+    }
+  }
+
+  static tg::KernelTable table(const char* name) {
+    return tg::KernelTable{name, unary, binary, binary_vs, binary_sv, sum, max, min, accumulate, gemm};
+  }
+};

@@ -1,0 +1,66 @@
+// The core's public API: stateless compute over borrowed buffers. Every entry point validates
+// shapes, strides, offsets and dtypes against the buffers it was given and returns a Status;
+// none keeps a pointer past its return, none throws, none aborts.
+#pragma once
+#include <cstdint>
+
+#include "core/types.h"
+#include "kernels/ops.h"
+
+namespace tg {
+
+// ---- elementwise (elementwise.cpp): every operand is viewed over the same (broadcast) shape.
+Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& x, float p0, float p1);
+Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b, float p0);
+// out = a op scalar, or scalar op a when scalar_first.
+Status binary_scalar_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, float scalar,
+                         bool scalar_first, float p0);
+Status binary_i32(IntBinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b);
+Status compare(CompareOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b);
+Status compare_scalar(CompareOp op, const Shape& s, const Operand& out, const Operand& a, double scalar);
+// out = cond ? a : b; a, b, out share a dtype.
+Status where(const Shape& s, const Operand& out, const Operand& cond, const Operand& a, const Operand& b);
+// Copies with conversion: float -> int truncates toward zero, anything -> bool is != 0.
+Status cast(const Shape& s, const Operand& out, const Operand& x);
+Status fill(const Shape& s, const Operand& out, double value);
+
+// ---- reductions (reduce.cpp): reduce the dims whose bit is set in `dims_mask`; `out` (and
+// `indices`, int32, for Max/Min/ArgMax/ArgMin) are contiguous over the kept dims in order.
+Status reduce_f32(ReduceOp op, const Shape& s, const Operand& x, uint32_t dims_mask, const Operand& out,
+                  const Operand* indices);
+
+// ---- matmul (matmul.cpp): C[b] = A[b] @ B[b] for every batch index b of batch shape `batch`;
+// A is [.., M, K], B is [.., K, N] read through their strides (a transpose is only strides),
+// C is contiguous [batch..., M, N]. a_stride/b_stride hold the batch strides then the two
+// matrix strides (row, col).
+struct MatmulArgs {
+  Shape batch;
+  int64_t M = 0, N = 0, K = 0;
+  Operand a, b, c;
+  int64_t a_row = 0, a_col = 0, b_row = 0, b_col = 0;
+  bool accumulate = false;  // C += A @ B
+};
+Status matmul_f32(const MatmulArgs& args);
+
+// ---- indexing (index.cpp). x is viewed as [outer, size_in, inner] after its strides are made
+// contiguous by the caller; indices are int32 in [-size_in, size_in).
+Status index_select(const Shape& s, const Operand& x, int dim, const Operand& indices, int64_t n_indices,
+                    const Operand& out);
+// out[.., indices[i], ..] += src[.., i, ..] along dim: the backward of index_select.
+Status index_add(const Shape& out_shape, const Operand& out, int dim, const Operand& indices,
+                 int64_t n_indices, const Operand& src);
+
+// ---- random (random.cpp): Philox4x32-10. state = {key_lo, key_hi, counter_lo, counter_hi},
+// owned by the caller (one per JS environment); advanced in place.
+Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float low, float high);
+Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mean, float stddev);
+Status random_int(uint32_t state[4], const Operand& out, int64_t n, int64_t low, int64_t high);
+Status random_permutation(uint32_t state[4], const Operand& out, int64_t n);
+
+// ---- runtime
+const char* simd_name();
+bool select_simd(const char* name);
+int num_threads();
+void set_num_threads(int n);
+
+}  // namespace tg
