@@ -1,0 +1,33 @@
+// Whether ops record the graph. Module state, so each worker_threads environment has its own.
+let enabled = true;
+
+export function isGradEnabled(): boolean {
+  return enabled;
+}
+
+function withMode<T>(mode: boolean, fn: () => T): T {
+  const prev = enabled;
+  enabled = mode;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
+
+/** Runs fn without recording the graph (torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  return withMode(false, fn);
+}
+
+/** Runs fn with recording on, even inside noGrad (torch.enable_grad()). */
+export function enableGrad<T>(fn: () => T): T {
+  return withMode(true, fn);
+}
+
+/** Sets the mode and returns the previous one (torch.set_grad_enabled). */
+export function setGradEnabled(mode: boolean): boolean {
+  const prev = enabled;
+  enabled = !!mode;
+  return prev;
+}

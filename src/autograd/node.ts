@@ -1,0 +1,48 @@
+// A node of the autograd graph: one recorded op. Plain JS objects, so the garbage collector
+// frees an abandoned graph exactly as it frees an abandoned tensor.
+import type { Tensor } from '../tensor.js';
+
+/**
+ * Gradient of the op's inputs given the gradient of its output. `needs[i]` tells whether input
+ * i wants one; return null there to skip the work.
+ */
+export type BackwardFn = (
+  grad: Tensor,
+  saved: readonly Tensor[],
+  needs: readonly boolean[],
+) => readonly (Tensor | null | undefined)[];
+
+/** Where an input's gradient goes: into another node, or into a leaf's `.grad`. */
+export type Edge = { node: Node; leaf?: undefined } | { node?: undefined; leaf: Tensor } | null;
+
+export class Node {
+  /** PyTorch's name for it, e.g. `MulBackward0`. */
+  readonly name: string;
+  /** @internal One edge per op input (null when that input needs no gradient). */
+  readonly next: Edge[];
+  /** @internal Shapes of the inputs, to sum broadcast gradients back. */
+  readonly inputShapes: number[][];
+  /** @internal */
+  backwardFn: BackwardFn;
+  /** @internal Tensors the backward needs, with their version when saved. */
+  saved: Tensor[] | null;
+  /** @internal */
+  savedVersions: number[];
+  /** @internal True once backward has freed the saved tensors. */
+  released = false;
+  /** @internal A non-leaf tensor that called retainGrad() and is this node's output. */
+  retained: Tensor | null = null;
+
+  constructor(name: string, next: Edge[], inputShapes: number[][], backwardFn: BackwardFn, saved: Tensor[]) {
+    this.name = name;
+    this.next = next;
+    this.inputShapes = inputShapes;
+    this.backwardFn = backwardFn;
+    this.saved = saved;
+    this.savedVersions = saved.map((t) => t._version.value);
+  }
+
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}

@@ -1,0 +1,77 @@
+// The native addon and the wire format of its calls (see binding/*.cc). Op codes mirror
+// cpp/kernels/ops.h: append, never renumber.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Storage = Float32Array | Int32Array | Uint8Array;
+
+export interface Native {
+  unary(meta: Float64Array, out: Storage, x: Storage): void;
+  binary(meta: Float64Array, out: Storage, a: Storage, b: Storage): void;
+  binaryScalar(meta: Float64Array, out: Storage, a: Storage): void;
+  binaryInt(meta: Float64Array, out: Storage, a: Storage, b: Storage): void;
+  compare(meta: Float64Array, out: Storage, a: Storage, b: Storage): void;
+  compareScalar(meta: Float64Array, out: Storage, a: Storage): void;
+  where(meta: Float64Array, out: Storage, cond: Storage, a: Storage, b: Storage): void;
+  cast(meta: Float64Array, out: Storage, x: Storage): void;
+  fill(meta: Float64Array, out: Storage): void;
+  reduce(meta: Float64Array, x: Storage, out: Storage, indices?: Int32Array): void;
+  matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage): void;
+  indexSelect(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
+  indexAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
+  randomUniform(state: Uint32Array, out: Float32Array, n: number, low: number, high: number): void;
+  randomNormal(state: Uint32Array, out: Float32Array, n: number, mean: number, std: number): void;
+  randomInt(state: Uint32Array, out: Int32Array, n: number, low: number, high: number): void;
+  randomPermutation(state: Uint32Array, out: Int32Array, n: number): void;
+  simd(): 'avx512' | 'avx2' | 'neon' | 'scalar';
+  selectSimd(name: string): boolean;
+  getNumThreads(): number;
+  setNumThreads(n: number): void;
+  napiVersion: number;
+}
+
+function packageRoot(): string {
+  // dist/index.{mjs,cjs} and src/native.ts both sit one level below the package root.
+  const here = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, '..');
+}
+
+function load(): Native {
+  const root = packageRoot();
+  const require = createRequire(path.join(root, 'package.json'));
+  try {
+    return require('node-gyp-build')(root) as Native;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `tensorgrad: could not load the native addon (${msg}).\n` +
+        'No prebuilt binary matches this platform and none was built. Build it from source with ' +
+        '`npm rebuild tensorgrad --build-from-source` (needs cmake >= 3.15 and a C++20 compiler).',
+    );
+  }
+}
+
+export const native: Native = load();
+
+export const enum UnaryOp {
+  Neg = 0, Exp, Log, Sqrt, Rsqrt, Abs, Square, Relu, Sigmoid, Tanh,
+  Sin, Cos, Sign, Softplus, Gelu, LeakyRelu, Clamp, Reciprocal,
+}
+
+export const enum BinaryOp {
+  Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum,
+  ReluBackward, SigmoidBackward, TanhBackward, GeluBackward, SoftplusBackward, LeakyReluBackward,
+}
+
+export const enum CompareOp { Eq = 0, Ne, Lt, Le, Gt, Ge }
+
+export const enum IntBinaryOp { Add = 0, Sub, Mul, Maximum, Minimum, FloorDiv, Remainder }
+
+export const enum ReduceOp { Sum = 0, Mean, Max, Min, Prod, ArgMax, ArgMin }
+
+/** Header slots before the shape in the elementwise meta layout: [op, ndim, p0, p1, p2]. */
+export const HEADER = 5;
+
+/** One reusable metadata buffer: calls are synchronous, so no two ever overlap. */
+export const meta = new Float64Array(256);

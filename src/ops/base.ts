@@ -1,0 +1,78 @@
+// What every op file shares: allocating outputs, writing views into the call metadata,
+// argument checks, and `record`, which attaches an op's backward to its result.
+import { Node, type BackwardFn, type Edge } from '../autograd/node.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { allocate, type DType } from '../dtype.js';
+import { describe, typeError } from '../errors.js';
+import { HEADER, meta } from '../native.js';
+import { contiguousStrides, numel } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** A fresh contiguous tensor of `shape` (zero-filled). */
+export function empty(shape: number[], dtype: DType): Tensor {
+  return Tensor._make({ data: allocate(dtype, numel(shape)) }, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** Checks that `v` is a live tensor; the message names the op and the argument. */
+export function expectTensor(op: string, v: unknown, what = 'argument'): Tensor {
+  if (!(v instanceof Tensor)) throw typeError(op, `expected a Tensor as ${what}, got ${describe(v)}`);
+  v._alive(op);
+  return v;
+}
+
+export function expectNumber(op: string, v: unknown, what: string): number {
+  if (typeof v !== 'number') throw typeError(op, `${what} must be a number, got ${describe(v)}`);
+  return v;
+}
+
+/**
+ * Writes the elementwise header and shape into `meta` and returns the next free slot:
+ * [op, ndim, p0, p1, p2, shape...].
+ */
+export function putHeader(op: number, shape: readonly number[], p0 = 0, p1 = 0, p2 = 0): number {
+  meta[0] = op;
+  meta[1] = shape.length;
+  meta[2] = p0;
+  meta[3] = p1;
+  meta[4] = p2;
+  for (let i = 0; i < shape.length; i++) meta[HEADER + i] = shape[i]!;
+  return HEADER + shape.length;
+}
+
+/** Writes offset and strides of a view at `pos`; returns the next free slot. */
+export function putView(pos: number, offset: number, strides: readonly number[]): number {
+  meta[pos++] = offset;
+  for (let i = 0; i < strides.length; i++) meta[pos++] = strides[i]!;
+  return pos;
+}
+
+/**
+ * Attaches the backward of an op to its result when grad mode is on and some input requires
+ * grad. `saved` are the tensors the backward reads; their versions are checked before use.
+ */
+export function record(
+  name: string,
+  out: Tensor,
+  inputs: readonly (Tensor | null)[],
+  saved: Tensor[],
+  backward: BackwardFn,
+): Tensor {
+  if (!isGradEnabled()) return out;
+  let any = false;
+  const next: Edge[] = inputs.map((t) => {
+    if (t === null || !t.requiresGrad) return null;
+    any = true;
+    return t.gradFn ? { node: t.gradFn } : { leaf: t };
+  });
+  if (!any) return out;
+  out._requiresGrad = true;
+  out.gradFn = new Node(name, next, inputs.map((t) => (t ? t.shape.slice() : [])), backward, saved);
+  return out;
+}
+
+/** True when recording would happen for these inputs. */
+export function needsGrad(...inputs: (Tensor | null)[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t && t.requiresGrad) return true;
+  return false;
+}

@@ -1,0 +1,214 @@
+// Creation functions. Shapes come as an array or as separate numbers, options last.
+import { allocate, isDType, type DType } from '../dtype.js';
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel, parseShape, splitOptions } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { empty as emptyOf, expectTensor } from './base.js';
+import { castKernel } from './elementwise.js';
+import * as Rand from './random.js';
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export type ShapeArgs = (number | number[] | TensorOptions | undefined)[];
+
+function checkOptions(op: string, opts: unknown): TensorOptions {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
+  const o = opts as TensorOptions;
+  if (o.dtype !== undefined && !isDType(o.dtype))
+    throw typeError(op, `unknown dtype ${describe(o.dtype)} (expected 'float32', 'int32' or 'bool')`);
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== 'boolean')
+    throw typeError(op, `requiresGrad must be a boolean, got ${describe(o.requiresGrad)}`);
+  return o;
+}
+
+/** Applies dtype and requiresGrad to a freshly made float32 (or given dtype) tensor. */
+function finish(op: string, t: Tensor, opts: TensorOptions): Tensor {
+  const out = opts.dtype && opts.dtype !== t.dtype ? castKernel(t, opts.dtype) : t;
+  if (opts.requiresGrad) {
+    if (out.dtype !== 'float32') throw typeError(op, `only float32 tensors can require gradients, got ${out.dtype}`);
+    out._requiresGrad = true;
+  }
+  return out;
+}
+
+function shapeAndOptions(op: string, args: readonly unknown[]): [number[], TensorOptions] {
+  const [rest, opts] = splitOptions<TensorOptions>(args);
+  return [parseShape(op, rest), checkOptions(op, opts)];
+}
+
+function alloc(op: string, shape: number[], dtype: DType): Tensor {
+  try {
+    return emptyOf(shape, dtype);
+  } catch (err) {
+    throw rangeError(op, `cannot allocate a tensor of shape ${fmtShape(shape)} (${err instanceof Error ? err.message : err})`);
+  }
+}
+
+export function zeros(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions('zeros', args);
+  return finish('zeros', alloc('zeros', shape, opts.dtype ?? 'float32'), { requiresGrad: opts.requiresGrad });
+}
+
+export function empty(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions('empty', args);
+  return finish('empty', alloc('empty', shape, opts.dtype ?? 'float32'), { requiresGrad: opts.requiresGrad });
+}
+
+export function ones(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions('ones', args);
+  const t = alloc('ones', shape, opts.dtype ?? 'float32');
+  t._data.fill(1);
+  return finish('ones', t, { requiresGrad: opts.requiresGrad });
+}
+
+export function full(shape: number | number[], value: number | boolean, opts?: TensorOptions): Tensor {
+  const s = parseShape('full', [shape]);
+  const o = checkOptions('full', opts);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('full', `fill value must be a number, got ${describe(value)}`);
+  const dtype = o.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const t = alloc('full', s, dtype);
+  const f = emptyOf([], 'float32');
+  f._data[0] = typeof value === 'boolean' ? Number(value) : value;
+  castKernel(f, dtype, t);
+  return finish('full', t, { requiresGrad: o.requiresGrad });
+}
+
+export function rand(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions('rand', args);
+  if (opts.dtype && opts.dtype !== 'float32') throw typeError('rand', `rand supports float32 only, got ${opts.dtype}`);
+  return finish('rand', Rand.uniform(shape, 0, 1), opts);
+}
+
+export function randn(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions('randn', args);
+  if (opts.dtype && opts.dtype !== 'float32') throw typeError('randn', `randn supports float32 only, got ${opts.dtype}`);
+  return finish('randn', Rand.normal(shape, 0, 1), opts);
+}
+
+export function randint(low: number, high: number | number[], shape?: number[] | TensorOptions, opts?: TensorOptions): Tensor {
+  // randint(high, shape) as in PyTorch, or randint(low, high, shape).
+  if (Array.isArray(high)) return randint(0, low, high, shape as TensorOptions | undefined);
+  const s = parseShape('randint', [shape ?? []]);
+  const o = checkOptions('randint', opts);
+  if (o.requiresGrad) throw typeError('randint', 'int32 tensors cannot require gradients');
+  const t = Rand.randint(low, high, s);
+  return finish('randint', t, o);
+}
+
+export function randperm(n: number, opts?: TensorOptions): Tensor {
+  const o = checkOptions('randperm', opts);
+  return finish('randperm', Rand.randperm(n), o);
+}
+
+export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  if (typeof end === 'object') return arange(0, start, 1, end);
+  if (typeof step === 'object') return arange(start, end, 1, step);
+  if (end === undefined) [start, end] = [0, start];
+  const st = step ?? 1;
+  for (const [v, what] of [[start, 'start'], [end, 'end'], [st, 'step']] as const)
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('arange', `${what} must be a finite number, got ${describe(v)}`);
+  if (st === 0) throw rangeError('arange', 'step must be nonzero');
+  if ((end - start) / st < 0) throw rangeError('arange', 'upper bound and larger bound inconsistent with step sign');
+  const n = Math.ceil((end - start) / st);
+  if (n > MAX_NUMEL) throw rangeError('arange', `${n} elements is too many`);
+  const o = checkOptions('arange', opts);
+  const t = alloc('arange', [n], o.dtype ?? 'float32');
+  for (let i = 0; i < n; i++) t._data[i] = start + i * st;
+  return finish('arange', t, { requiresGrad: o.requiresGrad });
+}
+
+export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
+  for (const [v, what] of [[start, 'start'], [end, 'end']] as const)
+    if (typeof v !== 'number') throw typeError('linspace', `${what} must be a number, got ${describe(v)}`);
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0 || steps > MAX_NUMEL)
+    throw rangeError('linspace', `number of steps must be a non-negative integer, got ${describe(steps)}`);
+  const o = checkOptions('linspace', opts);
+  const t = alloc('linspace', [steps], 'float32');
+  // PyTorch fills symmetric halves from both ends so the last value is exactly `end`.
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) t._data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish('linspace', t, o);
+}
+
+export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  if (typeof m === 'object') return eye(n, n, m);
+  const cols = m ?? n;
+  const shape = parseShape('eye', [[n, cols]]);
+  const o = checkOptions('eye', opts);
+  const t = alloc('eye', shape, o.dtype ?? 'float32');
+  for (let i = 0; i < Math.min(n, cols); i++) t._data[i * cols + i] = 1;
+  return finish('eye', t, { requiresGrad: o.requiresGrad });
+}
+
+function likeOptions(op: string, x: Tensor, opts?: TensorOptions): TensorOptions {
+  expectTensor(op, x, 'input');
+  const o = checkOptions(op, opts);
+  return { dtype: o.dtype ?? x.dtype, requiresGrad: o.requiresGrad };
+}
+
+export const zerosLike = (x: Tensor, opts?: TensorOptions) => zeros(x.shape.slice(), likeOptions('zerosLike', x, opts));
+export const onesLike = (x: Tensor, opts?: TensorOptions) => ones(x.shape.slice(), likeOptions('onesLike', x, opts));
+export const emptyLike = (x: Tensor, opts?: TensorOptions) => empty(x.shape.slice(), likeOptions('emptyLike', x, opts));
+export const fullLike = (x: Tensor, value: number, opts?: TensorOptions) => full(x.shape.slice(), value, likeOptions('fullLike', x, opts));
+export const randLike = (x: Tensor, opts?: TensorOptions) => rand(x.shape.slice(), { ...likeOptions('randLike', x, opts), dtype: 'float32' });
+export const randnLike = (x: Tensor, opts?: TensorOptions) => randn(x.shape.slice(), { ...likeOptions('randnLike', x, opts), dtype: 'float32' });
+
+// ---- tg.tensor(data) --------------------------------------------------------------------
+
+type Nested = number | boolean | Nested[];
+
+export function tensor(
+  data: Nested | Float32Array | Int32Array | Uint8Array | Tensor,
+  opts?: TensorOptions & { shape?: number[] },
+): Tensor {
+  const o = checkOptions('tensor', opts);
+  const reshapeTo = (opts as { shape?: unknown } | undefined)?.shape;
+  let t: Tensor;
+  if (data instanceof Tensor) t = castKernel(data._alive('tensor'), data.dtype);
+  else if (data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array) {
+    const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
+    t = Tensor._make({ data: data.slice() as Float32Array }, [data.length], [1], 0, dtype);
+  } else t = fromNested(data);
+  if (reshapeTo !== undefined) {
+    const shape = parseShape('tensor', [reshapeTo]);
+    if (numel(shape) !== t.numel())
+      throw rangeError('tensor', `shape ${fmtShape(shape)} is invalid for ${t.numel()} elements of data`);
+    t = Tensor._make(t._box, shape, contiguousStrides(shape), 0, t.dtype);
+  }
+  return finish('tensor', t, o);
+}
+
+function fromNested(data: Nested): Tensor {
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    if (shape.length > MAX_DIMS) throw rangeError('tensor', `data nests deeper than ${MAX_DIMS} dims`);
+    probe = probe[0];
+  }
+  const n = numel(shape);
+  if (n > MAX_NUMEL) throw rangeError('tensor', 'too many elements');
+  const isBool = typeof probe === 'boolean';
+  if (n > 0 && typeof probe !== 'number' && !isBool)
+    throw typeError('tensor', `data must be numbers or booleans (nested arrays of them), got ${describe(probe)}`);
+  const flat = allocate(isBool ? 'bool' : 'float32', n);
+  let pos = 0;
+  const walk = (v: unknown, d: number): void => {
+    if (d === shape.length) {
+      if (isBool ? typeof v !== 'boolean' : typeof v !== 'number')
+        throw typeError('tensor', `all elements must be ${isBool ? 'booleans' : 'numbers'}, got ${describe(v)}`);
+      flat[pos++] = isBool ? (v ? 1 : 0) : (v as number);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[d])
+      throw rangeError('tensor', `expected a sequence of length ${shape[d]} at dim ${d} (got ${Array.isArray(v) ? v.length : describe(v)})`);
+    for (const e of v) walk(e, d + 1);
+  };
+  walk(data, 0);
+  return Tensor._make({ data: flat }, shape, contiguousStrides(shape), 0, isBool ? 'bool' : 'float32');
+}

@@ -1,0 +1,126 @@
+// In-place ops: bump the version counter, refuse leaves that require grad, and — when the
+// graph must record them — compute out of place and adopt the result's history.
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { promote, promoteWithScalar } from '../dtype.js';
+import { describe, rangeError, typeError } from '../errors.js';
+import { meta, native } from '../native.js';
+import { broadcastShapes, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { expectTensor, putHeader, putView } from './base.js';
+import * as E from './elementwise.js';
+import * as V from './views.js';
+
+const LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation.';
+
+function checkWritable(self: Tensor, op: string): void {
+  expectTensor(op, self, 'self');
+  if (isGradEnabled() && self.isLeaf && self.requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
+}
+
+/** Runs an in-place op: `direct` writes into self; `recorded` is the out-of-place equivalent. */
+function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void, recorded: () => Tensor): Tensor {
+  checkWritable(self, op);
+  const needsGraph = isGradEnabled() && (self.requiresGrad || inputs.some((t) => t instanceof Tensor && t.requiresGrad));
+  if (!needsGraph) {
+    direct();
+    self._version.value++;
+    return self;
+  }
+  if (self._base !== null)
+    throw new Error(`${op}: in-place ops on a view of a tensor that requires grad are not supported yet; use the out-of-place form`);
+  const r = recorded();
+  E.castKernel(r, self.dtype, self);
+  self._version.value++;
+  self.gradFn = r.gradFn;
+  self._requiresGrad = r.requiresGrad;
+  return self;
+}
+
+/** An operand that aliases self's storage through a different view is copied first. */
+function unaliased(self: Tensor, other: unknown): unknown {
+  if (!(other instanceof Tensor) || other._box !== self._box) return other;
+  const same = other._offset === self._offset && sameShape(other.shape, self.shape) && other._strides.every((s, i) => s === self._strides[i]);
+  return same ? other : V.clone(other).detach();
+}
+
+export function binary_<T extends Tensor>(self: T, op: 'add_' | 'sub_' | 'mul_' | 'div_', other: Tensor | number, opts?: { alpha?: number }): T {
+  const name = op.slice(0, -1) as 'add' | 'sub' | 'mul' | 'div';
+  expectTensor(op, self, 'self');
+  if (typeof other !== 'number') other = expectTensor(op, other, 'other');
+  const resultType = name === 'div' ? 'float32' : typeof other === 'number' ? promoteWithScalar(self.dtype, other) : promote(self.dtype, other.dtype);
+  if (resultType !== self.dtype && !(resultType === 'int32' && self.dtype === 'int32'))
+    throw typeError(op, `result type ${resultType} can't be cast to the desired output type ${self.dtype}`);
+  if (other instanceof Tensor) {
+    const shape = broadcastShapes(op, self.shape, other.shape);
+    if (!sameShape(shape, self.shape))
+      throw rangeError(op, `output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`);
+  }
+  const scaled = opts?.alpha !== undefined && opts.alpha !== 1;
+  return inplace(
+    self,
+    op,
+    [other],
+    () => {
+      const o = unaliased(self, other) as Tensor | number;
+      const b = scaled ? (typeof o === 'number' ? o * opts!.alpha! : E.mul(o, opts!.alpha!)) : o;
+      E.binaryInto(name, self, self, b);
+    },
+    () => {
+      const before = V.clone(self);
+      if (name === 'add') return E.add(before, other, opts);
+      if (name === 'sub') return E.sub(before, other, opts);
+      if (name === 'mul') return E.mul(before, other);
+      return E.div(before, other);
+    },
+  ) as T;
+}
+
+export function clamp_<T extends Tensor>(self: T, min?: number | null, max?: number | null): T {
+  if (self.dtype !== 'float32') throw typeError('clamp_', `only float32 tensors are supported, got ${self.dtype}`);
+  return inplace(self, 'clamp_', [], () => E.clampInto(self, self, min, max), () => E.clamp(V.clone(self), min, max)) as T;
+}
+
+export function fill_<T extends Tensor>(self: T, value: number | boolean, op = 'fill_'): T {
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw typeError(op, `value must be a number or boolean, got ${describe(value)}`);
+  const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  return inplace(
+    self,
+    op,
+    [],
+    () => {
+      const pos = putHeader(0, self.shape, v);
+      putView(pos, self._offset, self._strides);
+      native.fill(meta, self._data);
+    },
+    // The old values are overwritten: no gradient flows to them.
+    () => E.add(E.mul(V.clone(self), 0), v),
+  ) as T;
+}
+
+export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  src = expectTensor('copy_', src, 'src');
+  const shape = broadcastShapes('copy_', self.shape, src.shape);
+  if (!sameShape(shape, self.shape))
+    throw rangeError('copy_', `src of shape [${src.shape.join(', ')}] cannot be broadcast to [${self.shape.join(', ')}]`);
+  return inplace(
+    self,
+    'copy_',
+    [src],
+    () => E.castKernel(unaliased(self, src) as Tensor, self.dtype, self),
+    () => V.clone(V.expand(E.toDType(src, self.dtype), [self.shape])),
+  ) as T;
+}
+
+/** Used by the random in-place fills: checks, writes, bumps the version. */
+export function overwrite_<T extends Tensor>(self: T, op: string, write: () => void): T {
+  checkWritable(self, op);
+  write();
+  self._version.value++;
+  if (isGradEnabled() && self.requiresGrad && !self.isLeaf) {
+    // Overwritten with fresh values: the result no longer depends on the old graph.
+    self.gradFn = null;
+    self._requiresGrad = false;
+  }
+  return self;
+}

@@ -1,0 +1,100 @@
+// Matrix products. One batched, broadcasting kernel call covers mm, bmm and N-D matmul;
+// 1-D operands are lifted to matrices with views, so their gradients come from those views.
+import { fmtShape, rangeError } from '../errors.js';
+import { meta, native } from '../native.js';
+import { broadcastShapes, broadcastStrides } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { empty, expectTensor, record } from './base.js';
+import { castKernel } from './elementwise.js';
+import * as V from './views.js';
+
+function cannotMultiply(op: string, a: Tensor, b: Tensor, k1: number, k2: number): RangeError {
+  return rangeError(op, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k1} != ${k2})`);
+}
+
+function floatOperand(op: string, t: Tensor, what: string): Tensor {
+  t = expectTensor(op, t, what);
+  return t.dtype === 'float32' ? t : castKernel(t, 'float32');
+}
+
+/** a [..., M, K] @ b [..., K, N] with broadcast batch dims; transposed views are read in place. */
+function batched(op: string, a: Tensor, b: Tensor): Tensor {
+  const M = a.shape[a.dim() - 2]!, K = a.shape[a.dim() - 1]!;
+  const K2 = b.shape[b.dim() - 2]!, N = b.shape[b.dim() - 1]!;
+  if (K !== K2) throw cannotMultiply(op, a, b, K, K2);
+  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+  const batch = broadcastShapes(op, aBatch, bBatch);
+  const out = empty([...batch, M, N], 'float32');
+  meta[0] = M;
+  meta[1] = N;
+  meta[2] = K;
+  meta[3] = batch.length;
+  meta[4] = 0;
+  let pos = 5;
+  for (const s of batch) meta[pos++] = s;
+  for (const t of [a, b]) {
+    meta[pos++] = t._offset;
+    for (const s of broadcastStrides(t.shape.slice(0, -2), t._strides.slice(0, -2), batch)) meta[pos++] = s;
+    meta[pos++] = t._strides[t.dim() - 2]!;
+    meta[pos++] = t._strides[t.dim() - 1]!;
+  }
+  native.matmul(meta, a._data, b._data, out._data);
+  // dA = g @ B^T, dB = A^T @ g; transposes are stride swaps, summed over broadcast batch dims by the engine.
+  return record(batch.length ? 'BmmBackward0' : 'MmBackward0', out, [a, b], [a, b], (g, [x, w], needs) => [
+    needs[0] ? batched(op, g, V.transpose(w!, -1, -2)) : null,
+    needs[1] ? batched(op, V.transpose(x!, -1, -2), g) : null,
+  ]);
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  a = floatOperand('matmul', a, 'self');
+  b = floatOperand('matmul', b, 'other');
+  if (a.dim() === 0 || b.dim() === 0)
+    throw rangeError('matmul', `both arguments need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.dim() === 1 && b.dim() === 1) return dot(a, b);
+  if (a.dim() === 1) {
+    if (a.shape[0] !== b.shape[b.dim() - 2]) throw cannotMultiply('matmul', a, b, a.shape[0]!, b.shape[b.dim() - 2]!);
+    return V.squeeze(batched('matmul', V.unsqueeze(a, 0), b), -2);
+  }
+  if (b.dim() === 1) {
+    if (a.shape[a.dim() - 1] !== b.shape[0]) throw cannotMultiply('matmul', a, b, a.shape[a.dim() - 1]!, b.shape[0]!);
+    return V.squeeze(batched('matmul', a, V.unsqueeze(b, 1)), -1);
+  }
+  return batched('matmul', a, b);
+}
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  a = floatOperand('mm', a, 'self');
+  b = floatOperand('mm', b, 'mat2');
+  if (a.dim() !== 2 || b.dim() !== 2)
+    throw rangeError('mm', `expected 2-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return batched('mm', a, b);
+}
+
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  a = floatOperand('bmm', a, 'self');
+  b = floatOperand('bmm', b, 'mat2');
+  if (a.dim() !== 3 || b.dim() !== 3)
+    throw rangeError('bmm', `expected 3-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0])
+    throw rangeError('bmm', `batch sizes differ: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return batched('bmm', a, b);
+}
+
+export function dot(a: Tensor, b: Tensor): Tensor {
+  a = floatOperand('dot', a, 'self');
+  b = floatOperand('dot', b, 'other');
+  if (a.dim() !== 1 || b.dim() !== 1)
+    throw rangeError('dot', `1D tensors expected, but got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0])
+    throw rangeError('dot', `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+  return V.reshape(batched('dot', V.unsqueeze(a, 0), V.unsqueeze(b, 1)), [[]]);
+}
+
+export function outer(a: Tensor, b: Tensor): Tensor {
+  a = floatOperand('outer', a, 'self');
+  b = floatOperand('outer', b, 'vec2');
+  if (a.dim() !== 1 || b.dim() !== 1)
+    throw rangeError('outer', `1D tensors expected, but got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return batched('outer', V.unsqueeze(a, 1), V.unsqueeze(b, 0));
+}

@@ -1,0 +1,383 @@
+// Shape ops. Views share storage and version counter with their base, as in PyTorch;
+// each op's backward maps the gradient back to the input's shape.
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { HEADER, meta, native } from '../native.js';
+import type { Storage } from '../native.js';
+import { MAX_DIMS, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { empty, expectTensor, record } from './base.js';
+import { castKernel } from './elementwise.js';
+
+export function dimOf(op: string, dim: unknown, ndim: number): number {
+  return normDim(op, dim, ndim);
+}
+
+export function isContiguousTensor(t: Tensor): boolean {
+  return isContiguous(t.shape, t._strides);
+}
+
+function makeView(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
+  const v = new Tensor(x._box, shape, strides, offset, x.dtype, x._version);
+  v._base = x._base ?? x;
+  return v;
+}
+
+/** Flattens variadic shape/dims arguments: f(2, 3), f([2, 3]). */
+function flatArgs(op: string, args: readonly unknown[]): unknown[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0];
+  for (const a of args) if (Array.isArray(a)) throw typeError(op, `expected numbers or one array, got ${describe(args)}`);
+  return args.slice();
+}
+
+/** The target shape of reshape/view, with one -1 inferred. */
+function inferShape(op: string, x: Tensor, args: readonly unknown[]): number[] {
+  const raw = flatArgs(op, args);
+  if (raw.length > MAX_DIMS) throw rangeError(op, `at most ${MAX_DIMS} dims, got ${raw.length}`);
+  let infer = -1, known = 1;
+  const shape = raw.map((v, i) => {
+    if (typeof v !== 'number') throw typeError(op, `sizes must be numbers, got ${describe(v)}`);
+    if (v === -1) {
+      if (infer >= 0) throw rangeError(op, 'only one dimension can be inferred');
+      infer = i;
+      return -1;
+    }
+    if (!Number.isInteger(v) || v < 0) throw rangeError(op, `invalid shape dimension ${v}`);
+    known *= v;
+    return v;
+  });
+  const n = x.numel();
+  if (infer >= 0) {
+    if (known === 0 || n % known !== 0) throw rangeError(op, `shape '${fmtShape(raw as number[])}' is invalid for input of size ${n}`);
+    shape[infer] = n / known;
+  } else if (known !== n) throw rangeError(op, `shape '${fmtShape(shape)}' is invalid for input of size ${n}`);
+  return shape;
+}
+
+/**
+ * Strides that view (shape, strides) as `target` without copying, or null when impossible
+ * (PyTorch's computeStride): each run of merged old dims must be contiguous within itself.
+ */
+function viewStrides(shape: number[], strides: number[], target: number[]): number[] | null {
+  if (numel(shape) === 0) return contiguousStrides(target);
+  const out = new Array<number>(target.length);
+  let viewD = target.length - 1;
+  let chunkBase = strides[strides.length - 1] ?? 1;
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= target[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return null;
+  return out;
+}
+
+function reshapeTo(op: string, x: Tensor, shape: number[], mustView: boolean): Tensor {
+  const inShape = x.shape.slice();
+  const strides = viewStrides(x.shape, x._strides, shape);
+  let y: Tensor;
+  if (strides) y = makeView(x, shape, strides, x._offset);
+  else if (mustView)
+    throw rangeError(
+      op,
+      `view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.`,
+    );
+  else {
+    const c = copyOf(x);
+    y = new Tensor(c._box, shape, contiguousStrides(shape), 0, x.dtype);
+  }
+  return record(strides ? 'ViewBackward0' : 'UnsafeViewBackward0', y, [x], [], (g) => [reshape(g, [inShape])]);
+}
+
+export function reshape(x: Tensor, args: readonly unknown[]): Tensor {
+  x = expectTensor('reshape', x, 'self');
+  return reshapeTo('reshape', x, inferShape('reshape', x, args), false);
+}
+
+export function view(x: Tensor, args: readonly unknown[]): Tensor {
+  x = expectTensor('view', x, 'self');
+  return reshapeTo('view', x, inferShape('view', x, args), true);
+}
+
+export function flatten(x: Tensor, start = 0, end = -1): Tensor {
+  x = expectTensor('flatten', x, 'self');
+  if (x.dim() === 0) return reshape(x, [[1]]);
+  const s = normDim('flatten', start, x.dim()), e = normDim('flatten', end, x.dim());
+  if (s > e) throw rangeError('flatten', 'start_dim cannot come after end_dim');
+  const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((p, v) => p * v, 1), ...x.shape.slice(e + 1)];
+  return reshapeTo('flatten', x, shape, false);
+}
+
+export function permute(x: Tensor, args: readonly unknown[]): Tensor {
+  x = expectTensor('permute', x, 'self');
+  const raw = flatArgs('permute', args);
+  if (raw.length !== x.dim())
+    throw rangeError('permute', `number of dims don't match in permute: got ${raw.length} dims for a tensor of shape ${fmtShape(x.shape)}`);
+  const dims = raw.map((d) => normDim('permute', d, x.dim()));
+  if (new Set(dims).size !== dims.length) throw rangeError('permute', 'repeated dim in permute');
+  const y = makeView(x, dims.map((d) => x.shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
+  const inverse = new Array<number>(dims.length);
+  dims.forEach((d, i) => (inverse[d] = i));
+  return record('PermuteBackward0', y, [x], [], (g) => [permute(g, [inverse])]);
+}
+
+export function transpose(x: Tensor, d0: number, d1: number): Tensor {
+  x = expectTensor('transpose', x, 'self');
+  if (x.dim() === 0) {
+    normDim('transpose', d0, 0);
+    normDim('transpose', d1, 0);
+    return makeView(x, [], [], x._offset);
+  }
+  const a = normDim('transpose', d0, x.dim()), b = normDim('transpose', d1, x.dim());
+  const dims = x.shape.map((_, i) => i);
+  dims[a] = b;
+  dims[b] = a;
+  const y = makeView(x, dims.map((d) => x.shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
+  return record('TransposeBackward0', y, [x], [], (g) => [transpose(g, a, b)]);
+}
+
+export function t(x: Tensor): Tensor {
+  x = expectTensor('t', x, 'self');
+  if (x.dim() > 2) throw rangeError('t', `t() expects a tensor with <= 2 dimensions, but self is ${x.dim()}D`);
+  return x.dim() < 2 ? transpose(x, 0, 0) : transpose(x, 0, 1);
+}
+
+/** `.T`: reverses all dims (the 2-D transpose for matrices). */
+export function transposeT(x: Tensor): Tensor {
+  x = expectTensor('T', x, 'self');
+  return permute(x, [x.shape.map((_, i) => x.dim() - 1 - i)]);
+}
+
+export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
+  x = expectTensor('squeeze', x, 'self');
+  const inShape = x.shape.slice();
+  let drop: Set<number>;
+  if (dim === undefined) drop = new Set(x.shape.flatMap((s, i) => (s === 1 ? [i] : [])));
+  else {
+    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim('squeeze', d, x.dim()));
+    drop = new Set(dims.filter((d) => x.shape[d] === 1));
+  }
+  const keep = x.shape.map((_, i) => i).filter((i) => !drop.has(i));
+  const y = makeView(x, keep.map((i) => x.shape[i]!), keep.map((i) => x._strides[i]!), x._offset);
+  return record('SqueezeBackward0', y, [x], [], (g) => [reshape(g, [inShape])]);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  x = expectTensor('unsqueeze', x, 'self');
+  const d = normDim('unsqueeze', dim, x.dim() + 1);
+  const shape = x.shape.slice(), strides = x._strides.slice();
+  const stride = d < x.dim() ? x.shape[d]! * x._strides[d]! : 1;
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, stride);
+  if (shape.length > MAX_DIMS) throw rangeError('unsqueeze', `at most ${MAX_DIMS} dims`);
+  const y = makeView(x, shape, strides, x._offset);
+  return record('UnsqueezeBackward0', y, [x], [], (g) => [squeeze(g, d)]);
+}
+
+export function expand(x: Tensor, args: readonly unknown[]): Tensor {
+  x = expectTensor('expand', x, 'self');
+  const raw = flatArgs('expand', args);
+  if (raw.length < x.dim())
+    throw rangeError('expand', `the number of sizes provided (${raw.length}) must be greater or equal to the number of dimensions in the tensor (${x.dim()})`);
+  if (raw.length > MAX_DIMS) throw rangeError('expand', `at most ${MAX_DIMS} dims`);
+  const lead = raw.length - x.dim();
+  const shape: number[] = [], strides: number[] = [];
+  raw.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < -1)
+      throw rangeError('expand', `invalid size ${describe(v)} in ${fmtShape(raw as number[])}`);
+    const j = i - lead;
+    if (j < 0) {
+      if (v === -1) throw rangeError('expand', `the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
+      shape.push(v);
+      strides.push(0);
+      return;
+    }
+    const s = x.shape[j]!;
+    const want = v === -1 ? s : v;
+    if (s !== want && s !== 1)
+      throw rangeError(
+        'expand',
+        `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(raw as number[])}.  Tensor sizes: ${fmtShape(x.shape)}`,
+      );
+    shape.push(want);
+    strides.push(s === want ? x._strides[j]! : 0);
+  });
+  const y = makeView(x, shape, strides, x._offset);
+  // The engine sums the gradient back to the input's shape.
+  return record('ExpandBackward0', y, [x], [], (g) => [g]);
+}
+
+/** Elements start, start+step, ... (count of them) along dim: the view behind narrow/slice/select. */
+function stridedSlice(op: string, x: Tensor, d: number, start: number, count: number, step: number, keepDim: boolean): Tensor {
+  const shape = x.shape.slice(), strides = x._strides.slice();
+  const offset = x._offset + start * x._strides[d]!;
+  if (keepDim) {
+    shape[d] = count;
+    strides[d] = x._strides[d]! * step;
+  } else {
+    shape.splice(d, 1);
+    strides.splice(d, 1);
+  }
+  const inShape = x.shape.slice();
+  const y = makeView(x, shape, strides, offset);
+  return record(keepDim ? 'SliceBackward0' : 'SelectBackward0', y, [x], [], (g) => [
+    sliceScatter(keepDim ? g : unsqueeze(g, d), inShape, d, start, step),
+  ]);
+}
+
+/** Zeros of `shape` with g written at start, start+step, ... along dim (slice's backward). */
+function sliceScatter(g: Tensor, shape: number[], d: number, start: number, step: number): Tensor {
+  const z = empty(shape.slice(), 'float32');
+  const strides = z._strides.slice();
+  strides[d] = strides[d]! * step;
+  const dst = new Tensor(z._box, g.shape.slice(), strides, start * z._strides[d]!, 'float32');
+  castKernel(g, 'float32', dst);
+  const count = g.shape[d]!;
+  return record('SliceBackwardBackward0', z, [g], [], (gg) => [stridedSlice('slice', gg, d, start, count, step, true)]);
+}
+
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  x = expectTensor('narrow', x, 'self');
+  if (x.dim() === 0) throw rangeError('narrow', 'narrow() cannot be applied to a 0-dim tensor.');
+  const d = normDim('narrow', dim, x.dim());
+  const size = x.shape[d]!;
+  if (typeof start !== 'number' || !Number.isInteger(start)) throw typeError('narrow', `start must be an integer, got ${describe(start)}`);
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0)
+    throw rangeError('narrow', `length must be a non-negative integer, got ${describe(length)}`);
+  if (start < -size || start > size) throw rangeError('narrow', `start (${start}) is out of bounds for dimension ${d} of size ${size}`);
+  const s = start < 0 ? start + size : start;
+  if (s + length > size) throw rangeError('narrow', `start (${s}) + length (${length}) exceeds dimension size (${size}).`);
+  return stridedSlice('narrow', x, d, s, length, 1, true);
+}
+
+/** x[..., start:end:step, ...] along dim, with Python's clamping of start and end. */
+export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+  x = expectTensor('slice', x, 'self');
+  const d = normDim('slice', dim, x.dim());
+  const size = x.shape[d]!;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step <= 0) throw rangeError('slice', `step must be a positive integer, got ${describe(step)}`);
+  const clampIdx = (v: number | null | undefined, dflt: number) => {
+    if (v == null) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError('slice', `indices must be integers, got ${describe(v)}`);
+    const w = v < 0 ? v + size : v;
+    return Math.min(Math.max(w, 0), size);
+  };
+  const s = clampIdx(start, 0), e = Math.max(clampIdx(end, size), s);
+  return stridedSlice('slice', x, d, s, Math.ceil((e - s) / step), step, true);
+}
+
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  x = expectTensor('select', x, 'self');
+  if (x.dim() === 0) throw rangeError('select', 'select() cannot be applied to a 0-dim tensor.');
+  const d = normDim('select', dim, x.dim());
+  const size = x.shape[d]!;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < -size || index >= size)
+    throw rangeError('select', `index ${describe(index)} is out of range for dimension ${d} with size ${size}`);
+  return stridedSlice('select', x, d, index < 0 ? index + size : index, 1, 1, false);
+}
+
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  x = expectTensor('indexSelect', x, 'self');
+  index = expectTensor('indexSelect', index, 'index');
+  if (index.dtype !== 'int32') throw typeError('indexSelect', `index must be an int32 tensor, got ${index.dtype}`);
+  if (index.dim() > 1) throw rangeError('indexSelect', `index must be 0-D or 1-D, got shape ${fmtShape(index.shape)}`);
+  const xd = x.dim() === 0 ? reshape(x, [[1]]) : x;
+  const d = normDim('indexSelect', dim, xd.dim());
+  const xc = copyIfStrided(xd), ic = copyIfStrided(index);
+  const n = index.numel();
+  const outShape = xd.shape.slice();
+  outShape[d] = n;
+  const out = empty(outShape, x.dtype);
+  writeIndexMeta(d, xd.shape, n, xc._offset, ic._offset);
+  native.indexSelect(meta, xc._data, ic._data as Int32Array, out._data);
+  const y = x.dim() === 0 ? reshape(out, [[]]) : out;
+  const inShape = xd.shape.slice();
+  return record('IndexSelectBackward0', y, [x], [ic], (g, [ix]) => [indexAddInto(reshape(g, [outShape]), inShape, d, ix!)]);
+}
+
+function writeIndexMeta(d: number, shape: number[], n: number, xOffset: number, idxOffset: number): void {
+  meta[0] = d;
+  meta[1] = shape.length;
+  meta[2] = n;
+  meta[3] = xOffset;
+  meta[4] = idxOffset;
+  for (let i = 0; i < shape.length; i++) meta[HEADER + i] = shape[i]!;
+}
+
+/** Zeros of `shape` with rows of g added at `index` along dim (index_select's backward). */
+function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Tensor {
+  const z = empty(shape.slice(), 'float32');
+  const gc = copyIfStrided(g);
+  writeIndexMeta(d, shape, index.numel(), 0, index._offset);
+  if (gc._offset !== 0) throw new Error('indexAdd: internal error, source must start at offset 0');
+  native.indexAdd(meta, z._data, index._data as Int32Array, gc._data);
+  return record('IndexAddBackward0', z, [g], [index], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
+}
+
+function copyIfStrided(x: Tensor): Tensor {
+  return isContiguousTensor(x) ? x : copyOf(x);
+}
+
+/** A contiguous copy, unrecorded. */
+function copyOf(x: Tensor): Tensor {
+  return castKernel(x, x.dtype, empty(x.shape.slice(), x.dtype));
+}
+
+export function clone(x: Tensor): Tensor {
+  x = expectTensor('clone', x, 'self');
+  return record('CloneBackward0', copyOf(x), [x], [], (g) => [g]);
+}
+
+export function contiguous(x: Tensor): Tensor {
+  x = expectTensor('contiguous', x, 'self');
+  return isContiguousTensor(x) ? x : clone(x);
+}
+
+/** The elements in row-major order as a typed array (a subarray when already laid out so). */
+export function contiguousData(x: Tensor): Storage {
+  const n = x.numel();
+  if (isContiguousTensor(x)) return x._data.subarray(x._offset, x._offset + n);
+  return copyOf(x)._data;
+}
+
+export function toNested(x: Tensor): unknown {
+  x = expectTensor('toArray', x, 'self');
+  const data = contiguousData(x);
+  const isBool = x.dtype === 'bool';
+  const at = (i: number) => (isBool ? data[i] !== 0 : data[i]!);
+  if (x.dim() === 0) return at(0);
+  let pos = 0;
+  const build = (d: number): unknown[] => {
+    const n = x.shape[d]!;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = d === x.dim() - 1 ? at(pos++) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+export function dispose(x: Tensor): void {
+  const box = x._box;
+  if (box.disposed) return;
+  const buffer = box.data.buffer;
+  box.disposed = true;
+  box.data = new (box.data.constructor as { new (n: number): Storage })(0);
+  // Transferring detaches the ArrayBuffer: V8 frees its memory now, not at the next GC.
+  try {
+    structuredClone(buffer, { transfer: [buffer as ArrayBuffer] });
+  } catch {
+    // A buffer that cannot be transferred (shared or already detached) is left to the GC.
+  }
+  if (x.grad) dispose(x.grad);
+}
