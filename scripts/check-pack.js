@@ -106,7 +106,9 @@ function main() {
     const out = ${tg}.tensor([1, 2, 3]).add(1).toArray();
     if (JSON.stringify(out) !== '[2,3,4]') throw new Error('tensor([1,2,3]).add(1).toArray() gave ' + JSON.stringify(out));
     const info = ${tg}.backendInfo();
-    if (!info || typeof info !== 'object') throw new Error('backendInfo() gave ' + JSON.stringify(info));
+    const ok = info && info.version === ${JSON.stringify(pkg.version)} && ['avx512', 'avx2', 'neon', 'scalar'].includes(info.simd)
+      && info.threads >= 1 && info.napiVersion >= ${pkg.binary.napi_versions[0]};
+    if (!ok) throw new Error('backendInfo() gave ' + JSON.stringify(info));
     console.log(JSON.stringify({ out, info }));`;
   const cjs = `
     const resolved = require.resolve('tensorgrad');
