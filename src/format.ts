@@ -62,7 +62,7 @@ export function formatTensor(t: Tensor): string {
     if (d === shape.length) return pad(f.fmt(Number(data[base])));
     const idx = indicesOf(shape[d]!, summarize);
     if (d === shape.length - 1) {
-      const items = idx.map((i) => (i < 0 ? '...' : pad(f.fmt(Number(data[base + i * strides[d]!])))));
+      const items = idx.map((i) => (i < 0 ? ' ...' : pad(f.fmt(Number(data[base + i * strides[d]!])))));
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (f.width + 2)));
       const lines: string[] = [];
       for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));

@@ -73,7 +73,7 @@ function scalarTensor(v: number, dtype: DType): Tensor {
 
 export function castKernel(x: Tensor, dtype: DType, out?: Tensor): Tensor {
   const o = out ?? empty(x.shape.slice(), dtype);
-  let pos = putHeader(0, x.shape);
+  let pos = putHeader(0, o.shape);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, viewOf(x, o.shape));
   native.cast(meta, o._data, x._data);

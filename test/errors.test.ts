@@ -1,0 +1,113 @@
+// Every class of bad argument is a JS TypeError or RangeError naming the op (and the shapes
+// where shapes are involved); nothing reaches the native core unchecked.
+import { describe, expect, it } from 'vitest';
+import * as tg from '../src/index.js';
+
+const hostile: unknown[] = [undefined, null, 'x', {}, [], Symbol('s'), 10n, () => 1, NaN, Infinity, -1, 1.5, 2 ** 40];
+
+describe('errors', () => {
+  it('shape mismatches name the op and both shapes', () => {
+    expect(() => tg.ones(2, 3).add(tg.ones(4))).toThrow(RangeError);
+    expect(() => tg.ones(2, 3).add(tg.ones(4))).toThrow(/add: .*\[2, 3\] and \[4\]/);
+    expect(() => tg.ones(2, 3).matmul(tg.ones(4, 5))).toThrow('matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)');
+    expect(() => tg.ones(3).dot(tg.ones(4))).toThrow(/dot: /);
+    expect(() => tg.ones(2, 3).reshape(4)).toThrow(/reshape: shape '\[4\]' is invalid for input of size 6/);
+    expect(() => tg.ones(2, 3).expand(4, 3)).toThrow(/expand: /);
+  });
+
+  it('bad dims and indices are RangeErrors', () => {
+    expect(() => tg.ones(2, 3).sum(2)).toThrow(/sum: Dimension out of range/);
+    expect(() => tg.ones(2, 3).transpose(0, -3)).toThrow(RangeError);
+    expect(() => tg.ones(2, 3).narrow(1, 2, 2)).toThrow(/narrow: /);
+    expect(() => tg.ones(2, 3).select(0, 2)).toThrow(/select: /);
+    expect(() => tg.ones(2, 3).indexSelect(0, tg.tensor(new Int32Array([0, 2])))).toThrow(/indexSelect: index 2 is out of bounds for dimension 0 with size 2/);
+    expect(() => tg.ones(2, 3).indexSelect(0, tg.tensor(new Int32Array([-3])))).toThrow(RangeError);
+    expect(() => tg.ones(2, 3).permute(0, 0)).toThrow(/permute: /);
+    expect(() => tg.ones(2).sum([0, 0])).toThrow(/multiple times/);
+    expect(() => tg.ones(0, 3).max(0)).toThrow(/max: /);
+  });
+
+  it('negative, fractional, NaN and absurd sizes are RangeErrors', () => {
+    for (const bad of [-1, 1.5, NaN, Infinity]) expect(() => tg.zeros(bad)).toThrow(RangeError);
+    expect(() => tg.zeros([1e6, 1e6])).toThrow(/zeros: shape \[1000000, 1000000\] has 1000000000000 elements/);
+    expect(() => tg.ones(new Array(17).fill(1))).toThrow(/at most 16 dims/);
+    expect(() => tg.arange(0, 1e12)).toThrow(RangeError);
+    expect(() => tg.randperm(-1)).toThrow(RangeError);
+  });
+
+  it('wrong argument types are TypeErrors naming the op', () => {
+    expect(() => tg.zeros('3' as never)).toThrow(/zeros: sizes must be numbers/);
+    expect(() => tg.ones(2).add('1' as never)).toThrow(/add: expected a Tensor as other/);
+    expect(() => tg.ones(2).matmul({} as never)).toThrow(TypeError);
+    expect(() => tg.tensor([1, 'a'] as never)).toThrow(/tensor: all elements must be numbers/);
+    expect(() => tg.tensor([[1, 2], [3]])).toThrow(/tensor: expected a sequence of length 2/);
+    expect(() => tg.ones(2, { dtype: 'float64' as never })).toThrow(/unknown dtype/);
+    expect(() => tg.ones(2).to('int8' as never)).toThrow(TypeError);
+    expect(() => tg.where(tg.ones(2), 1, 0)).toThrow(/where: condition must be a bool tensor/);
+    expect(() => tg.ones(2).indexSelect(0, tg.ones(1))).toThrow(/index must be an int32 tensor/);
+    expect(() => tg.ones(2, { dtype: 'int32', requiresGrad: true })).toThrow(/only float32 tensors can require gradients/);
+    expect(() => tg.manualSeed(1.5)).toThrow(RangeError);
+    expect(() => tg.setNumThreads(0)).toThrow(RangeError);
+  });
+
+  it('in-place type and shape violations', () => {
+    expect(() => tg.ones(2, { dtype: 'int32' }).add_(1.5)).toThrow(/add_: result type float32 can't be cast/);
+    expect(() => tg.ones(2).add_(tg.ones(3, 2))).toThrow(/add_: /);
+    expect(() => tg.ones(2).copy_(tg.ones(3))).toThrow(/copy_: /);
+  });
+
+  it('every creation function and method survives hostile arguments with a JS error or a result', () => {
+    const x = tg.ones(2, 3);
+    const calls: [string, (v: unknown) => unknown][] = [
+      ['zeros', (v) => tg.zeros(v as never)],
+      ['full', (v) => tg.full([2], v as never)],
+      ['tensor', (v) => tg.tensor(v as never)],
+      ['arange', (v) => tg.arange(v as never)],
+      ['randint', (v) => tg.randint(0, v as never, [2])],
+      ['sum', (v) => x.sum(v as never)],
+      ['reshape', (v) => x.reshape(v as never)],
+      ['transpose', (v) => x.transpose(v as never, 0)],
+      ['narrow', (v) => x.narrow(0, v as never, 1)],
+      ['clamp', (v) => x.clamp(v as never)],
+      ['pow', (v) => x.pow(v as never)],
+      ['leakyRelu', (v) => x.leakyRelu(v as never)],
+      ['max', (v) => x.max(v as never)],
+      ['expand', (v) => x.expand(v as never, 3)],
+      ['squeeze', (v) => x.squeeze(v as never)],
+      ['unsqueeze', (v) => x.unsqueeze(v as never)],
+      ['fill_', (v) => x.clone().fill_(v as never)],
+      ['backward', (v) => x.clone().requiresGrad_().sum().backward(v as never)],
+    ];
+    for (const [name, call] of calls)
+      for (const v of hostile) {
+        try {
+          call(v);
+        } catch (err) {
+          expect(err, `${name}(${String(typeof v === 'symbol' ? 'Symbol' : v)})`).toBeInstanceOf(Error);
+        }
+      }
+  });
+
+  it('use after dispose is a clear error', () => {
+    const t = tg.ones(3);
+    t.dispose();
+    expect(() => t.exp()).toThrow(/exp: tensor was disposed/);
+    expect(() => t.item()).toThrow(/disposed/);
+    expect(() => tg.ones(3).add(t)).toThrow(/disposed/);
+  });
+
+  it('the native boundary rejects views that reach outside their storage', async () => {
+    const { native } = await import('../src/native.js');
+    const meta = new Float64Array([0, 1, 0, 0, 0, 4, 0, 1, 0, 1, 0, 1]);
+    const a = new Float32Array(3);
+    expect(() => native.binary(meta, a, a, a)).toThrow(/binary: output view of shape \[4\] reaches outside its storage/);
+    expect(() => native.binary(new Float64Array([0, 1, 0, 0, 0, 2, 0, 1, 2, 1, 0, 1]), a, a, a)).toThrow(RangeError);
+    expect(() => native.binary(new Float64Array([0, 99]), a, a, a)).toThrow(/bad number of dims/);
+    const ok = new Float64Array([0, 1, 0, 0, 0, 3, 0, 1, 0, 1, 0, 1]);
+    expect(() => native.binary(ok, a, new Int32Array(3) as never, a)).toThrow(/binary: first input must be float32, got int32/);
+    expect(() => native.binary(meta, a, {} as never, a)).toThrow(TypeError);
+    expect(() => native.binary(new Float64Array([0, 1, 0, 0, 0, 1.5]), a, a, a)).toThrow(/expected an integer/);
+    expect(() => native.unary(new Float64Array([999, 1, 0, 0, 0, 1, 0, 1, 0, 1]), a, a)).toThrow(/unknown op/);
+    expect(() => native.matmul(new Float64Array([2, 2, 2, 0, 0, 0, 2, 1, 0, 2, 1]), a, a, a)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,214 @@
+// Tensor semantics beyond the op fixtures: creation, views sharing storage, dtypes and
+// promotion, printing, random reproducibility, dispose, runtime info.
+import { describe, expect, it } from 'vitest';
+import * as tg from '../src/index.js';
+
+describe('creation', () => {
+  it('takes shapes as arrays or separate numbers, options last', () => {
+    expect(tg.zeros(2, 3).shape).toEqual([2, 3]);
+    expect(tg.zeros([2, 3]).shape).toEqual([2, 3]);
+    expect(tg.ones(2, { dtype: 'int32' }).toArray()).toEqual([1, 1]);
+    expect(tg.full([2], 7).toArray()).toEqual([7, 7]);
+    expect(tg.zeros([]).shape).toEqual([]);
+    expect(tg.zeros([0, 3]).numel()).toBe(0);
+  });
+
+  it('infers shape and dtype from data', () => {
+    const t = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(t.shape).toEqual([2, 3]);
+    expect(t.dtype).toBe('float32');
+    expect(tg.tensor(new Int32Array([1, 2])).dtype).toBe('int32');
+    expect(tg.tensor([true, false]).dtype).toBe('bool');
+    expect(tg.tensor(5).shape).toEqual([]);
+    expect(tg.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] }).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tg.tensor([1, 2], { dtype: 'int32' }).dtype).toBe('int32');
+  });
+
+  it('copies the data it is given', () => {
+    const src = new Float32Array([1, 2]);
+    const t = tg.tensor(src);
+    src[0] = 9;
+    expect(t.toArray()).toEqual([1, 2]);
+  });
+
+  it('arange, linspace and eye follow PyTorch', () => {
+    expect(tg.arange(5).toArray()).toEqual([0, 1, 2, 3, 4]);
+    expect(tg.arange(1, 2, 0.25).toArray()).toEqual([1, 1.25, 1.5, 1.75]);
+    expect(tg.arange(5).dtype).toBe('float32');
+    expect(tg.arange(3, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(tg.linspace(0, 1, 5).toArray()).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(tg.eye(2).toArray()).toEqual([[1, 0], [0, 1]]);
+    expect(tg.eye(2, 3).shape).toEqual([2, 3]);
+  });
+
+  it('*Like functions copy shape and dtype', () => {
+    const x = tg.ones([2, 3], { dtype: 'int32' });
+    expect(tg.zerosLike(x).dtype).toBe('int32');
+    expect(tg.onesLike(x).shape).toEqual([2, 3]);
+    expect(tg.randLike(tg.ones(4)).shape).toEqual([4]);
+    expect(tg.randnLike(tg.ones(4)).shape).toEqual([4]);
+  });
+});
+
+describe('random', () => {
+  it('is reproducible after manualSeed', () => {
+    tg.manualSeed(42);
+    const a = [tg.rand(5), tg.randn(7), tg.randint(0, 10, [6]), tg.randperm(9)].map((t) => t.toArray());
+    tg.manualSeed(42);
+    const b = [tg.rand(5), tg.randn(7), tg.randint(0, 10, [6]), tg.randperm(9)].map((t) => t.toArray());
+    expect(b).toEqual(a);
+    tg.manualSeed(43);
+    expect(tg.rand(5).toArray()).not.toEqual(a[0]);
+  });
+
+  it('draws from the right distributions', () => {
+    tg.manualSeed(1);
+    const u = tg.rand(100_000);
+    expect(u.min().item()).toBeGreaterThanOrEqual(0);
+    expect(u.max().item()).toBeLessThan(1);
+    expect(u.mean().item()).toBeCloseTo(0.5, 2);
+    const n = tg.randn(100_000);
+    expect(n.mean().item()).toBeCloseTo(0, 1);
+    expect(n.mul(n).mean().item()).toBeCloseTo(1, 1);
+    const r = tg.randint(-3, 4, [10_000]);
+    expect(r.dtype).toBe('int32');
+    expect(r.min().item()).toBe(-3);
+    expect(r.max().item()).toBe(3);
+    const p = tg.randperm(1000).toArray() as number[];
+    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it('uniform_ and normal_ fill in place', () => {
+    tg.manualSeed(3);
+    const t = tg.zeros(1000).uniform_(2, 3);
+    expect(t.min().item()).toBeGreaterThanOrEqual(2);
+    expect(t.max().item()).toBeLessThan(3);
+    const v = tg.zeros(4, 4).t().normal_(5, 0.01);
+    expect(v.mean().item()).toBeCloseTo(5, 1);
+  });
+});
+
+describe('views share storage', () => {
+  it('view, reshape, transpose, permute, narrow, expand, squeeze see writes through the base', () => {
+    const base = tg.arange(6);
+    const views = [base.view(2, 3), base.reshape(3, 2), base.view(2, 3).t(), base.view(1, 2, 3).permute(2, 0, 1),
+      base.narrow(0, 2, 3), base.view(1, 6).squeeze(0), base.unsqueeze(0), base.view(1, 6).expand(4, 6)];
+    base.fill_(1);
+    for (const v of views) expect((v.toTypedArray() as Float32Array).every((e) => e === 1)).toBe(true);
+  });
+
+  it('reshape of a non-contiguous tensor copies; view of it throws', () => {
+    const t = tg.arange(6).view(2, 3).t();
+    expect(t.isContiguous()).toBe(false);
+    const r = t.reshape(6);
+    expect(r.toArray()).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(() => t.view(6)).toThrow(/view size is not compatible/);
+    expect(t.contiguous().isContiguous()).toBe(true);
+  });
+
+  it('infers -1 and flattens ranges of dims', () => {
+    expect(tg.zeros(2, 3, 4).reshape(-1, 4).shape).toEqual([6, 4]);
+    expect(tg.zeros(2, 3, 4).flatten(1).shape).toEqual([2, 12]);
+    expect(tg.zeros(2, 3, 4).flatten().shape).toEqual([24]);
+  });
+
+  it('expand gives stride 0 and T reverses dims', () => {
+    const e = tg.tensor([1, 2]).expand(3, -1);
+    expect(e.stride()).toEqual([0, 1]);
+    expect(e.toArray()).toEqual([[1, 2], [1, 2], [1, 2]]);
+    expect(tg.zeros(2, 3).T.shape).toEqual([3, 2]);
+  });
+});
+
+describe('dtypes and promotion', () => {
+  it('int32 with int32 stays int32; with float32 or a fractional scalar becomes float32', () => {
+    const i = tg.tensor([1, 2], { dtype: 'int32' });
+    expect(i.add(i).dtype).toBe('int32');
+    expect(i.add(tg.ones(2)).dtype).toBe('float32');
+    expect(i.mul(2).dtype).toBe('int32');
+    expect(i.mul(2.5).dtype).toBe('float32');
+    expect(i.div(2).toArray()).toEqual([0.5, 1]);
+    expect(i.eq(1).dtype).toBe('bool');
+  });
+
+  it('converts with to()', () => {
+    const f = tg.tensor([1.7, -1.7, 0]);
+    expect(f.to('int32').toArray()).toEqual([1, -1, 0]);
+    expect(f.to('bool').toArray()).toEqual([true, true, false]);
+    expect(f.to('float32')).toBe(f);
+  });
+
+  it('int32 arithmetic wraps like PyTorch and integer division by zero is an error', () => {
+    const big = tg.tensor([2147483647], { dtype: 'int32' });
+    expect(big.add(1).toArray()).toEqual([-2147483648]);
+  });
+});
+
+describe('printing', () => {
+  it('prints like PyTorch', () => {
+    expect(String(tg.tensor([1, 2]))).toBe('tensor([1., 2.])');
+    expect(String(tg.tensor([1.5, 2]))).toBe('tensor([1.5000, 2.0000])');
+    expect(String(tg.tensor([[1, -2], [3, 4]]))).toBe('tensor([[ 1., -2.],\n        [ 3.,  4.]])');
+    expect(String(tg.tensor(new Int32Array([1, 2])))).toBe('tensor([1, 2], dtype=int32)');
+    expect(String(tg.tensor([true, false]))).toBe('tensor([ True, False])');
+    expect(String(tg.tensor(2.5))).toBe('tensor(2.5000)');
+    expect(String(tg.tensor([1e-5, 1]))).toBe('tensor([1.0000e-05, 1.0000e+00])');
+    expect(String(tg.zeros(0))).toBe('tensor([])');
+    expect(String(tg.zeros(0, 3))).toBe('tensor([], size=(0, 3))');
+    expect(String(tg.ones(2000))).toBe('tensor([1., 1., 1.,  ..., 1., 1., 1.])');
+    expect(String(tg.tensor([NaN, Infinity, 1.5]))).toBe('tensor([   nan,    inf, 1.5000])');
+  });
+});
+
+describe('conversion and memory', () => {
+  it('item, toArray and toTypedArray', () => {
+    expect(tg.tensor([[1, 2]]).sum().item()).toBe(3);
+    expect(() => tg.ones(2).item()).toThrow(/cannot be converted to a scalar/);
+    expect(tg.tensor([true]).item()).toBe(true);
+    const t = tg.arange(4).view(2, 2).t();
+    expect(Array.from(t.toTypedArray())).toEqual([0, 2, 1, 3]);
+  });
+
+  it('dispose frees storage now and later use throws', () => {
+    const t = tg.ones(1000);
+    const v = t.view(10, 100);
+    t.dispose();
+    expect(t.isDisposed).toBe(true);
+    expect(() => t.add(1)).toThrow(/disposed/);
+    expect(() => v.sum()).toThrow(/disposed/);
+    expect(String(t)).toBe('tensor(<disposed>)');
+    t.dispose();
+  });
+
+  it('size, dim, numel', () => {
+    const t = tg.zeros(2, 3, 4);
+    expect(t.size()).toEqual([2, 3, 4]);
+    expect(t.size(-1)).toBe(4);
+    expect(t.dim()).toBe(3);
+    expect(t.numel()).toBe(24);
+  });
+});
+
+describe('runtime', () => {
+  it('reports the backend and sets threads', () => {
+    const info = tg.backendInfo();
+    expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(info.simd);
+    expect(info.napiVersion).toBe(8);
+    const before = tg.getNumThreads();
+    tg.setNumThreads(1);
+    expect(tg.getNumThreads()).toBe(1);
+    tg.setNumThreads(before);
+  });
+
+  it('gives the same results on 1 and 2 threads for large ops', () => {
+    tg.manualSeed(7);
+    const a = tg.randn(300, 200), b = tg.randn(200, 100), big = tg.randn(1 << 18);
+    const before = tg.getNumThreads();
+    tg.setNumThreads(1);
+    const one = [a.matmul(b), big.exp(), big.sum(), a.sum(0)].map((t) => t.toTypedArray());
+    tg.setNumThreads(2);
+    const two = [a.matmul(b), big.exp(), big.sum(), a.sum(0)].map((t) => t.toTypedArray());
+    tg.setNumThreads(before);
+    expect(two).toEqual(one);
+  });
+});
