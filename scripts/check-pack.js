@@ -83,8 +83,15 @@ function main() {
   fs.mkdirSync(proj);
   // "tools" runs in npm's script environment, which is what the install script sees (npm adds
   // node_modules/.bin dirs to PATH): the check is only meaningful if no build tool is on it.
-  const probe = `const p=require('path'),fs=require('fs');const f=${JSON.stringify(BUILD_TOOLS)}.flatMap(t=>process.env.PATH.split(p.delimiter).map(d=>p.join(d,t))).filter(x=>{try{fs.accessSync(x,fs.constants.X_OK);return true}catch{return false}});if(f.length){console.error('build tools reachable: '+f.join(' '));process.exit(1)}`;
-  fs.writeFileSync(path.join(proj, 'probe-tools.js'), probe);
+  fs.writeFileSync(
+    path.join(proj, 'probe-tools.js'),
+    `const path = require('path'), fs = require('fs');
+const found = ${JSON.stringify(BUILD_TOOLS)}
+  .flatMap((tool) => process.env.PATH.split(path.delimiter).map((dir) => path.join(dir, tool)))
+  .filter((file) => { try { fs.accessSync(file, fs.constants.X_OK); return true; } catch { return false; } });
+if (found.length) { console.error('build tools reachable: ' + found.join(' ')); process.exit(1); }
+`,
+  );
   fs.writeFileSync(
     path.join(proj, 'package.json'),
     JSON.stringify({ name: 'tg-pack-check', version: '1.0.0', private: true, scripts: { tools: 'node probe-tools.js' } }, null, 2),
@@ -102,10 +109,10 @@ function main() {
 
   // Runtime: PREBUILDS_ONLY makes node-gyp-build ignore build/ dirs; PATH still has only node.
   const runtimeEnv = { ...env, PREBUILDS_ONLY: '1' };
-  const usage = (tg) => `
-    const out = ${tg}.tensor([1, 2, 3]).add(1).toArray();
+  const usage = `
+    const out = tg.tensor([1, 2, 3]).add(1).toArray();
     if (JSON.stringify(out) !== '[2,3,4]') throw new Error('tensor([1,2,3]).add(1).toArray() gave ' + JSON.stringify(out));
-    const info = ${tg}.backendInfo();
+    const info = tg.backendInfo();
     const ok = info && info.version === ${JSON.stringify(pkg.version)} && ['avx512', 'avx2', 'neon', 'scalar'].includes(info.simd)
       && info.threads >= 1 && info.napiVersion >= ${pkg.binary.napi_versions[0]};
     if (!ok) throw new Error('backendInfo() gave ' + JSON.stringify(info));
@@ -113,14 +120,14 @@ function main() {
   const cjs = `
     const resolved = require.resolve('tensorgrad');
     if (!resolved.endsWith('/dist/index.cjs')) throw new Error('require resolved ' + resolved);
-    const tg = require('tensorgrad');${usage('tg')}`;
+    const tg = require('tensorgrad');${usage}`;
   run('node', ['-e', cjs], { cwd: proj, env: runtimeEnv });
 
   fs.writeFileSync(
     path.join(proj, 'check.mjs'),
     `import * as tg from 'tensorgrad';
     const resolved = import.meta.resolve('tensorgrad');
-    if (!resolved.endsWith('/dist/index.mjs')) throw new Error('import resolved ' + resolved);${usage('tg')}`,
+    if (!resolved.endsWith('/dist/index.mjs')) throw new Error('import resolved ' + resolved);${usage}`,
   );
   run('node', ['check.mjs'], { cwd: proj, env: runtimeEnv });
 
