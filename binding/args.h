@@ -35,10 +35,12 @@ inline tg::Operand operand(napi_env env, napi_value value, const char* op) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
-  bool is_ta = false;
-  napi_is_typedarray(env, value, &is_ta);
-  if (!is_ta) throw_type(Napi::Env(env), std::string(op) + ": expected tensor storage (a typed array)");
-  napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
+  // One call both checks the type (it fails on anything but a typed array) and reads it.
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok) {
+    napi_value pending;
+    napi_get_and_clear_last_exception(env, &pending);
+    throw_type(Napi::Env(env), std::string(op) + ": expected tensor storage (a typed array)");
+  }
   tg::Operand o;
   switch (type) {
     case napi_float32_array: o.dtype = tg::DType::Float32; break;
@@ -55,12 +57,14 @@ inline tg::Operand operand(napi_env env, napi_value value, const char* op) {
 class Meta {
  public:
   Meta(napi_env env, napi_value value, const char* op) : env_(env), op_(op) {
-    napi_typedarray_type type;
+    napi_typedarray_type type = napi_int8_array;
     size_t length = 0;
     void* data = nullptr;
-    bool is_ta = false;
-    napi_is_typedarray(env, value, &is_ta);
-    if (is_ta) napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
+    const bool is_ta = napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) == napi_ok;
+    if (!is_ta) {
+      napi_value pending;
+      napi_get_and_clear_last_exception(env, &pending);
+    }
     if (!is_ta || type != napi_float64_array || !data) throw_type(Napi::Env(env), std::string(op) + ": bad call metadata");
     p_ = static_cast<const double*>(data);
     n_ = length;

@@ -86,8 +86,12 @@ std::atomic<int> g_threads{0};
 }  // namespace
 
 int hardware_threads() {
-  unsigned h = std::thread::hardware_concurrency();
-  return h == 0 ? 1 : static_cast<int>(std::min(h, 256u));
+  // hardware_concurrency() is a syscall on Linux: ask once.
+  static const int cached = [] {
+    unsigned h = std::thread::hardware_concurrency();
+    return h == 0 ? 1 : static_cast<int>(std::min(h, 256u));
+  }();
+  return cached;
 }
 
 int num_threads() {
@@ -97,11 +101,7 @@ int num_threads() {
 
 void set_num_threads(int n) { g_threads.store(std::clamp(n, 1, 256), std::memory_order_relaxed); }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  grain = std::max<int64_t>(grain, 1);
-  int64_t parts = std::min<int64_t>(num_threads(), (n + grain - 1) / grain);
-  if (parts <= 1) return fn(0, n);
+void parallel_for_pooled(int64_t n, int64_t parts, const std::function<void(int64_t, int64_t)>& fn) {
   Pool& p = pool();
   std::unique_lock<std::mutex> lock(p.busy, std::try_to_lock);
   if (!lock.owns_lock()) return fn(0, n);  // another environment's op holds the pool

@@ -1,5 +1,6 @@
 // Shape ops. Views share storage and version counter with their base, as in PyTorch;
 // each op's backward maps the gradient back to the input's shape.
+import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { HEADER, meta, native } from '../native.js';
 import type { Storage } from '../native.js';
@@ -370,14 +371,16 @@ export function toNested(x: Tensor): unknown {
 export function dispose(x: Tensor): void {
   const box = x._box;
   if (box.disposed) return;
-  const buffer = box.data.buffer;
+  const data = box.data;
   box.disposed = true;
-  box.data = new (box.data.constructor as { new (n: number): Storage })(0);
+  box.data = new (data.constructor as { new (n: number): Storage })(0);
   // Transferring detaches the ArrayBuffer: V8 frees its memory now, not at the next GC.
-  try {
-    structuredClone(buffer, { transfer: [buffer as ArrayBuffer] });
-  } catch {
-    // A buffer that cannot be transferred (shared or already detached) is left to the GC.
-  }
+  // A small tensor's slab is shared, so it is only dropped here and freed by the GC.
+  if (ownsBuffer(data))
+    try {
+      structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
+    } catch {
+      // A buffer that cannot be transferred (already detached) is left to the GC.
+    }
   if (x.grad) dispose(x.grad);
 }
