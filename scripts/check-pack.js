@@ -62,7 +62,7 @@ function main() {
   // dist/ comes from tsup; pack below runs with --ignore-scripts so "prepare" does not rebuild
   // it (and its output does not corrupt `npm pack --json`).
   run('npm', ['run', 'build:ts']);
-  run('npm', ['run', 'build:prebuild']);
+  run('npm', ['run', 'prebuild']);
   const pkg = require(path.join(root, 'package.json'));
 
   const packDir = path.join(tmp, 'pack');
