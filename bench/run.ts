@@ -1,0 +1,356 @@
+// `npm run bench`: tensorgrad against PyTorch 1.13 on the workloads of bench/workloads.json.
+//
+//   npm run bench [-- --impl src|dist|file.mjs] [--reps N] [--only id,id] [--threads 1,2]
+//                    [--no-torch] [--python /usr/bin/python3] [--out bench/results/latest.json]
+//
+// tensorgrad runs in this process; PyTorch in a subprocess (bench/torch_bench.py --serve), one
+// per thread count. Repetitions alternate, one of ours then one of PyTorch's, never at the same
+// time (two busy processes on a 2-core machine would time each other) and never far apart (a
+// build starting on a shared machine then slows both sides, not whichever ran at the time).
+// Every number is the median over `reps` repetitions of (repetition time / iters), after a
+// warm-up. The ratio is PyTorch time / our time: > 1 means tensorgrad is faster.
+//
+// GC is part of the measurement: the loops never dispose(), as a user's loop wouldn't, so the
+// V8 collections that reclaim tensor storage land inside the timed repetitions (PyTorch frees by
+// refcount, inside its timed loop as well). Between workloads gc() runs (scripts/bench.js starts
+// node with --expose-gc) so one workload's garbage is not collected on the next one's clock.
+//
+// Which tensorgrad is timed: scripts/bench.js bundles src/ into bench/.cache/index.mjs (as the
+// package build does) and passes --impl <that file>; see there why a bundle and not src/
+// through tsx, which costs ~2x per op. --impl src times src/ through tsx; --impl dist the
+// shipped dist/index.mjs; --impl <file.mjs> any other build, e.g. to compare before/after.
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+type TG = typeof import('../src/index.js');
+type Tensor = import('../src/index.js').Tensor;
+
+interface Workload {
+  id: string;
+  label: string;
+  params: Record<string, number>;
+  iters: number;
+  warmup: number;
+  threads: number[];
+  report: 'us' | 'ms' | 'GB/s';
+}
+interface Config {
+  reps: number;
+  workloads: Workload[];
+}
+interface Timing {
+  median_ns: number;
+  samples_ns: number[];
+}
+interface TorchInfo {
+  torch: string;
+  python: string;
+  threads: number;
+  blas: string[];
+}
+
+const ROOT = path.resolve(__dirname, '..');
+const BENCH = path.join(ROOT, 'bench');
+
+// ---- workloads: each returns a closure doing one timed iteration (mirrors torch_bench.py) ----
+
+function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unknown> {
+  return {
+    // The notes' linear regression, one step exactly as in the API example.
+    linreg_step: (p) => {
+      const x = tg.rand([p.n!]);
+      const y = x.mul(3).add(0.8);
+      const w = tg.rand([1], { requiresGrad: true });
+      const b = tg.rand([1], { requiresGrad: true });
+      const lr = p.lr!;
+      return () => {
+        const loss = x.mul(w).add(b).sub(y).pow(2).mean();
+        w.grad?.zero_();
+        b.grad?.zero_();
+        loss.backward();
+        w.data.sub_(w.grad!.mul(lr));
+        b.data.sub_(b.grad!.mul(lr));
+      };
+    },
+    // Pure per-op overhead: no grad, one float each.
+    add_1elem: () => {
+      const a = tg.rand([1]);
+      const b = tg.rand([1]);
+      return () => a.add(b);
+    },
+    // Graph build + backward overhead; grads accumulate on both sides.
+    affine_1elem: () => {
+      const x = tg.rand([1]);
+      const w = tg.rand([1], { requiresGrad: true });
+      const b = tg.rand([1], { requiresGrad: true });
+      return () => {
+        const y = x.mul(w).add(b);
+        y.backward();
+      };
+    },
+    // Three GEMMs: C = A@B, dA = G@B^T, dB = A^T@G. Grads reset so no accumulation is timed.
+    matmul_fwd_bwd: (p) => {
+      const a = tg.randn([p.m!, p.k!], { requiresGrad: true });
+      const b = tg.randn([p.k!, p.n!], { requiresGrad: true });
+      const g = tg.ones([p.m!, p.n!]);
+      return () => {
+        a.grad = null;
+        b.grad = null;
+        const c = a.matmul(b);
+        c.backward(g);
+      };
+    },
+    // Out-of-place: a fresh 64 MiB output per call.
+    add_16m: (p) => {
+      const a = tg.rand([p.n!]);
+      const b = tg.rand([p.n!]);
+      return () => a.add(b);
+    },
+    exp_1m: (p) => {
+      const a = tg.rand([p.n!]);
+      return () => a.exp();
+    },
+  };
+}
+
+/** Work per call, for throughput columns: FLOPs for matmul, bytes moved for elementwise. */
+function throughput(w: Workload, ns: number): string {
+  const p = w.params;
+  if (w.id === 'matmul_fwd_bwd') return `${((6 * p.m! * p.k! * p.n!) / ns).toFixed(1)} GFLOP/s`;
+  if (w.id === 'add_16m') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
+  if (w.id === 'exp_1m') return `${((8 * p.n!) / ns).toFixed(2)} GB/s`;
+  return '';
+}
+
+function formatCell(w: Workload, t: Timing | undefined): string {
+  if (!t) return '-';
+  const ns = t.median_ns;
+  if (w.report === 'us') return `${(ns / 1e3).toFixed(2)} µs`;
+  if (w.report === 'ms') return `${(ns / 1e6).toFixed(2)} ms, ${throughput(w, ns)}`;
+  return `${throughput(w, ns)} (${(ns / 1e6).toFixed(2)} ms)`;
+}
+
+/** One repetition: time for `iters` calls / iters, in ns. */
+function timeRep(fn: () => unknown, iters: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < iters; i++) fn();
+  return Number(process.hrtime.bigint() - t0) / iters;
+}
+
+function timing(samples: number[]): Timing {
+  return { median_ns: median(samples), samples_ns: samples };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * bench/torch_bench.py --serve, one process per thread count (OpenMP and the BLAS read their
+ * thread counts from the environment at load time). Requests and replies are JSON lines.
+ */
+class TorchServer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  private stderr = '';
+  private exited: string | null = null;
+
+  constructor(python: string, threads: number) {
+    // As the project's instructions for PyTorch timing: OPENBLAS_CORETYPE unset, thread counts
+    // pinned through the environment.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.OPENBLAS_CORETYPE;
+    for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[k] = String(threads);
+    this.child = spawn(python, [path.join(BENCH, 'torch_bench.py'), '--threads', String(threads), '--serve'], { env });
+    // A python that failed to start surfaces through 'error'/'exit' below; without this
+    // listener the write to its closed stdin would throw EPIPE as an uncaught error instead.
+    this.child.stdin.on('error', () => {});
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line)));
+    const fail = (why: string) => {
+      const last = this.stderr.trim().split('\n').pop() ?? '';
+      this.exited = `${python}: ${why}${last ? `: ${last}` : ''}`;
+      for (const w of this.waiting.splice(0)) w.reject(new Error(this.exited));
+    };
+    this.child.on('error', (e) => fail(e.message));
+    this.child.on('exit', (code, signal) => fail(`exited ${code ?? signal}`));
+  }
+
+  request<T>(req: object): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(this.exited));
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: resolve as (v: unknown) => void, reject });
+      this.child.stdin.write(JSON.stringify(req) + '\n');
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+function git(...args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      impl: { type: 'string', default: 'src' },
+      reps: { type: 'string' },
+      only: { type: 'string' },
+      threads: { type: 'string' },
+      'no-torch': { type: 'boolean', default: false },
+      python: { type: 'string', default: process.env.BENCH_PYTHON ?? '/usr/bin/python3' },
+      out: { type: 'string', default: path.join(BENCH, 'results', 'latest.json') },
+    },
+  });
+  const config = JSON.parse(fs.readFileSync(path.join(BENCH, 'workloads.json'), 'utf8')) as Config;
+  const reps = values.reps ? Number(values.reps) : config.reps;
+  const only = new Set((values.only ?? '').split(',').filter(Boolean));
+  const unknown = [...only].filter((id) => !config.workloads.some((w) => w.id === id));
+  if (unknown.length) throw new Error(`--only: unknown workload ${unknown.join(', ')} (see bench/workloads.json)`);
+  const workloads = config.workloads.filter((w) => only.size === 0 || only.has(w.id));
+  const threadCounts = values.threads
+    ? values.threads.split(',').map(Number)
+    : [...new Set(workloads.flatMap((w) => w.threads))].sort((a, b) => a - b);
+
+  let tg: TG;
+  if (values.impl === 'src') {
+    tg = await import('../src/index.js');
+  } else {
+    const file = values.impl === 'dist' ? path.join(ROOT, 'dist', 'index.mjs') : path.resolve(values.impl!);
+    if (!fs.existsSync(file)) throw new Error(`--impl ${values.impl}: ${file} not found (\`npm run build:ts\` builds dist/)`);
+    tg = (await import(pathToFileURL(file).href)) as TG;
+  }
+
+  // Other work on the machine (a compiler, a test run) skews everything; say so up front.
+  const loadAtStart = os.loadavg();
+  if (loadAtStart[0]! > 0.5)
+    console.warn(`note: load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}: the machine is busy, timings will be noisy`);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) console.warn('note: gc() not exposed (run through `npm run bench`); workloads may pay for earlier garbage');
+  const info = tg.backendInfo();
+  const impl = values.impl === 'src' || values.impl === 'dist' ? values.impl : path.relative(ROOT, path.resolve(values.impl!));
+  console.log(
+    `tensorgrad ${info.version} (${impl}), simd ${info.simd}, node ${process.version}, ` +
+      `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}; ${reps} reps, median`,
+  );
+
+  const make = makers(tg);
+  const rows: { workload: Workload; threads: number; tensorgrad: Timing; torch?: Timing }[] = [];
+  const torchInfo: Record<string, TorchInfo | { error: string }> = {};
+
+  const t0 = Date.now();
+  for (const threads of threadCounts) {
+    const group = workloads.filter((w) => w.threads.includes(threads));
+    if (group.length === 0) continue;
+    tg.setNumThreads(threads);
+    let torch: TorchServer | null = null;
+    if (!values['no-torch']) {
+      torch = new TorchServer(values.python!, threads);
+      try {
+        torchInfo[`threads_${threads}`] = await torch.request<TorchInfo>({ op: 'info' });
+      } catch (err) {
+        const error = (err as Error).message;
+        torchInfo[`threads_${threads}`] = { error };
+        console.warn(`PyTorch (${threads} threads) unavailable, timing tensorgrad alone: ${error}`);
+        torch = null;
+      }
+    }
+    for (const w of group) {
+      gc?.();
+      // Same data on every run; the timed ops do not depend on the values.
+      tg.manualSeed(0);
+      const maker = make[w.id];
+      if (!maker) throw new Error(`no tensorgrad workload for ${w.id}`);
+      const fn = maker(w.params);
+      for (let i = 0; i < w.warmup; i++) fn();
+      await torch?.request({ op: 'setup', id: w.id });
+      // Alternate repetitions (ours, then PyTorch's) so a load change on a shared machine
+      // hits both sides alike instead of whichever ran at the time.
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        ours.push(timeRep(fn, w.iters));
+        if (torch) theirs.push((await torch.request<{ ns: number }>({ op: 'rep' })).ns);
+      }
+      const row = { workload: w, threads, tensorgrad: timing(ours), torch: torch ? timing(theirs) : undefined };
+      rows.push(row);
+      process.stderr.write(`  ${w.id} x${threads}: ${formatCell(w, row.tensorgrad)} | ${formatCell(w, row.torch)}\n`);
+    }
+    torch?.close();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+
+  // ---- table -----------------------------------------------------------------------------
+  const header = ['workload', 'thr', 'tensorgrad', 'PyTorch', 'ratio'];
+  const cells = rows.map((r) => [
+    r.workload.label,
+    String(r.threads),
+    formatCell(r.workload, r.tensorgrad),
+    formatCell(r.workload, r.torch),
+    r.torch ? `${(r.torch.median_ns / r.tensorgrad.median_ns).toFixed(2)}x` : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((s, i) => pad(s, widths[i]!, i >= 1)).join('  ');
+  console.log();
+  console.log(line(header));
+  console.log(widths.map((n) => '-'.repeat(n)).join('  '));
+  for (const c of cells) console.log(line(c));
+  console.log('ratio = PyTorch time / tensorgrad time (> 1: tensorgrad is faster)');
+  const someTorch = Object.values(torchInfo).find((r): r is TorchInfo => !('error' in r));
+  if (someTorch) {
+    console.log(`PyTorch ${someTorch.torch} (python ${someTorch.python}), BLAS: ${someTorch.blas.join(', ') || 'built in'}`);
+  }
+  console.log(`total ${seconds.toFixed(1)} s`);
+
+  // ---- JSON ------------------------------------------------------------------------------
+  const result = {
+    date: new Date().toISOString(),
+    git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' },
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${os.platform()}-${os.arch()}` },
+    node: process.version,
+    tensorgrad: { ...info, impl },
+    torch: torchInfo,
+    loadavg_at_start: loadAtStart,
+    reps,
+    seconds,
+    results: rows.map((r) => ({
+      id: r.workload.id,
+      label: r.workload.label,
+      threads: r.threads,
+      iters: r.workload.iters,
+      params: r.workload.params,
+      tensorgrad: { ...r.tensorgrad, display: formatCell(r.workload, r.tensorgrad) },
+      torch: r.torch ? { ...r.torch, display: formatCell(r.workload, r.torch) } : null,
+      ratio: r.torch ? r.torch.median_ns / r.tensorgrad.median_ns : null,
+    })),
+  };
+  // Write-then-rename so an interrupted run never leaves a truncated latest.json.
+  fs.mkdirSync(path.dirname(values.out!), { recursive: true });
+  const tmp = `${values.out}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
+  fs.renameSync(tmp, values.out!);
+  console.log(`wrote ${path.relative(process.cwd(), values.out!)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

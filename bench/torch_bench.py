@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""PyTorch side of `npm run bench`: the workloads of bench/workloads.json, written the way a
+PyTorch user writes them, each statement mirroring bench/run.ts line for line.
+
+    /usr/bin/python3 bench/torch_bench.py --threads 1 [--reps 7] [--only id,id]
+
+prints one JSON object on stdout: {"torch": version, "threads": n, "results": {id: {...}}}.
+
+    /usr/bin/python3 bench/torch_bench.py --threads 1 --serve
+
+is how bench/run.ts drives it: one JSON request per stdin line, one JSON reply per stdout line
+({"op": "info"}, {"op": "setup", "id": ...} which builds and warms up a workload, {"op": "rep"}
+which times one repetition of it). run.ts alternates repetitions, one of tensorgrad then one of
+PyTorch, so both sides see the same machine load: on a shared 2-core box a build starting
+halfway through would otherwise land on one side only.
+
+run.ts starts it with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS set to the
+thread count and OPENBLAS_CORETYPE unset; torch.set_num_threads() below covers a manual run.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---- workloads: each make_* returns a zero-argument function doing one timed iteration ----
+
+def make_linreg_step(p):
+    # The notes' linear regression, one step as in the API example: forward, zero the grads,
+    # backward, SGD update through .data.
+    x = torch.rand([p["n"]])
+    y = x.mul(3).add(0.8)
+    w = torch.rand([1], requires_grad=True)
+    b = torch.rand([1], requires_grad=True)
+    lr = p["lr"]
+
+    def step():
+        loss = x.mul(w).add(b).sub(y).pow(2).mean()
+        if w.grad is not None:
+            w.grad.zero_()
+        if b.grad is not None:
+            b.grad.zero_()
+        loss.backward()
+        w.data.sub_(w.grad.mul(lr))
+        b.data.sub_(b.grad.mul(lr))
+
+    return step
+
+
+def make_add_1elem(p):
+    # Pure per-op overhead: no grad, one float each.
+    a = torch.rand([1])
+    b = torch.rand([1])
+    return lambda: a.add(b)
+
+
+def make_affine_1elem(p):
+    # Graph build + backward overhead: 2 recorded ops, 2 backward nodes, grads accumulate into
+    # w.grad and b.grad (the accumulation is part of the work, on both sides).
+    x = torch.rand([1])
+    w = torch.rand([1], requires_grad=True)
+    b = torch.rand([1], requires_grad=True)
+
+    def step():
+        y = x.mul(w).add(b)
+        y.backward()
+
+    return step
+
+
+def make_matmul_fwd_bwd(p):
+    # Both operands require grad, so backward runs two more GEMMs (dA = G @ B^T, dB = A^T @ G).
+    # Grads are reset to None each time so no accumulation add is timed.
+    a = torch.randn([p["m"], p["k"]], requires_grad=True)
+    b = torch.randn([p["k"], p["n"]], requires_grad=True)
+    g = torch.ones([p["m"], p["n"]])
+
+    def step():
+        a.grad = None
+        b.grad = None
+        c = a.matmul(b)
+        c.backward(g)
+
+    return step
+
+
+def make_add_16m(p):
+    # Out-of-place: a fresh 64 MiB output per call, as a user's `a + b` allocates.
+    a = torch.rand([p["n"]])
+    b = torch.rand([p["n"]])
+    return lambda: a.add(b)
+
+
+def make_exp_1m(p):
+    a = torch.rand([p["n"]])
+    return lambda: a.exp()
+
+
+MAKERS = {
+    "linreg_step": make_linreg_step,
+    "add_1elem": make_add_1elem,
+    "affine_1elem": make_affine_1elem,
+    "matmul_fwd_bwd": make_matmul_fwd_bwd,
+    "add_16m": make_add_16m,
+    "exp_1m": make_exp_1m,
+}
+
+
+def blas_libraries():
+    """The BLAS/LAPACK shared objects actually mapped into this process (matmul speed depends on
+    which one the distribution's alternatives point at: reference BLAS is ~10x slower than MKL)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "/" in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if re.search(r"blas|lapack|mkl", os.path.basename(p), re.I))
+
+
+def time_rep(fn, iters):
+    """One repetition: time for `iters` calls / iters, in ns."""
+    t0 = time.perf_counter_ns()
+    for _ in range(iters):
+        fn()
+    return (time.perf_counter_ns() - t0) / iters
+
+
+def measure(fn, iters, warmup, reps):
+    """Median over `reps` repetitions of (time for `iters` calls) / iters, in ns."""
+    for _ in range(warmup):
+        fn()
+    samples = [time_rep(fn, iters) for _ in range(reps)]
+    return {"median_ns": statistics.median(samples), "samples_ns": samples}
+
+
+def info(threads):
+    return {
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "threads": threads,
+        "blas": blas_libraries(),
+    }
+
+
+def serve(cfg, threads):
+    workloads = {wl["id"]: wl for wl in cfg["workloads"]}
+    fn, wl = None, None
+    for line in sys.stdin:
+        req = json.loads(line)
+        op = req["op"]
+        if op == "info":
+            reply = info(threads)
+        elif op == "setup":
+            wl = workloads[req["id"]]
+            fn = None  # free the previous workload's tensors before allocating
+            torch.manual_seed(0)
+            fn = MAKERS[wl["id"]](wl["params"])
+            for _ in range(wl["warmup"]):
+                fn()
+            reply = {"ok": True}
+        elif op == "rep":
+            reply = {"ns": time_rep(fn, wl["iters"])}
+        else:
+            reply = {"error": "unknown op " + repr(op)}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--reps", type=int, default=None, help="override workloads.json reps")
+    ap.add_argument("--only", default="", help="comma-separated workload ids")
+    ap.add_argument("--config", default=os.path.join(HERE, "workloads.json"))
+    ap.add_argument("--serve", action="store_true", help="line protocol for bench/run.ts")
+    args = ap.parse_args()
+
+    with open(args.config) as f:
+        cfg = json.load(f)
+    torch.set_num_threads(args.threads)
+    if args.serve:
+        serve(cfg, args.threads)
+        return
+    only = set(filter(None, args.only.split(",")))
+    reps = args.reps or cfg["reps"]
+
+    # Same seed policy as the tensorgrad side (tg.manualSeed(0) before each workload); the
+    # values differ between the two RNGs, which no timed op here is sensitive to.
+    results = {}
+    for wl in cfg["workloads"]:
+        if args.threads not in wl["threads"] or (only and wl["id"] not in only):
+            continue
+        torch.manual_seed(0)
+        fn = MAKERS[wl["id"]](wl["params"])
+        results[wl["id"]] = measure(fn, wl["iters"], wl["warmup"], reps)
+
+    json.dump(dict(info(args.threads), results=results), sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
