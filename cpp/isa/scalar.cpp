@@ -52,10 +52,14 @@ struct VecMath<ScalarV> {
     return x < 0 ? e / (1 + e) : 1 / (1 + e);
   }
   static float softplus(float x) { return x > 20 ? x : std::fmax(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
-  static float gelu(float x) { return 0.5f * x * (1 + std::erf(x * 0.70710678118654752f)); }
+  // In double and through erfc: in float, 1 + erf(x / sqrt 2) cancels to 0 in the left tail
+  // and a rounded x^2 / 2 inside exp is off by up to x^2 / 2 ulp. This table is the reference
+  // the polynomial paths are compared with, so it has to be the accurate one.
+  static double normal_cdf(double x) { return 0.5 * std::erfc(-x * 0.70710678118654752440); }
+  static float gelu(float x) { return static_cast<float>(x * normal_cdf(x)); }
   static float gelu_grad(float x) {
-    float cdf = 0.5f * (1 + std::erf(x * 0.70710678118654752f));
-    return cdf + x * 0.39894228040143268f * std::exp(-0.5f * x * x);
+    const double xd = x;
+    return static_cast<float>(normal_cdf(xd) + xd * 0.39894228040143267794 * std::exp(-0.5 * xd * xd));
   }
 };
 

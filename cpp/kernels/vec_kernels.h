@@ -81,10 +81,10 @@ struct VecKernels {
         });
       }
       case UnaryOp::Sin:
-        for (int64_t i = 0; i < n; ++i) y[i] = std::sin(x[i]);
+        for (int64_t i = 0; i < n; ++i) y[i] = __builtin_sinf(x[i]);
         return;
       case UnaryOp::Cos:
-        for (int64_t i = 0; i < n; ++i) y[i] = std::cos(x[i]);
+        for (int64_t i = 0; i < n; ++i) y[i] = __builtin_cosf(x[i]);
         return;
       case UnaryOp::Count: return;
     }
