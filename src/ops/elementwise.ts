@@ -117,7 +117,11 @@ function arithmetic(name: string, fop: BinaryOp, iop: IntPath, a: Tensor, b: Sca
   if (dtype === 'float32') return binaryKernel(name, fop, asFloat(a), asFloat(b), 0, out);
   const ai = a.dtype === 'int32' ? a : castKernel(a, 'int32');
   const bi = b.dtype === 'int32' ? b : castKernel(b, 'int32');
-  return intKernel(name, iop!, ai, bi, out);
+  if (dtype === 'int32') return intKernel(name, iop!, ai, bi, out);
+  // bool op bool stays bool, as in PyTorch: add/maximum act as "or", mul/minimum as "and".
+  if (iop === IntBinaryOp.Sub)
+    throw typeError(name, 'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.');
+  return castKernel(intKernel(name, iop!, ai, bi), 'bool', out);
 }
 
 export function add(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tensor): Tensor {
