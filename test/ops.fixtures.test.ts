@@ -1,0 +1,132 @@
+// Every op against PyTorch 1.13: forward values (shape, dtype, data) and the gradients of
+// (out * G).sum() for a fixed random G, from test/fixtures/ops.json (scripts/gen_fixtures.py).
+// Inputs come from the fixtures; each case's call is a small expression both sides interpret.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tg from '../src/index.js';
+import {
+  type ErrStats,
+  type OpCase,
+  type Tol,
+  allZero,
+  compareTensor,
+  evalExpr,
+  fmtErr,
+  loadFixtures,
+  makeInputs,
+  makeTensor,
+  mergeStats,
+  newStats,
+  outputsOf,
+  REL_FLOOR,
+} from './helpers/fixtures.js';
+import { KNOWN_BUGS } from './helpers/known-bugs.js';
+
+const fixtures = loadFixtures();
+
+// Tolerances per op family, for float32 on both sides.
+const TOL: Record<string, { fwd: Tol; grad: Tol }> = {
+  // Selection, sign flips, comparisons, copies: no rounding at all, so no tolerance.
+  exact: { fwd: { rtol: 0, atol: 0 }, grad: { rtol: 0, atol: 0 } },
+  view: { fwd: { rtol: 0, atol: 0 }, grad: { rtol: 0, atol: 0 } },
+  int32: { fwd: { rtol: 0, atol: 0 }, grad: { rtol: 0, atol: 0 } },
+  // One or two correctly rounded float ops per element; PyTorch may divide by a scalar as a
+  // multiplication by its reciprocal (1 ulp), and backward formulas may associate differently.
+  arith: { fwd: { rtol: 1e-6, atol: 1e-6 }, grad: { rtol: 1e-6, atol: 1e-6 } },
+  // Vectorized exp/log/tanh/... are a few ulp from glibc/Sleef; gradients chain two of them.
+  // GELU's left tail: PyTorch's float32 0.5x(1 + erf(x/sqrt 2)) cancels (1.6e-4 relative off
+  // float64 at x = -3.3, where ours is within 1.2e-7); the atol absorbs PyTorch's error there.
+  transcendental: { fwd: { rtol: 1e-5, atol: 1e-6 }, grad: { rtol: 1e-5, atol: 1e-6 } },
+  pow: { fwd: { rtol: 1e-5, atol: 1e-6 }, grad: { rtol: 1e-5, atol: 1e-6 } },
+  special: { fwd: { rtol: 1e-5, atol: 1e-6 }, grad: { rtol: 1e-5, atol: 1e-6 } },
+  // Summation order differs (pairwise/vectorized lanes), so errors grow with the number of terms
+  // relative to the magnitude of the terms, not of the (possibly cancelling) result: atol.
+  reduce: { fwd: { rtol: 1e-5, atol: 1e-5 }, grad: { rtol: 1e-5, atol: 1e-6 } },
+  // Blocked FMA accumulation over K (up to 513 here) in a different order from MKL/OpenBLAS.
+  matmul: { fwd: { rtol: 1e-4, atol: 1e-5 }, grad: { rtol: 1e-4, atol: 1e-5 } },
+  composite: { fwd: { rtol: 1e-4, atol: 1e-5 }, grad: { rtol: 1e-4, atol: 1e-5 } },
+};
+
+// Largest errors seen, per family and per op, forward and backward.
+const byFamily = new Map<string, { fwd: ErrStats; grad: ErrStats }>();
+const byOp = new Map<string, { fwd: ErrStats; grad: ErrStats }>();
+const statsFor = (m: Map<string, { fwd: ErrStats; grad: ErrStats }>, k: string) => {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = { fwd: newStats(), grad: newStats() }));
+  return s;
+};
+
+function runCase(c: OpCase): void {
+  const tol = TOL[c.family];
+  if (!tol) throw new Error(`no tolerance for family ${c.family}`);
+  // Errors of this case; folded into the per-family/per-op tables only if the case passes.
+  const fwd = newStats(), grad = newStats();
+  const ins = makeInputs(c.inputs);
+  const outs = outputsOf(evalExpr(c.expr, ins));
+  const problems: string[] = [];
+  expect(outs.length, 'number of outputs').toBe(c.outputs.length);
+  outs.forEach((o, i) => problems.push(...compareTensor(`output ${i}`, o, c.outputs[i]!, tol.fwd, fwd)));
+  expect(problems, 'forward').toEqual([]);
+  expect(outs[0]!.requiresGrad, 'output requiresGrad').toBe(c.outRequiresGrad);
+
+  if (c.G) {
+    outs[0]!.mul(makeTensor(c.G)).sum().backward();
+    const leaves = ins.filter((_, i) => c.inputs[i]!.requiresGrad);
+    expect(leaves.length).toBe(c.grads!.length);
+    leaves.forEach((leaf, k) => {
+      const want = c.grads![k]!;
+      if (want === null) {
+        // torch left .grad as None (not reached); a materialized zero gradient is equivalent.
+        if (leaf.grad !== null && !allZero(leaf.grad)) problems.push(`grad ${k}: expected none or zeros`);
+      } else if (leaf.grad === null) problems.push(`grad ${k}: null, expected shape ${JSON.stringify(want.shape)}`);
+      else problems.push(...compareTensor(`grad ${k}`, leaf.grad, want, tol.grad, grad));
+    });
+    expect(problems, 'backward').toEqual([]);
+  }
+  for (const m of [byFamily, byOp]) {
+    const s = statsFor(m, m === byFamily ? c.family : c.op);
+    mergeStats(s.fwd, fwd);
+    mergeStats(s.grad, grad);
+  }
+}
+
+describe(`ops vs PyTorch ${fixtures.torch} fixtures`, () => {
+  it('fixtures are present and cover the API', () => {
+    // Guards against an empty or truncated fixture file making every table below vacuous.
+    expect(fixtures.cases.length).toBeGreaterThan(500);
+    expect(new Set(fixtures.cases.map((c) => c.op)).size).toBeGreaterThanOrEqual(61);
+    for (const name of Object.keys(KNOWN_BUGS))
+      expect(
+        fixtures.cases.some((c) => c.name === name) || fixtures.hvp.some((c) => `hvp ${c.name}` === name),
+        `KNOWN_BUGS entry ${name}`,
+      ).toBe(true);
+  });
+
+  const ops = [...new Set(fixtures.cases.map((c) => c.op))];
+  for (const op of ops) {
+    describe(op, () => {
+      for (const c of fixtures.cases.filter((k) => k.op === op)) {
+        if (KNOWN_BUGS[c.name]) it.fails(`${c.name} [known bug: ${KNOWN_BUGS[c.name]}]`, () => runCase(c));
+        else it(c.name, () => runCase(c));
+      }
+    });
+  }
+});
+
+afterAll(() => {
+  const rows = (m: Map<string, { fwd: ErrStats; grad: ErrStats }>) =>
+    [...m.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(
+        ([k, s]) =>
+          `  ${k.padEnd(16)} fwd abs ${fmtErr(s.fwd.maxAbs).padEnd(9)} rel ${fmtErr(s.fwd.maxRel).padEnd(9)}` +
+          ` | grad abs ${fmtErr(s.grad.maxAbs).padEnd(9)} rel ${fmtErr(s.grad.maxRel).padEnd(9)}` +
+          ` (${s.fwd.n} + ${s.grad.n} values)`,
+      )
+      .join('\n');
+  console.log(
+    `ops.fixtures: ${fixtures.cases.length} cases, ${new Set(fixtures.cases.map((c) => c.op)).size} ops, ` +
+      `simd ${tg.backendInfo().simd}; largest finite errors vs PyTorch ${fixtures.torch} ` +
+      `(rel over |expected| >= ${REL_FLOOR}; passing cases only)\n` +
+      `per family:\n${rows(byFamily)}\nper op:\n${rows(byOp)}`,
+  );
+});
