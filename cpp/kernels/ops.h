@@ -19,7 +19,7 @@ enum class UnaryOp : int32_t {
 // a = incoming gradient, b = the saved input x or result y as each says.
 enum class BinaryOp : int32_t {
   Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum,
-  ReluBackward,       // a * (x > 0), b = x
+  ReluBackward,       // y <= 0 ? 0 : a, b = y (the result)
   SigmoidBackward,    // a * y * (1 - y), b = y
   TanhBackward,       // a * (1 - y^2), b = y
   GeluBackward,       // a * gelu'(x), b = x

@@ -63,8 +63,8 @@ struct VecKernels {
       case UnaryOp::Reciprocal: return map1(x, y, n, [one](reg v) { return V::div(one, v); });
       case UnaryOp::Sign:
         return map1(x, y, n, [zero, one](reg v) {
-          reg s = V::select(V::gt(v, zero), one, V::select(V::lt(v, zero), V::neg(one), zero));
-          return V::select(V::isnan(v), v, s);
+          // sign(NaN) = 0, as in PyTorch.
+          return V::select(V::gt(v, zero), one, V::select(V::lt(v, zero), V::neg(one), zero));
         });
       case UnaryOp::LeakyRelu: {
         const reg slope = V::set1(p0);
@@ -106,7 +106,8 @@ struct VecKernels {
       case BinaryOp::Minimum:
         return apply([](reg a, reg b) { return V::select(V::isnan(a), a, V::min(a, b)); });
       case BinaryOp::ReluBackward:
-        return apply([zero](reg g, reg x) { return V::select(V::gt(x, zero), g, zero); });
+        // PyTorch's threshold_backward zeroes where y <= 0, so a NaN y passes the gradient.
+        return apply([zero](reg g, reg x) { return V::select(V::lt(x, zero), zero, V::select(V::eq(x, zero), zero, g)); });
       case BinaryOp::SigmoidBackward:
         return apply([one](reg g, reg y) { return V::mul(g, V::mul(y, V::sub(one, y))); });
       case BinaryOp::TanhBackward:

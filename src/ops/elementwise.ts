@@ -193,6 +193,11 @@ export function rdiv(x: Tensor, s: number): Tensor {
 export function pow(a: Tensor, b: Scalar): Tensor {
   a = expectTensor('pow', a, 'self');
   b = operand('pow', b, 'exponent');
+  if (typeof b === 'number' && a.dtype !== 'float32' && Number.isInteger(b)) {
+    // int ** int stays int, as in PyTorch (exact while results fit float32's 24-bit mantissa).
+    if (b < 0) throw rangeError('pow', 'Integers to negative integer powers are not allowed.');
+    return castKernel(scalarKernel(BinaryOp.Pow, asFloat(a), b, false), 'int32');
+  }
   if (typeof b === 'number') {
     const p = b;
     const y = scalarKernel(BinaryOp.Pow, asFloat(a), p, false);
@@ -201,7 +206,8 @@ export function pow(a: Tensor, b: Scalar): Tensor {
   }
   const y = binaryKernel('pow', BinaryOp.Pow, asFloat(a), asFloat(b));
   return record('PowBackward1', y, [a, b], [a, b, y], (g, [x, e, r]) => [
-    mul(g, mul(e!, pow(x!, sub(e!, 1)))),
+    // d/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 does not give 0 * inf).
+    where(eq(e!, 0), 0, mul(g, mul(e!, pow(x!, sub(e!, 1))))),
     // d/de = a^e * log(a), defined as 0 where a == 0 and e >= 0 (PyTorch's masking).
     where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))),
   ]);
@@ -357,9 +363,14 @@ function expectNum(op: string, v: unknown, what: string): number {
 
 // ---- the fused local derivatives, themselves differentiable ----------------------------
 
+// The saved input is a recorded (zero-derivative) input, as in PyTorch, so a first derivative
+// built under createGraph still requires grad and differentiates to zeros.
 function reluBackward(g: Tensor, y: Tensor): Tensor {
   const r = binaryKernel('relu', BinaryOp.ReluBackward, g, y);
-  return record('ThresholdBackwardBackward0', r, [g, null], [y], (gg, [yy]) => [reluBackward(gg, yy!)]);
+  return record('ThresholdBackwardBackward0', r, [g, y], [y], (gg, [yy], needs) => [
+    needs[0] ? reluBackward(gg, yy!) : null,
+    needs[1] ? mul(yy!, 0) : null,
+  ]);
 }
 
 function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
@@ -382,7 +393,10 @@ function tanhBackward(g: Tensor, y: Tensor): Tensor {
 
 function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
   const r = binaryKernel('leakyRelu', BinaryOp.LeakyReluBackward, g, x, slope);
-  return record('LeakyReluBackwardBackward0', r, [g, null], [x], (gg, [x0]) => [leakyReluBackward(gg, x0!, slope)]);
+  return record('LeakyReluBackwardBackward0', r, [g, x], [x], (gg, [x0], needs) => [
+    needs[0] ? leakyReluBackward(gg, x0!, slope) : null,
+    needs[1] ? mul(x0!, 0) : null,
+  ]);
 }
 
 function geluBackward(g: Tensor, x: Tensor): Tensor {

@@ -29,6 +29,8 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
 
 function dimsOf(op: string, x: Tensor, dim: unknown): number[] {
   const d = parseDims(op, dim, x.dim());
+  // A 0-d tensor accepts dim 0 / -1 (PyTorch), which reduces nothing.
+  if (d && x.dim() === 0) return [];
   return d ?? x.shape.map((_, i) => i);
 }
 

@@ -138,7 +138,7 @@ export function transpose(x: Tensor, d0: number, d1: number): Tensor {
   if (x.dim() === 0) {
     normDim('transpose', d0, 0);
     normDim('transpose', d1, 0);
-    return makeView(x, [], [], x._offset);
+    return record('TransposeBackward0', makeView(x, [], [], x._offset), [x], [], (g) => [g]);
   }
   const a = normDim('transpose', d0, x.dim()), b = normDim('transpose', d1, x.dim());
   const dims = x.shape.map((_, i) => i);
