@@ -19,7 +19,6 @@ import {
   makeTensor,
   outputsOf,
 } from './helpers/fixtures.js';
-import { KNOWN_BUGS } from './helpers/known-bugs.js';
 
 const fixtures = loadFixtures();
 
@@ -76,10 +75,7 @@ describe('gradcheck: first derivatives of the fixture expressions', () => {
 
   for (const op of [...new Set(selected.map((c) => c.op))]) {
     describe(op, () => {
-      for (const c of selected.filter((k) => k.op === op)) {
-        if (KNOWN_BUGS[c.name]) it.fails(`${c.name} [known bug: ${KNOWN_BUGS[c.name]}]`, () => gradcheckCase(c));
-        else it(c.name, () => gradcheckCase(c));
-      }
+      for (const c of selected.filter((k) => k.op === op)) it(c.name, () => gradcheckCase(c));
     });
   }
 });
@@ -135,8 +131,7 @@ describe('second derivatives: Hessian-vector products vs PyTorch', () => {
   it('fixtures are present', () => expect(fixtures.hvp.length).toBeGreaterThanOrEqual(20));
 
   for (const c of fixtures.hvp) {
-    const bug = KNOWN_BUGS[`hvp ${c.name}`];
-    (bug ? it.fails : it)(bug ? `${c.name} [known bug: ${bug}]` : c.name, () => {
+    it(c.name, () => {
       const ins = makeInputs(c.inputs);
       const xs = ins.filter((_, i) => c.inputs[i]!.requiresGrad);
       const gs = firstGrads(c, ins);
@@ -167,8 +162,7 @@ describe('second derivatives: finite differences of the first derivative', () =>
   // of every op in the expression. enableGrad because gradcheck evaluates fn under noGrad for
   // the numerical part, and the first derivative needs a graph to exist at all.
   for (const c of fixtures.hvp) {
-    const bug = KNOWN_BUGS[`hvp ${c.name}`];
-    (bug ? it.fails : it)(bug ? `${c.name} [known bug: ${bug}]` : c.name, () => {
+    it(c.name, () => {
       const ins = makeInputs(c.inputs);
       const nGrad = c.inputs.filter((i) => i.requiresGrad).length;
       for (let k = 0; k < nGrad; k++) {

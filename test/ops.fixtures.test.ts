@@ -19,7 +19,6 @@ import {
   outputsOf,
   REL_FLOOR,
 } from './helpers/fixtures.js';
-import { KNOWN_BUGS } from './helpers/known-bugs.js';
 
 const fixtures = loadFixtures();
 
@@ -94,20 +93,12 @@ describe(`ops vs PyTorch ${fixtures.torch} fixtures`, () => {
     // Guards against an empty or truncated fixture file making every table below vacuous.
     expect(fixtures.cases.length).toBeGreaterThan(500);
     expect(new Set(fixtures.cases.map((c) => c.op)).size).toBeGreaterThanOrEqual(61);
-    for (const name of Object.keys(KNOWN_BUGS))
-      expect(
-        fixtures.cases.some((c) => c.name === name) || fixtures.hvp.some((c) => `hvp ${c.name}` === name),
-        `KNOWN_BUGS entry ${name}`,
-      ).toBe(true);
   });
 
   const ops = [...new Set(fixtures.cases.map((c) => c.op))];
   for (const op of ops) {
     describe(op, () => {
-      for (const c of fixtures.cases.filter((k) => k.op === op)) {
-        if (KNOWN_BUGS[c.name]) it.fails(`${c.name} [known bug: ${KNOWN_BUGS[c.name]}]`, () => runCase(c));
-        else it(c.name, () => runCase(c));
-      }
+      for (const c of fixtures.cases.filter((k) => k.op === op)) it(c.name, () => runCase(c));
     });
   }
 });
