@@ -4,11 +4,14 @@
 //                    [--no-torch] [--python /usr/bin/python3] [--out bench/results/latest.json]
 //
 // tensorgrad runs in this process; PyTorch in a subprocess (bench/torch_bench.py --serve), one
-// per thread count. Repetitions alternate, one of ours then one of PyTorch's, never at the same
-// time (two busy processes on a 2-core machine would time each other) and never far apart (a
-// build starting on a shared machine then slows both sides, not whichever ran at the time).
-// Every number is the median over `reps` repetitions of (repetition time / iters), after a
-// warm-up. The ratio is PyTorch time / our time: > 1 means tensorgrad is faster.
+// per thread count. Each workload is timed on our side, then at once on PyTorch's: never at the
+// same time (two busy processes on a 2-core machine would time each other), and seconds apart,
+// so a build starting on a shared machine is likely to hit both sides. Repetitions are not
+// interleaved one by one: every turn of the event loop while PyTorch ran would let V8 and glibc
+// hand freed tensor storage back to the OS, and the next allocations page-fault (measured: exp
+// on 1M floats 0.6 ms in a tight loop, 1.2 ms with a 30 ms idle before each repetition), which
+// no training loop pays. Every number is the median over `reps` repetitions of (repetition
+// time / iters), after a warm-up. Ratio = PyTorch time / ours: > 1 means tensorgrad is faster.
 //
 // GC is part of the measurement: the loops never dispose(), as a user's loop wouldn't, so the
 // V8 collections that reclaim tensor storage land inside the timed repetitions (PyTorch frees by
@@ -41,6 +44,7 @@ interface Workload {
 }
 interface Config {
   reps: number;
+  warmup_s: number;
   workloads: Workload[];
 }
 interface Timing {
@@ -135,6 +139,13 @@ function formatCell(w: Workload, t: Timing | undefined): string {
   return `${throughput(w, ns)} (${(ns / 1e6).toFixed(2)} ms)`;
 }
 
+/** `warmup` calls, then more until `seconds` have passed (same rule as torch_bench.py). */
+function warmUp(fn: () => unknown, warmup: number, seconds: number): void {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < warmup; i++) fn();
+  while (Number(process.hrtime.bigint() - t0) < seconds * 1e9) fn();
+}
+
 /** One repetition: time for `iters` calls / iters, in ns. */
 function timeRep(fn: () => unknown, iters: number): number {
   const t0 = process.hrtime.bigint();
@@ -145,6 +156,19 @@ function timeRep(fn: () => unknown, iters: number): number {
 function timing(samples: number[]): Timing {
   return { median_ns: median(samples), samples_ns: samples };
 }
+
+/**
+ * Range of the repetitions without the fastest and the slowest, over the median: large when
+ * something else ran for much of the measurement. One outlier repetition (a stray GC, another
+ * process's burst) doesn't move the median and doesn't count here either.
+ */
+function spread(t: Timing | undefined): number {
+  if (!t) return 0;
+  const s = [...t.samples_ns].sort((a, b) => a - b);
+  const inner = s.length > 4 ? s.slice(1, -1) : s;
+  return (inner[inner.length - 1]! - inner[0]!) / t.median_ns;
+}
+const NOISY = 0.15;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -239,9 +263,10 @@ async function main(): Promise<void> {
     tg = (await import(pathToFileURL(file).href)) as TG;
   }
 
-  // Other work on the machine (a compiler, a test run) skews everything; say so up front.
+  // Other work on the machine (a compiler, a test run) skews everything; say so up front. Half
+  // the cores: the 1-minute average still carries the previous run's own load for a while.
   const loadAtStart = os.loadavg();
-  if (loadAtStart[0]! > 0.5)
+  if (loadAtStart[0]! > os.cpus().length / 2)
     console.warn(`note: load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}: the machine is busy, timings will be noisy`);
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) console.warn('note: gc() not exposed (run through `npm run bench`); workloads may pay for earlier garbage');
@@ -279,18 +304,14 @@ async function main(): Promise<void> {
       tg.manualSeed(0);
       const maker = make[w.id];
       if (!maker) throw new Error(`no tensorgrad workload for ${w.id}`);
-      const fn = maker(w.params);
-      for (let i = 0; i < w.warmup; i++) fn();
+      // PyTorch's setup first: the await is the only event-loop turn, before our warm-up.
       await torch?.request({ op: 'setup', id: w.id });
-      // Alternate repetitions (ours, then PyTorch's) so a load change on a shared machine
-      // hits both sides alike instead of whichever ran at the time.
+      const fn = maker(w.params);
+      warmUp(fn, w.warmup, config.warmup_s);
       const ours: number[] = [];
-      const theirs: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        ours.push(timeRep(fn, w.iters));
-        if (torch) theirs.push((await torch.request<{ ns: number }>({ op: 'rep' })).ns);
-      }
-      const row = { workload: w, threads, tensorgrad: timing(ours), torch: torch ? timing(theirs) : undefined };
+      for (let r = 0; r < reps; r++) ours.push(timeRep(fn, w.iters));
+      const theirs = torch ? (await torch.request<{ samples_ns: number[] }>({ op: 'measure', reps })).samples_ns : null;
+      const row = { workload: w, threads, tensorgrad: timing(ours), torch: theirs ? timing(theirs) : undefined };
       rows.push(row);
       process.stderr.write(`  ${w.id} x${threads}: ${formatCell(w, row.tensorgrad)} | ${formatCell(w, row.torch)}\n`);
     }
@@ -305,7 +326,8 @@ async function main(): Promise<void> {
     String(r.threads),
     formatCell(r.workload, r.tensorgrad),
     formatCell(r.workload, r.torch),
-    r.torch ? `${(r.torch.median_ns / r.tensorgrad.median_ns).toFixed(2)}x` : '-',
+    (r.torch ? `${(r.torch.median_ns / r.tensorgrad.median_ns).toFixed(2)}x` : '-') +
+      (Math.max(spread(r.tensorgrad), spread(r.torch)) > NOISY ? ' *' : '  '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((s, i) => pad(s, widths[i]!, i >= 1)).join('  ');
@@ -314,9 +336,16 @@ async function main(): Promise<void> {
   console.log(widths.map((n) => '-'.repeat(n)).join('  '));
   for (const c of cells) console.log(line(c));
   console.log('ratio = PyTorch time / tensorgrad time (> 1: tensorgrad is faster)');
+  if (cells.some((c) => c[4]!.endsWith('*')))
+    console.log(`* repetitions spread over more than ${NOISY * 100}% of the median (outliers aside): rerun on a quiet machine`);
   const someTorch = Object.values(torchInfo).find((r): r is TorchInfo => !('error' in r));
   if (someTorch) {
     console.log(`PyTorch ${someTorch.torch} (python ${someTorch.python}), BLAS: ${someTorch.blas.join(', ') || 'built in'}`);
+    // Debian's alternatives put the reference (netlib) BLAS at .../blas/libblas.so.3 unless
+    // OpenBLAS or MKL is installed; its GEMM is unblocked Fortran (4.4 GFLOP/s on the 2-core
+    // AMD EPYC this was written on, where our kernel ran at ~35 on one thread).
+    if (someTorch.blas.some((p) => /\/blas\/libblas\.so/.test(p)))
+      console.log('  (reference netlib BLAS: matmul ratios say how we compare with this PyTorch, not with a wheel built on MKL)');
   }
   console.log(`total ${seconds.toFixed(1)} s`);
 
@@ -328,7 +357,7 @@ async function main(): Promise<void> {
     node: process.version,
     tensorgrad: { ...info, impl },
     torch: torchInfo,
-    loadavg_at_start: loadAtStart,
+    loadavg: { start: loadAtStart, end: os.loadavg() },
     reps,
     seconds,
     results: rows.map((r) => ({
@@ -340,6 +369,7 @@ async function main(): Promise<void> {
       tensorgrad: { ...r.tensorgrad, display: formatCell(r.workload, r.tensorgrad) },
       torch: r.torch ? { ...r.torch, display: formatCell(r.workload, r.torch) } : null,
       ratio: r.torch ? r.torch.median_ns / r.tensorgrad.median_ns : null,
+      spread: { tensorgrad: spread(r.tensorgrad), torch: r.torch ? spread(r.torch) : null },
     })),
   };
   // Write-then-rename so an interrupted run never leaves a truncated latest.json.

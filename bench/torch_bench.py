@@ -9,10 +9,9 @@ prints one JSON object on stdout: {"torch": version, "threads": n, "results": {i
     /usr/bin/python3 bench/torch_bench.py --threads 1 --serve
 
 is how bench/run.ts drives it: one JSON request per stdin line, one JSON reply per stdout line
-({"op": "info"}, {"op": "setup", "id": ...} which builds and warms up a workload, {"op": "rep"}
-which times one repetition of it). run.ts alternates repetitions, one of tensorgrad then one of
-PyTorch, so both sides see the same machine load: on a shared 2-core box a build starting
-halfway through would otherwise land on one side only.
+({"op": "info"}; {"op": "setup", "id": ...}, which builds and warms up a workload;
+{"op": "measure", "reps": n}, which times n repetitions of it). One process per thread count
+serves every workload, so PyTorch's timing of a workload follows tensorgrad's within seconds.
 
 run.ts starts it with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS set to the
 thread count and OPENBLAS_CORETYPE unset; torch.set_num_threads() below covers a manual run.
@@ -132,10 +131,18 @@ def time_rep(fn, iters):
     return (time.perf_counter_ns() - t0) / iters
 
 
-def measure(fn, iters, warmup, reps):
-    """Median over `reps` repetitions of (time for `iters` calls) / iters, in ns."""
+def warm_up(fn, warmup, warmup_s):
+    """`warmup` calls, then more until `warmup_s` seconds have passed (same rule as run.ts)."""
+    t0 = time.perf_counter()
     for _ in range(warmup):
         fn()
+    while time.perf_counter() - t0 < warmup_s:
+        fn()
+
+
+def measure(fn, iters, warmup, warmup_s, reps):
+    """Median over `reps` repetitions of (time for `iters` calls) / iters, in ns."""
+    warm_up(fn, warmup, warmup_s)
     samples = [time_rep(fn, iters) for _ in range(reps)]
     return {"median_ns": statistics.median(samples), "samples_ns": samples}
 
@@ -162,11 +169,10 @@ def serve(cfg, threads):
             fn = None  # free the previous workload's tensors before allocating
             torch.manual_seed(0)
             fn = MAKERS[wl["id"]](wl["params"])
-            for _ in range(wl["warmup"]):
-                fn()
+            warm_up(fn, wl["warmup"], cfg["warmup_s"])
             reply = {"ok": True}
-        elif op == "rep":
-            reply = {"ns": time_rep(fn, wl["iters"])}
+        elif op == "measure":
+            reply = {"samples_ns": [time_rep(fn, wl["iters"]) for _ in range(req["reps"])]}
         else:
             reply = {"error": "unknown op " + repr(op)}
         sys.stdout.write(json.dumps(reply) + "\n")
@@ -199,7 +205,7 @@ def main():
             continue
         torch.manual_seed(0)
         fn = MAKERS[wl["id"]](wl["params"])
-        results[wl["id"]] = measure(fn, wl["iters"], wl["warmup"], reps)
+        results[wl["id"]] = measure(fn, wl["iters"], wl["warmup"], cfg["warmup_s"], reps)
 
     json.dump(dict(info(args.threads), results=results), sys.stdout)
     sys.stdout.write("\n")
