@@ -42,7 +42,8 @@ const elapsedNs = Number(process.hrtime.bigint() - t0);
 const wFit = w.item() as number;
 const bFit = b.item() as number;
 console.log(`w = ${wFit.toFixed(2)}, b = ${bFit.toFixed(2)}   (true: w = 3.00, b = 0.80)`);
-// Includes the six console.log calls and JIT warm-up; `npm run bench` times the step alone.
+// Includes the six console.log calls, JIT warm-up, and tsx running src/ file by file (about 2x
+// slower per op than the bundled package); `npm run bench` times the bundled step alone.
 console.log(`${(elapsedNs / steps / 1000).toFixed(1)} µs per step (${steps} steps, ${tg.getNumThreads()} threads)`);
 
 // The demo doubles as a smoke check of the whole stack (creation, autograd, in-place updates):
