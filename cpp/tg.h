@@ -50,6 +50,13 @@ Status index_select(const Shape& s, const Operand& x, int dim, const Operand& in
 Status index_add(const Shape& out_shape, const Operand& out, int dim, const Operand& indices,
                  int64_t n_indices, const Operand& src);
 
+// ---- gather (gather.cpp): out[p] = x[p with coordinate dim replaced by index[p]] for every
+// position p of the index shape `is`; out is contiguous over `is`. scatter_add is its backward:
+// out[p with dim replaced by index[p]] += src[p], with out (float32) strided over `os`.
+Status gather(const Shape& is, const Shape& xs, const Operand& x, int dim, const Operand& index, const Operand& out);
+Status scatter_add(const Shape& is, const Shape& os, const Operand& out, int dim, const Operand& index,
+                   const Operand& src);
+
 // ---- random (random.cpp): Philox4x32-10. state = {key_lo, key_hi, counter_lo, counter_hi},
 // owned by the caller (one per JS environment); advanced in place.
 Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float low, float high);

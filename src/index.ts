@@ -5,8 +5,11 @@ import { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/gr
 import { native } from './native.js';
 import { typeError, describe } from './errors.js';
 import * as E from './ops/elementwise.js';
+import * as Ix from './ops/indexing.js';
+import * as J from './ops/join.js';
 import * as L from './ops/linalg.js';
 import * as R from './ops/reduce.js';
+import * as S from './ops/softmax.js';
 import * as V from './ops/views.js';
 import { Tensor } from './tensor.js';
 import { VERSION } from './version.js';
@@ -43,10 +46,24 @@ export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false) 
 export const mean = (x: Tensor, dim?: number | number[] | null, keepdim = false) => R.mean(x, dim, keepdim);
 export const argmax = (x: Tensor, dim?: number | null, keepdim = false) => R.argExtreme(x, dim, keepdim, true);
 export const argmin = (x: Tensor, dim?: number | null, keepdim = false) => R.argExtreme(x, dim, keepdim, false);
+export const prod = (x: Tensor, dim?: number | number[] | null, keepdim = false) => R.prod(x, dim, keepdim);
+export const variance = (x: Tensor, dim?: number | number[] | null, keepdim = false, opts?: R.VarOptions) => R.variance(x, dim, keepdim, opts);
+export { variance as var };
+export const std = (x: Tensor, dim?: number | number[] | null, keepdim = false, opts?: R.VarOptions) => R.std(x, dim, keepdim, opts);
+export const logsumexp = R.logsumexp;
+export const max = (x: Tensor) => R.amaxAll(x, true);
+export const min = (x: Tensor) => R.amaxAll(x, false);
+export const softmax = S.softmax, logSoftmax = S.logSoftmax;
+export const cat = J.cat, stack = J.stack, split = J.split, chunk = J.chunk;
+export const gather = Ix.gather, oneHot = Ix.oneHot;
+export type { VarOptions } from './ops/reduce.js';
 export const matmul = L.matmul, mm = L.mm, bmm = L.bmm, dot = L.dot, outer = L.outer;
 export const reshape = (x: Tensor, ...shape: (number | number[])[]) => V.reshape(x, shape);
-export const transpose = V.transpose, narrow = V.narrow, indexSelect = V.indexSelect, select = V.select;
+export const transpose = V.transpose, narrow = V.narrow, indexSelect = V.indexSelect, select = V.select, slice = V.slice;
 export const squeeze = V.squeeze, unsqueeze = V.unsqueeze, flatten = V.flatten, t = V.t;
+export const expand = (x: Tensor, ...shape: (number | number[])[]) => V.expand(x, shape);
+export const view = (x: Tensor, ...shape: (number | number[])[]) => V.view(x, shape);
+export const clone = V.clone, contiguous = V.contiguous;
 export const permute = (x: Tensor, ...dims: (number | number[])[]) => V.permute(x, dims);
 
 // ---- autograd ---------------------------------------------------------------------------

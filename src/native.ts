@@ -20,6 +20,8 @@ export interface Native {
   matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage): void;
   indexSelect(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
   indexAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
+  gather(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
+  scatterAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   randomUniform(state: Uint32Array, out: Float32Array, n: number, low: number, high: number): void;
   randomNormal(state: Uint32Array, out: Float32Array, n: number, mean: number, std: number): void;
   randomInt(state: Uint32Array, out: Int32Array, n: number, low: number, high: number): void;

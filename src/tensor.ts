@@ -9,9 +9,12 @@ import { formatTensor } from './format.js';
 import type { Storage } from './native.js';
 import * as E from './ops/elementwise.js';
 import * as I from './ops/inplace.js';
+import * as Ix from './ops/indexing.js';
+import * as J from './ops/join.js';
 import * as L from './ops/linalg.js';
 import * as R from './ops/reduce.js';
 import * as Rand from './ops/random.js';
+import * as S from './ops/softmax.js';
 import * as V from './ops/views.js';
 import { numel } from './shape.js';
 
@@ -311,6 +314,24 @@ export class Tensor {
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false);
   }
+  var(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
+    return R.variance(this, dim, keepdim, opts);
+  }
+  std(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
+    return R.std(this, dim, keepdim, opts);
+  }
+  prod(dim?: Dims | null, keepdim = false): Tensor {
+    return R.prod(this, dim, keepdim);
+  }
+  logsumexp(dim: Dims, keepdim = false): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return S.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return S.logSoftmax(this, dim);
+  }
   argmax(dim?: number | null, keepdim = false): Tensor {
     return R.argExtreme(this, dim, keepdim, true);
   }
@@ -371,6 +392,15 @@ export class Tensor {
   }
   indexSelect(dim: number, index: Tensor): Tensor {
     return V.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return Ix.gather(this, dim, index);
+  }
+  split(splitSizeOrSections: number | number[], dim = 0): Tensor[] {
+    return J.split(this, splitSizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return J.chunk(this, chunks, dim);
   }
   select(dim: number, index: number): Tensor {
     return V.select(this, dim, index);

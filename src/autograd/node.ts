@@ -17,7 +17,7 @@ export type Edge = { node: Node; leaf?: undefined } | { node?: undefined; leaf: 
 
 export class Node {
   /** PyTorch's name for it, e.g. `MulBackward0`. */
-  readonly name: string;
+  name: string;
   /** @internal One edge per op input (null when that input needs no gradient). */
   readonly next: Edge[];
   /** @internal Shapes of the inputs, to sum broadcast gradients back. */

@@ -76,3 +76,12 @@ export function needsGrad(...inputs: (Tensor | null)[]): boolean {
   for (const t of inputs) if (t && t.requiresGrad) return true;
   return false;
 }
+
+/**
+ * Names the last node of an op composed from others after the PyTorch op it stands for
+ * (var -> VarBackward0), so printing and gradFn.name read as in PyTorch.
+ */
+export function named(t: Tensor, name: string): Tensor {
+  if (t.gradFn) t.gradFn.name = name;
+  return t;
+}

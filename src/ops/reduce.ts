@@ -1,9 +1,9 @@
 // Reductions over dims: forward (one native call) beside backward.
-import { rangeError, typeError, describe } from '../errors.js';
+import { describe, rangeError, typeError } from '../errors.js';
 import { ReduceOp, HEADER, meta, native } from '../native.js';
 import { parseDims, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { empty, expectTensor, record } from './base.js';
+import { empty, expectTensor, named, record } from './base.js';
 import * as E from './elementwise.js';
 import * as V from './views.js';
 
@@ -129,3 +129,68 @@ export function argExtreme(x: Tensor, dim: number | null | undefined, keepdim: b
   return y;
 }
 
+
+/** Product over dims; the backward handles zeros as PyTorch does (one zero: the product of the others). */
+export function prod(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
+  x = expectTensor('prod', x, 'self');
+  const dims = dimsOf('prod', x, dim);
+  checkKeepdim('prod', keepdim);
+  const inShape = x.shape.slice();
+  let [y] = reduceKernel(ReduceOp.Prod, x, dims, keepdim, false);
+  if (x.dtype !== 'float32') y = E.castKernel(y, 'int32');
+  return record('ProdBackward1', y, [x], [x], (g, [v]) => {
+    const isZero = E.eq(v!, 0);
+    const nonzero = E.where(isZero, 1, v!);
+    // Product of the nonzero elements and the count of zeros, per reduced slice.
+    const p = unsqueezeReduced(prod(nonzero, dims, keepdim), inShape, dims, keepdim);
+    const zeros = unsqueezeReduced(sum(E.toDType(isZero, 'float32'), dims, keepdim), inShape, dims, keepdim);
+    const gu = unsqueezeReduced(g, inShape, dims, keepdim);
+    const noZeros = E.div(E.mul(gu, p), nonzero);
+    const oneZero = E.where(isZero, E.mul(gu, p), 0);
+    return [E.where(E.eq(zeros, 0), noZeros, E.where(E.eq(zeros, 1), oneZero, 0))];
+  });
+}
+
+export interface VarOptions {
+  /** Bessel's correction (n - 1) when true, as PyTorch's default. */
+  unbiased?: boolean;
+  /** Divide by n - correction; overrides `unbiased`. */
+  correction?: number;
+}
+
+export function variance(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
+  x = expectTensor('var', x, 'self');
+  if (x.dtype !== 'float32') throw typeError('var', `std and var only support floating point inputs, got ${x.dtype}`);
+  const dims = dimsOf('var', x, dim);
+  checkKeepdim('var', keepdim);
+  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  if (typeof correction !== 'number') throw typeError('var', `correction must be a number, got ${describe(correction)}`);
+  const n = dims.reduce((p, d) => p * x.shape[d]!, 1);
+  const centered = E.sub(x, mean(x, dims, true));
+  return named(E.div(sum(E.mul(centered, centered), dims, keepdim), Math.max(n - correction, 0)), 'VarBackward0');
+}
+
+export function std(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
+  return named(E.sqrt(variance(x, dim, keepdim, opts)), 'StdBackward0');
+}
+
+/**
+ * The max over dims (keepdim), detached and with infinities replaced by 0: the shift that makes
+ * exp(x - m) neither overflow nor underflow in logsumexp and logSoftmax.
+ */
+export function stableShift(x: Tensor, dims: number[]): Tensor {
+  const [m] = reduceKernel(ReduceOp.Max, x, dims, true, false);
+  return E.where(E.eq(E.abs(m), Infinity), 0, m);
+}
+
+/** log(sum(exp(x))) over dims as m + log(sum(exp(x - m))), m = stableShift(x). */
+export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
+  x = expectTensor('logsumexp', x, 'self');
+  const dims = dimsOf('logsumexp', x, dim);
+  checkKeepdim('logsumexp', keepdim);
+  const xf = x.dtype === 'float32' ? x : E.castKernel(x, 'float32');
+  if (xf.numel() === 0) return E.log(sum(E.exp(xf), dims, keepdim));
+  const m = stableShift(xf, dims);
+  const out = E.add(E.log(sum(E.exp(E.sub(xf, m)), dims, true)), m);
+  return named(keepdim ? out : V.reshape(out, [x.shape.filter((_, i) => !dims.includes(i))]), 'LogsumexpBackward0');
+}

@@ -1,0 +1,113 @@
+// gather and its backward, scatter_add, over strided operands: for every position p of the
+// index tensor, the element of x at p with coordinate `dim` replaced by index[p].
+#include <cstring>
+#include <string>
+
+#include "core/checks.h"
+#include "tg.h"
+
+namespace tg {
+namespace {
+
+// Checks index.shape fits x.shape outside dim, and every index value lies in [0, size(dim)).
+Status check_gather(const char* op, const Shape& is, const Shape& xs, int dim, const Operand& index) {
+  if (is.ndim != xs.ndim)
+    return Status::range(std::string(op) + ": Index tensor must have the same number of dimensions as input tensor");
+  if (dim < 0 || dim >= xs.ndim) return Status::range(std::string(op) + ": dim out of range");
+  for (int d = 0; d < xs.ndim; ++d)
+    if (d != dim && is.size[d] > xs.size[d])
+      return Status::range(std::string(op) + ": Size does not match at dimension " + std::to_string(d) +
+                           " expected index " + shape_str(is) + " to be smaller than self " + shape_str(xs) +
+                           " apart from dimension " + std::to_string(dim));
+  if (Status st = check_operand(op, "index", is, index, DType::Int32); !st) return st;
+  return Status::ok();
+}
+
+// Calls f(index_offset, x_offset_without_dim, position) for every position of the index shape.
+template <class F>
+void for_each_position(const Shape& is, const int64_t* a_stride, int64_t a_off, const int64_t* b_stride,
+                       int64_t b_off, int dim, F f) {
+  const int64_t n = is.numel();
+  int64_t coord[kMaxDims] = {};
+  for (int64_t p = 0; p < n; ++p) {
+    int64_t ia = a_off, ib = b_off;
+    for (int d = 0; d < is.ndim; ++d) {
+      ia += coord[d] * a_stride[d];
+      if (d != dim) ib += coord[d] * b_stride[d];
+    }
+    f(ia, ib, p);
+    for (int d = is.ndim - 1; d >= 0; --d) {
+      if (++coord[d] < is.size[d]) break;
+      coord[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+Status gather(const Shape& is, const Shape& xs, const Operand& x, int dim, const Operand& index, const Operand& out) {
+  const char* op = "gather";
+  if (Status st = check_shape(op, is); !st) return st;
+  if (Status st = check_shape(op, xs); !st) return st;
+  if (Status st = check_gather(op, is, xs, dim, index); !st) return st;
+  if (Status st = check_operand(op, "input", xs, x, x.dtype); !st) return st;
+  if (Status st = check_flat(op, "output", out, is.numel(), x.dtype); !st) return st;
+  if (is.numel() == 0) return Status::ok();
+  const int32_t* pi = static_cast<const int32_t*>(index.base);
+  const int64_t size = xs.size[dim], es = dtype_size(x.dtype);
+  // Validate every index before writing anything.
+  Status bad = Status::ok();
+  for_each_position(is, index.stride, index.offset, x.stride, 0, dim, [&](int64_t ii, int64_t, int64_t) {
+    if (bad && (pi[ii] < 0 || pi[ii] >= size))
+      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
+                          std::to_string(dim) + " with size " + std::to_string(size));
+  });
+  if (!bad) return bad;
+  const char* px = static_cast<const char*>(x.base);
+  char* po = static_cast<char*>(out.base) + out.offset * es;
+  for_each_position(is, index.stride, index.offset, x.stride, x.offset, dim, [&](int64_t ii, int64_t xo, int64_t p) {
+    std::memcpy(po + p * es, px + (xo + pi[ii] * x.stride[dim]) * es, es);
+  });
+  return Status::ok();
+}
+
+Status scatter_add(const Shape& is, const Shape& os, const Operand& out, int dim, const Operand& index,
+                   const Operand& src) {
+  const char* op = "scatterAdd";
+  if (Status st = check_shape(op, is); !st) return st;
+  if (Status st = check_shape(op, os); !st) return st;
+  if (Status st = check_gather(op, is, os, dim, index); !st) return st;
+  if (Status st = check_operand(op, "output", os, out, DType::Float32); !st) return st;
+  if (Status st = check_operand(op, "source", is, src, DType::Float32); !st) return st;
+  if (is.numel() == 0) return Status::ok();
+  const int32_t* pi = static_cast<const int32_t*>(index.base);
+  const int64_t size = os.size[dim];
+  Status bad = Status::ok();
+  for_each_position(is, index.stride, index.offset, out.stride, 0, dim, [&](int64_t ii, int64_t, int64_t) {
+    if (bad && (pi[ii] < 0 || pi[ii] >= size))
+      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
+                          std::to_string(dim) + " with size " + std::to_string(size));
+  });
+  if (!bad) return bad;
+  float* po = static_cast<float*>(out.base);
+  const float* ps = static_cast<const float*>(src.base);
+  // Source positions walk the index shape with the source's own strides.
+  int64_t coord[kMaxDims] = {};
+  const int64_t n = is.numel();
+  for (int64_t p = 0; p < n; ++p) {
+    int64_t ii = index.offset, io = out.offset, is_ = src.offset;
+    for (int d = 0; d < is.ndim; ++d) {
+      ii += coord[d] * index.stride[d];
+      is_ += coord[d] * src.stride[d];
+      if (d != dim) io += coord[d] * out.stride[d];
+    }
+    po[io + pi[ii] * out.stride[dim]] += ps[is_];
+    for (int d = is.ndim - 1; d >= 0; --d) {
+      if (++coord[d] < is.size[d]) break;
+      coord[d] = 0;
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace tg

@@ -1,0 +1,101 @@
+// Joining and splitting along a dim: cat/stack copy into narrow views of one output; split and
+// chunk return narrow views. Gradients flow back through the same views.
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { promote } from '../dtype.js';
+import { MAX_DIMS, normDim } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { empty, expectTensor, record } from './base.js';
+import { castKernel } from './elementwise.js';
+import * as V from './views.js';
+
+function tensorList(op: string, tensors: unknown): Tensor[] {
+  if (!Array.isArray(tensors)) throw typeError(op, `expected an array of tensors, got ${describe(tensors)}`);
+  if (tensors.length === 0) throw rangeError(op, 'expected a non-empty list of Tensors');
+  return tensors.map((t, i) => expectTensor(op, t, `tensors[${i}]`));
+}
+
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  const ts = tensorList('cat', tensors);
+  // PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
+  const parts = ts.filter((t) => !(t.dim() === 1 && t.numel() === 0));
+  if (parts.length === 0) return empty([0], ts[0]!.dtype);
+  const ref = parts[0]!;
+  if (ref.dim() === 0) throw rangeError('cat', 'zero-dimensional tensor cannot be concatenated');
+  const d = normDim('cat', dim, ref.dim());
+  let dtype = ref.dtype;
+  for (const t of parts) {
+    if (t.dim() !== ref.dim())
+      throw rangeError('cat', `Tensors must have same number of dimensions: got ${ref.dim()} and ${t.dim()}`);
+    for (let i = 0; i < t.dim(); i++)
+      if (i !== d && t.shape[i] !== ref.shape[i])
+        throw rangeError('cat', `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[i]} but got size ${t.shape[i]} for tensor number ${parts.indexOf(t)} in the list (shapes ${fmtShape(ref.shape)} and ${fmtShape(t.shape)}).`);
+    dtype = promote(dtype, t.dtype);
+  }
+  const shape = ref.shape.slice();
+  shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
+  const out = empty(shape, dtype);
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of parts) {
+    starts.push(at);
+    const dst = new Tensor(out._box, t.shape.slice(), out._strides.slice(), at * out._strides[d]!, dtype);
+    castKernel(t, dtype, dst);
+    at += t.shape[d]!;
+  }
+  return record('CatBackward0', out, parts, [], (g, _s, needs) =>
+    parts.map((t, i) => (needs[i] ? V.narrow(g, d, starts[i]!, t.shape[d]!) : null)),
+  );
+}
+
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  const ts = tensorList('stack', tensors);
+  const ref = ts[0]!;
+  if (ref.dim() + 1 > MAX_DIMS) throw rangeError('stack', `at most ${MAX_DIMS} dims`);
+  const d = normDim('stack', dim, ref.dim() + 1);
+  for (const t of ts)
+    if (t.shape.length !== ref.shape.length || t.shape.some((s, i) => s !== ref.shape[i]))
+      throw rangeError('stack', `stack expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${ts.indexOf(t)}`);
+  return cat(ts.map((t) => V.unsqueeze(t, d)), d);
+}
+
+/** Views of `sizeOrSections`-sized pieces along dim (the last may be smaller), or of given sizes. */
+export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
+  x = expectTensor('split', x, 'self');
+  if (x.dim() === 0) throw rangeError('split', 'split expects at least a 1-dimensional tensor');
+  const d = normDim('split', dim, x.dim());
+  const size = x.shape[d]!;
+  let sizes: number[];
+  if (Array.isArray(sizeOrSections)) {
+    sizes = sizeOrSections.map((s) => {
+      if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) throw rangeError('split', `split sizes must be non-negative integers, got ${describe(s)}`);
+      return s;
+    });
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== size)
+      throw rangeError('split', `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`);
+  } else {
+    const s = sizeOrSections;
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || (s === 0 && size > 0))
+      throw rangeError('split', `split_size must be a positive integer, got ${describe(s)}`);
+    sizes = [];
+    if (size === 0) sizes.push(0);
+    for (let at = 0; at < size; at += s) sizes.push(Math.min(s, size - at));
+  }
+  const out: Tensor[] = [];
+  let at = 0;
+  for (const s of sizes) {
+    out.push(V.narrow(x, d, at, s));
+    at += s;
+  }
+  return out;
+}
+
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  x = expectTensor('chunk', x, 'self');
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks <= 0)
+    throw rangeError('chunk', `chunk expects \`chunks\` to be greater than 0, got: ${describe(chunks)}`);
+  if (x.dim() === 0) throw rangeError('chunk', 'chunk expects at least a 1-dimensional tensor');
+  const d = normDim('chunk', dim, x.dim());
+  const size = x.shape[d]!;
+  return split(x, Math.max(1, Math.ceil(size / chunks)), d);
+}
