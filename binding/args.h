@@ -75,7 +75,8 @@ class Meta {
   }
   int64_t integer(size_t i) const {
     double v = num(i);
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9007199254740991.0)
+    // The range test comes first (it is false for NaN too), so the cast below is defined.
+    if (!(v >= -9007199254740991.0 && v <= 9007199254740991.0) || static_cast<double>(static_cast<int64_t>(v)) != v)
       throw_range(Napi::Env(env_), std::string(op_) + ": expected an integer, got " + std::to_string(v));
     return static_cast<int64_t>(v);
   }

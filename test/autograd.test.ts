@@ -152,6 +152,34 @@ describe('in-place and versions', () => {
   });
 });
 
+describe('in-place on views (CopySlices)', () => {
+  it('rewrites the base history so gradients see the in-place op', () => {
+    const x = tg.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const y = x.mul(1);
+    y.select(1, 0).mul_(10);
+    y.narrow(1, 1, 1).copy_(tg.tensor([[7], [8]]));
+    expect(y.toArray()).toEqual([[10, 7, 3], [40, 8, 6]]);
+    expect(y.gradFn!.name).toBe('CopySlices');
+    y.mul(tg.tensor([[1, 2, 3], [4, 5, 6]])).sum().backward();
+    expect(x.grad!.toArray()).toEqual([[10, 0, 3], [40, 0, 6]]);
+  });
+
+  it('connects a plain base to a graph written into its view', () => {
+    const w = tg.tensor([2, 3], { requiresGrad: true });
+    const z = tg.zeros(4);
+    z.narrow(0, 1, 2).copy_(w.mul(w));
+    z.sum().backward();
+    expect(arr(w.grad)).toEqual([4, 6]);
+  });
+
+  it('refuses views of leaves that require grad and overlapping views', () => {
+    const x = tg.tensor([1, 2], { requiresGrad: true });
+    expect(() => x.narrow(0, 0, 1).mul_(2)).toThrow(/a view of a leaf Variable that requires grad/);
+    const y = x.mul(1);
+    expect(() => y.view(1, 2).expand(3, 2).mul_(2)).toThrow(/more than one element of the written-to tensor/);
+  });
+});
+
 describe('retainGrad and autograd.grad', () => {
   it('retainGrad keeps the gradient of a non-leaf', () => {
     const x = tg.tensor([1, 2], { requiresGrad: true });

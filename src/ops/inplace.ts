@@ -1,12 +1,12 @@
 // In-place ops: bump the version counter, refuse leaves that require grad, and — when the
 // graph must record them — compute out of place and adopt the result's history.
-import { isGradEnabled } from '../autograd/grad_mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
 import { promote, promoteWithScalar } from '../dtype.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { expectTensor, putHeader, putView } from './base.js';
+import { empty, expectTensor, putHeader, putView, record } from './base.js';
 import * as E from './elementwise.js';
 import * as V from './views.js';
 
@@ -26,13 +26,48 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
     self._version.value++;
     return self;
   }
-  if (self._base !== null)
-    throw new Error(`${op}: in-place ops on a view of a tensor that requires grad are not supported yet; use the out-of-place form`);
+  if (self._base !== null) return inplaceOnView(self, op, recorded);
   const r = recorded();
   E.castKernel(r, self.dtype, self);
   self._version.value++;
   self.gradFn = r.gradFn;
   self._requiresGrad = r.requiresGrad;
+  return self;
+}
+
+/**
+ * An in-place op on a view rewrites part of its base, so the base's history becomes "the old
+ * base with this region replaced by the op's result" (PyTorch's CopySlices), and the view's
+ * history becomes a view of that new base.
+ */
+function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor {
+  const base = self._base!;
+  if (base.isLeaf && base.requiresGrad)
+    throw new Error(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+  if (!V.isContiguousTensor(base))
+    throw new Error(`${op}: in-place ops on views of a non-contiguous base that requires grad are not supported`);
+  for (let i = 0; i < self.dim(); i++)
+    if (self._strides[i] === 0 && self.shape[i]! > 1)
+      throw rangeError(op, 'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.');
+  const shape = self.shape.slice(), strides = self._strides.slice(), offset = self._offset - base._offset;
+  const r = recorded();
+  // Where the view's elements sit in the base: 0 there, 1 elsewhere (built before the write).
+  const keep = empty(base.shape.slice(), 'float32');
+  keep._data.fill(1);
+  noGrad(() => new Tensor(keep._box, shape, strides, offset, 'float32').fill_(0));
+  E.castKernel(r, self.dtype, self);
+  self._version.value++;
+  const before = base.requiresGrad ? base : null;
+  const rebased = new Tensor(base._box, base.shape, base._strides, base._offset, base.dtype, base._version);
+  rebased.gradFn = base.gradFn;
+  rebased._requiresGrad = base.requiresGrad;
+  record('CopySlices', base, [before ? rebased : null, r], [], (g, _s, needs) => {
+    const gc = V.contiguous(g);
+    return [needs[0] ? E.mul(gc, keep) : null, needs[1] ? V.asStrided(gc, shape, strides, offset) : null];
+  });
+  const asView = V.asStrided(base, shape, strides, offset);
+  self.gradFn = asView.gradFn;
+  self._requiresGrad = true;
   return self;
 }
 

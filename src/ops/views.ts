@@ -248,6 +248,22 @@ function sliceScatter(g: Tensor, shape: number[], d: number, start: number, step
   return record('SliceBackwardBackward0', z, [g], [], (gg) => [stridedSlice('slice', gg, d, start, count, step, true)]);
 }
 
+/**
+ * A view of x (a contiguous base) with explicit geometry: what an in-place op on a view
+ * becomes in the base's history. Its backward writes the gradient into zeros of x's shape.
+ */
+export function asStrided(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
+  const y = makeView(x, shape.slice(), strides.slice(), x._offset + offset);
+  const inShape = x.shape.slice();
+  return record('AsStridedBackward0', y, [x], [], (g) => [asStridedScatter(g, inShape, shape, strides, offset)]);
+}
+
+function asStridedScatter(g: Tensor, baseShape: number[], shape: number[], strides: number[], offset: number): Tensor {
+  const z = empty(baseShape.slice(), 'float32');
+  castKernel(g, 'float32', new Tensor(z._box, shape.slice(), strides.slice(), offset, 'float32'));
+  return record('AsStridedScatterBackward0', z, [g], [], (gg) => [asStrided(contiguous(gg), shape, strides, offset)]);
+}
+
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   x = expectTensor('narrow', x, 'self');
   if (x.dim() === 0) throw rangeError('narrow', 'narrow() cannot be applied to a 0-dim tensor.');
