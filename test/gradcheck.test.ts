@@ -18,6 +18,7 @@ import {
   makeInputs,
   makeTensor,
   outputsOf,
+  singleOutput,
 } from './helpers/fixtures.js';
 
 const fixtures = loadFixtures();
@@ -36,8 +37,15 @@ const EXCLUDE: [RegExp, string][] = [
   [/ties|at 0|at bound|zero base/, 'non-differentiable point'],
   // Non-finite, huge, or domain-edge inputs (log of 1e-6 with a 1e-3 step): the differences
   // are NaN/inf, overflow, or cross the edge of the domain.
-  [/special|nan|wide range|threshold/, 'non-finite or extreme inputs'],
+  [/special|nan|wide range|threshold|-inf/, 'non-finite or extreme inputs'],
 ];
+
+// Families left out, with the reason.
+const EXCLUDE_FAMILY: Record<string, string> = {
+  // Values near ±1000: a 1e-3 step is 16 float32 spacings there, so f(x ± eps) is rounded to a
+  // few bits of the difference (numerical 0.977 for an analytical 1).
+  large: 'float32 spacing near 1000 swamps the difference quotient',
+};
 
 // gradcheck costs one backward per output element and two forwards per (output, input
 // element) pair; this budget keeps the whole file within a few seconds.
@@ -45,6 +53,7 @@ const MAX_PAIRS = 6000;
 
 function excluded(c: OpCase): string | null {
   for (const [re, why] of EXCLUDE) if (re.test(c.name)) return why;
+  if (EXCLUDE_FAMILY[c.family]) return EXCLUDE_FAMILY[c.family]!;
   return null;
 }
 
@@ -52,15 +61,19 @@ const numelOf = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
 
 function pairs(c: OpCase): number {
   const nIn = c.inputs.filter((i) => i.requiresGrad).reduce((p, i) => p + numelOf(i.shape), 0);
-  return numelOf(c.outputs[0]!.shape) * nIn;
+  // A list result (split, chunk) is checked as its differentiable pieces, flattened and joined.
+  const nOut = c.Gs
+    ? c.outputs.filter((_, k) => c.Gs![k]).reduce((p, o) => p + numelOf(o.shape), 0)
+    : numelOf(c.outputs[0]!.shape);
+  return nOut * nIn;
 }
 
-const differentiable = fixtures.cases.filter((c) => c.G && pairs(c) > 0);
+const differentiable = fixtures.cases.filter((c) => (c.G || c.Gs) && pairs(c) > 0);
 const selected = differentiable.filter((c) => !excluded(c) && pairs(c) <= MAX_PAIRS);
 
 function gradcheckCase(c: OpCase): void {
   const ins = makeInputs(c.inputs);
-  const fn = (...xs: tg.Tensor[]) => outputsOf(evalExpr(c.expr, xs))[0]!;
+  const fn = (...xs: tg.Tensor[]) => singleOutput(c, evalExpr(c.expr, xs));
   expect(tg.autograd.gradcheck(fn, ins, GC)).toBe(true);
 }
 

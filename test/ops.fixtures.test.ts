@@ -12,6 +12,7 @@ import {
   evalExpr,
   fmtErr,
   loadFixtures,
+  lossOf,
   makeInputs,
   makeTensor,
   mergeStats,
@@ -43,6 +44,13 @@ const TOL: Record<string, { fwd: Tol; grad: Tol }> = {
   // Blocked FMA accumulation over K (up to 513 here) in a different order from MKL/OpenBLAS.
   matmul: { fwd: { rtol: 1e-4, atol: 1e-5 }, grad: { rtol: 1e-4, atol: 1e-5 } },
   composite: { fwd: { rtol: 1e-4, atol: 1e-5 }, grad: { rtol: 1e-4, atol: 1e-5 } },
+  // softmax/logSoftmax: a max, exps, a row sum and a log per row (and logits up to 1e4, where
+  // the float32 spacing is 1e-3, so the atol covers their logSoftmax outputs' rounding).
+  softmax: { fwd: { rtol: 1e-5, atol: 1e-6 }, grad: { rtol: 1e-5, atol: 1e-6 } },
+  // Magnitudes near 1000 (logits of ±1000, var of values around 1000): one float32 spacing
+  // there is 6e-5, so an exponent or a centered value carries up to that much absolute error
+  // on either side, and gradients exp(x - lse) or 2g(x - mean)/(n-1) inherit it.
+  large: { fwd: { rtol: 1e-5, atol: 1e-5 }, grad: { rtol: 2e-4, atol: 1e-5 } },
 };
 
 // Largest errors seen, per family and per op, forward and backward.
@@ -67,8 +75,10 @@ function runCase(c: OpCase): void {
   expect(problems, 'forward').toEqual([]);
   expect(outs[0]!.requiresGrad, 'output requiresGrad').toBe(c.outRequiresGrad);
 
-  if (c.G) {
-    outs[0]!.mul(makeTensor(c.G)).sum().backward();
+  const loss = lossOf(c, outs);
+  expect(loss !== null, 'a case with grads has G or Gs').toBe(c.grads !== undefined);
+  if (loss) {
+    loss.backward();
     const leaves = ins.filter((_, i) => c.inputs[i]!.requiresGrad);
     expect(leaves.length).toBe(c.grads!.length);
     leaves.forEach((leaf, k) => {
@@ -92,13 +102,36 @@ describe(`ops vs PyTorch ${fixtures.torch} fixtures`, () => {
   it('fixtures are present and cover the API', () => {
     // Guards against an empty or truncated fixture file making every table below vacuous.
     expect(fixtures.cases.length).toBeGreaterThan(500);
-    expect(new Set(fixtures.cases.map((c) => c.op)).size).toBeGreaterThanOrEqual(61);
+    expect(new Set(fixtures.cases.map((c) => c.op)).size).toBeGreaterThanOrEqual(73);
+    const ops = new Set(fixtures.cases.map((c) => c.op));
+    for (const op of ['var', 'std', 'prod', 'logsumexp', 'softmax', 'logSoftmax', 'cat', 'stack', 'split', 'chunk', 'gather', 'oneHot'])
+      expect(ops.has(op), op).toBe(true);
   });
 
   const ops = [...new Set(fixtures.cases.map((c) => c.op))];
   for (const op of ops) {
     describe(op, () => {
       for (const c of fixtures.cases.filter((k) => k.op === op)) it(c.name, () => runCase(c));
+    });
+  }
+});
+
+describe(`invalid calls PyTorch ${fixtures.torch} rejects`, () => {
+  it('fixtures are present', () => expect(fixtures.errors.length).toBeGreaterThanOrEqual(40));
+
+  for (const c of fixtures.errors) {
+    it(`${c.op}: ${c.name}`, () => {
+      const ins = makeInputs(c.inputs);
+      let thrown: unknown = null;
+      try {
+        evalExpr(c.expr, ins);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, `expected an error like PyTorch's "${c.torchError}"`).not.toBeNull();
+      // A TypeError (wrong kind of argument) or RangeError (bad value), naming the op.
+      expect(thrown instanceof TypeError || thrown instanceof RangeError, String(thrown)).toBe(true);
+      expect((thrown as Error).message.startsWith(`${c.op}: `), (thrown as Error).message).toBe(true);
     });
   }
 });

@@ -22,9 +22,17 @@ export type Expr =
   | { t: number }
   | { m: string; self: Expr; args: Arg[] }
   | { f: string; args: Arg[] }
-  | { get: string; of: Expr };
+  | { get: string; of: Expr }
+  | { at: number; of: Expr };
 
-export type Arg = number | boolean | null | number[] | Expr | { num: 'nan' | 'inf' | '-inf' } | { opts: Record<string, number> };
+export type Arg =
+  | number
+  | boolean
+  | null
+  | Arg[]
+  | Expr
+  | { num: 'nan' | 'inf' | '-inf' }
+  | { opts: Record<string, number | boolean> };
 
 export interface OpCase {
   name: string;
@@ -35,6 +43,8 @@ export interface OpCase {
   outputs: TensorData[];
   outRequiresGrad: boolean;
   G?: TensorData;
+  /** For a list result (split, chunk): one G per output (null where it does not require grad). */
+  Gs?: (TensorData | null)[];
   /** Gradients of the inputs that require grad, in input order (null: torch gave None). */
   grads?: (TensorData | null)[];
 }
@@ -50,11 +60,21 @@ export interface HvpCase {
   hvp: (TensorData | null)[];
 }
 
+/** A call PyTorch rejects; tensorgrad must throw a TypeError/RangeError starting with `${op}:`. */
+export interface ErrorCase {
+  name: string;
+  op: string;
+  expr: Expr;
+  inputs: InputData[];
+  torchError: string;
+}
+
 export interface Fixtures {
   generator: string;
   torch: string;
   cases: OpCase[];
   hvp: HvpCase[];
+  errors: ErrorCase[];
 }
 
 export function loadFixtures(): Fixtures {
@@ -83,11 +103,12 @@ export function makeInputs(inputs: InputData[]): tg.Tensor[] {
 }
 
 function isExpr(a: object): a is Expr {
-  return 't' in a || 'm' in a || 'f' in a || 'get' in a;
+  return 't' in a || 'm' in a || 'f' in a || 'get' in a || 'at' in a;
 }
 
 function evalArg(a: Arg, ins: tg.Tensor[]): unknown {
-  if (a === null || typeof a !== 'object' || Array.isArray(a)) return a;
+  if (Array.isArray(a)) return a.map((v) => evalArg(v, ins));
+  if (a === null || typeof a !== 'object') return a;
   if ('num' in a) return decodeNum(a.num);
   if ('opts' in a) return a.opts;
   if (isExpr(a)) return evalExpr(a, ins);
@@ -98,6 +119,11 @@ function evalArg(a: Arg, ins: tg.Tensor[]): unknown {
 export function evalExpr(e: Expr, ins: tg.Tensor[]): unknown {
   if ('t' in e) return ins[e.t];
   if ('get' in e) return (evalExpr(e.of, ins) as Record<string, unknown>)[e.get];
+  if ('at' in e) {
+    const list = evalExpr(e.of, ins);
+    if (!Array.isArray(list)) throw new Error(`fixture: {at} of a non-list ${String(list)}`);
+    return list[e.at];
+  }
   const args = e.args.map((a) => evalArg(a, ins));
   if ('m' in e) {
     const self = evalExpr(e.self, ins) as Record<string, unknown>;
@@ -110,9 +136,13 @@ export function evalExpr(e: Expr, ins: tg.Tensor[]): unknown {
   return (fn as (...a: unknown[]) => unknown)(...args);
 }
 
-/** The result as a list: [t] for a tensor, [values, indices] for max(dim)/min(dim). */
+/**
+ * The result as a list: [t] for a tensor, [values, indices] for max(dim)/min(dim), the pieces
+ * for split/chunk.
+ */
 export function outputsOf(r: unknown): tg.Tensor[] {
   if (r instanceof tg.Tensor) return [r];
+  if (Array.isArray(r) && r.every((t) => t instanceof tg.Tensor)) return r as tg.Tensor[];
   if (r && typeof r === 'object' && 'values' in r && 'indices' in r) {
     const o = r as { values: tg.Tensor; indices: tg.Tensor };
     return [o.values, o.indices];
@@ -188,4 +218,30 @@ export function allZero(t: tg.Tensor): boolean {
 
 export function fmtErr(x: number): string {
   return x === 0 ? '0' : x.toExponential(2);
+}
+
+/**
+ * The differentiable scalar of a case: (out * G).sum(), or for a list result the sum over its
+ * pieces of (out_k * G_k).sum(). Null when the case has no gradient fixture.
+ */
+export function lossOf(c: OpCase, outs: tg.Tensor[]): tg.Tensor | null {
+  if (c.Gs) {
+    let L: tg.Tensor | null = null;
+    c.Gs.forEach((G, k) => {
+      if (!G) return;
+      const term = outs[k]!.mul(makeTensor(G)).sum();
+      L = L ? L.add(term) : term;
+    });
+    return L;
+  }
+  if (c.G) return outs[0]!.mul(makeTensor(c.G)).sum();
+  return null;
+}
+
+/** A case's expression as one tensor, for gradcheck: a list result is flattened and joined. */
+export function singleOutput(c: OpCase, r: unknown): tg.Tensor {
+  const outs = outputsOf(r);
+  if (!c.Gs) return outs[0]!;
+  const parts = outs.filter((_, k) => c.Gs![k]).map((t) => t.reshape(-1));
+  return parts.length === 1 ? parts[0]! : tg.cat(parts);
 }
