@@ -34,6 +34,8 @@ function checkSize(op: string, v: unknown, all: unknown): number {
   if (typeof v !== 'number') throw typeError(op, `sizes must be numbers, got ${describe(v)} in ${describe(all)}`);
   if (!Number.isInteger(v) || v < 0)
     throw rangeError(op, `sizes must be non-negative integers, got ${v}`);
+  // Even beside a zero, a size no tensor could hold is a mistake.
+  if (v > MAX_NUMEL) throw rangeError(op, `size ${v} is larger than the ${MAX_NUMEL} elements a tensor can hold`);
   return v;
 }
 

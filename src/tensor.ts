@@ -385,7 +385,7 @@ export class Tensor {
     return V.expand(this, shape);
   }
   expandAs(other: Tensor): Tensor {
-    return V.expand(this, [other.shape]);
+    return V.expand(this, [V.shapeOf('expandAs', other)]);
   }
   narrow(dim: number, start: number, length: number): Tensor {
     return V.narrow(this, dim, start, length);

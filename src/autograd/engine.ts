@@ -1,10 +1,10 @@
 // The backward engine: an iterative topological traversal (no recursion, so deep graphs
 // cannot overflow the stack) that calls each node's backward and routes gradients along its
 // edges. All gradient math runs in native kernels through tensor ops.
-import { fmtShape } from '../errors.js';
+import { describe, fmtShape } from '../errors.js';
 import { noGrad, enableGrad } from './grad_mode.js';
 import type { Node } from './node.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { onesLike, sumToShape, accumulateInto } from '../ops/helpers.js';
 import { sameShape } from '../shape.js';
 
@@ -27,6 +27,9 @@ export function backward(
   opts: { retainGraph?: boolean; createGraph?: boolean } = {},
 ): void {
   root._alive('backward');
+  if (gradient !== null && !(gradient instanceof Tensor))
+    throw new TypeError(`backward: gradient must be a Tensor or null, got ${describe(gradient)}`);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`backward: options must be an object, got ${describe(opts)}`);
   if (!root.requiresGrad)
     throw new Error('element 0 of tensors does not require grad and does not have a grad_fn');
   if (gradient === null) {
@@ -44,6 +47,9 @@ export function grad(
 ): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
+  for (const t of [...outs, ...ins])
+    if (!(t instanceof Tensor)) throw new TypeError(`autograd.grad: expected tensors, got ${describe(t)}`);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`autograd.grad: options must be an object, got ${describe(opts)}`);
   const gos = opts.gradOutputs == null ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
   for (const t of ins)
     if (!t.requiresGrad) throw new Error('autograd.grad: One of the differentiated Tensors does not require grad');
@@ -54,6 +60,7 @@ export function grad(
       if (o.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
       return onesLike(o);
     }
+    if (!(g instanceof Tensor)) throw new TypeError(`autograd.grad: gradOutputs must be tensors, got ${describe(g)}`);
     checkGradShape(o, g);
     return g;
   });

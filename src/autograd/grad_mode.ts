@@ -5,7 +5,8 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-function withMode<T>(mode: boolean, fn: () => T): T {
+function withMode<T>(op: string, mode: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`${op}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
   const prev = enabled;
   enabled = mode;
   try {
@@ -17,12 +18,12 @@ function withMode<T>(mode: boolean, fn: () => T): T {
 
 /** Runs fn without recording the graph (torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
-  return withMode(false, fn);
+  return withMode('noGrad', false, fn);
 }
 
 /** Runs fn with recording on, even inside noGrad (torch.enable_grad()). */
 export function enableGrad<T>(fn: () => T): T {
-  return withMode(true, fn);
+  return withMode('enableGrad', true, fn);
 }
 
 /** Sets the mode and returns the previous one (torch.set_grad_enabled). */

@@ -136,7 +136,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
 }
 
 export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions): Tensor {
-  if (typeof m === 'object') return eye(n, n, m);
+  if (m !== null && typeof m === 'object' && opts === undefined) return eye(n, n, m as TensorOptions);
+  if (m !== undefined && typeof m !== 'number') throw typeError('eye', `m must be a number, got ${describe(m)}`);
   const cols = m ?? n;
   const shape = parseShape('eye', [[n, cols]]);
   const o = checkOptions('eye', opts);
@@ -151,12 +152,30 @@ function likeOptions(op: string, x: Tensor, opts?: TensorOptions): TensorOptions
   return { dtype: o.dtype ?? x.dtype, requiresGrad: o.requiresGrad };
 }
 
-export const zerosLike = (x: Tensor, opts?: TensorOptions) => zeros(x.shape.slice(), likeOptions('zerosLike', x, opts));
-export const onesLike = (x: Tensor, opts?: TensorOptions) => ones(x.shape.slice(), likeOptions('onesLike', x, opts));
-export const emptyLike = (x: Tensor, opts?: TensorOptions) => empty(x.shape.slice(), likeOptions('emptyLike', x, opts));
-export const fullLike = (x: Tensor, value: number, opts?: TensorOptions) => full(x.shape.slice(), value, likeOptions('fullLike', x, opts));
-export const randLike = (x: Tensor, opts?: TensorOptions) => rand(x.shape.slice(), { ...likeOptions('randLike', x, opts), dtype: 'float32' });
-export const randnLike = (x: Tensor, opts?: TensorOptions) => randn(x.shape.slice(), { ...likeOptions('randnLike', x, opts), dtype: 'float32' });
+export function zerosLike(x: Tensor, opts?: TensorOptions): Tensor {
+  const o = likeOptions('zerosLike', x, opts);
+  return zeros(x.shape.slice(), o);
+}
+export function onesLike(x: Tensor, opts?: TensorOptions): Tensor {
+  const o = likeOptions('onesLike', x, opts);
+  return ones(x.shape.slice(), o);
+}
+export function emptyLike(x: Tensor, opts?: TensorOptions): Tensor {
+  const o = likeOptions('emptyLike', x, opts);
+  return empty(x.shape.slice(), o);
+}
+export function fullLike(x: Tensor, value: number, opts?: TensorOptions): Tensor {
+  const o = likeOptions('fullLike', x, opts);
+  return full(x.shape.slice(), value, o);
+}
+export function randLike(x: Tensor, opts?: TensorOptions): Tensor {
+  const o = likeOptions('randLike', x, opts);
+  return rand(x.shape.slice(), { ...o, dtype: 'float32' });
+}
+export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
+  const o = likeOptions('randnLike', x, opts);
+  return randn(x.shape.slice(), { ...o, dtype: 'float32' });
+}
 
 // ---- tg.tensor(data) --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // gather (with its backward, scatterAdd) and oneHot.
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { HEADER, meta, native } from '../native.js';
-import { normDim } from '../shape.js';
+import { MAX_NUMEL, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
@@ -68,6 +68,7 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
     if (n === 0) throw rangeError('oneHot', 'Can not infer total number of classes from empty tensor.');
     numClasses = (labels.max().item() as number) + 1;
   }
+  if (n * numClasses > MAX_NUMEL) throw rangeError('oneHot', `${n} labels x ${numClasses} classes is too many elements`);
   if (n > 0) {
     if ((labels.min().item() as number) < 0) throw rangeError('oneHot', 'Class values must be non-negative.');
     if ((labels.max().item() as number) >= numClasses) throw rangeError('oneHot', 'Class values must be smaller than num_classes.');

@@ -4,10 +4,15 @@ import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { HEADER, meta, native } from '../native.js';
 import type { Storage } from '../native.js';
-import { MAX_DIMS, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
+import { MAX_DIMS, MAX_NUMEL, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import { castKernel } from './elementwise.js';
+
+/** The shape of a tensor argument, checked. */
+export function shapeOf(op: string, t: unknown): number[] {
+  return expectTensor(op, t, 'other').shape.slice();
+}
 
 export function dimOf(op: string, dim: unknown, ndim: number): number {
   return normDim(op, dim, ndim);
@@ -42,7 +47,7 @@ function inferShape(op: string, x: Tensor, args: readonly unknown[]): number[] {
       infer = i;
       return -1;
     }
-    if (!Number.isInteger(v) || v < 0) throw rangeError(op, `invalid shape dimension ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > MAX_NUMEL) throw rangeError(op, `invalid shape dimension ${v}`);
     known *= v;
     return v;
   });
@@ -195,8 +200,8 @@ export function expand(x: Tensor, args: readonly unknown[]): Tensor {
   const lead = raw.length - x.dim();
   const shape: number[] = [], strides: number[] = [];
   raw.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < -1)
-      throw rangeError('expand', `invalid size ${describe(v)} in ${fmtShape(raw as number[])}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < -1 || v > MAX_NUMEL)
+      throw rangeError('expand', `invalid size ${describe(v)} in [${raw.map(describe).join(', ')}]`);
     const j = i - lead;
     if (j < 0) {
       if (v === -1) throw rangeError('expand', `the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
@@ -209,11 +214,12 @@ export function expand(x: Tensor, args: readonly unknown[]): Tensor {
     if (s !== want && s !== 1)
       throw rangeError(
         'expand',
-        `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(raw as number[])}.  Tensor sizes: ${fmtShape(x.shape)}`,
+        `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: [${raw.map(describe).join(", ")}].  Tensor sizes: ${fmtShape(x.shape)}`,
       );
     shape.push(want);
     strides.push(s === want ? x._strides[j]! : 0);
   });
+  if (numel(shape) > MAX_NUMEL) throw rangeError('expand', `expanded shape ${fmtShape(shape)} has more than ${MAX_NUMEL} elements`);
   const y = makeView(x, shape, strides, x._offset);
   // The engine sums the gradient back to the input's shape.
   return record('ExpandBackward0', y, [x], [], (g) => [g]);
