@@ -2,7 +2,7 @@
 // cannot overflow the stack) that calls each node's backward and routes gradients along its
 // edges. All gradient math runs in native kernels through tensor ops.
 import { describe, fmtShape } from '../errors.js';
-import { noGrad, enableGrad } from './grad_mode.js';
+import { setGradEnabled } from './grad_mode.js';
 import type { Node } from './node.js';
 import { Tensor } from '../tensor.js';
 import { onesLike, sumToShape, accumulateInto } from '../ops/helpers.js';
@@ -81,9 +81,21 @@ function checkGradShape(out: Tensor, g: Tensor): void {
     throw new RangeError(`backward: Mismatch in shape: grad_output has a shape of ${fmtShape(g.shape)} and output has a shape of ${fmtShape(out.shape)}`);
 }
 
+let runCounter = 0;
+
 function run(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | null)[] {
-  // Gradients flowing into each node's output, summed as they arrive.
-  const pending = new Map<Node, Tensor>();
+  // The whole pass runs in one grad mode: recording only when building a graph of the gradient.
+  const prevMode = setGradEnabled(opts.createGraph);
+  try {
+    return traverse(roots, rootGrads, opts);
+  } finally {
+    setGradEnabled(prevMode);
+  }
+}
+
+function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | null)[] {
+  // Per-run bookkeeping lives on the nodes (stamped with this run's id), not in Maps.
+  const runId = ++runCounter;
   const captured: (Tensor | null)[] = opts.capture ? opts.capture.map(() => null) : [];
   const captureIndex = new Map<Node | Tensor, number[]>();
   opts.capture?.forEach((t, i) => {
@@ -91,50 +103,53 @@ function run(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | 
     captureIndex.set(key, [...(captureIndex.get(key) ?? []), i]);
   });
   const capture = (key: Node | Tensor, g: Tensor) => {
-    for (const i of captureIndex.get(key) ?? []) captured[i] = captured[i] ? add(captured[i]!, g) : g;
+    for (const i of captureIndex.get(key) ?? []) captured[i] = captured[i] ? captured[i]!.add(g) : g;
   };
-  const add = (a: Tensor, b: Tensor) => (opts.createGraph ? a.add(b) : noGrad(() => a.add(b)));
-
-  const runNode = (node: Node, g: Tensor) => {
-    if (node.retained) accumulateInto(node.retained, g, opts.createGraph);
-    if (opts.capture) capture(node, g);
-    return callBackward(node, g, opts.createGraph);
-  };
-  const dependencies = countDependencies(roots);
-  const ready: Node[] = [];
   const deliverToLeaf = (leaf: Tensor, g: Tensor) => {
     if (opts.capture) return capture(leaf, g);
     accumulateInto(leaf, g, opts.createGraph);
   };
+  const receive = (node: Node, g: Tensor) => {
+    node._pending = node._pending ? node._pending.add(g) : g;
+  };
+
+  countDependencies(roots, runId);
   roots.forEach((r, i) => {
-    const g = rootGrads[i]!;
-    if (r.gradFn) {
-      const prev = pending.get(r.gradFn);
-      pending.set(r.gradFn, prev ? add(prev, g) : g);
-    } else deliverToLeaf(r, g);
+    if (r.gradFn) receive(r.gradFn, rootGrads[i]!);
+    else deliverToLeaf(r, rootGrads[i]!);
   });
-  for (const r of roots) if (r.gradFn && (dependencies.get(r.gradFn) ?? 0) === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn);
+  const ready: Node[] = [];
+  for (const r of roots) if (r.gradFn && r.gradFn._deps === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn);
 
   const visited: Node[] = [];
   while (ready.length > 0) {
     const node = ready.pop()!;
     visited.push(node);
-    const g = pending.get(node);
-    pending.delete(node);
+    const g = node._pending;
+    node._pending = null;
     // A node no gradient reached still releases its consumers, so none waits forever.
-    const inputGrads = g ? runNode(node, g) : [];
-    node.next.forEach((edge, i) => {
-      if (!edge) return;
+    let inputGrads: readonly (Tensor | null | undefined)[] = [];
+    if (g) {
+      if (node.retained) accumulateInto(node.retained, g, opts.createGraph);
+      if (opts.capture) capture(node, g);
+      inputGrads = callBackward(node, g);
+    }
+    const next = node.next;
+    for (let i = 0; i < next.length; i++) {
+      const edge = next[i];
+      if (!edge) continue;
       let gi = inputGrads[i];
       if (gi != null) {
         const shape = node.inputShapes[i]!;
-        if (!sameShape(gi.shape, shape)) gi = opts.createGraph ? sumToShape(gi, shape) : noGrad(() => sumToShape(gi!, shape));
-        if (edge.leaf) return deliverToLeaf(edge.leaf, gi);
-        const prev = pending.get(edge.node);
-        pending.set(edge.node, prev ? add(prev, gi) : gi);
+        if (!sameShape(gi.shape, shape)) gi = sumToShape(gi, shape);
+        if (edge.leaf) {
+          deliverToLeaf(edge.leaf, gi);
+          continue;
+        }
+        receive(edge.node, gi);
       }
-      if (edge.node && decrement(dependencies, edge.node) === 0) ready.push(edge.node);
-    });
+      if (edge.node && --edge.node._deps === 0) ready.push(edge.node);
+    }
   }
   if (!opts.retainGraph)
     for (const node of visited) {
@@ -144,36 +159,28 @@ function run(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | 
   return captured;
 }
 
-function decrement(deps: Map<Node, number>, node: Node): number {
-  const n = (deps.get(node) ?? 1) - 1;
-  deps.set(node, n);
-  return n;
-}
-
-/** Number of edges into each node reachable from the roots (iterative DFS). */
-function countDependencies(roots: Tensor[]): Map<Node, number> {
-  const deps = new Map<Node, number>();
-  const seen = new Set<Node>();
+/** Counts the edges into each node reachable from the roots (iterative DFS) into node._deps. */
+function countDependencies(roots: Tensor[], runId: number): void {
   const stack: Node[] = [];
-  for (const r of roots) if (r.gradFn && !seen.has(r.gradFn)) {
-    seen.add(r.gradFn);
-    stack.push(r.gradFn);
-  }
+  const visit = (node: Node) => {
+    if (node._runId === runId) return;
+    node._runId = runId;
+    node._deps = 0;
+    node._pending = null;
+    stack.push(node);
+  };
+  for (const r of roots) if (r.gradFn) visit(r.gradFn);
   while (stack.length > 0) {
     const node = stack.pop()!;
     for (const edge of node.next) {
       if (!edge?.node) continue;
-      deps.set(edge.node, (deps.get(edge.node) ?? 0) + 1);
-      if (!seen.has(edge.node)) {
-        seen.add(edge.node);
-        stack.push(edge.node);
-      }
+      visit(edge.node);
+      edge.node._deps++;
     }
   }
-  return deps;
 }
 
-function callBackward(node: Node, g: Tensor, createGraph: boolean): readonly (Tensor | null | undefined)[] {
+function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefined)[] {
   if (node.released) throw new Error(SECOND_BACKWARD);
   const saved = node.saved ?? [];
   saved.forEach((t, i) => {
@@ -186,6 +193,5 @@ function callBackward(node: Node, g: Tensor, createGraph: boolean): readonly (Te
           'find the operation that failed to compute its gradient: look for in-place ops (add_, mul_, ...) on it.',
       );
   });
-  const needs = node.next.map((e) => e !== null);
-  return createGraph ? enableGrad(() => node.backwardFn(g, saved, needs)) : noGrad(() => node.backwardFn(g, saved, needs));
+  return node.backwardFn(g, saved, node.needs);
 }

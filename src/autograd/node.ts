@@ -32,10 +32,17 @@ export class Node {
   released = false;
   /** @internal A non-leaf tensor that called retainGrad() and is this node's output. */
   retained: Tensor | null = null;
+  /** @internal Which inputs want a gradient (their edge is not null). */
+  readonly needs: boolean[];
+  /** @internal Engine bookkeeping, valid during the run whose id is _runId. */
+  _runId = 0;
+  /** @internal */ _deps = 0;
+  /** @internal */ _pending: Tensor | null = null;
 
   constructor(name: string, next: Edge[], inputShapes: number[][], backwardFn: BackwardFn, saved: Tensor[]) {
     this.name = name;
     this.next = next;
+    this.needs = next.map((e) => e !== null);
     this.inputShapes = inputShapes;
     this.backwardFn = backwardFn;
     this.saved = saved;
