@@ -298,12 +298,12 @@ class HeaderParser {
     return Status::ok();
   }
 
-  // '[' integer (',' integer)* ']' with at most max_len elements.
-  Status integers(const std::string& what, size_t max_len, std::vector<uint64_t>* out) {
+  // '[' integer (',' integer)* ']' with at most max_len elements (`unit` names them).
+  Status integers(const std::string& what, size_t max_len, const char* unit, std::vector<uint64_t>* out) {
     if (!eat('[')) return syntax(what + " must be an array of integers");
     if (eat(']')) return Status::ok();
     for (;;) {
-      if (out->size() == max_len) return syntax(what + " has more than " + std::to_string(max_len) + " elements");
+      if (out->size() == max_len) return syntax(what + " has more than " + std::to_string(max_len) + " " + unit);
       uint64_t v = 0;
       TG_TRY(integer(what, &v));
       out->push_back(v);
@@ -333,7 +333,7 @@ class HeaderParser {
         if (has_shape) return in_tensor(*e, "duplicate key 'shape'");
         has_shape = true;
         std::vector<uint64_t> dims;
-        TG_TRY(integers("shape of " + what, kMaxDims, &dims));
+        TG_TRY(integers("shape of " + what, kMaxDims, "dims (tensorgrad's limit)", &dims));
         e->shape.assign(dims.begin(), dims.end());
         return Status::ok();
       }
@@ -341,7 +341,7 @@ class HeaderParser {
         if (has_offsets) return in_tensor(*e, "duplicate key 'data_offsets'");
         has_offsets = true;
         std::vector<uint64_t> off;
-        TG_TRY(integers("data_offsets of " + what, 2, &off));
+        TG_TRY(integers("data_offsets of " + what, 2, "elements", &off));
         if (off.size() != 2) return in_tensor(*e, "data_offsets must be [begin, end]");
         e->begin = off[0];
         e->end = off[1];

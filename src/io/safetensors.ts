@@ -90,54 +90,50 @@ function metadataList(op: string, metadata: unknown): [string, string][] | null 
   });
 }
 
-function encode(op: string, tensors: unknown, metadata: unknown): Uint8Array {
+/** The file's bytes as chunks: [length + header + padding, each tensor's data...]. */
+function encode(op: string, tensors: unknown, metadata: unknown): Uint8Array[] {
   const list = tensorList(op, tensors);
   const meta = metadataList(op, metadata);
   // Header: __metadata__ first (as the reference writes it), then the tensors in the order
   // given, their data laid out back to back in the same order.
   const parts: string[] = [];
   if (meta) parts.push(`"__metadata__":{${meta.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
-  const datas: Storage[] = [];
+  const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of list) {
-    const data = contiguousData(t);
-    const bytes = data.byteLength;
+    const data = littleEndianBytes(contiguousData(t));
     parts.push(
       `${JSON.stringify(name)}:{"dtype":"${FILE_DTYPE[t.dtype]}","shape":[${t.shape.join(',')}],` +
-        `"data_offsets":[${offset},${offset + bytes}]}`,
+        `"data_offsets":[${offset},${offset + data.length}]}`,
     );
-    datas.push(data);
-    offset += bytes;
+    chunks.push(data);
+    offset += data.length;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   // Spaces pad the header so the data section starts 8-byte aligned in the file, as the
   // reference writer does: a reader that maps the file can then view F64/I64 data in place.
   const headerLen = Math.ceil(json.length / 8) * 8;
-  let out: Uint8Array;
-  try {
-    out = new Uint8Array(8 + headerLen + offset);
-  } catch (err) {
-    throw rangeError(op, `cannot allocate ${8 + headerLen + offset} bytes (${err instanceof Error ? err.message : err})`);
+  const head = new Uint8Array(8 + headerLen).fill(0x20);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerLen), true);
+  head.set(json, 8);
+  return [head, ...chunks];
+}
+
+/** A storage's bytes as the file holds them; on little-endian hosts a view, not a copy. */
+function littleEndianBytes(data: Storage): Uint8Array {
+  if (data instanceof Uint8Array) {
+    // bool: the format allows only 0 and 1 (storage holds 0/1, but never write anything else).
+    const out = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
+    return out;
   }
+  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerLen), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLen);
-  let pos = 8 + headerLen;
-  for (const data of datas) {
-    if (data instanceof Uint8Array) {
-      // bool: the format allows only 0 and 1 (storage holds 0/1, but never write anything else).
-      for (let i = 0; i < data.length; i++) out[pos + i] = data[i] ? 1 : 0;
-    } else if (LITTLE_ENDIAN) {
-      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
-    } else {
-      const isFloat = data instanceof Float32Array;
-      for (let i = 0; i < data.length; i++)
-        if (isFloat) view.setFloat32(pos + 4 * i, data[i]!, true);
-        else view.setInt32(pos + 4 * i, data[i]!, true);
-    }
-    pos += data.byteLength;
-  }
+  const isFloat = data instanceof Float32Array;
+  for (let i = 0; i < data.length; i++)
+    if (isFloat) view.setFloat32(4 * i, data[i]!, true);
+    else view.setInt32(4 * i, data[i]!, true);
   return out;
 }
 
@@ -177,17 +173,35 @@ function fsError(op: string, what: string, path: fs.PathLike, err: unknown): Err
 
 /** Serializes tensors (and optional string metadata) to safetensors bytes. */
 export function saveToBuffer(tensors: Tensors, metadata?: Metadata): Uint8Array {
-  return encode('saveToBuffer', tensors, metadata);
+  const chunks = encode('saveToBuffer', tensors, metadata);
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  let out: Uint8Array;
+  try {
+    out = new Uint8Array(total);
+  } catch (err) {
+    throw rangeError('saveToBuffer', `cannot allocate ${total} bytes (${err instanceof Error ? err.message : err})`);
+  }
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
 }
 
 /** Writes tensors (and optional string metadata) to a safetensors file, synchronously. */
 export function save(tensors: Tensors, path: string | URL, metadata?: Metadata): void {
   const p = checkPath('save', path);
-  const bytes = encode('save', tensors, metadata);
+  const chunks = encode('save', tensors, metadata);
+  // Chunk by chunk straight from each tensor's storage: no second copy of the whole model.
+  let fd: number | undefined;
   try {
-    fs.writeFileSync(p, bytes);
+    fd = fs.openSync(p, 'w');
+    for (const c of chunks) for (let done = 0; done < c.length; ) done += fs.writeSync(fd, c, done, c.length - done);
   } catch (err) {
     throw fsError('save', 'write', p, err);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
