@@ -114,5 +114,6 @@ void register_linalg(Napi::Env env, Napi::Object exports);
 void register_index(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 void register_runtime(Napi::Env env, Napi::Object exports);
+void register_io(Napi::Env env, Napi::Object exports);
 
 }  // namespace tgb

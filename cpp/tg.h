@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/types.h"
+#include "io/safetensors.h"
 #include "kernels/ops.h"
 
 namespace tg {

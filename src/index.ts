@@ -97,3 +97,7 @@ export interface BackendInfo {
 export function backendInfo(): BackendInfo {
   return { version: VERSION, simd: native.simd(), threads: native.getNumThreads(), napiVersion: native.napiVersion };
 }
+
+// ---- saving and loading (safetensors) ----------------------------------------------------
+export { save, load, saveToBuffer, loadFromBuffer } from './io/safetensors.js';
+export type { Tensors, Metadata, LoadOptions, Loaded } from './io/safetensors.js';
