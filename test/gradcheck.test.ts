@@ -118,6 +118,28 @@ describe('gradcheck: non-contiguous leaves', () => {
     expect(tg.autograd.gradcheck((x, y) => x.sigmoid().div(y.abs().add(1)).max(1).values, [a, b], GC)).toBe(true);
   });
 
+  it('reductions, softmax, gather, cat/stack/split/chunk on strided leaves', () => {
+    const a = A().narrow(0, 0, 4).narrow(1, 0, 3).t().detach().requiresGrad_(); // [3, 4], strides [1, 19]
+    const b = B().slice(0, 0, 12, 3).slice(1, 1, 9, 2).detach().requiresGrad_(); // [4, 4], stepped
+    const idx = tg.tensor([[0, 3], [2, 2], [1, 0]], { dtype: 'int32' }).t().contiguous().t(); // [3, 2], strided
+    expect(a.isContiguous() || b.isContiguous() || idx.isContiguous()).toBe(false);
+    const fns: [string, (x: tg.Tensor, y: tg.Tensor) => tg.Tensor][] = [
+      ['var', (x) => x.var(1)],
+      ['std', (x) => x.std(0, true, { unbiased: false })],
+      ['var correction', (x, y) => x.var([0, 1], false, { correction: 2 }).add(y.var(0).sum())],
+      ['prod', (x, y) => x.prod(1).add(y.prod([0, 1]))],
+      ['logsumexp', (x, y) => x.logsumexp(1).add(y.logsumexp([0, 1]))],
+      ['softmax', (x) => x.softmax(0)],
+      ['logSoftmax', (x) => x.logSoftmax(1)],
+      ['gather', (x) => x.gather(1, idx)],
+      ['cat', (x, y) => tg.cat([x, y.narrow(0, 0, 3), x.exp()], 1)],
+      ['stack', (x, y) => tg.stack([x, y.t().narrow(0, 1, 3)], 1)],
+      ['split', (x) => x.split([1, 3], 1)[1]!.mul(x.split(2, 1)[0]!.sum(1, true))],
+      ['chunk', (x, y) => tg.cat(y.chunk(3, 0).map((p, i) => p.mul(i + 1)), 0)],
+    ];
+    for (const [name, f] of fns) expect(tg.autograd.gradcheck(f, [a, b], GC), name).toBe(true);
+  });
+
   it('the gradient lands in the leaf in logical order', () => {
     // Exact check, no finite differences: d/dx sum(x * W) = W for any layout of x.
     const a = A().narrow(0, 0, 5).narrow(1, 0, 3).t().detach().requiresGrad_(); // [3, 5]
