@@ -394,39 +394,7 @@ NAMES = set()
 # Cases where tensorgrad does not match PyTorch yet (reported; src/ is being fixed). "grad": the
 # forward matches, so the case is written without its gradient; "all": the case is left out.
 # Delete a line here when the fix lands, and regenerate.
-PENDING = {
-    # std's backward divides by 2 * std; PyTorch masks the gradient to 0 where std == 0.
-    "std 0-d unbiased false": "grad",
-    "std [2,1] dim 1 unbiased false": "grad",
-    "std special constant row": "grad",
-    # n - correction <= 0: PyTorch's backward uses 2 / (n - correction) unclamped (finite for
-    # correction > n) or inf at 0-d; tensorgrad gives nan.
-    "var special 0-d unbiased": "grad",
-    "var special correction > n": "grad",
-    "std special correction > n": "grad",
-    # An inf in a row: PyTorch's backward is 2/(n-1) * g * (x - mean) (so -inf next to the inf);
-    # tensorgrad's goes through the mean's backward too and gives nan for the whole row.
-    "var special nan/inf": "grad",
-    "std special nan/inf": "grad",
-    # A +inf logit: PyTorch gives nan for the whole row (x - max = inf - inf); tensorgrad gives
-    # nan only at the inf and 0 (softmax) / -inf (logSoftmax) elsewhere.
-    "softmax special +inf": "all",
-    "logSoftmax special +inf": "all",
-    # A skipped 1-D empty tensor that requires grad gets grad tensor([]) in PyTorch, null here;
-    # and a cat of only such tensors does not require grad here.
-    "tg.cat skips 1-D empty": "grad",
-    "tg.cat skips 1-D empty dim 1": "grad",
-    "tg.cat only 1-D empty": "all",
-    # prod's backward with zeros selects constants (0, or where(...) branches) for the elements
-    # next to a zero, so its own derivative (double backward) misses the terms through the zero.
-    "hvp prod one zero": "all",
-    "hvp prod two zeros": "all",
-    # chunk of a size-0 dim gives one empty piece here, `chunks` empty pieces in PyTorch.
-    "chunk size-0 dim": "all",
-    # The error names another op: "var: ..." from std, "expand: ..." from expandAs.
-    "error std int32": "all",
-    "error expandAs incompatible": "all",
-}
+PENDING = {}
 
 
 def seed_for(name):

@@ -385,7 +385,7 @@ export class Tensor {
     return V.expand(this, shape);
   }
   expandAs(other: Tensor): Tensor {
-    return V.expand(this, [V.shapeOf('expandAs', other)]);
+    return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs');
   }
   narrow(dim: number, start: number, length: number): Tensor {
     return V.narrow(this, dim, start, length);

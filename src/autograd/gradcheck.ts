@@ -3,6 +3,7 @@
 import { noGrad } from './grad_mode.js';
 import { grad } from './engine.js';
 import type { Tensor } from '../tensor.js';
+import { zerosLike } from '../ops/helpers.js';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -22,7 +23,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor | 
   const n = out.numel();
   for (let o = 0; o < n; o++) {
     // Row o of the analytical Jacobian: backward of a one-hot output gradient.
-    const go = out.detach().mul(0);
+    const go = zerosLike(out);
     (go._data as Float32Array)[go._offset + o] = 1;
     const analytical = grad([out], diff, { gradOutputs: [go], retainGraph: true, allowUnused: true });
     for (let k = 0; k < diff.length; k++) {

@@ -124,10 +124,18 @@ function arithmetic(name: string, fop: BinaryOp, iop: IntPath, a: Tensor, b: Sca
   return castKernel(intKernel(name, iop!, ai, bi), 'bool', out);
 }
 
+function alphaOf(op: string, opts: unknown): number {
+  if (opts === undefined) return 1;
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
+  const alpha = (opts as { alpha?: unknown }).alpha ?? 1;
+  if (typeof alpha !== 'number') throw typeError(op, `alpha must be a number, got ${describe(alpha)}`);
+  return alpha;
+}
+
 export function add(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tensor): Tensor {
   a = expectTensor('add', a, 'self');
   b = operand('add', b, 'other');
-  const alpha = opts?.alpha ?? 1;
+  const alpha = alphaOf('add', opts);
   if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   const y = arithmetic('add', BinaryOp.Add, IntBinaryOp.Add, a, b, out);
   if (out) return y;
@@ -137,7 +145,7 @@ export function add(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tenso
 export function sub(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tensor): Tensor {
   a = expectTensor('sub', a, 'self');
   b = operand('sub', b, 'other');
-  const alpha = opts?.alpha ?? 1;
+  const alpha = alphaOf('sub', opts);
   if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   const y = arithmetic('sub', BinaryOp.Sub, IntBinaryOp.Sub, a, b, out);
   if (out) return y;

@@ -16,9 +16,15 @@ function tensorList(op: string, tensors: unknown): Tensor[] {
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   const ts = tensorList('cat', tensors);
-  // PyTorch skips 1-D empty tensors (legacy behaviour) when joining.
-  const parts = ts.filter((t) => !(t.dim() === 1 && t.numel() === 0));
-  if (parts.length === 0) return empty([0], ts[0]!.dtype);
+  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw typeError('cat', `dim must be an integer, got ${describe(dim)}`);
+  // PyTorch skips 1-D empty tensors (legacy behaviour) when joining; they still get a
+  // (empty) gradient.
+  const skipped = (t: Tensor) => t.dim() === 1 && t.numel() === 0;
+  const parts = ts.filter((t) => !skipped(t));
+  if (parts.length === 0) {
+    const out = empty([0], ts.reduce((d, t) => promote(d, t.dtype), ts[0]!.dtype));
+    return record('CatBackward0', out, ts, [], (g) => ts.map(() => g));
+  }
   const ref = parts[0]!;
   if (ref.dim() === 0) throw rangeError('cat', 'zero-dimensional tensor cannot be concatenated');
   const d = normDim('cat', dim, ref.dim());
@@ -34,16 +40,22 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
   const out = empty(shape, dtype);
+  // Where each input (by position in `ts`) starts along dim; skipped inputs have none.
   const starts: number[] = [];
   let at = 0;
-  for (const t of parts) {
+  for (const t of ts) {
     starts.push(at);
+    if (skipped(t)) continue;
     const dst = new Tensor(out._box, t.shape.slice(), out._strides.slice(), at * out._strides[d]!, dtype);
     castKernel(t, dtype, dst);
     at += t.shape[d]!;
   }
-  return record('CatBackward0', out, parts, [], (g, _s, needs) =>
-    parts.map((t, i) => (needs[i] ? V.narrow(g, d, starts[i]!, t.shape[d]!) : null)),
+  return record('CatBackward0', out, ts, [], (g, _s, needs) =>
+    ts.map((t, i) => {
+      if (!needs[i]) return null;
+      if (skipped(t)) return empty([0], 'float32');
+      return V.narrow(g, d, starts[i]!, t.shape[d]!);
+    }),
   );
 }
 
@@ -97,5 +109,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (x.dim() === 0) throw rangeError('chunk', 'chunk expects at least a 1-dimensional tensor');
   const d = normDim('chunk', dim, x.dim());
   const size = x.shape[d]!;
-  return split(x, Math.max(1, Math.ceil(size / chunks)), d);
+  // An empty dim splits into `chunks` empty pieces, as in PyTorch.
+  if (size === 0) return Array.from({ length: chunks }, () => V.narrow(x, d, 0, 0));
+  return split(x, Math.ceil(size / chunks), d);
 }

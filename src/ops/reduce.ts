@@ -3,6 +3,7 @@ import { describe, rangeError, typeError } from '../errors.js';
 import { ReduceOp, HEADER, meta, native } from '../native.js';
 import { parseDims, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd/grad_mode.js';
 import { empty, expectTensor, named, record } from './base.js';
 import * as E from './elementwise.js';
 import * as V from './views.js';
@@ -139,15 +140,22 @@ export function prod(x: Tensor, dim?: number | number[] | null, keepdim = false)
   let [y] = reduceKernel(ReduceOp.Prod, x, dims, keepdim, false);
   if (x.dtype !== 'float32') y = E.castKernel(y, 'int32');
   return record('ProdBackward1', y, [x], [x], (g, [v]) => {
+    // d prod / dx_i is the product of the other elements. Written per count of zeros in the
+    // slice so that it is exact and its own derivative is right too (double backward).
+    const keep = (t: Tensor) => unsqueezeReduced(t, inShape, dims, keepdim);
     const isZero = E.eq(v!, 0);
+    const isZeroF = E.toDType(isZero, 'float32');
     const nonzero = E.where(isZero, 1, v!);
-    // Product of the nonzero elements and the count of zeros, per reduced slice.
-    const p = unsqueezeReduced(prod(nonzero, dims, keepdim), inShape, dims, keepdim);
-    const zeros = unsqueezeReduced(sum(E.toDType(isZero, 'float32'), dims, keepdim), inShape, dims, keepdim);
-    const gu = unsqueezeReduced(g, inShape, dims, keepdim);
-    const noZeros = E.div(E.mul(gu, p), nonzero);
-    const oneZero = E.where(isZero, E.mul(gu, p), 0);
-    return [E.where(E.eq(zeros, 0), noZeros, E.where(E.eq(zeros, 1), oneZero, 0))];
+    const p = keep(prod(nonzero, dims, keepdim));
+    const zeros = keep(sum(isZeroF, dims, keepdim));
+    // The slice's zero elements, summed: 0 in value but differentiable in each of them.
+    const xz = keep(sum(E.mul(v!, isZeroF), dims, keepdim));
+    const gu = keep(g);
+    const gp = E.mul(gu, p);
+    const noZeros = E.div(gp, nonzero);
+    const oneZero = E.where(isZero, gp, E.div(E.mul(gp, xz), nonzero));
+    const twoZeros = E.where(isZero, E.mul(gp, E.sub(xz, v!)), 0);
+    return [E.where(E.eq(zeros, 0), noZeros, E.where(E.eq(zeros, 1), oneZero, E.where(E.eq(zeros, 2), twoZeros, 0)))];
   });
 }
 
@@ -158,20 +166,53 @@ export interface VarOptions {
   correction?: number;
 }
 
-export function variance(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
-  x = expectTensor('var', x, 'self');
-  if (x.dtype !== 'float32') throw typeError('var', `std and var only support floating point inputs, got ${x.dtype}`);
-  const dims = dimsOf('var', x, dim);
-  checkKeepdim('var', keepdim);
-  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
-  if (typeof correction !== 'number') throw typeError('var', `correction must be a number, got ${describe(correction)}`);
+function varArgs(op: string, x: Tensor, dim: unknown, keepdim: unknown, opts: unknown) {
+  x = expectTensor(op, x, 'self');
+  if (x.dtype !== 'float32') throw typeError(op, `std and var only support floating point inputs, got ${x.dtype}`);
+  const dims = dimsOf(op, x, dim);
+  checkKeepdim(op, keepdim);
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
+  const { unbiased, correction } = opts as VarOptions;
+  if (unbiased !== undefined && typeof unbiased !== 'boolean') throw typeError(op, `unbiased must be a boolean, got ${describe(unbiased)}`);
+  if (correction !== undefined && (typeof correction !== 'number' || !Number.isFinite(correction)))
+    throw typeError(op, `correction must be a finite number, got ${describe(correction)}`);
   const n = dims.reduce((p, d) => p * x.shape[d]!, 1);
-  const centered = E.sub(x, mean(x, dims, true));
-  return named(E.div(sum(E.mul(centered, centered), dims, keepdim), Math.max(n - correction, 0)), 'VarBackward0');
+  return { x, dims, n, correction: correction ?? (unbiased === false ? 0 : 1) };
+}
+
+/** Sum of squared deviations over dims, unrecorded: the shared forward of var and std. */
+function squaredDeviations(x: Tensor, dims: number[], keepdim: boolean): Tensor {
+  return noGrad(() => {
+    const centered = E.sub(x, mean(x, dims, true));
+    return sum(E.mul(centered, centered), dims, keepdim);
+  });
+}
+
+export function variance(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
+  const a = varArgs('var', x, dim, keepdim, opts);
+  const inShape = a.x.shape.slice();
+  const y = E.div(squaredDeviations(a.x, a.dims, keepdim), Math.max(a.n - a.correction, 0));
+  // PyTorch's var_backward: 2 / (n - correction) * g * (x - mean); infinite when n == correction.
+  const dof = a.n - a.correction;
+  return record('VarBackward0', y, [a.x], [a.x], (g, [v]) => {
+    const gu = V.expand(unsqueezeReduced(g, inShape, a.dims, keepdim), [inShape]);
+    // PyTorch 1.13 answers a whole-tensor (or 0-d) var with dof 0 by an infinite gradient.
+    if (dof === 0 && (dim == null || a.x.dim() === 0)) return [E.mul(gu, Infinity)];
+    return [E.mul(E.mul(gu, E.sub(v!, mean(v!, a.dims, true))), 2 / dof)];
+  });
 }
 
 export function std(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
-  return named(E.sqrt(variance(x, dim, keepdim, opts)), 'StdBackward0');
+  const a = varArgs('std', x, dim, keepdim, opts);
+  const inShape = a.x.shape.slice();
+  const y = E.sqrt(E.div(squaredDeviations(a.x, a.dims, keepdim), Math.max(a.n - a.correction, 0)));
+  // PyTorch's std_backward: g * (x - mean) / (std * (n - correction)), and 0 where std is 0.
+  return record('StdBackward0', y, [a.x], [a.x, y], (g, [v, s]) => {
+    const su = unsqueezeReduced(s!, inShape, a.dims, keepdim);
+    const gu = unsqueezeReduced(g, inShape, a.dims, keepdim);
+    const grad = E.div(E.mul(gu, E.sub(v!, mean(v!, a.dims, true))), E.mul(su, a.n - a.correction));
+    return [E.where(E.eq(su, 0), 0, grad)];
+  });
 }
 
 /**

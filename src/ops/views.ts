@@ -64,7 +64,8 @@ function inferShape(op: string, x: Tensor, args: readonly unknown[]): number[] {
  * (PyTorch's computeStride): each run of merged old dims must be contiguous within itself.
  */
 function viewStrides(shape: number[], strides: number[], target: number[]): number[] | null {
-  if (numel(shape) === 0) return contiguousStrides(target);
+  // No element, or a single one: every layout views it.
+  if (numel(shape) <= 1) return contiguousStrides(target);
   const out = new Array<number>(target.length);
   let viewD = target.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
@@ -118,7 +119,11 @@ export function view(x: Tensor, args: readonly unknown[]): Tensor {
 
 export function flatten(x: Tensor, start = 0, end = -1): Tensor {
   x = expectTensor('flatten', x, 'self');
-  if (x.dim() === 0) return reshape(x, [[1]]);
+  if (x.dim() === 0) {
+    normDim('flatten', start, 0);
+    normDim('flatten', end, 0);
+    return reshape(x, [[1]]);
+  }
   const s = normDim('flatten', start, x.dim()), e = normDim('flatten', end, x.dim());
   if (s > e) throw rangeError('flatten', 'start_dim cannot come after end_dim');
   const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((p, v) => p * v, 1), ...x.shape.slice(e + 1)];
@@ -191,20 +196,20 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record('UnsqueezeBackward0', y, [x], [], (g) => [squeeze(g, d)]);
 }
 
-export function expand(x: Tensor, args: readonly unknown[]): Tensor {
-  x = expectTensor('expand', x, 'self');
-  const raw = flatArgs('expand', args);
+export function expand(x: Tensor, args: readonly unknown[], op = 'expand'): Tensor {
+  x = expectTensor(op, x, 'self');
+  const raw = flatArgs(op, args);
   if (raw.length < x.dim())
-    throw rangeError('expand', `the number of sizes provided (${raw.length}) must be greater or equal to the number of dimensions in the tensor (${x.dim()})`);
-  if (raw.length > MAX_DIMS) throw rangeError('expand', `at most ${MAX_DIMS} dims`);
+    throw rangeError(op, `the number of sizes provided (${raw.length}) must be greater or equal to the number of dimensions in the tensor (${x.dim()})`);
+  if (raw.length > MAX_DIMS) throw rangeError(op, `at most ${MAX_DIMS} dims`);
   const lead = raw.length - x.dim();
   const shape: number[] = [], strides: number[] = [];
   raw.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < -1 || v > MAX_NUMEL)
-      throw rangeError('expand', `invalid size ${describe(v)} in [${raw.map(describe).join(', ')}]`);
+      throw rangeError(op, `invalid size ${describe(v)} in [${raw.map(describe).join(', ')}]`);
     const j = i - lead;
     if (j < 0) {
-      if (v === -1) throw rangeError('expand', `the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
+      if (v === -1) throw rangeError(op, `the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`);
       shape.push(v);
       strides.push(0);
       return;
@@ -212,14 +217,13 @@ export function expand(x: Tensor, args: readonly unknown[]): Tensor {
     const s = x.shape[j]!;
     const want = v === -1 ? s : v;
     if (s !== want && s !== 1)
-      throw rangeError(
-        'expand',
+      throw rangeError(op,
         `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: [${raw.map(describe).join(", ")}].  Tensor sizes: ${fmtShape(x.shape)}`,
       );
     shape.push(want);
     strides.push(s === want ? x._strides[j]! : 0);
   });
-  if (numel(shape) > MAX_NUMEL) throw rangeError('expand', `expanded shape ${fmtShape(shape)} has more than ${MAX_NUMEL} elements`);
+  if (numel(shape) > MAX_NUMEL) throw rangeError(op, `expanded shape ${fmtShape(shape)} has more than ${MAX_NUMEL} elements`);
   const y = makeView(x, shape, strides, x._offset);
   // The engine sums the gradient back to the input's shape.
   return record('ExpandBackward0', y, [x], [], (g) => [g]);
