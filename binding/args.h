@@ -115,5 +115,6 @@ void register_index(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 void register_runtime(Napi::Env env, Napi::Object exports);
 void register_io(Napi::Env env, Napi::Object exports);
+void register_optim(Napi::Env env, Napi::Object exports);
 
 }  // namespace tgb

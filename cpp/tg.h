@@ -65,6 +65,32 @@ Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mea
 Status random_int(uint32_t state[4], const Operand& out, int64_t n, int64_t low, int64_t high);
 Status random_permutation(uint32_t state[4], const Operand& out, int64_t n);
 
+// ---- optimizers (optim.cpp): PyTorch 1.13's single-tensor updates over flat contiguous float32
+// buffers of n elements (offsets honoured, strides ignored); state buffers are updated in place.
+// A state pointer may be null when the configuration does not use it.
+struct SgdArgs {
+  double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false, maximize = false, first_step = false;  // first_step: buf = grad
+};
+Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Operand* buf, const SgdArgs& a);
+struct AdamArgs {
+  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, step = 0;
+  bool amsgrad = false, maximize = false, decoupled = false;  // decoupled: AdamW
+};
+Status adam_step(int64_t n, const Operand& param, const Operand& grad, const Operand* exp_avg,
+                 const Operand* exp_avg_sq, const Operand* max_exp_avg_sq, const AdamArgs& a);
+struct RmspropArgs {
+  double lr = 0, alpha = 0, eps = 0, weight_decay = 0, momentum = 0;
+  bool centered = false, maximize = false;
+};
+Status rmsprop_step(int64_t n, const Operand& param, const Operand& grad, const Operand* square_avg,
+                    const Operand* grad_avg, const Operand* momentum_buffer, const RmspropArgs& a);
+struct AdagradArgs {
+  double lr = 0, lr_decay = 0, weight_decay = 0, eps = 0, step = 0;
+  bool maximize = false;
+};
+Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const Operand* sum, const AdagradArgs& a);
+
 // ---- runtime
 const char* simd_name();
 bool select_simd(const char* name);

@@ -26,6 +26,11 @@ export interface Native {
   randomNormal(state: Uint32Array, out: Float32Array, n: number, mean: number, std: number): void;
   randomInt(state: Uint32Array, out: Int32Array, n: number, low: number, high: number): void;
   randomPermutation(state: Uint32Array, out: Int32Array, n: number): void;
+  // Optimizer steps (binding/optim.cc): meta = [n, param offset, grad offset, hyper-parameters...].
+  sgdStep(meta: Float64Array, param: Float32Array, grad: Float32Array, buf?: Float32Array): void;
+  adamStep(meta: Float64Array, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq?: Float32Array): void;
+  rmspropStep(meta: Float64Array, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg?: Float32Array, momentumBuffer?: Float32Array): void;
+  adagradStep(meta: Float64Array, param: Float32Array, grad: Float32Array, sum: Float32Array): void;
   simd(): 'avx512' | 'avx2' | 'neon' | 'scalar';
   selectSimd(name: string): boolean;
   getNumThreads(): number;
