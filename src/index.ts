@@ -101,3 +101,9 @@ export function backendInfo(): BackendInfo {
 // ---- saving and loading (safetensors) ----------------------------------------------------
 export { save, load, saveToBuffer, loadFromBuffer } from './io/safetensors.js';
 export type { Tensors, Metadata, LoadOptions, Loaded } from './io/safetensors.js';
+
+// ---- training: nn, optim, data (nn.functional is also tg.F) -------------------------------
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as F from './nn/functional.js';

@@ -35,6 +35,16 @@ export function getInitialSeed(): number {
   return initialSeed;
 }
 
+/** @internal The live generator words, so a private stream (DataLoader's generatorSeed) can save and restore them. */
+export function generatorState(): Uint32Array {
+  return state;
+}
+
+/** @internal Restores what initialSeed() reports after such a private stream. */
+export function setInitialSeed(seed: number): void {
+  initialSeed = seed;
+}
+
 /** Fills a fresh float32 tensor of `shape` with a kernel, then converts to `dtype`. */
 export function uniform(shape: number[], low: number, high: number): Tensor {
   const t = empty(shape, 'float32');

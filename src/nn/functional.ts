@@ -1,0 +1,257 @@
+// nn.functional (also tg.F): activations, dropout and losses as functions, composed from the
+// tensor ops (whose backward is already declared beside each forward), following PyTorch 1.13's
+// formulas — including how each loss's 'mean' normalizes.
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { rand } from '../ops/creation.js';
+import { expectTensor } from '../ops/base.js';
+import * as E from '../ops/elementwise.js';
+import { oneHot as oneHotOp } from '../ops/indexing.js';
+import * as L from '../ops/linalg.js';
+import * as R from '../ops/reduce.js';
+import * as S from '../ops/softmax.js';
+import * as V from '../ops/views.js';
+import type { Tensor } from '../tensor.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface ReductionOptions {
+  reduction?: Reduction;
+}
+
+function reductionOf(op: string, r: unknown): Reduction {
+  if (r === undefined) return 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw typeError(op, `${describe(r)} is not a valid value for reduction ('mean', 'sum' or 'none')`);
+  return r;
+}
+
+function reduce(x: Tensor, r: Reduction): Tensor {
+  return r === 'none' ? x : r === 'sum' ? R.sum(x) : R.mean(x);
+}
+
+// ---- layers and activations -------------------------------------------------------------------
+
+/** y = x @ weight.T + bias; x [..., in], weight [out, in], bias [out]. */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  input = expectTensor('linear', input, 'input');
+  weight = expectTensor('linear', weight, 'weight');
+  if (weight.dim() !== 2) throw rangeError('linear', `weight must be 2-D [out_features, in_features], got shape ${fmtShape(weight.shape)}`);
+  const inF = weight.shape[1]!;
+  if (input.dim() === 0 || input.shape[input.dim() - 1] !== inF)
+    throw rangeError('linear', `input shape ${fmtShape(input.shape)} does not end in in_features=${inF} (weight shape ${fmtShape(weight.shape)})`);
+  const y = L.matmul(input, V.t(weight));
+  if (bias == null) return y;
+  bias = expectTensor('linear', bias, 'bias');
+  if (bias.numel() !== weight.shape[0]) throw rangeError('linear', `bias shape ${fmtShape(bias.shape)} does not match out_features=${weight.shape[0]}`);
+  return E.add(y, bias);
+}
+
+export const relu = (x: Tensor): Tensor => E.relu(x);
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => E.leakyRelu(x, negativeSlope);
+export const gelu = (x: Tensor): Tensor => E.gelu(x);
+export const sigmoid = (x: Tensor): Tensor => E.sigmoid(x);
+export const tanh = (x: Tensor): Tensor => E.tanh(x);
+export const softplus = (x: Tensor): Tensor => E.softplus(x);
+export const softmax = (x: Tensor, dim: number): Tensor => S.softmax(x, dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => S.logSoftmax(x, dim);
+export const oneHot = (labels: Tensor, numClasses = -1): Tensor => oneHotOp(labels, numClasses);
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1-p) while training; the
+ * identity otherwise. The mask comes from tg.rand, so tg.manualSeed makes it reproducible.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  x = expectTensor('dropout', x, 'input');
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('dropout', `dropout probability has to be between 0 and 1, but got ${describe(p)}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return E.mul(x, 0);
+  // Keep where u < 1 - p (PyTorch's bernoulli_(1 - p)); the mask carries the 1/(1-p) scale.
+  const keep = E.lt(rand(x.shape.slice()), 1 - p);
+  return E.mul(x, E.div(E.toDType(keep, 'float32'), 1 - p));
+}
+
+// ---- regression losses ------------------------------------------------------------------------
+
+function pair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
+  const i = expectTensor(op, input, 'input'), t = expectTensor(op, target, 'target');
+  if (i.shape.length !== t.shape.length || i.shape.some((s, k) => s !== t.shape[k]))
+    throw rangeError(op, `input shape ${fmtShape(i.shape)} and target shape ${fmtShape(t.shape)} must be equal (broadcasting in a loss is almost always a bug)`);
+  return [i, t.dtype === 'float32' ? t : E.toDType(t, 'float32')];
+}
+
+export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  const [i, t] = pair('mseLoss', input, target);
+  return reduce(E.square(E.sub(i, t)), reductionOf('mseLoss', opts.reduction));
+}
+
+export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  const [i, t] = pair('l1Loss', input, target);
+  return reduce(E.abs(E.sub(i, t)), reductionOf('l1Loss', opts.reduction));
+}
+
+/** 0.5 d² where |d| < delta, else delta (|d| - 0.5 delta). */
+export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
+  const [i, t] = pair('huberLoss', input, target);
+  const delta = opts.delta ?? 1;
+  if (typeof delta !== 'number' || !(delta > 0)) throw rangeError('huberLoss', `delta must be positive, got ${describe(delta)}`);
+  const d = E.sub(i, t), z = E.abs(d);
+  const loss = E.where(E.lt(z, delta), E.mul(E.square(d), 0.5), E.mul(E.sub(z, 0.5 * delta), delta));
+  return reduce(loss, reductionOf('huberLoss', opts.reduction));
+}
+
+/** 0.5 d² / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: the L1 loss). */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
+  const [i, t] = pair('smoothL1Loss', input, target);
+  const beta = opts.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta >= 0)) throw rangeError('smoothL1Loss', `beta must be non-negative, got ${describe(beta)}`);
+  const d = E.sub(i, t), z = E.abs(d);
+  const loss = beta === 0 ? z : E.where(E.lt(z, beta), E.div(E.mul(E.square(d), 0.5), beta), E.sub(z, 0.5 * beta));
+  return reduce(loss, reductionOf('smoothL1Loss', opts.reduction));
+}
+
+// ---- classification losses --------------------------------------------------------------------
+
+export interface NllOptions extends ReductionOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOptions extends NllOptions {
+  labelSmoothing?: number;
+}
+
+/** Class dim of [C] (0) or [N, C, d...] (1) inputs, after checking the rank. */
+function classDim(op: string, input: Tensor): number {
+  if (input.dim() === 0) throw rangeError(op, 'input must be [C], [N, C] or [N, C, d1, ...], got a 0-d tensor');
+  return input.dim() === 1 ? 0 : 1;
+}
+
+function checkWeight(op: string, weight: Tensor | null | undefined, C: number): Tensor | null {
+  if (weight == null) return null;
+  const w = expectTensor(op, weight, 'weight');
+  if (w.dim() !== 1 || w.shape[0] !== C)
+    throw rangeError(op, `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${fmtShape(w.shape)}`);
+  return w.dtype === 'float32' ? w : E.toDType(w, 'float32');
+}
+
+/** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and its range. */
+function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignoreIndex: number): void {
+  const want = input.shape.filter((_, k) => k !== cd);
+  if (target.shape.length !== want.length || target.shape.some((s, k) => s !== want[k]))
+    throw rangeError(op, `target shape ${fmtShape(target.shape)} does not match input shape ${fmtShape(input.shape)} (expected ${fmtShape(want)})`);
+  const C = input.shape[cd]!;
+  const t = target.toTypedArray();
+  for (let k = 0; k < t.length; k++) {
+    const v = t[k]!;
+    if (v !== ignoreIndex && (v < 0 || v >= C)) throw rangeError(op, `Target ${v} is out of bounds (${C} classes).`);
+  }
+}
+
+/** (−w[t] · logp[t]) per position with ignored positions zero, and the per-position weights. */
+function nllTerms(logp: Tensor, target: Tensor, cd: number, weight: Tensor | null, ignoreIndex: number): [Tensor, Tensor] {
+  const keep = E.ne(target, ignoreIndex);
+  const safe = E.where(keep, target, 0);
+  const picked = V.squeeze(E.neg(logp).gather(cd, V.unsqueeze(safe, cd)), cd);
+  const keepF = E.toDType(keep, 'float32');
+  const w = weight ? E.mul(V.reshape(V.indexSelect(weight, 0, V.reshape(safe, [[-1]])), [safe.shape]), keepF) : keepF;
+  return [E.mul(picked, w), w];
+}
+
+function nllFromLogp(op: string, logp: Tensor, target: Tensor, opts: NllOptions): Tensor {
+  const cd = classDim(op, logp);
+  const red = reductionOf(op, opts.reduction);
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  if (target.dtype !== 'int32') throw typeError(op, `target must be int32 class indices, got ${target.dtype}`);
+  checkIndexTarget(op, logp, target, cd, ignoreIndex);
+  const weight = checkWeight(op, opts.weight, logp.shape[cd]!);
+  const [loss, w] = nllTerms(logp, target, cd, weight, ignoreIndex);
+  if (red === 'none') return loss;
+  if (red === 'sum') return R.sum(loss);
+  // 'mean': divided by the total weight of the non-ignored targets (NaN when all are ignored).
+  return E.div(R.sum(loss), R.sum(w));
+}
+
+/** The negative log-likelihood of log-probabilities `input` [N, C, ...] at int32 `target`. */
+export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
+  input = expectTensor('nllLoss', input, 'input');
+  target = expectTensor('nllLoss', target, 'target');
+  return nllFromLogp('nllLoss', input, target, opts);
+}
+
+/**
+ * Cross-entropy of raw logits `input` ([C], [N, C] or [N, C, d...]) against int32 class
+ * indices or float class probabilities (same shape as input), PyTorch 1.13's formulas:
+ * indices: (1 - ε) nll + ε/C · smooth, smooth = −Σ_c w_c logp_c, both normalized by the
+ * weight of the non-ignored targets under 'mean'; probabilities: −Σ w_c t_c logp_c with the
+ * smoothed target t(1 - ε) + ε/C, 'mean' dividing by the number of positions (numel / C).
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const op = 'crossEntropy';
+  input = expectTensor(op, input, 'input');
+  target = expectTensor(op, target, 'target');
+  const cd = classDim(op, input);
+  const C = input.shape[cd]!;
+  const red = reductionOf(op, opts.reduction);
+  const eps = opts.labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw rangeError(op, `label_smoothing must be between 0.0 and 1.0. Got: ${describe(eps)}`);
+  const weight = checkWeight(op, opts.weight, C);
+  const logp = S.logSoftmax(input, cd);
+  // Weight shaped to broadcast along the class dim: [C] for [C] input, [1, C, 1...] otherwise.
+  const wView = weight && (cd === 0 ? weight : V.reshape(weight, [input.shape.map((s, k) => (k === cd ? s : 1))]));
+
+  if (target.dtype === 'float32') {
+    if (target.shape.length !== input.shape.length || target.shape.some((s, k) => s !== input.shape[k]))
+      throw rangeError(op, `class-probability target shape ${fmtShape(target.shape)} must equal input shape ${fmtShape(input.shape)}`);
+    const t = eps > 0 ? E.add(E.mul(target, 1 - eps), eps / C) : target;
+    let terms = E.mul(logp, t);
+    if (wView) terms = E.mul(terms, wView);
+    if (red === 'none') return E.neg(R.sum(terms, cd));
+    if (red === 'sum') return E.neg(R.sum(terms));
+    return E.div(E.neg(R.sum(terms)), input.numel() / C);
+  }
+  if (target.dtype !== 'int32') throw typeError(op, `target must be int32 class indices or float32 probabilities, got ${target.dtype}`);
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  checkIndexTarget(op, input, target, cd, ignoreIndex);
+  const [nll, w] = nllTerms(logp, target, cd, weight, ignoreIndex);
+  const nllRed = red === 'none' ? nll : red === 'sum' ? R.sum(nll) : E.div(R.sum(nll), R.sum(w));
+  if (eps === 0) return nllRed;
+  // The smoothing term: -Σ_c w_c logp_c per position, zero where the target is ignored.
+  const keepF = E.toDType(E.ne(target, ignoreIndex), 'float32');
+  const smooth = E.mul(E.neg(R.sum(wView ? E.mul(logp, wView) : logp, cd)), keepF);
+  // 'mean' divides by Σ w[t] over kept targets (with weight) or by their count (without).
+  const smoothRed = red === 'none' ? smooth : red === 'sum' ? R.sum(smooth) : E.div(R.sum(smooth), R.sum(w));
+  return E.add(E.mul(nllRed, 1 - eps), E.mul(smoothRed, eps / C));
+}
+
+export interface BceOptions extends ReductionOptions {
+  weight?: Tensor | null;
+}
+
+/** −w (t log x + (1 − t) log(1 − x)), each log clamped to ≥ −100 as PyTorch does. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  const [x, t] = pair(op, input, target);
+  const logX = E.clamp(E.log(x), -100, null);
+  const log1mX = E.clamp(E.log(E.rsub(x, 1)), -100, null);
+  let loss = E.neg(E.add(E.mul(t, logX), E.mul(E.rsub(t, 1), log1mX)));
+  if (opts.weight != null) loss = E.mul(loss, expectTensor(op, opts.weight, 'weight'));
+  return reduce(loss, reductionOf(op, opts.reduction));
+}
+
+export interface BceLogitsOptions extends BceOptions {
+  posWeight?: Tensor | null;
+}
+
+/**
+ * The stable form of BCE on logits: (1 − t) x + lw · (log(e^{−m} + e^{−x−m}) + m) with
+ * m = max(−x, 0) and lw = 1 + (posWeight − 1) t (PyTorch 1.13's binary_cross_entropy_with_logits).
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceLogitsOptions = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const [x, t] = pair(op, input, target);
+  const m = E.relu(E.neg(x));
+  const softplusNegX = E.add(E.log(E.add(E.exp(E.neg(m)), E.exp(E.sub(E.neg(x), m)))), m);
+  const lw = opts.posWeight != null ? E.add(E.mul(E.sub(expectTensor(op, opts.posWeight, 'posWeight'), 1), t), 1) : null;
+  let loss = E.add(E.mul(E.rsub(t, 1), x), lw ? E.mul(lw, softplusNegX) : softplusNegX);
+  if (opts.weight != null) loss = E.mul(loss, expectTensor(op, opts.weight, 'weight'));
+  return reduce(loss, reductionOf(op, opts.reduction));
+}
