@@ -77,7 +77,10 @@ function makeScheduler(r: Run, opt: tg.optim.Optimizer<{ lr: number }>): { step(
     case 'ExponentialLR': return new S.ExponentialLR(opt, o.gamma);
     case 'CosineAnnealingLR': return new S.CosineAnnealingLR(opt, o.TMax, { etaMin: o.etaMin });
     case 'LambdaLR': return new S.LambdaLR(opt, (e) => 1 / (1 + e));
-    case 'ReduceLROnPlateau': return new S.ReduceLROnPlateau(opt, o);
+    case 'ReduceLROnPlateau': {
+      const s = new S.ReduceLROnPlateau(opt, o);
+      return { step: (m) => s.step(m!), getLastLr: () => s.getLastLr() };
+    }
   }
   throw new Error(`unknown scheduler ${r.scheduler}`);
 }
