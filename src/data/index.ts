@@ -8,6 +8,7 @@ import { generatorState, getInitialSeed, manualSeed, randperm, setInitialSeed as
 import { stack } from '../ops/join.js';
 import * as V from '../ops/views.js';
 import { Tensor } from '../tensor.js';
+import { optionsOf } from '../options.js';
 
 /** Anything with a length and items by index (PyTorch's map-style Dataset). */
 export interface Dataset<T = Tensor[]> {
@@ -66,6 +67,9 @@ export class Subset<T = Tensor[]> implements Dataset<T> {
  * PyTorch ≥ 1.13). The permutation comes from tg.randperm (seedable), or from `generatorSeed`.
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: number[], opts: { generatorSeed?: number } = {}): Subset<T>[] {
+  if (!dataset || typeof dataset.length !== 'number' || typeof dataset.get !== 'function')
+    throw typeError('randomSplit', `dataset must have a length and get(index), got ${describe(dataset)}`);
+  opts = optionsOf('randomSplit', opts);
   const n = dataset.length;
   if (!Array.isArray(lengths) || lengths.some((l) => typeof l !== 'number' || !(l >= 0)))
     throw typeError('randomSplit', `lengths must be an array of non-negative numbers, got ${describe(lengths)}`);
@@ -123,6 +127,7 @@ export class DataLoader<T = Tensor[]> implements Iterable<Tensor[]> {
   constructor(readonly dataset: Dataset<T>, opts: DataLoaderOptions = {}) {
     if (!dataset || typeof dataset.length !== 'number' || typeof dataset.get !== 'function')
       throw typeError('DataLoader', `dataset must have a length and get(index), got ${describe(dataset)}`);
+    opts = optionsOf('DataLoader', opts);
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
       throw rangeError('DataLoader', `batch_size should be a positive integer value, but got batch_size=${describe(opts.batchSize)}`);

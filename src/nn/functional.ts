@@ -11,6 +11,7 @@ import * as R from '../ops/reduce.js';
 import * as S from '../ops/softmax.js';
 import * as V from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
+import { optionsOf } from '../options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -79,17 +80,20 @@ function pair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  opts = optionsOf('mseLoss', opts);
   const [i, t] = pair('mseLoss', input, target);
   return reduce(E.square(E.sub(i, t)), reductionOf('mseLoss', opts.reduction));
 }
 
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  opts = optionsOf('l1Loss', opts);
   const [i, t] = pair('l1Loss', input, target);
   return reduce(E.abs(E.sub(i, t)), reductionOf('l1Loss', opts.reduction));
 }
 
 /** 0.5 d² where |d| < delta, else delta (|d| - 0.5 delta). */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
+  opts = optionsOf('huberLoss', opts);
   const [i, t] = pair('huberLoss', input, target);
   const delta = opts.delta ?? 1;
   if (typeof delta !== 'number' || !(delta > 0)) throw rangeError('huberLoss', `delta must be positive, got ${describe(delta)}`);
@@ -100,6 +104,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions 
 
 /** 0.5 d² / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: the L1 loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
+  opts = optionsOf('smoothL1Loss', opts);
   const [i, t] = pair('smoothL1Loss', input, target);
   const beta = opts.beta ?? 1;
   if (typeof beta !== 'number' || !(beta >= 0)) throw rangeError('smoothL1Loss', `beta must be non-negative, got ${describe(beta)}`);
@@ -172,6 +177,7 @@ function nllFromLogp(op: string, logp: Tensor, target: Tensor, opts: NllOptions)
 
 /** The negative log-likelihood of log-probabilities `input` [N, C, ...] at int32 `target`. */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
+  opts = optionsOf('nllLoss', opts);
   input = expectTensor('nllLoss', input, 'input');
   target = expectTensor('nllLoss', target, 'target');
   return nllFromLogp('nllLoss', input, target, opts);
@@ -185,6 +191,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): T
  * smoothed target t(1 - ε) + ε/C, 'mean' dividing by the number of positions (numel / C).
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  opts = optionsOf('crossEntropy', opts);
   const op = 'crossEntropy';
   input = expectTensor(op, input, 'input');
   target = expectTensor(op, target, 'target');
@@ -228,6 +235,7 @@ export interface BceOptions extends ReductionOptions {
 
 /** −w (t log x + (1 − t) log(1 − x)), each log clamped to ≥ −100 as PyTorch does. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
+  opts = optionsOf('binaryCrossEntropy', opts);
   const op = 'binaryCrossEntropy';
   const [x, t] = pair(op, input, target);
   const logX = E.clamp(E.log(x), -100, null);
@@ -246,6 +254,7 @@ export interface BceLogitsOptions extends BceOptions {
  * m = max(−x, 0) and lw = 1 + (posWeight − 1) t (PyTorch 1.13's binary_cross_entropy_with_logits).
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceLogitsOptions = {}): Tensor {
+  opts = optionsOf('binaryCrossEntropyWithLogits', opts);
   const op = 'binaryCrossEntropyWithLogits';
   const [x, t] = pair(op, input, target);
   const m = E.relu(E.neg(x));

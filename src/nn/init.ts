@@ -5,6 +5,7 @@ import { noGrad } from '../autograd/grad_mode.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { expectTensor } from '../ops/base.js';
 import type { Tensor } from '../tensor.js';
+import { optionsOf } from '../options.js';
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'leakyRelu' | 'selu'
@@ -22,12 +23,17 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'relu': return Math.sqrt(2);
     case 'leaky_relu': case 'leakyRelu': {
       const slope = param ?? 0.01;
-      if (typeof slope !== 'number') throw typeError('calculateGain', `negative_slope ${describe(slope)} not a valid number`);
+      if (typeof slope !== 'number' || !Number.isFinite(slope)) throw typeError('calculateGain', `negative_slope ${describe(slope)} not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu': return 3 / 4;
     default: throw rangeError('calculateGain', `Unsupported nonlinearity ${describe(nonlinearity)}`);
   }
+}
+
+function num(op: string, what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError(op, `${what} must be a finite number, got ${describe(v)}`);
+  return v;
 }
 
 function target(op: string, t: Tensor): Tensor {
@@ -38,6 +44,7 @@ function target(op: string, t: Tensor): Tensor {
 
 /** [fanIn, fanOut] of a weight [out, in, *receptive]. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
+  t = expectTensor('calculateFanInAndFanOut', t, 'tensor');
   if (t.dim() < 2)
     throw rangeError('init', `Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -53,16 +60,22 @@ function fanOf(t: Tensor, mode: FanMode): number {
 
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   const x = target('uniform_', t);
+  num('uniform_', 'a', a);
+  num('uniform_', 'b', b);
+  if (a > b) throw rangeError('uniform_', `uniform_ expects to return a [from, to) range, but found from=${a} > to=${b}`);
   return noGrad(() => x.uniform_(a, b));
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   const x = target('normal_', t);
+  num('normal_', 'mean', mean);
+  num('normal_', 'std', std);
   return noGrad(() => x.normal_(mean, std));
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
   const x = target('constant_', t);
+  num('constant_', 'value', value);
   return noGrad(() => x.fill_(value));
 }
 
@@ -72,6 +85,7 @@ export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 /** U(−a, a) with a = gain · √(6 / (fanIn + fanOut)) (Glorot & Bengio, 2010). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const x = target('xavierUniform_', t);
+  num('xavierUniform_', 'gain', gain);
   const [fanIn, fanOut] = calculateFanInAndFanOut(x);
   const a = Math.sqrt(3) * gain * Math.sqrt(2 / (fanIn + fanOut));
   return uniform_(x, -a, a);
@@ -79,6 +93,7 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
 
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const x = target('xavierNormal_', t);
+  num('xavierNormal_', 'gain', gain);
   const [fanIn, fanOut] = calculateFanInAndFanOut(x);
   return normal_(x, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
@@ -91,7 +106,9 @@ export interface KaimingOptions {
 
 /** U(−b, b) with b = √3 · gain / √fan (He et al., 2015); defaults a = 0, 'fanIn', 'leaky_relu'. */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  opts = optionsOf('kaimingUniform_', opts);
   const x = target('kaimingUniform_', t);
+  if (opts.a !== undefined) num('kaimingUniform_', 'a', opts.a);
   if (x.numel() === 0) return x;  // PyTorch warns and leaves an empty tensor alone
   const std = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0) / Math.sqrt(fanOf(x, opts.mode ?? 'fanIn'));
   const bound = Math.sqrt(3) * std;
@@ -99,7 +116,9 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 }
 
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  opts = optionsOf('kaimingNormal_', opts);
   const x = target('kaimingNormal_', t);
+  if (opts.a !== undefined) num('kaimingNormal_', 'a', opts.a);
   if (x.numel() === 0) return x;
   const std = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0) / Math.sqrt(fanOf(x, opts.mode ?? 'fanIn'));
   return normal_(x, 0, std);

@@ -1,12 +1,14 @@
 // Layers: each a Module whose forward calls nn.functional; extraRepr gives PyTorch's print.
 import { describe, rangeError, typeError } from '../errors.js';
 import { empty } from '../ops/creation.js';
+import { expectTensor } from '../ops/base.js';
 import * as V from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import * as init from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
+import { optionsOf } from '../options.js';
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
@@ -27,7 +29,7 @@ export class Linear extends Module {
     this.inFeatures = positiveInt('Linear', inFeatures, 'in_features');
     this.outFeatures = positiveInt('Linear', outFeatures, 'out_features');
     this.weight = new Parameter(empty([outFeatures, inFeatures]));
-    if (opts.bias ?? true) this.bias = new Parameter(empty([outFeatures]));
+    if (optionsOf('Linear', opts).bias ?? true) this.bias = new Parameter(empty([outFeatures]));
     else this.registerParameter('bias', null);
     this.resetParameters();
   }
@@ -42,6 +44,7 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    x = expectTensor('Linear', x, 'input');
     if (x.dim() === 0 || x.shape[x.dim() - 1] !== this.inFeatures)
       throw rangeError('Linear', `input of shape [${x.shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
     return F.linear(x, this.weight, this.bias);

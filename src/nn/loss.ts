@@ -4,6 +4,8 @@
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module } from './module.js';
+import { optionsOf } from '../options.js';
+import { describe, typeError } from '../errors.js';
 
 export interface LossOptions {
   reduction?: F.Reduction;
@@ -23,7 +25,10 @@ abstract class Loss extends Module {
   readonly reduction: F.Reduction;
   constructor(opts: LossOptions = {}) {
     super();
-    this.reduction = reductionOf(opts) ?? 'mean';
+    this.reduction = reductionOf(optionsOf(this._getName(), opts)) ?? 'mean';
+    const r: unknown = this.reduction;
+    if (r !== 'mean' && r !== 'sum' && r !== 'none')
+      throw typeError(this._getName(), `${describe(r)} is not a valid value for reduction ('mean', 'sum' or 'none')`);
   }
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
@@ -44,7 +49,7 @@ export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: LossOptions & { delta?: number } = {}) {
     super(opts);
-    this.delta = opts.delta ?? 1;
+    this.delta = opts?.delta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
@@ -55,7 +60,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: LossOptions & { beta?: number } = {}) {
     super(opts);
-    this.beta = opts.beta ?? 1;
+    this.beta = opts?.beta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
@@ -66,9 +71,9 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   constructor(opts: LossOptions & { weight?: Tensor | null; ignoreIndex?: number } = {}) {
     super(opts);
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.ignoreIndex = opts?.ignoreIndex ?? -100;
     // A buffer, as PyTorch registers it: it moves with the module and shows in stateDict.
-    this.registerBuffer('weight', opts.weight ?? null);
+    this.registerBuffer('weight', opts?.weight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     const weight = (this as unknown as { weight: Tensor | null }).weight;
@@ -81,9 +86,9 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
   constructor(opts: LossOptions & { weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number } = {}) {
     super(opts);
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
-    this.labelSmoothing = opts.labelSmoothing ?? 0;
-    this.registerBuffer('weight', opts.weight ?? null);
+    this.ignoreIndex = opts?.ignoreIndex ?? -100;
+    this.labelSmoothing = opts?.labelSmoothing ?? 0;
+    this.registerBuffer('weight', opts?.weight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     const weight = (this as unknown as { weight: Tensor | null }).weight;
@@ -94,7 +99,7 @@ export class CrossEntropyLoss extends Loss {
 export class BCELoss extends Loss {
   constructor(opts: LossOptions & { weight?: Tensor | null } = {}) {
     super(opts);
-    this.registerBuffer('weight', opts.weight ?? null);
+    this.registerBuffer('weight', opts?.weight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     const weight = (this as unknown as { weight: Tensor | null }).weight;
@@ -105,8 +110,8 @@ export class BCELoss extends Loss {
 export class BCEWithLogitsLoss extends Loss {
   constructor(opts: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
     super(opts);
-    this.registerBuffer('weight', opts.weight ?? null);
-    this.registerBuffer('posWeight', opts.posWeight ?? null);
+    this.registerBuffer('weight', opts?.weight ?? null);
+    this.registerBuffer('posWeight', opts?.posWeight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     const self = this as unknown as { weight: Tensor | null; posWeight: Tensor | null };

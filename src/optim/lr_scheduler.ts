@@ -3,7 +3,8 @@
 // and the constructor performs the initial step (lastEpoch -1 -> 0), recording each group's
 // 'initialLr' (PyTorch's 'initial_lr'). getLastLr() returns the lrs set by the last step.
 import { describe, rangeError, typeError } from '../errors.js';
-import type { Optimizer } from './optimizer.js';
+import { optionsOf } from '../options.js';
+import { Optimizer } from './optimizer.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyOptimizer = Optimizer<any>;
@@ -16,9 +17,9 @@ export abstract class LRScheduler {
   protected _lastLr: number[] = [];
 
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
-    if (!optimizer || !Array.isArray((optimizer as AnyOptimizer).paramGroups))
-      throw typeError(this.constructor.name, `${describe(optimizer)} is not an Optimizer`);
-    this.optimizer = optimizer;
+    this.optimizer = checkOptimizer(this.constructor.name, optimizer);
+    if (typeof lastEpoch !== 'number' || !Number.isInteger(lastEpoch) || lastEpoch < -1)
+      throw rangeError(this.constructor.name, `lastEpoch must be an integer >= -1, got ${describe(lastEpoch)}`);
     for (const [i, g] of optimizer.paramGroups.entries()) {
       if (lastEpoch === -1) {
         if (g.initialLr === undefined) g.initialLr = g.lr;
@@ -65,6 +66,15 @@ export abstract class LRScheduler {
   }
 }
 
+function lastEpochOf(op: string, opts: { lastEpoch?: number } | undefined): number {
+  return optionsOf(op, opts).lastEpoch ?? -1;
+}
+
+function checkOptimizer(op: string, optimizer: unknown): AnyOptimizer {
+  if (!(optimizer instanceof Optimizer)) throw typeError(op, `${describe(optimizer)} is not an Optimizer`);
+  return optimizer;
+}
+
 function posInt(op: string, what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw rangeError(op, `${what} must be a positive integer, got ${describe(v)}`);
   return v;
@@ -75,9 +85,9 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, lastEpochOf(new.target.name, opts));
     this.stepSize = posInt('StepLR', 'step_size', stepSize);
-    this.gamma = opts.gamma ?? 0.1;
+    this.gamma = opts?.gamma ?? 0.1;
     this.initialStep();
   }
   getLr(): number[] {
@@ -91,11 +101,11 @@ export class MultiStepLR extends LRScheduler {
   readonly milestones: Map<number, number>;
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, milestones: number[], opts: { gamma?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, lastEpochOf(new.target.name, opts));
     if (!Array.isArray(milestones)) throw typeError('MultiStepLR', `milestones must be an array of epochs, got ${describe(milestones)}`);
     this.milestones = new Map();
     for (const m of milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
-    this.gamma = opts.gamma ?? 0.1;
+    this.gamma = opts?.gamma ?? 0.1;
     this.initialStep();
   }
   getLr(): number[] {
@@ -109,7 +119,7 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, gamma: number, opts: { lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, lastEpochOf(new.target.name, opts));
     if (typeof gamma !== 'number') throw typeError('ExponentialLR', `gamma must be a number, got ${describe(gamma)}`);
     this.gamma = gamma;
     this.initialStep();
@@ -125,9 +135,9 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly TMax: number;
   readonly etaMin: number;
   constructor(optimizer: AnyOptimizer, TMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, lastEpochOf(new.target.name, opts));
     this.TMax = posInt('CosineAnnealingLR', 'T_max', TMax);
-    this.etaMin = opts.etaMin ?? 0;
+    this.etaMin = opts?.etaMin ?? 0;
     this.initialStep();
   }
   getLr(): number[] {
@@ -147,7 +157,7 @@ export class CosineAnnealingLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[], opts: { lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1);
+    super(optimizer, lastEpochOf(new.target.name, opts));
     const n = optimizer.paramGroups.length;
     if (Array.isArray(lrLambda)) {
       if (lrLambda.length !== n) throw rangeError('LambdaLR', `Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
@@ -190,7 +200,8 @@ export class ReduceLROnPlateau {
   private _lastLr: number[];
 
   constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
-    this.optimizer = optimizer;
+    this.optimizer = checkOptimizer('ReduceLROnPlateau', optimizer);
+    opts = optionsOf('ReduceLROnPlateau', opts);
     this.factor = opts.factor ?? 0.1;
     if (!(this.factor < 1)) throw rangeError('ReduceLROnPlateau', 'Factor should be < 1.0.');
     this.mode = opts.mode ?? 'min';
@@ -220,7 +231,9 @@ export class ReduceLROnPlateau {
 
   /** Records the epoch's metric (a number or a one-element tensor) and maybe reduces the lrs. */
   step(metric: number | { item(): number | boolean }): void {
-    const current = typeof metric === 'number' ? metric : Number(metric.item());
+    const current = typeof metric === 'number' ? metric : metric && typeof metric.item === 'function' ? Number(metric.item()) : NaN;
+    if (Number.isNaN(current) && typeof metric !== 'number')
+      throw typeError('ReduceLROnPlateau.step', `metric must be a number or a one-element tensor, got ${describe(metric)}`);
     this.lastEpoch++;
     if (this.isBetter(current)) {
       this.best = current;

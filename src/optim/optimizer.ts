@@ -47,6 +47,8 @@ export abstract class Optimizer<H extends { lr: number }> {
   addParamGroup(group: Partial<H> & { params: Iterable<Tensor> }): void {
     if (group === null || typeof group !== 'object' || !('params' in group))
       throw typeError(this._name, `a param group must be an object with a params field, got ${describe(group)}`);
+    if (!(group.params instanceof Tensor) && (group.params === null || typeof group.params !== 'object' || !(Symbol.iterator in Object(group.params))))
+      throw typeError(this._name, `a param group's params must be a Tensor or an iterable of Tensors, got ${describe(group.params)}`);
     const params = group.params instanceof Tensor ? [group.params] : [...group.params];
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw typeError(this._name, `optimizer can only optimize Tensors, but param ${i} is ${describe(p)}`);

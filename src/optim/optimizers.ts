@@ -3,6 +3,7 @@
 import { describe, rangeError, typeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import * as N from './native_steps.js';
+import { optionsOf } from '../options.js';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 function nonNegative(op: string, what: string, v: unknown): void {
@@ -20,7 +21,8 @@ export interface SGDOptions {
 
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
-    if (!opts || typeof opts.lr !== 'number') throw typeError('SGD', `lr is required (a number), got ${describe(opts?.lr)}`);
+    opts = optionsOf('SGD', opts) as SGDOptions;
+    if (typeof opts.lr !== 'number') throw typeError('SGD', `lr is required (a number), got ${describe(opts?.lr)}`);
     super('SGD', params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
   }
   protected override validate(g: ParamGroup<SGDOptions>): void {
@@ -57,11 +59,11 @@ function validateAdam(op: string, g: ParamGroup<AdamOptions>): void {
   nonNegative(op, 'weight_decay', g.weightDecay);
 }
 
-/** Adam (Kingma & Ba); weightDecay is an L2 term added to the gradient. */
-export class Adam extends Optimizer<AdamOptions> {
-  protected readonly decoupled: boolean = false;
-  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}, name = 'Adam', weightDecay = 0) {
-    super(name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false, ...opts });
+/** Adam and AdamW share everything but how weight decay applies. */
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected abstract readonly decoupled: boolean;
+  protected constructor(name: string, params: Params<AdamOptions>, opts: Partial<AdamOptions> | undefined, weightDecay: number) {
+    super(name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false, ...optionsOf(name, opts) });
   }
   protected override validate(g: ParamGroup<AdamOptions>): void {
     super.validate(g);
@@ -85,11 +87,19 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 }
 
-/** AdamW (Loshchilov & Hutter): decoupled weight decay p *= 1 - lr·weightDecay (default 0.01). */
-export class AdamW extends Adam {
-  protected override readonly decoupled: boolean = true;
+/** Adam (Kingma & Ba); weightDecay is an L2 term added to the gradient. */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, opts, 'AdamW', 1e-2);
+    super('Adam', params, opts, 0);
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): decoupled weight decay p *= 1 - lr·weightDecay (default 0.01). */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    super('AdamW', params, opts, 1e-2);
   }
 }
 
@@ -105,7 +115,7 @@ export interface RMSpropOptions {
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts });
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...optionsOf('RMSprop', opts) });
   }
   protected override validate(g: ParamGroup<RMSpropOptions>): void {
     super.validate(g);
@@ -139,7 +149,7 @@ export interface AdagradOptions {
 
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
+    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...optionsOf('Adagrad', opts) });
     // PyTorch creates Adagrad's state eagerly in the constructor.
     for (const grp of this.paramGroups)
       for (const p of grp.params) this.state.set(p, { step: 0, sum: N.stateLike(p, grp.initialAccumulatorValue) });
