@@ -263,5 +263,7 @@ describe('losses vs PyTorch 1.13', () => {
     expect(() => tg.F.crossEntropy(tg.zeros([2, 3]), tg.tensor(new Int32Array([0])))).toThrow(/target shape \[1\] does not match input shape \[2, 3\]/);
     expect(() => tg.F.nllLoss(tg.zeros([2, 3]), tg.tensor(new Int32Array([0, 1])), { weight: tg.ones([2]) })).toThrow(/weight tensor should be defined/);
     expect(() => tg.F.crossEntropy(tg.zeros([2, 3]), tg.tensor(new Int32Array([0, 1])), { reduction: 'avg' as never })).toThrow(TypeError);
+    expect(() => tg.F.binaryCrossEntropy(tg.tensor([0.5, 1.5]), tg.tensor([0, 1]))).toThrow(/binaryCrossEntropy: all elements of input should be between 0 and 1 \(got 1.5/);
+    expect(() => new nn.MSELoss({ reduction: 'avg' as never })).toThrow("MSELoss: the string \"avg\" is not a valid value for reduction");
   });
 });

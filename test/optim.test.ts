@@ -192,6 +192,25 @@ describe('optimizer API', () => {
     expect(() => new optim.Adam([p, p])).toThrow(/more than one parameter group/);
   });
 
+  it('updates strided (non-contiguous) parameters and uses strided gradients correctly', () => {
+    tg.manualSeed(8);
+    const base = tg.randn([3, 4]);
+    const strided = new nn.Parameter(base.clone().t()); // [4, 3] view with strides [1, 4]
+    const plain = new nn.Parameter(base.clone().t().contiguous());
+    expect(strided.isContiguous()).toBe(false);
+    const x = tg.randn([4, 3]);
+    for (const p of [strided, plain]) {
+      const opt = new optim.Adam([p], { lr: 0.1 });
+      for (let i = 0; i < 3; i++) {
+        opt.zeroGrad();
+        p.mul(x).square().sum().backward();
+        opt.step();
+      }
+    }
+    expect(strided.toArray()).toEqual(plain.toArray());
+    expect(strided.toArray()).not.toEqual(base.t().toArray());
+  });
+
   it('the update bumps the version counter, so a stale saved tensor is refused', () => {
     const p = new nn.Parameter(tg.ones([2]));
     const opt = new optim.SGD([p], { lr: 0.1 });

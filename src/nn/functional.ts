@@ -238,6 +238,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   opts = optionsOf('binaryCrossEntropy', opts);
   const op = 'binaryCrossEntropy';
   const [x, t] = pair(op, input, target);
+  // PyTorch refuses probabilities outside [0, 1] rather than returning NaN.
+  const xs = x.toTypedArray();
+  for (let i = 0; i < xs.length; i++)
+    if (!(xs[i]! >= 0 && xs[i]! <= 1)) throw rangeError(op, `all elements of input should be between 0 and 1 (got ${xs[i]} in input of shape ${fmtShape(x.shape)})`);
   const logX = E.clamp(E.log(x), -100, null);
   const log1mX = E.clamp(E.log(E.rsub(x, 1)), -100, null);
   let loss = E.neg(E.add(E.mul(t, logX), E.mul(E.rsub(t, 1), log1mX)));
