@@ -104,6 +104,8 @@ describe('Module registration (vs PyTorch)', () => {
     // Assigning the wrong kind to a registered name is a TypeError naming it.
     expect(() => ((m as unknown as Record<string, unknown>).alpha = tg.ones([1]))).toThrow(/cannot assign Tensor as parameter 'alpha'/);
     expect(() => m.registerBuffer('bad.name', tg.ones([1]))).toThrow(RangeError);
+    expect(() => m.registerBuffer('training', tg.ones([1]))).toThrow("M.registerBuffer: attribute 'training' already exists");
+    expect(() => m.addModule('forward', new nn.ReLU())).toThrow(/attribute 'forward' already exists/);
   });
 
   it('loadStateDict copies in place and reports missing, unexpected keys and shape mismatches', () => {

@@ -64,9 +64,14 @@ function classify(m: Module, name: string, value: unknown): void {
   }
 }
 
-function checkName(owner: string, op: string, name: unknown): string {
+function checkName(m: Module, op: string, name: unknown): string {
+  const owner = m._getName();
   if (typeof name !== 'string') throw typeError(`${owner}.${op}`, `name must be a string, got ${describe(name)}`);
   if (name === '' || name.includes('.')) throw rangeError(`${owner}.${op}`, `name can't be empty or contain ".", got "${name}"`);
+  // Like PyTorch's "attribute 'x' already exists": never shadow a method or a plain field
+  // (a declared field that is still null/undefined, e.g. `bias: Parameter | null = null`, is free).
+  const unset = Object.prototype.hasOwnProperty.call(m, name) && (m as unknown as Record<string, unknown>)[name] == null;
+  if (name in m && !m._registry.has(name) && !unset) throw rangeError(`${owner}.${op}`, `attribute '${name}' already exists`);
   return name;
 }
 
@@ -108,7 +113,7 @@ export class Module {
 
   // ---- explicit registration ------------------------------------------------------------
   registerParameter(name: string, param: Parameter | null): void {
-    checkName(this._getName(), 'registerParameter', name);
+    checkName(this, 'registerParameter', name);
     if (param !== null && !(param instanceof Parameter))
       throw typeError(`${this._getName()}.registerParameter`, `cannot assign ${describe(param)} as parameter '${name}' (nn.Parameter or null expected)`);
     if (this._registry.get(name) !== 'param') this._registry.delete(name);
@@ -117,7 +122,7 @@ export class Module {
   }
 
   registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
-    checkName(this._getName(), 'registerBuffer', name);
+    checkName(this, 'registerBuffer', name);
     if (tensor !== null && (!(tensor instanceof Tensor) || tensor instanceof Parameter))
       throw typeError(`${this._getName()}.registerBuffer`, `cannot assign ${describe(tensor)} as buffer '${name}' (Tensor or null expected)`);
     if (this._registry.get(name) !== 'buffer') this._registry.delete(name);
@@ -128,7 +133,7 @@ export class Module {
   }
 
   addModule(name: string, module: Module | null): void {
-    checkName(this._getName(), 'addModule', name);
+    checkName(this, 'addModule', name);
     if (module !== null && !(module instanceof Module))
       throw typeError(`${this._getName()}.addModule`, `${describe(module)} is not a Module subclass`);
     if (this._registry.get(name) !== 'module') this._registry.delete(name);
