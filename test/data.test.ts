@@ -73,6 +73,15 @@ describe('DataLoader', () => {
     expect(b).toEqual(a);
   });
 
+  it('batches a Subset of a TensorDataset through the parent (same rows as get)', () => {
+    tg.manualSeed(3);
+    const [a] = data.randomSplit(ds, [6, 4]);
+    const ys = [...new data.DataLoader(a!, { batchSize: 4 })].flatMap(([, yb]) => Array.from(yb!.toTypedArray() as Int32Array));
+    expect(ys).toEqual(a!.indices);
+    const [xb] = [...new data.DataLoader(a!, { batchSize: 2 })][0]!;
+    expect(xb!.toArray()).toEqual([a!.get(0)[0]!.toArray(), a!.get(1)[0]!.toArray()]);
+  });
+
   it('stacks items of a generic dataset', () => {
     const generic: tg.data.Dataset<[tg.Tensor, number]> = { length: 5, get: (i) => [tg.full([2], i), i * 10] };
     const batches = [...new data.DataLoader(generic, { batchSize: 2 })];

@@ -108,6 +108,16 @@ describe('Module registration (vs PyTorch)', () => {
     expect(() => m.addModule('forward', new nn.ReLU())).toThrow(/attribute 'forward' already exists/);
   });
 
+  it('stateDict round-trips through safetensors (tg.saveToBuffer / tg.loadFromBuffer)', () => {
+    tg.manualSeed(2);
+    const a = new Net(), b = new Net();
+    const bytes = tg.saveToBuffer(a.stateDict());
+    const loaded = tg.loadFromBuffer(bytes);
+    expect(Object.keys(loaded).sort()).toEqual(Object.keys(a.stateDict()).sort());
+    b.loadStateDict(loaded);
+    for (const [k, v] of Object.entries(a.stateDict())) expect(b.stateDict()[k]!.toArray()).toEqual(v.toArray());
+  });
+
   it('loadStateDict copies in place and reports missing, unexpected keys and shape mismatches', () => {
     tg.manualSeed(1);
     const a = models.sequential!(), b = models.sequential!();

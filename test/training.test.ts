@@ -65,13 +65,13 @@ describe('training on real data', () => {
     const ds = new data.TensorDataset(x, y);
     const [train, test] = data.randomSplit(ds, [0.8, 0.2]);
     expect([train!.length, test!.length]).toEqual([1438, 359]);
-    // Subsets index the underlying tensors once; the loader then batches with indexSelect.
     const gather = (s: tg.data.Subset) => ds.getBatch(tg.tensor(Int32Array.from(s.indices)));
     const [xTrain, yTrain] = gather(train!), [xTest, yTest] = gather(test!);
     const model = new nn.Sequential(new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 10));
     const lossFn = new nn.CrossEntropyLoss();
     const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
-    const loader = new data.DataLoader(new data.TensorDataset(xTrain!, yTrain!), { batchSize: 32, shuffle: true });
+    // The loader batches the Subset straight from the TensorDataset (indexSelect fast path).
+    const loader = new data.DataLoader(train!, { batchSize: 32, shuffle: true });
     for (let epoch = 0; epoch < 15; epoch++) {
       model.train();
       for (const [xb, yb] of loader) {

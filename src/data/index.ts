@@ -154,7 +154,11 @@ export class DataLoader<T = Tensor[]> implements Iterable<Tensor[]> {
       if (end - start < this.batchSize && this.dropLast) break;
       const idx = orderArr ? orderArr.subarray(start, end) : Int32Array.from({ length: end - start }, (_, k) => start + k);
       if (ds instanceof TensorDataset) yield ds.getBatch(tensor(idx));
-      else yield collate(Array.from(idx, (i) => ds.get(i)));
+      else if (ds instanceof Subset && ds.dataset instanceof TensorDataset) {
+        // A split of a TensorDataset keeps the fast path: map through the subset's indices.
+        const sub = ds as Subset<Tensor[]>;
+        yield (sub.dataset as TensorDataset).getBatch(tensor(Int32Array.from(idx, (i) => sub.indices[i]!)));
+      } else yield collate(Array.from(idx, (i) => ds.get(i)));
     }
   }
 }

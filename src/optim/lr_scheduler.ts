@@ -57,7 +57,8 @@ export abstract class LRScheduler {
 
   stateDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer' && typeof v !== 'function') out[k] = Array.isArray(v) ? v.slice() : v;
+    // Like PyTorch: everything but the optimizer and the (unpicklable) lr lambdas.
+    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer' && k !== 'lrLambdas') out[k] = Array.isArray(v) ? v.slice() : v instanceof Map ? new Map(v) : v;
     return out;
   }
 
