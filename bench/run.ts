@@ -40,7 +40,7 @@ interface Workload {
   iters: number;
   warmup: number;
   threads: number[];
-  report: 'us' | 'ms' | 'GB/s';
+  report: 'us' | 'ms' | 'GB/s' | 'samples';
 }
 interface Config {
   reps: number;
@@ -119,13 +119,70 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
       const a = tg.rand([p.n!]);
       return () => a.exp();
     },
+    sgemm_1024: (p) => sgemm(tg, p),
+    sgemm_mlp: (p) => sgemm(tg, p),
+    sgemm_head: (p) => sgemm(tg, p),
+    add_16m_inplace: (p) => {
+      const a = tg.rand([p.n!]);
+      const b = tg.rand([p.n!]);
+      return () => a.add_(b);
+    },
+    // The notes' nn.Linear(1, 1) + MSELoss(size_average=False) + SGD(lr=0.01) on x=[1,2,3], y=[2,4,6].
+    linear_sgd_epoch: (p) => {
+      const x = tg.tensor([[1], [2], [3]]);
+      const y = tg.tensor([[2], [4], [6]]);
+      const model = new tg.nn.Linear(1, 1);
+      const lossFn = new tg.nn.MSELoss({ reduction: 'sum' });
+      const opt = new tg.optim.SGD(model.parameters(), { lr: p.lr! });
+      return () => {
+        const loss = lossFn.forward(model.forward(x), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+      };
+    },
+    mlp_train: (p) => {
+      const { model, batches } = mlp(tg, p);
+      const lossFn = new tg.nn.CrossEntropyLoss();
+      const opt = new tg.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      let i = 0;
+      return () => {
+        const [x, y] = batches[i++ % batches.length]!;
+        opt.zeroGrad();
+        lossFn.forward(model.forward(x), y).backward();
+        opt.step();
+      };
+    },
+    mlp_infer: (p) => {
+      const { model, batches } = mlp(tg, p);
+      model.eval();
+      let i = 0;
+      return () => tg.noGrad(() => model.forward(batches[i++ % batches.length]![0]));
+    },
   };
+}
+
+function sgemm(tg: TG, p: Record<string, number>): () => unknown {
+  const a = tg.randn([p.m!, p.k!]);
+  const b = tg.randn([p.k!, p.n!]);
+  return () => a.matmul(b);
+}
+
+/** The 784-256-128-10 MLP of the speed issue, with a pool of random Fashion-MNIST-sized batches. */
+function mlp(tg: TG, p: Record<string, number>) {
+  const { nn } = tg;
+  const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
+  const batches = Array.from({ length: p.pool! }, () => [tg.rand([p.batch!, 784]), tg.randint(0, 10, [p.batch!])] as const);
+  return { model, batches };
 }
 
 /** Work per call, for throughput columns: FLOPs for matmul, bytes moved for elementwise. */
 function throughput(w: Workload, ns: number): string {
   const p = w.params;
   if (w.id === 'matmul_fwd_bwd') return `${((6 * p.m! * p.k! * p.n!) / ns).toFixed(1)} GFLOP/s`;
+  if (w.id.startsWith('sgemm_')) return `${((2 * p.m! * p.k! * p.n!) / ns).toFixed(1)} GFLOP/s`;
+  if (w.id === 'add_16m_inplace') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
+  if (w.report === 'samples') return `${Math.round((p.batch! * 1e9) / ns / 1000)}k samples/s`;
   if (w.id === 'add_16m') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
   if (w.id === 'exp_1m') return `${((8 * p.n!) / ns).toFixed(2)} GB/s`;
   return '';
@@ -136,6 +193,7 @@ function formatCell(w: Workload, t: Timing | undefined): string {
   const ns = t.median_ns;
   if (w.report === 'us') return `${(ns / 1e3).toFixed(2)} µs`;
   if (w.report === 'ms') return `${(ns / 1e6).toFixed(2)} ms, ${throughput(w, ns)}`;
+  if (w.report === 'samples') return throughput(w, ns);
   return `${throughput(w, ns)} (${(ns / 1e6).toFixed(2)} ms)`;
 }
 

@@ -102,7 +102,80 @@ def make_exp_1m(p):
     return lambda: a.exp()
 
 
+def make_sgemm(p):
+    a = torch.randn([p["m"], p["k"]])
+    b = torch.randn([p["k"], p["n"]])
+    return lambda: a.matmul(b)
+
+
+def make_add_16m_inplace(p):
+    a = torch.rand([p["n"]])
+    b = torch.rand([p["n"]])
+    return lambda: a.add_(b)
+
+
+def make_linear_sgd_epoch(p):
+    # The notes' nn.Linear(1, 1) + MSELoss(size_average=False) + SGD(lr=0.01) on the 3 points.
+    x = torch.tensor([[1.0], [2.0], [3.0]])
+    y = torch.tensor([[2.0], [4.0], [6.0]])
+    model = torch.nn.Linear(1, 1)
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    opt = torch.optim.SGD(model.parameters(), lr=p["lr"])
+
+    def epoch():
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return epoch
+
+
+def mlp(p):
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    batches = [(torch.rand([p["batch"], 784]), torch.randint(0, 10, [p["batch"]])) for _ in range(p["pool"])]
+    return model, batches
+
+
+def make_mlp_train(p):
+    model, batches = mlp(p)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    state = {"i": 0}
+
+    def step():
+        x, y = batches[state["i"] % len(batches)]
+        state["i"] += 1
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
+def make_mlp_infer(p):
+    model, batches = mlp(p)
+    model.eval()
+    state = {"i": 0}
+
+    def step():
+        x, _ = batches[state["i"] % len(batches)]
+        state["i"] += 1
+        with torch.no_grad():
+            return model(x)
+
+    return step
+
+
 MAKERS = {
+    "sgemm_1024": make_sgemm,
+    "sgemm_mlp": make_sgemm,
+    "sgemm_head": make_sgemm,
+    "add_16m_inplace": make_add_16m_inplace,
+    "linear_sgd_epoch": make_linear_sgd_epoch,
+    "mlp_train": make_mlp_train,
+    "mlp_infer": make_mlp_infer,
     "linreg_step": make_linreg_step,
     "add_1elem": make_add_1elem,
     "affine_1elem": make_affine_1elem,
