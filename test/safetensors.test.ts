@@ -394,4 +394,34 @@ describe('safetensors malformed files', () => {
     }
     expect(loaded).toBeLessThan(3000);
   });
+
+  it('the libFuzzer corpus (fuzz/): every file loads or throws a RangeError/TypeError, seeds as named', () => {
+    // scripts/fuzz-safetensors.sh fuzzes the native reader alone; this replays what it found
+    // through the whole load path. Seeds named bad_* (and the three below) must be refused.
+    const refused = new Set(['tiny', 'i64_out_of_range', 'bool_bad_byte']);
+    const root = path.join(__dirname, '..', 'fuzz');
+    let files = 0;
+    for (const dir of ['seeds/safetensors', 'corpus/safetensors']) {
+      for (const name of fs.readdirSync(path.join(root, dir)).sort()) {
+        const bytes = new Uint8Array(fs.readFileSync(path.join(root, dir, name)));
+        let tensors: Record<string, tg.Tensor> | undefined;
+        try {
+          tensors = tg.loadFromBuffer(bytes, { withMetadata: true }).tensors;
+        } catch (e) {
+          if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
+          expect((e as Error).message).toMatch(/^loadFromBuffer: /);
+        }
+        if (dir.startsWith('seeds')) {
+          const stem = name.replace(/\.safetensors$/, '');
+          expect(tensors === undefined, `seed ${stem}`).toBe(stem.startsWith('bad_') || refused.has(stem));
+        }
+        for (const t of Object.values(tensors ?? {})) {
+          expect(t.numel()).toBe(t.shape.reduce((a, b) => a * b, 1));
+          t.dispose();
+        }
+        files++;
+      }
+    }
+    expect(files).toBeGreaterThan(30);
+  });
 });
