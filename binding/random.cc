@@ -47,8 +47,10 @@ Napi::Value Int(const Napi::CallbackInfo& info) {
   if (info.Length() < 5) throw_type(info.Env(), "randint: missing arguments");
   uint32_t* st = state_of(info);
   double lo = number(info, 3), hi = number(info, 4);
-  if (!(lo >= -2147483648.0 && hi <= 2147483648.0 && lo == static_cast<int64_t>(lo) && hi == static_cast<int64_t>(hi)))
-    throw_range(info.Env(), "randint: bounds must be integers within int32");
+  // Range before integrality: casting a double outside int64 (an infinity, 1e300) to an integer
+  // is undefined behaviour, and the comparisons are false for NaN.
+  auto int32_bound = [](double v) { return v >= -2147483648.0 && v <= 2147483648.0 && v == std::floor(v); };
+  if (!int32_bound(lo) || !int32_bound(hi)) throw_range(info.Env(), "randint: bounds must be integers within int32");
   check(info.Env(), tg::random_int(st, operand(info.Env(), info[1], "randint"), count(info),
                                    static_cast<int64_t>(lo), static_cast<int64_t>(hi)));
   return info.Env().Undefined();

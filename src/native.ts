@@ -47,10 +47,16 @@ function packageRoot(): string {
 function load(): Native {
   const root = packageRoot();
   const require = createRequire(path.join(root, 'package.json'));
+  // TG_ADDON_PATH names one .node file to load instead of the one node-gyp-build finds; for
+  // development only: `npm run test:asan` points it at the sanitizer build (build-asan/) so
+  // the whole suite, worker threads included, runs on instrumented code.
+  const override = process.env.TG_ADDON_PATH;
   try {
+    if (override) return require(path.resolve(override)) as Native;
     return require('node-gyp-build')(root) as Native;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
+    if (override) throw new Error(`tensorgrad: could not load TG_ADDON_PATH=${override} (${msg}).`);
     throw new Error(
       `tensorgrad: could not load the native addon (${msg}).\n` +
         'No prebuilt binary matches this platform and none was built. Build it from source with ' +

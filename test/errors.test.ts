@@ -110,4 +110,27 @@ describe('errors', () => {
     expect(() => native.unary(new Float64Array([999, 1, 0, 0, 0, 1, 0, 1, 0, 1]), a, a)).toThrow(/unknown op/);
     expect(() => native.matmul(new Float64Array([2, 2, 2, 0, 0, 0, 2, 1, 0, 2, 1]), a, a, a)).toThrow(RangeError);
   });
+
+  // Found by `npm run test:asan` (UBSan): each of these was undefined behaviour in the core or
+  // the binding. A release build happened to survive them, so under plain `npm test` these
+  // mostly check the error; under the sanitizers they check there is no UB on the way.
+  it('the native boundary rejects numbers and shapes that would overflow integer arithmetic', async () => {
+    const { native } = await import('../src/native.js');
+    const state = new Uint32Array(4), ints = new Int32Array(4);
+    // An infinite or huge bound was cast to int64 before its range was checked.
+    for (const [lo, hi] of [[Infinity, 5], [1e300, 5], [0, -Infinity], [NaN, 1], [0, 2 ** 31 + 1]])
+      expect(() => native.randomInt(state, ints, 4, lo!, hi!)).toThrow(/randint: bounds must be integers within int32/);
+    // numel [0, 2^40, 2^40] is 0, but its part [2^40, 2^40] overflowed int64: the kept dims of
+    // a reduction, the output strides of a matmul, the frame of indexSelect.
+    const B = 2 ** 40, f = new Float32Array(4);
+    expect(() => native.reduce(new Float64Array([0, 3, 1, 0, 0, 0, B, B, 0, 1, 1, 1]), f, f)).toThrow(
+      /sum: shape \[0, 1099511627776, 1099511627776\] has too many elements/,
+    );
+    expect(() => native.matmul(new Float64Array([B, B, B, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1]), f, f, f)).toThrow(
+      /matmul: shape .* has too many elements/,
+    );
+    expect(() => native.indexSelect(new Float64Array([0, 3, 1, 0, 0, 0, B, B]), f, ints, f)).toThrow(
+      /indexSelect: shape .* has too many elements/,
+    );
+  });
 });

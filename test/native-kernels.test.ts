@@ -4,9 +4,8 @@
 // transposed / reversed / broadcast operands. Arithmetic must match scalar bit for bit; the
 // polynomial math (exp, log, tanh, ...) within a few ulp of libm. Absolute accuracy against a
 // float64 reference is test/simd.test.ts.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { native as loadedAddon } from '../src/native.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -20,8 +19,9 @@ interface Native {
   selectSimd(name: string): boolean;
 }
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const native = createRequire(import.meta.url)('node-gyp-build')(repoRoot) as Native;
+// The addon src/native.ts loaded (so TG_ADDON_PATH, e.g. the sanitizer build, applies here
+// too), seen through this file's narrower typing.
+const native = loadedAddon as unknown as Native;
 
 // cpp/kernels/ops.h. The *_COUNT values are checked against the core below, so an op appended
 // there without being added here fails this file instead of going untested.

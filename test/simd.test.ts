@@ -6,9 +6,8 @@
 // wherever the result is a normal float. Below FLT_MIN precision is absolute, and the error
 // there is bounded in units of the smallest denormal instead.
 // The measured maxima are printed (one line per path) so they can be quoted.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { native as loadedAddon } from '../src/native.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -16,8 +15,9 @@ interface Native {
   selectSimd(name: string): boolean;
 }
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const native = createRequire(import.meta.url)('node-gyp-build')(repoRoot) as Native;
+// The addon src/native.ts loaded (so TG_ADDON_PATH, e.g. the sanitizer build, applies here
+// too), seen through this file's narrower typing.
+const native = loadedAddon as unknown as Native;
 
 const ORIGINAL = native.simd();
 const PATHS = ['scalar', 'avx512', 'avx2', 'neon'].filter((name) => {

@@ -15,10 +15,14 @@ Status check_shape(const char* op, const Shape& s) {
   if (s.ndim < 0 || s.ndim > kMaxDims)
     return Status::range(std::string(op) + ": tensors may have at most " + std::to_string(kMaxDims) +
                          " dims, got " + std::to_string(s.ndim));
+  // The product of the non-zero sizes must fit, not only numel: kernels take numel of parts of
+  // a shape (the kept dims of a reduction, the frame around an index dim, a matmul's [M, N]),
+  // and in [0, 2^40, 2^40] numel is 0 while the part [2^40, 2^40] overflows int64.
   int64_t n = 1;
   for (int i = 0; i < s.ndim; ++i) {
     if (s.size[i] < 0) return Status::range(std::string(op) + ": negative size in shape " + shape_str(s));
-    if (s.size[i] != 0 && n > INT64_MAX / s.size[i])
+    if (s.size[i] == 0) continue;
+    if (n > INT64_MAX / s.size[i])
       return Status::range(std::string(op) + ": shape " + shape_str(s) + " has too many elements");
     n *= s.size[i];
   }

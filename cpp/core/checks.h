@@ -7,7 +7,8 @@ namespace tg {
 
 std::string shape_str(const Shape& s);
 
-// Shape sane: 0 <= ndim <= kMaxDims, sizes >= 0, numel fits in int64 without overflow.
+// Shape sane: 0 <= ndim <= kMaxDims, sizes >= 0, and the product of the non-zero sizes fits in
+// int64, so numel of the shape or of any subset of its dims never overflows.
 Status check_shape(const char* op, const Shape& s);
 
 // Every element the operand addresses over `s` lies inside its buffer, and its dtype is `want`.
