@@ -111,9 +111,9 @@ describe('errors', () => {
     expect(() => native.matmul(new Float64Array([2, 2, 2, 0, 0, 0, 2, 1, 0, 2, 1]), a, a, a)).toThrow(RangeError);
   });
 
-  // Found by `npm run test:asan` (UBSan): each of these was undefined behaviour in the core or
-  // the binding. A release build happened to survive them, so under plain `npm test` these
-  // mostly check the error; under the sanitizers they check there is no UB on the way.
+  // Found by probing the binding with the sanitizer build (UBSan): each of these was undefined
+  // behaviour in the core or the binding. A release build mostly survived them, so under plain
+  // `npm test` this checks the errors; under `npm run test:asan`, that there is no UB on the way.
   it('the native boundary rejects numbers and shapes that would overflow integer arithmetic', async () => {
     const { native } = await import('../src/native.js');
     const state = new Uint32Array(4), ints = new Int32Array(4);
