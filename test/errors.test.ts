@@ -133,4 +133,24 @@ describe('errors', () => {
       /indexSelect: shape .* has too many elements/,
     );
   });
+
+  // Also found that way: an empty operand's offset is never checked (no element is read), but
+  // matmul and reduce formed a pointer base + offset from it anyway, undefined for a null base
+  // (an empty typed array's) or an offset outside the buffer. Now they don't touch it at all.
+  it('empty operands with any offset give the empty results without touching storage', async () => {
+    const { native } = await import('../src/native.js');
+    const none = new Float32Array(0);
+    // [2, 0] @ [0, 3], both operands at offset -4: C = 0, or unchanged when accumulating.
+    const c = new Float32Array(6).fill(7);
+    native.matmul(new Float64Array([2, 3, 0, 0, 1, -4, 0, 1, -4, 3, 1]), none, none, c);
+    expect([...c]).toEqual([7, 7, 7, 7, 7, 7]);
+    native.matmul(new Float64Array([2, 3, 0, 0, 0, -4, 0, 1, -4, 3, 1]), none, none, c);
+    expect([...c]).toEqual([0, 0, 0, 0, 0, 0]);
+    // Reducing dim 1 of a [3, 0] tensor at offset -4: sum 0, prod 1, mean NaN, as in PyTorch.
+    const out = new Float32Array(3);
+    const reduce = (op: number) => (native.reduce(new Float64Array([op, 2, 2, 0, 0, 3, 0, -4, 0, 1]), none, out), [...out]);
+    expect(reduce(0)).toEqual([0, 0, 0]);
+    expect(reduce(4)).toEqual([1, 1, 1]);
+    expect(reduce(1)).toEqual([NaN, NaN, NaN]);
+  });
 });

@@ -100,10 +100,17 @@ Status matmul_f32(const MatmulArgs& a) {
   const int64_t batches = a.batch.numel();
   if (batches == 0 || a.M == 0 || a.N == 0) return Status::ok();
 
+  float* C = static_cast<float*>(a.c.base) + a.c.offset;
+  if (a.K == 0) {
+    // A and B are empty, so check_operand accepted any offset and base (null for an empty typed
+    // array): forming pointers into them would be undefined. C = 0, or C += 0.
+    if (!a.accumulate) std::fill(C, C + batches * a.M * a.N, 0.0f);
+    return Status::ok();
+  }
+
   const KernelTable& kt = kernels();
   const float* A = static_cast<const float*>(a.a.base);
   const float* B = static_cast<const float*>(a.b.base);
-  float* C = static_cast<float*>(a.c.base) + a.c.offset;
   const int64_t flops = a.M * a.N * a.K;
   if (batches > 1) {
     const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(flops, 1));

@@ -1,6 +1,7 @@
 // Reductions over any subset of dims of a strided float32 tensor. Each output element reduces
 // the sub-array of the reduced dims; contiguous runs of it go to the ISA kernels. A sum whose
 // kept inner dim is the contiguous one (sum over rows) accumulates whole rows instead.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -94,6 +95,13 @@ Status reduce_f32(ReduceOp op, const Shape& s, const Operand& x, uint32_t dims_m
   if (n_red == 0 && n_out > 0 && extreme)
     return Status::range(std::string(name) + "(): cannot reduce over a zero-size dimension of shape " + shape_str(s));
   if (n_out == 0) return Status::ok();
+  float* po = static_cast<float*>(out.base) + out.offset;
+  if (n_red == 0) {
+    // x is empty, so check_operand accepted any offset and base (null for an empty typed array):
+    // forming a pointer into it would be undefined. The empty sum is 0, product 1, mean 0/0.
+    std::fill(po, po + n_out, op == ReduceOp::Sum ? 0.0f : op == ReduceOp::Prod ? 1.0f : NAN);
+    return Status::ok();
+  }
 
   const KernelTable& kt = kernels();
   const float* px = static_cast<const float*>(x.base) + x.offset;
@@ -103,7 +111,6 @@ Status reduce_f32(ReduceOp op, const Shape& s, const Operand& x, uint32_t dims_m
   Operand kept_view = p.kept_view;
   const Operand* kept_ops[1] = {&kept_view};
   const RunPlan<1> kp = plan_runs<1>(p.kept, kept_ops);
-  float* po = static_cast<float*>(out.base) + out.offset;
   int32_t* pi = nullptr;
   if (op == ReduceOp::ArgMax || op == ReduceOp::ArgMin) pi = static_cast<int32_t*>(out.base) + out.offset;
   else if (want_idx) pi = static_cast<int32_t*>(indices->base) + indices->offset;
