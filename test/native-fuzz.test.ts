@@ -5,6 +5,7 @@
 // return or throw a RangeError/TypeError. Under `npm run test:asan` this is also where the
 // sanitizers see the core's validation paths: it found the empty-operand pointer arithmetic
 // fixed in matmul.cpp and reduce.cpp. Deterministic: a fixed xorshift seed per chunk.
+// (test/fuzz.test.ts fuzzes the public API; this file the raw binding underneath it.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
 
