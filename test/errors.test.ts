@@ -134,9 +134,10 @@ describe('errors', () => {
     );
   });
 
-  // Also found that way: an empty operand's offset is never checked (no element is read), but
-  // matmul and reduce formed a pointer base + offset from it anyway, undefined for a null base
-  // (an empty typed array's) or an offset outside the buffer. Now they don't touch it at all.
+  // Also found that way (test/native-fuzz.test.ts): an empty operand's offset is never checked
+  // (no element is read), but matmul, reduce and the optimizer steps formed a pointer
+  // base + offset from it anyway, undefined for a null base (an empty typed array's) or an
+  // offset outside the buffer. Now they don't touch it at all.
   it('empty operands with any offset give the empty results without touching storage', async () => {
     const { native } = await import('../src/native.js');
     const none = new Float32Array(0);
@@ -152,5 +153,11 @@ describe('errors', () => {
     expect(reduce(0)).toEqual([0, 0, 0]);
     expect(reduce(4)).toEqual([1, 1, 1]);
     expect(reduce(1)).toEqual([NaN, NaN, NaN]);
+    // Optimizer steps over 0 elements, parameter and gradient at offset -1: nothing to update.
+    const meta = (...hypers: number[]) => new Float64Array([0, -1, -1, ...hypers]);
+    native.sgdStep(meta(0.1, 0.9, 0, 0, 0, 0, 1), none, none, none);
+    native.adamStep(meta(0.1, 0.9, 0.999, 1e-8, 0, 1, 1, 0, 0), none, none, none, none, none);
+    native.rmspropStep(meta(0.1, 0.99, 1e-8, 0, 0.9, 1, 0), none, none, none, none, none);
+    native.adagradStep(meta(0.1, 0, 0, 1e-10, 1, 0), none, none, none);
   });
 });

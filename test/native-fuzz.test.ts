@@ -4,7 +4,7 @@
 // wrong dtypes, out-of-range indices), on every SIMD path and with 1-3 threads. Every call must
 // return or throw a RangeError/TypeError. Under `npm run test:asan` this is also where the
 // sanitizers see the core's validation paths: it found the empty-operand pointer arithmetic
-// fixed in matmul.cpp and reduce.cpp. Deterministic: a fixed xorshift seed per chunk.
+// fixed in matmul.cpp, reduce.cpp and optim.cpp. Deterministic: a fixed xorshift seed per chunk.
 // (test/fuzz.test.ts fuzzes the public API; this file the raw binding underneath it.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
@@ -116,6 +116,14 @@ function makeCalls(seed: number) {
       } else {
         native.scatterAdd!(new Float64Array([...head, sv.off, ...sv.st]), buf('f', xv.len), idx, buf('f', sv.len));
       }
+    },
+    () => {  // optimizer steps: [n, paramOffset, gradOffset, hyper-parameters...], then buffers
+      const [fn, hypers, states] = pick([['sgdStep', 7, 1], ['adamStep', 9, 3], ['rmspropStep', 7, 3], ['adagradStep', 6, 1]] as const);
+      const k = pick([0, 1, 5, 17, 33]), po = pick([0, 0, 2, -1]), go = pick([0, 0, 3]);
+      const meta = [k, po, go, ...Array.from({ length: hypers }, () => pick([0, 1, 0.9, 0.5, 1e-8, -1, 2]))];
+      const len = (off: number) => Math.max(0, k + off + pick([0, 0, -1, 4]));
+      const state = () => (rnd() < 0.15 ? undefined : buf('f', len(0)));
+      native[fn]!(new Float64Array(meta), buf('f', len(po)), buf('f', len(go)), ...Array.from({ length: states }, state));
     },
     () => {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));

@@ -25,6 +25,9 @@ Status check_common(const char* op, int64_t n, const Operand& param, const Opera
   return check_flat(op, "grad", grad, n, DType::Float32);
 }
 
+// no_pointer_when_empty: with n == 0 the buffers' offsets are never checked (no element is
+// read) and an empty typed array has a null base, so f32/cf32 would form an undefined pointer:
+// every step returns before calling them when there is nothing to update.
 float* f32(const Operand& o) { return static_cast<float*>(o.base) + o.offset; }
 const float* cf32(const Operand& o) { return static_cast<const float*>(o.base) + o.offset; }
 
@@ -34,6 +37,7 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
   if (Status st = check_common("SGD.step", n, param, grad); !st) return st;
   if (a.momentum != 0)
     if (Status st = check_state("SGD.step", "momentum_buffer", buf, n); !st) return st;
+  if (n == 0) return Status::ok();  // see no_pointer_when_empty
   float* p = f32(param);
   const float* g = cf32(grad);
   float* b = a.momentum != 0 ? f32(*buf) : nullptr;
@@ -61,6 +65,7 @@ Status adam_step(int64_t n, const Operand& param, const Operand& grad, const Ope
   if (a.amsgrad)
     if (Status st = check_state(op, "max_exp_avg_sq", max_exp_avg_sq, n); !st) return st;
   if (!(a.step >= 1)) return Status::range(std::string(op) + ": step must be >= 1");
+  if (n == 0) return Status::ok();  // see no_pointer_when_empty
   float* p = f32(param);
   const float* g = cf32(grad);
   float* m = f32(*exp_avg);
@@ -102,6 +107,7 @@ Status rmsprop_step(int64_t n, const Operand& param, const Operand& grad, const 
     if (Status st = check_state(op, "grad_avg", grad_avg, n); !st) return st;
   if (a.momentum > 0)
     if (Status st = check_state(op, "momentum_buffer", momentum_buffer, n); !st) return st;
+  if (n == 0) return Status::ok();  // see no_pointer_when_empty
   float* p = f32(param);
   const float* g = cf32(grad);
   float* sq = f32(*square_avg);
@@ -137,6 +143,7 @@ Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const 
   if (Status st = check_common(op, n, param, grad); !st) return st;
   if (Status st = check_state(op, "sum", sum, n); !st) return st;
   if (!(a.step >= 1)) return Status::range(std::string(op) + ": step must be >= 1");
+  if (n == 0) return Status::ok();  // see no_pointer_when_empty
   float* p = f32(param);
   const float* g = cf32(grad);
   float* s = f32(*sum);
