@@ -3,14 +3,17 @@
 import { Node, type BackwardFn, type Edge } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { allocate, type DType } from '../dtype.js';
-import { describe, typeError } from '../errors.js';
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { HEADER, meta } from '../native.js';
-import { contiguousStrides, numel } from '../shape.js';
+import { MAX_NUMEL, contiguousStrides, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** A fresh contiguous tensor of `shape` (zero-filled). */
 export function empty(shape: number[], dtype: DType): Tensor {
-  return Tensor._make({ data: allocate(dtype, numel(shape)) }, shape, contiguousStrides(shape), 0, dtype);
+  const n = numel(shape);
+  // Reachable from zero-size inputs: a reduction or broadcast of [0, 2^40, 2^40] has a huge output.
+  if (n > MAX_NUMEL) throw rangeError('allocate', `an output of shape ${fmtShape(shape)} would have ${n} elements, more than the ${MAX_NUMEL} supported`);
+  return Tensor._make({ data: allocate(dtype, n) }, shape, contiguousStrides(shape), 0, dtype);
 }
 
 /** Checks that `v` is a live tensor; the message names the op and the argument. */
