@@ -62,14 +62,18 @@ export function record(
 ): Tensor {
   if (!isGradEnabled()) return out;
   let any = false;
-  const next: Edge[] = inputs.map((t) => {
-    if (t === null || !t.requiresGrad) return null;
-    any = true;
-    return t.gradFn ? { node: t.gradFn } : { leaf: t };
-  });
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]?._requiresGrad) any = true;
   if (!any) return out;
+  // One pass over the inputs; shapes are kept as they are (a tensor's shape never changes).
+  const next: Edge[] = new Array(inputs.length);
+  const shapes: number[][] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    shapes[i] = t ? t.shape : [];
+    next[i] = !t || !t._requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t };
+  }
   out._requiresGrad = true;
-  out.gradFn = new Node(name, next, inputs.map((t) => (t ? t.shape.slice() : [])), backward, saved);
+  out.gradFn = new Node(name, next, shapes, backward, saved);
   return out;
 }
 
