@@ -606,6 +606,43 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
     }
   });
 
+  // cpp/kernels/gemm.cpp: register tiles (MR x NR) of 4x4 (scalar), 6x16 (avx2), 8x12 (neon),
+  // 14x32 (avx512); K blocks of 256, N panels of 512; operands read in place or packed, in
+  // either orientation (C or C^T), on one thread or split over two. Every size 1..40 hits
+  // every tile remainder; the larger ones straddle the tile and block boundaries.
+  it('edge tiles and block boundaries, every layout, against float64', () => {
+    const cases: MatmulCase[] = [];
+    const layouts = [{}, { aT: true }, { bT: true }, { aT: true, bT: true }];
+    for (let s = 1; s <= 40; s++) {
+      const o = (s * 7) % 40 + 1, q = (s * 13) % 40 + 1;
+      cases.push({ M: s, N: o, K: q, ...layouts[s % 4] }, { M: o, N: s, K: q, ...layouts[(s + 1) % 4] },
+        { M: q, N: o, K: s, ...layouts[(s + 2) % 4], accumulate: s % 3 === 0 });
+    }
+    for (const M of [13, 14, 15, 29, 70, 71])
+      for (const N of [15, 16, 17, 33, 65])
+        cases.push({ M, N, K: 257, ...layouts[(M + N) % 4], accumulate: N === 17 });
+    cases.push(
+      { M: 3, N: 513, K: 40 }, { M: 5, N: 1030, K: 3, bT: true }, { M: 20, N: 520, K: 513, accumulate: true },
+      { M: 9, N: 11, K: 1024 }, { M: 9, N: 11, K: 1024, aT: true }, { M: 1030, N: 5, K: 3, aT: true },
+      { M: 9, N: 1024, K: 5, bT: true },
+      // Over the threading threshold: split along N, along M, and in the C^T orientation.
+      { M: 40, N: 300, K: 100 }, { M: 300, N: 20, K: 200, accumulate: true }, { M: 40, N: 300, K: 100, bT: true },
+      { M: 300, N: 20, K: 200, aT: true },
+      { M: 12, N: 10, K: 30, batch: [2, 3], bBroadcast: true, aT: true },
+      { M: 30, N: 17, K: 33, batch: [5], accumulate: true, bT: true },
+    );
+    for (const c of cases) {
+      const r = rng(c.M * 7919 + c.N * 104729 + c.K);
+      const { got, want, absSum } = on(path, () => matmulCase(c, () => r() * 2 - 1));
+      let bad = '';
+      for (let i = 0; i < got.length && !bad; i++) {
+        const bound = (c.K + 2) * 2 ** -24 * absSum[i];
+        if (!(Math.abs(got[i] - want[i]) <= bound)) bad = `${label(c)} at ${i}: got ${got[i]}, want ${want[i]}`;
+      }
+      expect(bad).toBe('');
+    }
+  });
+
   it('propagates NaN and Inf like the dot product does', () => {
     const A = Float32Array.from([1, NaN, 2, 3, 1, 0, Infinity, 1]);  // 2 x 4
     const Bm = Float32Array.from({ length: 4 * 9 }, (_, i) => (i % 5) - 2);  // 4 x 9

@@ -17,6 +17,12 @@ struct Avx2V {
   static constexpr int width = 8;
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  // The first n lanes (1 <= n <= width), for the GEMM tile's last, partial column vector;
+  // masked lanes are neither read nor written.
+  using tail = __m256i;
+  static tail make_tail(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+  static reg load_tail(const float* p, tail m) { return _mm256_maskload_ps(p, m); }
+  static void store_tail(float* p, reg v, tail m) { _mm256_maskstore_ps(p, m, v); }
   static reg set1(float v) { return _mm256_set1_ps(v); }
   static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
   static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
@@ -75,11 +81,17 @@ struct Avx2V {
 
 }  // namespace
 
+#include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+
+// GEMM register tile 6 x 16: 12 accumulators + 2 B vectors + 1 broadcast of the 16 ymm registers.
+namespace {
+using Gemm = GemmKernels<Avx2V, 6, 2>;
+}  // namespace
 
 namespace tg {
 const KernelTable* avx2_kernels() {
-  static const KernelTable t = VecKernels<Avx2V>::table("avx2");
+  static const KernelTable t = VecKernels<Avx2V>::table<Gemm>("avx2");
   return &t;
 }
 }  // namespace tg

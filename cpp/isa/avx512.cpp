@@ -17,6 +17,12 @@ struct Avx512V {
   static constexpr int width = 16;
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  // The first n lanes (1 <= n <= width), for the GEMM tile's last, partial column vector;
+  // masked lanes are neither read nor written.
+  using tail = __mmask16;
+  static tail make_tail(int n) { return static_cast<__mmask16>((1u << n) - 1); }
+  static reg load_tail(const float* p, tail m) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store_tail(float* p, reg v, tail m) { _mm512_mask_storeu_ps(p, m, v); }
   static reg set1(float v) { return _mm512_set1_ps(v); }
   static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
   static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
@@ -60,11 +66,17 @@ struct Avx512V {
 
 }  // namespace
 
+#include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+
+// GEMM register tile 14 x 32: 28 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers.
+namespace {
+using Gemm = GemmKernels<Avx512V, 14, 2>;
+}  // namespace
 
 namespace tg {
 const KernelTable* avx512_kernels() {
-  static const KernelTable t = VecKernels<Avx512V>::table("avx512");
+  static const KernelTable t = VecKernels<Avx512V>::table<Gemm>("avx512");
   return &t;
 }
 }  // namespace tg

@@ -18,6 +18,23 @@ struct NeonV {
   static constexpr int width = 4;
   static reg load(const float* p) { return vld1q_f32(p); }
   static void store(float* p, reg v) { vst1q_f32(p, v); }
+  // The first n lanes (1 <= n <= width), for the GEMM tile's last, partial column vector;
+  // the other lanes are neither read nor written. No masked loads in AdvSIMD: a partial vector
+  // goes through the stack (the branch is the same every step of a tile's k loop).
+  using tail = int;
+  static tail make_tail(int n) { return n; }
+  static reg load_tail(const float* p, tail n) {
+    if (n == 4) return vld1q_f32(p);
+    float t[4] = {};
+    for (int i = 0; i < n; ++i) t[i] = p[i];
+    return vld1q_f32(t);
+  }
+  static void store_tail(float* p, reg v, tail n) {
+    if (n == 4) return vst1q_f32(p, v);
+    float t[4];
+    vst1q_f32(t, v);
+    for (int i = 0; i < n; ++i) p[i] = t[i];
+  }
   static reg set1(float v) { return vdupq_n_f32(v); }
   static reg add(reg a, reg b) { return vaddq_f32(a, b); }
   static reg sub(reg a, reg b) { return vsubq_f32(a, b); }
@@ -75,11 +92,17 @@ struct NeonV {
 
 }  // namespace
 
+#include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+
+// GEMM register tile 8 x 12: 24 accumulators + 3 B vectors + 1 broadcast of the 32 q registers.
+namespace {
+using Gemm = GemmKernels<NeonV, 8, 3>;
+}  // namespace
 
 namespace tg {
 const KernelTable* neon_kernels() {
-  static const KernelTable t = VecKernels<NeonV>::table("neon");
+  static const KernelTable t = VecKernels<NeonV>::table<Gemm>("neon");
   return &t;
 }
 }  // namespace tg

@@ -14,6 +14,11 @@ struct ScalarV {
   static constexpr int width = 1;
   static reg load(const float* p) { return *p; }
   static void store(float* p, reg v) { *p = v; }
+  // A partial vector of a one-lane layer is a whole one (the GEMM tile's last column vector).
+  using tail = int;
+  static tail make_tail(int) { return 1; }
+  static reg load_tail(const float* p, tail) { return *p; }
+  static void store_tail(float* p, reg v, tail) { *p = v; }
   static reg set1(float v) { return v; }
   static reg add(reg a, reg b) { return a + b; }
   static reg sub(reg a, reg b) { return a - b; }
@@ -63,11 +68,17 @@ struct VecMath<ScalarV> {
   }
 };
 
+#include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+
+// GEMM register tile 4 x 4: 16 accumulators, enough independent FMAs to hide their latency.
+namespace {
+using Gemm = GemmKernels<ScalarV, 4, 4>;
+}  // namespace
 
 namespace tg {
 const KernelTable* scalar_kernels() {
-  static const KernelTable t = VecKernels<ScalarV>::table("scalar");
+  static const KernelTable t = VecKernels<ScalarV>::table<Gemm>("scalar");
   return &t;
 }
 }  // namespace tg

@@ -9,6 +9,23 @@
 
 namespace tg {
 
+// One register tile of a GEMM. A is read in place through its strides, one of which must be 1:
+// a_cs == 1 (rows contiguous along k) or a_rs == 1 (a packed sliver, or a transposed view).
+// B must be contiguous along its columns; only the tile's valid columns are read, so B needs
+// no padding. C is usually row-major (c_cs == 1); any other c_cs is the transposed C of
+// gemm.cpp's swapped orientation, written through a stack row.
+struct GemmTile {
+  int64_t k = 0;
+  const float* a = nullptr;
+  int64_t a_rs = 0, a_cs = 0;  // A[r, p] = a[r * a_rs + p * a_cs]
+  const float* b = nullptr;
+  int64_t ldb = 0;  // B[p, j] = b[p * ldb + j]
+  float* c = nullptr;
+  int64_t c_rs = 0, c_cs = 0;  // C[r, j] = c[r * c_rs + j * c_cs]
+  int rows = 0, cols = 0;  // the valid part of the tile; only it is read or written in C
+  bool accumulate = false;  // C += A @ B instead of C = A @ B
+};
+
 struct KernelTable {
   const char* name;  // "avx512" | "avx2" | "neon" | "scalar"
 
@@ -28,10 +45,11 @@ struct KernelTable {
   // acc[i] += x[i] — the column-wise accumulation used when reducing an outer dim.
   void (*accumulate_f32)(float* acc, const float* x, int64_t n);
 
-  // C[m, n] (+)= sum_k A[m, k] * B[k, n] for row-major contiguous A (lda), packed B (ldb),
-  // C (ldc). The GEMM driver (matmul.cpp) packs strided operands into this layout.
-  void (*gemm_f32)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
-                   int64_t ldb, float* C, int64_t ldc, bool accumulate);
+  // GEMM register tile (gemm_kernels.h): C[rows, cols] (+)= A[rows, k] @ B[k, cols] with the
+  // accumulators in registers, rows <= gemm_mr, cols <= gemm_nr, in vectors of gemm_lanes
+  // columns. The blocking, packing and threading around it are portable (gemm.cpp).
+  int gemm_mr, gemm_nr, gemm_lanes;
+  void (*gemm_tile_f32)(const GemmTile& t);
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled.

@@ -1,13 +1,12 @@
-// Batched, strided GEMM driver: C[b] (+)= A[b] @ B[b]. Operands whose inner dim is not
-// contiguous (a transposed view) are packed into a contiguous scratch panel first, so the
-// ISA kernel always sees row-major A and B. Threads split the batch, or the rows of C.
+// Batched, strided matmul: C[b] (+)= A[b] @ B[b], each batch index one strided GEMM (gemm.cpp,
+// which packs whatever the strides are, so transposed views cost nothing extra). Threads split
+// the batch when it has enough matrices, else each GEMM splits its C.
 #include <algorithm>
-#include <cstring>
-#include <string>
-#include <vector>
+#include <atomic>
 
 #include "core/checks.h"
 #include "core/thread_pool.h"
+#include "kernels/gemm.h"
 #include "kernels/isa_table.h"
 #include "tg.h"
 
@@ -38,38 +37,23 @@ int64_t batch_offset(const Shape& batch, const Operand& o, int64_t b) {
   return off;
 }
 
-// Copies a strided rows x cols matrix into a dense row-major buffer.
-void pack(const float* src, int64_t rows, int64_t cols, int64_t rs, int64_t cs, float* dst) {
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) dst[i * cols + j] = src[i * rs + j * cs];
-}
-
-void one_matmul(const KernelTable& kt, const MatmulArgs& a, const float* A, const float* B, float* C,
-                int64_t row_begin, int64_t row_end, std::vector<float>& scratch_a, std::vector<float>& scratch_b) {
-  const int64_t M = row_end - row_begin, N = a.N, K = a.K;
-  if (M <= 0 || N == 0) return;
-  float* c = C + row_begin * N;
-  if (K == 0) {
-    if (!a.accumulate) std::fill(c, c + M * N, 0.0f);
-    return;
-  }
-  const float* pa = A + row_begin * a.a_row;
-  int64_t lda = a.a_row;
-  if (a.a_col != 1) {
-    scratch_a.resize(M * K);
-    pack(pa, M, K, a.a_row, a.a_col, scratch_a.data());
-    pa = scratch_a.data();
-    lda = K;
-  }
-  const float* pb = B;
-  int64_t ldb = a.b_row;
-  if (a.b_col != 1) {
-    scratch_b.resize(K * N);
-    pack(B, K, N, a.b_row, a.b_col, scratch_b.data());
-    pb = scratch_b.data();
-    ldb = N;
-  }
-  kt.gemm_f32(M, N, K, pa, lda, pb, ldb, c, N, a.accumulate);
+// The GEMM of batch index b: A and B through their strides, C dense [M, N].
+GemmArgs batch_gemm(const MatmulArgs& a, const float* A, const float* B, float* C, int64_t b) {
+  GemmArgs g;
+  g.M = a.M;
+  g.N = a.N;
+  g.K = a.K;
+  g.a = A + batch_offset(a.batch, a.a, b);
+  g.a_rs = a.a_row;
+  g.a_cs = a.a_col;
+  g.b = B + batch_offset(a.batch, a.b, b);
+  g.b_rs = a.b_row;
+  g.b_cs = a.b_col;
+  g.c = C + b * a.M * a.N;
+  g.c_rs = a.N;
+  g.c_cs = 1;
+  g.accumulate = a.accumulate;
+  return g;
 }
 
 }  // namespace
@@ -111,26 +95,23 @@ Status matmul_f32(const MatmulArgs& a) {
   const KernelTable& kt = kernels();
   const float* A = static_cast<const float*>(a.a.base);
   const float* B = static_cast<const float*>(a.b.base);
-  const int64_t flops = a.M * a.N * a.K;
-  if (batches > 1) {
-    const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(flops, 1));
+  const int threads = num_threads();
+  std::atomic<bool> ok{true};
+  if (batches >= threads && batches > 1) {
+    // Enough matrices to keep every thread busy: one task per run of batches, each GEMM on
+    // one thread (no splitting of C, so no packing is repeated across threads).
+    // In double: a broadcast operand's K is not bounded by its buffer, so M * N * K can overflow.
+    const double macs = double(a.M) * double(a.N) * double(a.K);
+    const int64_t grain = macs >= 65536 ? 1 : int64_t(65536 / std::max(macs, 1.0));
     parallel_for(batches, grain, [&](int64_t b0, int64_t b1) {
-      std::vector<float> sa_buf, sb_buf;
       for (int64_t b = b0; b < b1; ++b)
-        one_matmul(kt, a, A + batch_offset(a.batch, a.a, b), B + batch_offset(a.batch, a.b, b),
-                   C + b * a.M * a.N, 0, a.M, sa_buf, sb_buf);
+        if (!gemm_f32(kt, batch_gemm(a, A, B, C, b), 1)) ok = false;
     });
-    return Status::ok();
+  } else {
+    for (int64_t b = 0; b < batches; ++b)
+      if (!gemm_f32(kt, batch_gemm(a, A, B, C, b), threads)) ok = false;
   }
-  const float* A0 = A + a.a.offset;
-  const float* B0 = B + a.b.offset;
-  // Rows per task: enough work to pay for a wake-up, in multiples of the 4-row micro-tile.
-  const int64_t rows_grain = std::max<int64_t>(4, ((1 << 17) / std::max<int64_t>(a.N * a.K, 1) + 3) / 4 * 4);
-  const int64_t tiles = (a.M + rows_grain - 1) / rows_grain;
-  parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<float> sa_buf, sb_buf;
-    one_matmul(kt, a, A0, B0, C, t0 * rows_grain, std::min(a.M, t1 * rows_grain), sa_buf, sb_buf);
-  });
+  if (!ok) return Status::range("matmul: out of memory for the packing buffers");
   return Status::ok();
 }
 

@@ -183,60 +183,10 @@ struct VecKernels {
     map2(acc, x, acc, n, [](reg a, reg b) { return V::add(a, b); });
   }
 
-  // Register-blocked tile: 4 rows of C x 2 vectors of columns, K streamed. A row-major,
-  // B row-major with contiguous rows. Column tails use the padded-copy trick per row.
-  static void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
-                   int64_t ldb, float* C, int64_t ldc, bool accumulate) {
-    constexpr int MR = 4, NR = 2 * W;
-    int64_t i = 0;
-    for (; i + MR <= M; i += MR) {
-      int64_t j = 0;
-      for (; j + NR <= N; j += NR) {
-        reg c[MR][2];
-        for (int r = 0; r < MR; ++r)
-          for (int h = 0; h < 2; ++h)
-            c[r][h] = accumulate ? V::load(C + (i + r) * ldc + j + h * W) : V::set1(0.0f);
-        for (int64_t k = 0; k < K; ++k) {
-          reg b0 = V::load(B + k * ldb + j), b1 = V::load(B + k * ldb + j + W);
-          for (int r = 0; r < MR; ++r) {
-            reg a = V::set1(A[(i + r) * lda + k]);
-            c[r][0] = V::fma(a, b0, c[r][0]);
-            c[r][1] = V::fma(a, b1, c[r][1]);
-          }
-        }
-        for (int r = 0; r < MR; ++r)
-          for (int h = 0; h < 2; ++h) V::store(C + (i + r) * ldc + j + h * W, c[r][h]);
-      }
-      if (j < N) gemm_cols(i, i + MR, j, N, K, A, lda, B, ldb, C, ldc, accumulate);
-    }
-    if (i < M) gemm_cols(i, M, 0, N, K, A, lda, B, ldb, C, ldc, accumulate);
-  }
-
-  // Rows [i0, i1) x columns [j0, N): one vector of columns at a time, padded at the tail.
-  static void gemm_cols(int64_t i0, int64_t i1, int64_t j0, int64_t N, int64_t K, const float* A,
-                        int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
-    for (int64_t i = i0; i < i1; ++i) {
-      for (int64_t j = j0; j < N; j += W) {
-        const int64_t w = N - j < W ? N - j : W;
-        reg c = V::set1(0.0f);
-        if (w == W) {
-          for (int64_t k = 0; k < K; ++k) c = V::fma(V::set1(A[i * lda + k]), V::load(B + k * ldb + j), c);
-        } else {
-          alignas(64) float tb[W] = {};
-          for (int64_t k = 0; k < K; ++k) {
-            std::memcpy(tb, B + k * ldb + j, w * sizeof(float));
-            c = V::fma(V::set1(A[i * lda + k]), V::load(tb), c);
-          }
-        }
-        alignas(64) float tc[W];
-        V::store(tc, c);
-        float* crow = C + i * ldc + j;
-        for (int64_t t = 0; t < w; ++t) crow[t] = accumulate ? crow[t] + tc[t] : tc[t];
-      }
-    }
-  }
-
+  // Gemm: the ISA's GemmKernels instantiation (gemm_kernels.h), which fixes its tile shape.
+  template <class Gemm>
   static tg::KernelTable table(const char* name) {
-    return tg::KernelTable{name, unary, binary, binary_vs, binary_sv, sum, max, min, accumulate, gemm};
+    return tg::KernelTable{name, unary,      binary,   binary_vs, binary_sv, sum,      max,
+                           min,  accumulate, Gemm::MR, Gemm::NR,  Gemm::W,   Gemm::run};
   }
 };

@@ -1,0 +1,200 @@
+// The portable GEMM driver around the per-ISA register tile (KernelTable::gemm_tile_f32):
+// BLIS's loop nest with its cache blocking and packing, and the threading.
+//
+//   for jc in N step NC            B panel [KC x NC] packed once, kept in L2, used by every row
+//     for pc in K step KC
+//       for ir in M step MR        A sliver [MR x KC], kept in L1 across the jr loop
+//         for jr in NC step NR     B sliver [KC x NR] streamed from L2
+//           tile(MR x NR)
+//
+// Packing lays each sliver out in the order the tile reads it (A: MR values per k; B: NR
+// values per k), whatever the source strides. The tile reads A through either unit stride, so
+// A is packed only to escape aliasing strides, and B only when it is reused enough or its
+// columns are strided (see use_direct_a / use_direct_b). A GEMM whose B would need transposing
+// runs as C^T = B^T @ A^T when that transposes less (see cost), so backward's A^T @ G and
+// G @ W^T cost about what a plain A @ B does.
+//
+// Scratch is allocated per call (per task); nothing outlives the call.
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <new>
+
+#include "core/thread_pool.h"
+
+namespace tg {
+namespace {
+
+// KC x NR of B (256 x 32 floats = 32 KiB on AVX-512) streams through L1 per tile while the
+// A sliver (256 x 14 x 4 = 14 KiB) stays there; KC also amortizes the C tile's load and store
+// over 256 FMAs per accumulator. NC keeps the packed B panel (256 x 512 x 4 = 512 KiB) in half
+// of a 1 MiB L2, leaving room for C and the next panel's prefetch.
+constexpr int64_t KC = 256;
+constexpr int64_t NC = 512;
+
+// Operands are read in place when packing would not pay for itself, but never with a stride
+// that is a multiple of 4 KiB: the rows would then all fall in the same L1 set and evict each
+// other (1024^3 runs 15% slower with A read in place).
+bool aliases(int64_t stride) { return stride % 1024 == 0; }
+
+// Packing B costs about one pass over it; it pays once a B sliver is used by more than a few
+// A slivers (measured: M = 64 runs 5-10% faster with B in place). The tile needs B's columns
+// contiguous.
+bool use_direct_b(const GemmArgs& g, int mr) { return g.b_cs == 1 && !aliases(g.b_rs) && g.M <= 5 * mr; }
+
+// An A sliver read in place needs a unit stride along one of its dims. Measured, reading it in
+// place is as fast as packing it (the tile's broadcasts fold into its FMAs and the sliver stays
+// in L1 either way), so packing only buys the escape from aliasing strides.
+bool use_direct_a(const GemmArgs& g) {
+  return (g.a_cs == 1 && !aliases(g.a_rs)) || (g.a_rs == 1 && !aliases(g.a_cs));
+}
+
+struct Scratch {
+  float* p = nullptr;
+  explicit Scratch(int64_t n) {
+    if (n > 0) p = static_cast<float*>(::operator new[](n * sizeof(float), std::align_val_t{64}, std::nothrow));
+  }
+  ~Scratch() {
+    if (p) ::operator delete[](p, std::align_val_t{64});
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+// dst[p * mr + r] = A[r, p] for r < rows, p < kc: the k-major layout of one A sliver.
+void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, int mr, float* dst) {
+  if (rs == 1) {
+    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * mr, src + p * cs, rows * sizeof(float));
+    return;
+  }
+  for (int r = 0; r < rows; ++r) {
+    const float* s = src + r * rs;
+    for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = s[p * cs];
+  }
+}
+
+// dst[p * nr + j] = B[p, j] for j < cols: one B sliver (the tile reads only valid columns).
+void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, int nr, float* dst) {
+  if (cs == 1) {
+    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * rs, cols * sizeof(float));
+    return;
+  }
+  for (int j = 0; j < cols; ++j) {
+    const float* s = src + j * cs;
+    for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = s[p * rs];
+  }
+}
+
+// The whole loop nest on the calling thread.
+bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
+  const int mr = kt.gemm_mr, nr = kt.gemm_nr;
+  // Panels are whole slivers wide (NR = 12 on NEON does not divide NC).
+  const int64_t nc_step = NC / nr * nr;
+  const int64_t nc_max = std::min(nc_step, (g.N + nr - 1) / nr * nr), kc_max = std::min(KC, g.K);
+  const bool direct_a = use_direct_a(g), direct_b = use_direct_b(g, mr);
+  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : kc_max * mr);
+  if ((!direct_b && !pb.p) || (!direct_a && !pa.p)) return false;
+
+  for (int64_t jc = 0; jc < g.N; jc += nc_step) {
+    const int64_t nc = std::min(nc_step, g.N - jc);
+    for (int64_t pc = 0; pc < g.K; pc += KC) {
+      const int64_t kc = std::min(KC, g.K - pc);
+      const float* bpanel = g.b + pc * g.b_rs + jc * g.b_cs;
+      if (!direct_b)
+        for (int64_t jr = 0; jr < nc; jr += nr)
+          pack_b(bpanel + jr * g.b_cs, g.b_rs, g.b_cs, int(std::min<int64_t>(nr, nc - jr)), kc, nr, pb.p + jr * kc);
+      GemmTile t;
+      t.k = kc;
+      t.c_rs = g.c_rs;
+      t.c_cs = g.c_cs;
+      t.accumulate = g.accumulate || pc > 0;
+      for (int64_t ir = 0; ir < g.M; ir += mr) {
+        t.rows = int(std::min<int64_t>(mr, g.M - ir));
+        const float* asrc = g.a + ir * g.a_rs + pc * g.a_cs;
+        if (direct_a) {
+          t.a = asrc;
+          t.a_rs = g.a_rs;
+          t.a_cs = g.a_cs;
+        } else {
+          pack_a(asrc, g.a_rs, g.a_cs, t.rows, kc, mr, pa.p);
+          t.a = pa.p;
+          t.a_rs = 1;
+          t.a_cs = mr;
+        }
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          t.cols = int(std::min<int64_t>(nr, nc - jr));
+          t.b = direct_b ? bpanel + jr : pb.p + jr * kc;
+          t.ldb = direct_b ? g.b_rs : nr;
+          t.c = g.c + ir * g.c_rs + (jc + jr) * g.c_cs;
+          kt.gemm_tile_f32(t);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// C^T = B^T @ A^T: the same GEMM with the operands' roles and C's strides swapped.
+GemmArgs transposed(const GemmArgs& g) {
+  GemmArgs t = g;
+  t.M = g.N, t.N = g.M;
+  t.a = g.b, t.a_rs = g.b_cs, t.a_cs = g.b_rs;
+  t.b = g.a, t.b_rs = g.a_cs, t.b_cs = g.a_rs;
+  t.c_rs = g.c_cs, t.c_cs = g.c_rs;
+  return t;
+}
+
+// Cost of a GEMM orientation, in vector FMAs: the tile's, with the lanes its last, partial
+// vector wastes (64x128 @ 128x10 fills 10 of 16 lanes, its transpose all of them), plus about
+// one per element transposed while packing B when B's columns are not contiguous (the tile
+// reads vectors of B rows; A is read or packed from either layout equally fast).
+// In double: with broadcast (stride 0) operands M * N * K is not bounded by any buffer size.
+double cost(const GemmArgs& g, int lanes) {
+  return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : double(g.K) * double(g.N));
+}
+
+}  // namespace
+
+bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
+  // E.g. G @ W^T (backward's dA) runs as W @ G^T, transposing the small G instead of W.
+  const GemmArgs t = transposed(g_in);
+  const GemmArgs& g = cost(t, kt.gemm_lanes) < cost(g_in, kt.gemm_lanes) ? t : g_in;
+  if (g.M == 0 || g.N == 0) return true;
+  if (g.K == 0) {
+    if (!g.accumulate)
+      for (int64_t i = 0; i < g.M; ++i)
+        for (int64_t j = 0; j < g.N; ++j) g.c[i * g.c_rs + j * g.c_cs] = 0.0f;
+    return true;
+  }
+  // Below ~1M multiply-adds (~20 us on one core) waking a thread costs more than it saves.
+  if (double(g.M) * double(g.N) * double(g.K) < double(1 << 20)) threads = 1;
+  if (threads <= 1) return gemm_serial(kt, g);
+
+  // Tasks are blocks of C, each running the whole loop nest on its own. Splitting N first
+  // gives each task its own columns of B to pack, so no packing is repeated while a task
+  // keeps >= 128 columns; the remaining threads split M.
+  const int mr = kt.gemm_mr, nr = kt.gemm_nr;
+  const int64_t tn = std::clamp<int64_t>(g.N / 128, 1, threads);
+  const int64_t tm = std::clamp<int64_t>(g.M / (4 * mr), 1, threads / tn);
+  const int64_t n_step = ((g.N + tn - 1) / tn + nr - 1) / nr * nr;
+  const int64_t m_step = ((g.M + tm - 1) / tm + mr - 1) / mr * mr;
+  std::atomic<bool> ok{true};
+  parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      GemmArgs s = g;
+      const int64_t i0 = (t / tn) * m_step, j0 = (t % tn) * n_step;
+      s.M = std::min(g.M, i0 + m_step) - i0;
+      s.N = std::min(g.N, j0 + n_step) - j0;
+      if (s.M <= 0 || s.N <= 0) continue;
+      s.a = g.a + i0 * g.a_rs;
+      s.b = g.b + j0 * g.b_cs;
+      s.c = g.c + i0 * g.c_rs + j0 * g.c_cs;
+      if (!gemm_serial(kt, s)) ok = false;
+    }
+  });
+  return ok;
+}
+
+}  // namespace tg
