@@ -40,26 +40,33 @@ double now() {
 }
 
 // Single-core FMA peak in GFLOP/s: 16 independent FMA chains (enough to cover latency x
-// throughput on any current core), as wide as the compiler targets (-march=native).
+// throughput on any current core) of the widest vector the compiler targets (-march=native).
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
 double measure_peak() {
-  typedef float v16 __attribute__((vector_size(64)));
-  v16 c0 = {}, c1 = {}, c2 = {}, c3 = {}, c4 = {}, c5 = {}, c6 = {}, c7 = {};
-  v16 c8 = {}, c9 = {}, c10 = {}, c11 = {}, c12 = {}, c13 = {}, c14 = {}, c15 = {};
-  v16 a = {}, b = {};
-  for (int i = 0; i < 16; ++i) a[i] = 1.0f - 1e-7f, b[i] = 1e-7f;
+  typedef float vec __attribute__((vector_size(kLanes * 4)));
+  // Distinct starting values: identical chains would be merged into one by the compiler.
+  vec a = {}, b = {}, c0 = {};
+  for (int i = 0; i < kLanes; ++i) a[i] = 1.0f - 1e-7f, b[i] = 1e-7f, c0[i] = 1.0f;
+  vec c1 = c0 * 2, c2 = c0 * 3, c3 = c0 * 4, c4 = c0 * 5, c5 = c0 * 6, c6 = c0 * 7, c7 = c0 * 8;
+  vec c8 = c0 * 9, c9 = c0 * 10, c10 = c0 * 11, c11 = c0 * 12, c12 = c0 * 13, c13 = c0 * 14, c14 = c0 * 15,
+      c15 = c0 * 16;
   const long n = 4000000;
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
-  const double t0 = now();
-  for (long i = 0; i < n; ++i) {
-    c0 = c0 * a + b, c1 = c1 * a + b, c2 = c2 * a + b, c3 = c3 * a + b;
-    c4 = c4 * a + b, c5 = c5 * a + b, c6 = c6 * a + b, c7 = c7 * a + b;
-    c8 = c8 * a + b, c9 = c9 * a + b, c10 = c10 * a + b, c11 = c11 * a + b;
-    c12 = c12 * a + b, c13 = c13 * a + b, c14 = c14 * a + b, c15 = c15 * a + b;
-    __asm__ volatile("" : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5), "+v"(c6), "+v"(c7));
-    __asm__ volatile("" : "+v"(c8), "+v"(c9), "+v"(c10), "+v"(c11), "+v"(c12), "+v"(c13), "+v"(c14), "+v"(c15));
-  }
-  best = std::max(best, n * 16.0 * 16 * 2 / (now() - t0) / 1e9);
+    const double t0 = now();
+    for (long i = 0; i < n; ++i) {
+      c0 = c0 * a + b, c1 = c1 * a + b, c2 = c2 * a + b, c3 = c3 * a + b;
+      c4 = c4 * a + b, c5 = c5 * a + b, c6 = c6 * a + b, c7 = c7 * a + b;
+      c8 = c8 * a + b, c9 = c9 * a + b, c10 = c10 * a + b, c11 = c11 * a + b;
+      c12 = c12 * a + b, c13 = c13 * a + b, c14 = c14 * a + b, c15 = c15 * a + b;
+    }
+    best = std::max(best, n * 16.0 * kLanes * 2 / (now() - t0) / 1e9);
   }
   volatile float sink = (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15)[0];
   (void)sink;
