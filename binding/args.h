@@ -73,6 +73,7 @@ class Meta {
     if (i >= n_) throw_range(Napi::Env(env_), std::string(op_) + ": truncated call metadata");
     return p_[i];
   }
+  size_t size() const { return n_; }
   int64_t integer(size_t i) const {
     double v = num(i);
     // The range test comes first (it is false for NaN too), so the cast below is defined.

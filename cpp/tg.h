@@ -40,6 +40,11 @@ struct MatmulArgs {
   Operand a, b, c;
   int64_t a_row = 0, a_col = 0, b_row = 0, b_col = 0;
   bool accumulate = false;  // C += A @ B
+  // Fused epilogue (nn.Linear): C = relu(C + bias) after the product. The bias is float32,
+  // contiguous, length N, added to every row of every batch.
+  bool has_bias = false;
+  Operand bias;
+  bool relu = false;
 };
 Status matmul_f32(const MatmulArgs& args);
 

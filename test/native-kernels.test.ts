@@ -631,6 +631,18 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
       { M: 12, N: 10, K: 30, batch: [2, 3], bBroadcast: true, aT: true },
       { M: 30, N: 17, K: 33, batch: [5], accumulate: true, bT: true },
     );
+    // Both operands contiguous along K (bT) with a thin C: the dot-product path (blocks of up to
+    // 4 x 4 elements, K in whole vectors plus a masked tail), in either orientation, threaded
+    // over M or N above the threshold.
+    for (const M of [1, 2, 3, 4, 5, 7, 9])
+      for (const N of [1, 3, 4, 6, 8, 10])
+        for (const K of [15, 16, 17, 33, 100, 261])
+          cases.push({ M, N, K, bT: true, accumulate: (M + N + K) % 3 === 0 });
+    cases.push(
+      { M: 64, N: 10, K: 128, bT: true }, { M: 10, N: 64, K: 128, bT: true, accumulate: true },
+      { M: 1000, N: 9, K: 130, bT: true }, { M: 9, N: 1000, K: 130, bT: true },
+      { M: 13, N: 6, K: 77, batch: [3], bT: true, bBroadcast: true },
+    );
     for (const c of cases) {
       const r = rng(c.M * 7919 + c.N * 104729 + c.K);
       const { got, want, absSum } = on(path, () => matmulCase(c, () => r() * 2 - 1));

@@ -65,6 +65,14 @@ struct Avx2V {
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
   }
+  // out[i] = hsum of the i-th argument, sharing the shuffles: each 128-bit lane of a, b, c, d
+  // is first folded into one vector of per-lane [a, b, c, d] partial sums.
+  static void hsum4(reg a, reg b, reg c, reg d, float* out) {
+    const reg ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    const reg cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    const reg s = _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xee));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1)));
+  }
   static float hmax(reg a) {
     __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_max_ps(s, _mm_movehl_ps(s, s));
@@ -85,8 +93,9 @@ struct Avx2V {
 #include "kernels/vec_kernels.h"
 
 // GEMM register tile 6 x 16: 12 accumulators + 2 B vectors + 1 broadcast of the 16 ymm registers.
+// Dot blocks 3 x 3: 9 accumulators + 3 B vectors + 1 A vector fit the 16 ymm registers.
 namespace {
-using Gemm = GemmKernels<Avx2V, 6, 2>;
+using Gemm = GemmKernels<Avx2V, 6, 2, 3, 3>;
 }  // namespace
 
 namespace tg {

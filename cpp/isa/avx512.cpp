@@ -60,6 +60,15 @@ struct Avx512V {
     return _mm512_castsi512_ps(m);
   }
   static float hsum(reg a) { return _mm512_reduce_add_ps(a); }
+  // out[i] = hsum of the i-th argument, sharing the shuffles: the 128-bit lanes of a, b, c, d
+  // are first folded into one vector of per-lane [a, b, c, d] partial sums.
+  static void hsum4(reg a, reg b, reg c, reg d, float* out) {
+    const reg ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    const reg cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    const reg s = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xee));
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+  }
   static float hmax(reg a) { return _mm512_reduce_max_ps(a); }
   static float hmin(reg a) { return _mm512_reduce_min_ps(a); }
 };
@@ -70,8 +79,9 @@ struct Avx512V {
 #include "kernels/vec_kernels.h"
 
 // GEMM register tile 14 x 32: 28 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers.
+// Dot blocks 4 x 4: 16 accumulators + 4 B vectors + 1 A vector.
 namespace {
-using Gemm = GemmKernels<Avx512V, 14, 2>;
+using Gemm = GemmKernels<Avx512V, 14, 2, 4, 4>;
 }  // namespace
 
 namespace tg {

@@ -76,6 +76,10 @@ struct NeonV {
     return vreinterpretq_f32_u32(m);
   }
   static float hsum(reg a) { return vaddvq_f32(a); }
+  // out[i] = hsum of the i-th argument: two rounds of pairwise adds.
+  static void hsum4(reg a, reg b, reg c, reg d, float* out) {
+    vst1q_f32(out, vpaddq_f32(vpaddq_f32(a, b), vpaddq_f32(c, d)));
+  }
   // Folded with the layer's own max/min so that ties between +0 and -0 resolve as on x86;
   // NaN lanes do not matter here, the reductions track NaN separately.
   static float hmax(reg a) {
@@ -96,8 +100,9 @@ struct NeonV {
 #include "kernels/vec_kernels.h"
 
 // GEMM register tile 8 x 12: 24 accumulators + 3 B vectors + 1 broadcast of the 32 q registers.
+// Dot blocks 4 x 4: 16 accumulators + 4 B vectors + 1 A vector.
 namespace {
-using Gemm = GemmKernels<NeonV, 8, 3>;
+using Gemm = GemmKernels<NeonV, 8, 3, 4, 4>;
 }  // namespace
 
 namespace tg {

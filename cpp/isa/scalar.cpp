@@ -38,6 +38,9 @@ struct ScalarV {
   static reg select(mask m, reg a, reg b) { return m ? a : b; }
   static bool any(mask m) { return m; }
   static float hsum(reg a) { return a; }
+  static void hsum4(reg a, reg b, reg c, reg d, float* out) {
+    out[0] = a, out[1] = b, out[2] = c, out[3] = d;
+  }
   static float hmax(reg a) { return a; }
   static float hmin(reg a) { return a; }
 };
@@ -72,8 +75,9 @@ struct VecMath<ScalarV> {
 #include "kernels/vec_kernels.h"
 
 // GEMM register tile 4 x 4: 16 accumulators, enough independent FMAs to hide their latency.
+// Dot blocks 4 x 4, like the tile.
 namespace {
-using Gemm = GemmKernels<ScalarV, 4, 4>;
+using Gemm = GemmKernels<ScalarV, 4, 4, 4, 4>;
 }  // namespace
 
 namespace tg {

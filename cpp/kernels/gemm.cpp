@@ -12,7 +12,10 @@
 // A is packed only to escape aliasing strides, and B only when it is reused enough or its
 // columns are strided (see use_direct_a / use_direct_b). A GEMM whose B would need transposing
 // runs as C^T = B^T @ A^T when that transposes less (see cost), so backward's A^T @ G and
-// G @ W^T cost about what a plain A @ B does.
+// G @ W^T cost about what a plain A @ B does. When both operands are contiguous along k and C
+// is thin (e.g. x @ W^T with few outputs), each element of C is a vector dot product instead
+// (gemm_dot, chosen by cost_dot). The epilogue (bias, relu) runs in the tile's write-back of
+// C's last k block.
 //
 // Scratch is allocated per call (per task); nothing outlives the call.
 #include "kernels/gemm.h"
@@ -110,6 +113,9 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
       t.c_rs = g.c_rs;
       t.c_cs = g.c_cs;
       t.accumulate = g.accumulate || pc > 0;
+      const bool last_k = pc + kc == g.K;
+      t.bias_per_row = g.bias_per_row;
+      t.relu = last_k && g.relu;
       for (int64_t ir = 0; ir < g.M; ir += mr) {
         t.rows = int(std::min<int64_t>(mr, g.M - ir));
         const float* asrc = g.a + ir * g.a_rs + pc * g.a_cs;
@@ -128,12 +134,40 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
           t.b = direct_b ? bpanel + jr : pb.p + jr * kc;
           t.ldb = direct_b ? g.b_rs : nr;
           t.c = g.c + ir * g.c_rs + (jc + jr) * g.c_cs;
+          t.bias = last_k && g.bias ? g.bias + (g.bias_per_row ? ir : jc + jr) : nullptr;
           kt.gemm_tile_f32(t);
         }
       }
     }
   }
   return true;
+}
+
+// The dot-product path on the calling thread: A's rows and B's columns contiguous along k
+// (a_cs == 1, b_rs == 1), in blocks of DR x DC elements of C. The inner loop over B's columns
+// reuses the block's A rows from L1; C is thin, so all of B stays in L2.
+void gemm_dot(const KernelTable& kt, const GemmArgs& g) {
+  GemmTile t;
+  t.k = g.K;
+  t.a_rs = g.a_rs;
+  t.a_cs = 1;
+  t.ldb = g.b_cs;
+  t.c_rs = g.c_rs;
+  t.c_cs = g.c_cs;
+  t.accumulate = g.accumulate;
+  t.bias_per_row = g.bias_per_row;
+  t.relu = g.relu;
+  for (int64_t ir = 0; ir < g.M; ir += kt.gemm_dot_rows) {
+    t.rows = int(std::min<int64_t>(kt.gemm_dot_rows, g.M - ir));
+    t.a = g.a + ir * g.a_rs;
+    for (int64_t jr = 0; jr < g.N; jr += kt.gemm_dot_cols) {
+      t.cols = int(std::min<int64_t>(kt.gemm_dot_cols, g.N - jr));
+      t.b = g.b + jr * g.b_cs;
+      t.c = g.c + ir * g.c_rs + jr * g.c_cs;
+      t.bias = g.bias ? g.bias + (g.bias_per_row ? ir : jr) : nullptr;
+      kt.gemm_dot_f32(t);
+    }
+  }
 }
 
 // C^T = B^T @ A^T: the same GEMM with the operands' roles and C's strides swapped.
@@ -143,6 +177,7 @@ GemmArgs transposed(const GemmArgs& g) {
   t.a = g.b, t.a_rs = g.b_cs, t.a_cs = g.b_rs;
   t.b = g.a, t.b_rs = g.a_cs, t.b_cs = g.a_rs;
   t.c_rs = g.c_cs, t.c_cs = g.c_rs;
+  t.bias_per_row = !g.bias_per_row;
   return t;
 }
 
@@ -153,6 +188,23 @@ GemmArgs transposed(const GemmArgs& g) {
 // In double: with broadcast (stride 0) operands M * N * K is not bounded by any buffer size.
 double cost(const GemmArgs& g, int lanes) {
   return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : double(g.K) * double(g.N));
+}
+
+// Cost of the dot-product path in the same units: every element of C takes ceil(K / lanes)
+// FMAs (the last vector partly wasted when K is short) plus its reduction, about 4 FMAs' worth
+// (a horizontal add is log2(lanes) shuffle + add pairs).
+double cost_dot(const GemmArgs& g, int lanes) {
+  return double(g.M) * double(g.N) * (double((g.K + lanes - 1) / lanes) + 4.0);
+}
+
+// C = relu(C + bias) over all of C, for K == 0 where no tile runs.
+void epilogue_only(const GemmArgs& g) {
+  for (int64_t i = 0; i < g.M; ++i)
+    for (int64_t j = 0; j < g.N; ++j) {
+      float& c = g.c[i * g.c_rs + j * g.c_cs];
+      if (g.bias) c += g.bias[g.bias_per_row ? i : j];
+      if (g.relu && c < 0.0f) c = 0.0f;
+    }
 }
 
 }  // namespace
@@ -166,11 +218,18 @@ bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
     if (!g.accumulate)
       for (int64_t i = 0; i < g.M; ++i)
         for (int64_t j = 0; j < g.N; ++j) g.c[i * g.c_rs + j * g.c_cs] = 0.0f;
+    epilogue_only(g);
     return true;
   }
+  // Contiguity along k is the same in both orientations (transposed swaps a_cs and b_rs).
+  const bool dot = g.a_cs == 1 && g.b_rs == 1 && cost_dot(g, kt.gemm_lanes) < cost(g, kt.gemm_lanes);
   // Below ~1M multiply-adds (~20 us on one core) waking a thread costs more than it saves.
   if (double(g.M) * double(g.N) * double(g.K) < double(1 << 20)) threads = 1;
-  if (threads <= 1) return gemm_serial(kt, g);
+  if (threads <= 1) {
+    if (!dot) return gemm_serial(kt, g);
+    gemm_dot(kt, g);  // needs no scratch
+    return true;
+  }
 
   // Tasks are blocks of C, each running the whole loop nest on its own. Splitting N first
   // gives each task its own columns of B to pack, so no packing is repeated while a task
@@ -191,7 +250,11 @@ bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
       s.a = g.a + i0 * g.a_rs;
       s.b = g.b + j0 * g.b_cs;
       s.c = g.c + i0 * g.c_rs + j0 * g.c_cs;
-      if (!gemm_serial(kt, s)) ok = false;
+      if (g.bias) s.bias = g.bias + (g.bias_per_row ? i0 : j0);
+      if (dot)
+        gemm_dot(kt, s);
+      else if (!gemm_serial(kt, s))
+        ok = false;
     }
   });
   return ok;

@@ -1,4 +1,4 @@
-// One strided GEMM, C (+)= A @ B, for the matmul driver (matmul.cpp) and bench/gemm/.
+// One strided GEMM, C (+)= A @ B (then + bias, relu), for the matmul driver (matmul.cpp) and bench/gemm/.
 #pragma once
 #include <cstdint>
 
@@ -15,6 +15,11 @@ struct GemmArgs {
   float* c = nullptr;  // C[i, j] = c[i * c_rs + j * c_cs]         [M, N]
   int64_t c_rs = 0, c_cs = 0;
   bool accumulate = false;
+  // Epilogue on C's final value: C = relu(C + bias), bias[j] per column (per row when
+  // bias_per_row); no bias if null.
+  const float* bias = nullptr;
+  bool bias_per_row = false;
+  bool relu = false;
 };
 
 // Runs on up to `threads` threads of the pool (1: on the caller only). False only when the

@@ -13,11 +13,12 @@
 
 #include "kernels/isa_table.h"
 
-template <class V, int MR_, int NV>
+// DR x DC: the dot-product block (dot below), sized to the ISA's register file.
+template <class V, int MR_, int NV, int DR_, int DC_>
 struct GemmKernels {
   using reg = typename V::reg;
   static constexpr int W = V::width;
-  static constexpr int MR = MR_, NR = NV * W;
+  static constexpr int MR = MR_, NR = NV * W, DR = DR_, DC = DC_;
 
   // Rows x Vecs accumulators. KMajor: A's rows are adjacent (a_rs == 1: a packed sliver or a
   // transposed view), one step of k is a_cs; otherwise A's rows are a_rs apart and k is
@@ -48,30 +49,93 @@ struct GemmKernels {
       a += a_step;
       b += t.ldb;
     }
+    // The epilogue (bias, relu) in vector form. relu as max(0, x): x86's max returns its second
+    // operand for NaN, and every layer's max matches it, so NaN propagates as in relu().
+    const reg zero = V::set1(0.0f);
+    auto finish = [&](reg x, int r, int v) {
+      if (t.bias) {
+        const float* bv = t.bias + v * W;
+        x = V::add(x, t.bias_per_row ? V::set1(t.bias[r]) : v == Vecs - 1 ? V::load_tail(bv, last) : V::load(bv));
+      }
+      return t.relu ? V::max(zero, x) : x;
+    };
     if (t.c_cs == 1) {
 #pragma GCC unroll 16
       for (int r = 0; r < Rows; ++r) {
         float* c = t.c + r * t.c_rs;
 #pragma GCC unroll 8
         for (int v = 0; v < Vecs - 1; ++v)
-          V::store(c + v * W, t.accumulate ? V::add(V::load(c + v * W), acc[r][v]) : acc[r][v]);
+          V::store(c + v * W, finish(t.accumulate ? V::add(V::load(c + v * W), acc[r][v]) : acc[r][v], r, v));
         float* cl = c + (Vecs - 1) * W;
-        V::store_tail(cl, t.accumulate ? V::add(V::load_tail(cl, last), acc[r][Vecs - 1]) : acc[r][Vecs - 1], last);
+        V::store_tail(cl, finish(t.accumulate ? V::add(V::load_tail(cl, last), acc[r][Vecs - 1]) : acc[r][Vecs - 1], r, Vecs - 1), last);
       }
       return;
     }
     // Unrolled like the loops above: indexing acc with a run-time r would keep it in memory.
-    alignas(64) float row[Vecs * W];
+    // C's row is gathered into the stack row first so that the epilogue sees C's final value.
+    alignas(64) float row[Vecs * W] = {};
 #pragma GCC unroll 16
     for (int r = 0; r < Rows; ++r) {
-#pragma GCC unroll 8
-      for (int v = 0; v < Vecs; ++v) V::store(row + v * W, acc[r][v]);
       float* c = t.c + r * t.c_rs;
       if (t.accumulate)
-        for (int j = 0; j < t.cols; ++j) c[j * t.c_cs] += row[j];
-      else
-        for (int j = 0; j < t.cols; ++j) c[j * t.c_cs] = row[j];
+        for (int j = 0; j < t.cols; ++j) row[j] = c[j * t.c_cs];
+#pragma GCC unroll 8
+      for (int v = 0; v < Vecs; ++v)
+        V::store(row + v * W, finish(t.accumulate ? V::add(V::load(row + v * W), acc[r][v]) : acc[r][v], r, v));
+      for (int j = 0; j < t.cols; ++j) c[j * t.c_cs] = row[j];
     }
+  }
+
+  // Rows x Cols dot products C[r, c] = A[r, :] . B[:, c], both contiguous along k: Rows + Cols
+  // vector loads feed Rows * Cols FMAs per W steps of k, each accumulator is reduced once.
+  // The vector layer needs hsum4 (four horizontal sums at once). For
+  // C with few rows or columns, where the tile above would waste most of its lanes or transpose
+  // B while packing it.
+  template <int Rows, int Cols>
+  static void dot(const tg::GemmTile& t) {
+    reg acc[Rows][Cols];
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < Cols; ++c) acc[r][c] = V::set1(0.0f);
+    auto step = [&](int64_t p, auto load) {
+      reg bv[Cols];
+#pragma GCC unroll 8
+      for (int c = 0; c < Cols; ++c) bv[c] = load(t.b + c * t.ldb + p);
+#pragma GCC unroll 8
+      for (int r = 0; r < Rows; ++r) {
+        const reg av = load(t.a + r * t.a_rs + p);
+#pragma GCC unroll 8
+        for (int c = 0; c < Cols; ++c) acc[r][c] = V::fma(av, bv[c], acc[r][c]);
+      }
+    };
+    int64_t p = 0;
+    for (; p + W <= t.k; p += W) step(p, [](const float* q) { return V::load(q); });
+    // The last partial vector of k: masked lanes load as 0 and add nothing.
+    if (p < t.k) {
+      const auto tail = V::make_tail(int(t.k - p));
+      step(p, [tail](const float* q) { return V::load_tail(q, tail); });
+    }
+    // Reduced four accumulators at a time (hsum4 shares its shuffles); a row's missing
+    // columns (Cols < 4) reduce zero vectors.
+    const reg zero = V::set1(0.0f);
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+      for (int c0 = 0; c0 < Cols; c0 += 4) {
+        auto at = [&](int c) { return c < Cols ? acc[r][c] : zero; };
+        float sums[4];
+        V::hsum4(at(c0), at(c0 + 1), at(c0 + 2), at(c0 + 3), sums);
+        for (int c = c0; c < Cols && c < c0 + 4; ++c) {
+          float* out = t.c + r * t.c_rs + c * t.c_cs;
+          float x = sums[c - c0];
+          if (t.accumulate) x += *out;
+          if (t.bias) x += t.bias[t.bias_per_row ? r : c];
+          // max(0, x) as in the tile's epilogue: NaN and -0 pass through.
+          if (t.relu && x < 0.0f) x = 0.0f;
+          *out = x;
+        }
+      }
   }
 
   using Fn = void (*)(const tg::GemmTile&);
@@ -81,11 +145,22 @@ struct GemmKernels {
     return {&tile<I / NV + 1, I % NV + 1, KMajor>...};
   }
 
+  template <int... I>
+  static constexpr std::array<Fn, sizeof...(I)> make_dot(std::integer_sequence<int, I...>) {
+    return {&dot<I / DC + 1, I % DC + 1>...};
+  }
+
   // Entry point of the table: picks the instantiation for the tile's rows, vectors and A layout.
   static void run(const tg::GemmTile& t) {
     static constexpr auto kmajor = make<true>(std::make_integer_sequence<int, MR * NV>());
     static constexpr auto rowmajor = make<false>(std::make_integer_sequence<int, MR * NV>());
     const int vecs = (t.cols + W - 1) / W;
     (t.a_cs == 1 ? rowmajor : kmajor)[(t.rows - 1) * NV + vecs - 1](t);
+  }
+
+  // Entry point of the table's dot-product path: the instantiation for the block's rows and cols.
+  static void run_dot(const tg::GemmTile& t) {
+    static constexpr auto dots = make_dot(std::make_integer_sequence<int, DR * DC>());
+    dots[(t.rows - 1) * DC + t.cols - 1](t);
   }
 };

@@ -24,6 +24,11 @@ struct GemmTile {
   int64_t c_rs = 0, c_cs = 0;  // C[r, j] = c[r * c_rs + j * c_cs]
   int rows = 0, cols = 0;  // the valid part of the tile; only it is read or written in C
   bool accumulate = false;  // C += A @ B instead of C = A @ B
+  // The epilogue, set on the tile's last block of k only: C = relu(C + bias) with the bias per
+  // column (bias[j]), or per row (bias[r]) for gemm.cpp's swapped orientation; no bias if null.
+  const float* bias = nullptr;
+  bool bias_per_row = false;
+  bool relu = false;
 };
 
 struct KernelTable {
@@ -50,6 +55,11 @@ struct KernelTable {
   // columns. The blocking, packing and threading around it are portable (gemm.cpp).
   int gemm_mr, gemm_nr, gemm_lanes;
   void (*gemm_tile_f32)(const GemmTile& t);
+  // GEMM by dot products, for operands both contiguous along k (gemm.cpp chooses it): the same
+  // GemmTile with a_cs == 1 and B[p, j] = b[j * ldb + p]; rows <= gemm_dot_rows, cols <=
+  // gemm_dot_cols. Each C element is a vector dot product over k, reduced once at the end.
+  int gemm_dot_rows, gemm_dot_cols;
+  void (*gemm_dot_f32)(const GemmTile& t);
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled.

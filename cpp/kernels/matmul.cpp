@@ -38,7 +38,7 @@ int64_t batch_offset(const Shape& batch, const Operand& o, int64_t b) {
 }
 
 // The GEMM of batch index b: A and B through their strides, C dense [M, N].
-GemmArgs batch_gemm(const MatmulArgs& a, const float* A, const float* B, float* C, int64_t b) {
+GemmArgs batch_gemm(const MatmulArgs& a, const float* A, const float* B, const float* bias, float* C, int64_t b) {
   GemmArgs g;
   g.M = a.M;
   g.N = a.N;
@@ -53,6 +53,8 @@ GemmArgs batch_gemm(const MatmulArgs& a, const float* A, const float* B, float* 
   g.c_rs = a.N;
   g.c_cs = 1;
   g.accumulate = a.accumulate;
+  g.bias = bias;
+  g.relu = a.relu;
   return g;
 }
 
@@ -81,18 +83,40 @@ Status matmul_f32(const MatmulArgs& a) {
     }
   }
   if (Status st = check_operand(op, "output", sc, oc, DType::Float32); !st) return st;
+  // The bias is contiguous [N]; its own offset and dtype are checked like any operand's.
+  Operand obias = a.bias;
+  if (a.has_bias) {
+    Shape sbias;
+    sbias.ndim = 1;
+    sbias.size[0] = a.N;
+    obias.stride[0] = 1;
+    if (Status st = check_operand(op, "bias", sbias, obias, DType::Float32); !st) return st;
+  }
   const int64_t batches = a.batch.numel();
   if (batches == 0 || a.M == 0 || a.N == 0) return Status::ok();
 
   float* C = static_cast<float*>(a.c.base) + a.c.offset;
+  const float* bias = a.has_bias ? static_cast<const float*>(obias.base) + obias.offset : nullptr;
+  const KernelTable& kt = kernels();
   if (a.K == 0) {
     // A and B are empty, so check_operand accepted any offset and base (null for an empty typed
-    // array): forming pointers into them would be undefined. C = 0, or C += 0.
-    if (!a.accumulate) std::fill(C, C + batches * a.M * a.N, 0.0f);
+    // array): forming pointers into them would be undefined. The GEMM of C alone: C = 0 (or
+    // C += 0), then the epilogue; with K == 0 gemm_f32 reads neither A nor B.
+    for (int64_t b = 0; b < batches; ++b) {
+      GemmArgs g;
+      g.M = a.M;
+      g.N = a.N;
+      g.c = C + b * a.M * a.N;
+      g.c_rs = a.N;
+      g.c_cs = 1;
+      g.accumulate = a.accumulate;
+      g.bias = bias;
+      g.relu = a.relu;
+      gemm_f32(kt, g, 1);
+    }
     return Status::ok();
   }
 
-  const KernelTable& kt = kernels();
   const float* A = static_cast<const float*>(a.a.base);
   const float* B = static_cast<const float*>(a.b.base);
   const int threads = num_threads();
@@ -105,11 +129,11 @@ Status matmul_f32(const MatmulArgs& a) {
     const int64_t grain = macs >= 65536 ? 1 : int64_t(65536 / std::max(macs, 1.0));
     parallel_for(batches, grain, [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b)
-        if (!gemm_f32(kt, batch_gemm(a, A, B, C, b), 1)) ok = false;
+        if (!gemm_f32(kt, batch_gemm(a, A, B, bias, C, b), 1)) ok = false;
     });
   } else {
     for (int64_t b = 0; b < batches; ++b)
-      if (!gemm_f32(kt, batch_gemm(a, A, B, C, b), threads)) ok = false;
+      if (!gemm_f32(kt, batch_gemm(a, A, B, bias, C, b), threads)) ok = false;
   }
   if (!ok) return Status::range("matmul: out of memory for the packing buffers");
   return Status::ok();

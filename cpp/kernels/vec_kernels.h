@@ -187,6 +187,7 @@ struct VecKernels {
   template <class Gemm>
   static tg::KernelTable table(const char* name) {
     return tg::KernelTable{name, unary,      binary,   binary_vs, binary_sv, sum,      max,
-                           min,  accumulate, Gemm::MR, Gemm::NR,  Gemm::W,   Gemm::run};
+                           min,  accumulate, Gemm::MR, Gemm::NR,  Gemm::W,   Gemm::run,
+                           Gemm::DR, Gemm::DC, Gemm::run_dot};
   }
 };
