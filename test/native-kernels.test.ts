@@ -14,7 +14,7 @@ interface Native {
   compare(meta: Float64Array, out: Uint8Array, a: Float32Array, b: Float32Array): void;
   compareScalar(meta: Float64Array, out: Uint8Array, a: Float32Array): void;
   reduce(meta: Float64Array, x: Float32Array, out: Float32Array | Int32Array, indices?: Int32Array): void;
-  matmul(meta: Float64Array, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  matmul(meta: Float64Array, a: Float32Array, b: Float32Array, c: Float32Array, bias?: Float32Array): void;
   simd(): string;
   selectSimd(name: string): boolean;
 }
@@ -528,15 +528,19 @@ type MatmulCase = {
   aT?: boolean; bT?: boolean;  // operand stored transposed (column stride != 1)
   bBroadcast?: boolean;        // one B for every batch (batch stride 0)
   accumulate?: boolean;
+  bias?: boolean;              // the fused epilogue: + bias[j] (stored at offset 3), then relu
+  relu?: boolean;
 };
 
 /** Runs C = A @ B (or C += A @ B) and a float64 reference on the same data. */
 function matmulCase(c: MatmulCase, gen: () => number): { got: Float32Array; want: Float64Array; absSum: Float64Array } {
-  const { M, N, K, batch = [], aT = false, bT = false, bBroadcast = false, accumulate = false } = c;
+  const { M, N, K, batch = [], aT = false, bT = false, bBroadcast = false, accumulate = false, bias = false, relu = false } = c;
   const nb = batch.reduce((p, q) => p * q, 1);
   const A = Float32Array.from({ length: nb * M * K }, gen);
   const Bm = Float32Array.from({ length: (bBroadcast ? 1 : nb) * K * N }, gen);
   const C0 = Float32Array.from({ length: nb * M * N }, accumulate ? gen : () => 0);
+  const biasOffset = 3;
+  const bv = Float32Array.from({ length: biasOffset + N }, gen);
   // Logical A[b][i][k] lives at b*M*K + (aT ? k*M + i : i*K + k); likewise B.
   const aAt = (b: number, i: number, k: number) => b * M * K + (aT ? k * M + i : i * K + k);
   const bAt = (b: number, k: number, j: number) => (bBroadcast ? 0 : b * K * N) + (bT ? j * K + k : k * N + j);
@@ -550,9 +554,11 @@ function matmulCase(c: MatmulCase, gen: () => number): { got: Float32Array; want
     M, N, K, batch.length, accumulate ? 1 : 0, ...batch,
     0, ...batchStrides(M * K), aT ? 1 : K, aT ? M : 1,
     0, ...(bBroadcast ? batch.map(() => 0) : batchStrides(K * N)), bT ? 1 : N, bT ? K : 1,
+    // The epilogue fields only when used: a meta without them must mean no bias, no relu.
+    ...(bias || relu ? [bias ? 1 : 0, biasOffset, relu ? 1 : 0] : []),
   ]);
   const got = C0.slice();
-  native.matmul(meta, A, Bm, got);
+  native.matmul(meta, A, Bm, got, bv);
   const want = new Float64Array(nb * M * N), absSum = new Float64Array(nb * M * N);
   for (let b = 0; b < nb; b++)
     for (let i = 0; i < M; i++)
@@ -563,7 +569,11 @@ function matmulCase(c: MatmulCase, gen: () => number): { got: Float32Array; want
           s += p;
           t += Math.abs(p);
         }
-        want[(b * M + i) * N + j] = s;
+        if (bias) {
+          s += bv[biasOffset + j];
+          t += Math.abs(bv[biasOffset + j]);
+        }
+        want[(b * M + i) * N + j] = relu && s < 0 ? 0 : s;
         absSum[(b * M + i) * N + j] = t;
       }
   return { got, want, absSum };
@@ -581,6 +591,8 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
       const cases: MatmulCase[] = [
         { M, N, K }, { M, N, K, aT: true }, { M, N, K, bT: true }, { M, N, K, aT: true, bT: true, accumulate: true },
         { M, N, K, batch: [3], bBroadcast: true }, { M, N, K, batch: [2, 2], accumulate: true },
+        { M, N, K, bias: true }, { M, N, K, bT: true, relu: true }, { M, N, K, aT: true, bias: true, relu: true },
+        { M, N, K, batch: [2], bT: true, bias: true, relu: true, accumulate: true },
       ];
       for (const c of cases) {
         const r = rng(M * 10007 + N * 101 + K);
@@ -643,7 +655,9 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
       { M: 1000, N: 9, K: 130, bT: true }, { M: 9, N: 1000, K: 130, bT: true },
       { M: 13, N: 6, K: 77, batch: [3], bT: true, bBroadcast: true },
     );
-    for (const c of cases) {
+    // The epilogue (bias, relu) in the write-back of every kind of tile: each case again with it.
+    const withEpilogue = cases.map((c, i): MatmulCase => ({ ...c, bias: i % 3 !== 1, relu: i % 3 !== 0 }));
+    for (const c of [...cases, ...withEpilogue]) {
       const r = rng(c.M * 7919 + c.N * 104729 + c.K);
       const { got, want, absSum } = on(path, () => matmulCase(c, () => r() * 2 - 1));
       let bad = '';
@@ -666,6 +680,32 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
       if (Number.isNaN(inf)) expect(out[9 + j]).toBeNaN();
       else expect(out[9 + j]).toBe(inf);
     }
+  });
+
+  it('relu in the epilogue passes NaN through, like relu()', () => {
+    const A = Float32Array.from([NaN, 1, -1, 2]);  // 4 x 1
+    for (const bT of [false, true]) {
+      const out = new Float32Array(4 * 20);
+      const meta = new Float64Array([4, 20, 1, 0, 0, 0, 1, 1, 0, bT ? 1 : 20, bT ? 1 : 1, 0, 0, 1]);
+      on(path, () => native.matmul(meta, A, new Float32Array(20).fill(1), out, new Float32Array(0)));
+      expect(Array.from(out.slice(0, 20)).every(Number.isNaN)).toBe(true);
+      expect(Array.from(out.slice(20))).toEqual([...Array(20).fill(1), ...Array(20).fill(0), ...Array(20).fill(2)]);
+    }
+  });
+
+  it('checks the bias: present, float32, inside its buffer', () => {
+    const A = new Float32Array(6), out = new Float32Array(6);
+    const meta = (hasBias: number, offset: number) => new Float64Array([2, 3, 1, 0, 0, 0, 1, 1, 0, 3, 1, hasBias, offset, 0]);
+    on(path, () => {
+      expect(() => native.matmul(meta(1, 0), A, A, out)).toThrow(/matmul: missing bias/);
+      expect(() => native.matmul(meta(1, 0), A, A, out, new Float32Array(2))).toThrow(/matmul: bias .*outside its storage/);
+      expect(() => native.matmul(meta(1, 2), A, A, out, new Float32Array(4))).toThrow(/matmul: bias .*outside its storage/);
+      expect(() => native.matmul(meta(1, -1), A, A, out, new Float32Array(4))).toThrow(RangeError);
+      expect(() => native.matmul(meta(1, 0), A, A, out, new Int32Array(3) as never)).toThrow(/matmul: bias must be float32/);
+      expect(() => native.matmul(new Float64Array([2, 3, 1, 0, 0, 0, 1, 1, 0, 3, 1, 1]), A, A, out, A)).toThrow(/truncated/);
+      native.matmul(meta(1, 1), A, A, out, Float32Array.of(9, 1, -2, 3));
+    });
+    expect(Array.from(out)).toEqual([1, -2, 3, 1, -2, 3]);
   });
 });
 
