@@ -1,8 +1,10 @@
 // Matmul. Meta: [M, N, K, batchNdim, accumulate, batchShape(batchNdim),
 //   aOffset, aBatchStrides(batchNdim), aRowStride, aColStride, then the same for b,
 //   then optionally hasBias, biasOffset, relu (the fused epilogue C = relu(C + bias))].
-// Args: meta, a, b, c (contiguous [batch..., M, N], offset 0), then bias (contiguous [N]) when
-// hasBias. A meta that ends after b's strides (callers older than the epilogue) means neither.
+// Args: meta, a, b, c (contiguous [batch..., M, N], offset 0), then the bias slot: bias
+// (contiguous [N]) when hasBias, else anything (null). The epilogue fields are read only when the
+// bias slot is passed and meta holds them: callers older than the epilogue pass four arguments
+// and may leave stale values past b's fields in a reused meta buffer.
 #include "args.h"
 
 namespace tgb {
@@ -29,10 +31,9 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   a.b_row = m.integer(pos++);
   a.b_col = m.integer(pos++);
   a.c = operand(env, info[3], "matmul");
-  if (m.size() > pos) {
+  if (info.Length() >= 5 && m.size() > pos) {
     a.has_bias = m.num(pos) != 0;
     if (a.has_bias) {
-      if (info.Length() < 5) throw_type(info.Env(), "matmul: missing bias");
       a.bias = operand(env, info[4], "matmul");
       a.bias.offset = m.integer(pos + 1);
     }

@@ -17,7 +17,8 @@ export interface Native {
   cast(meta: Float64Array, out: Storage, x: Storage): void;
   fill(meta: Float64Array, out: Storage): void;
   reduce(meta: Float64Array, x: Storage, out: Storage, indices?: Int32Array): void;
-  matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage): void;
+  // bias: the epilogue's (binding/linalg.cc); passing it, even null, enables meta's epilogue fields.
+  matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, bias?: Storage | null): void;
   indexSelect(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
   indexAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   gather(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;

@@ -33,17 +33,7 @@ function reduce(x: Tensor, r: Reduction): Tensor {
 
 /** y = x @ weight.T + bias; x [..., in], weight [out, in], bias [out]. */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  input = expectTensor('linear', input, 'input');
-  weight = expectTensor('linear', weight, 'weight');
-  if (weight.dim() !== 2) throw rangeError('linear', `weight must be 2-D [out_features, in_features], got shape ${fmtShape(weight.shape)}`);
-  const inF = weight.shape[1]!;
-  if (input.dim() === 0 || input.shape[input.dim() - 1] !== inF)
-    throw rangeError('linear', `input shape ${fmtShape(input.shape)} does not end in in_features=${inF} (weight shape ${fmtShape(weight.shape)})`);
-  const y = L.matmul(input, V.t(weight));
-  if (bias == null) return y;
-  bias = expectTensor('linear', bias, 'bias');
-  if (bias.numel() !== weight.shape[0]) throw rangeError('linear', `bias shape ${fmtShape(bias.shape)} does not match out_features=${weight.shape[0]}`);
-  return E.add(y, bias);
+  return L.linear(input, weight, bias ?? null);
 }
 
 export const relu = (x: Tensor): Tensor => E.relu(x);

@@ -1,7 +1,9 @@
-// Layers: each a Module whose forward calls nn.functional; extraRepr gives PyTorch's print.
+// Layers: each a Module whose forward calls nn.functional (Linear: the op F.linear wraps, which
+// also fuses a following ReLU); extraRepr gives PyTorch's print.
 import { describe, rangeError, typeError } from '../errors.js';
 import { empty } from '../ops/creation.js';
 import { expectTensor } from '../ops/base.js';
+import * as L from '../ops/linalg.js';
 import * as V from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
@@ -44,10 +46,19 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    return this.run(x, false);
+  }
+
+  /** @internal relu(forward(x)) in one native call, for Sequential's Linear + ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.run(x, true);
+  }
+
+  private run(x: Tensor, relu: boolean): Tensor {
     x = expectTensor('Linear', x, 'input');
     if (x.dim() === 0 || x.shape[x.dim() - 1] !== this.inFeatures)
       throw rangeError('Linear', `input of shape [${x.shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
-    return F.linear(x, this.weight, this.bias);
+    return L.linear(x, this.weight, this.bias, relu);
   }
 
   override extraRepr(): string {
@@ -85,7 +96,18 @@ export class Sequential extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    for (const m of this.children()) x = m.forward(x);
+    const cs = [...this.children()];
+    for (let i = 0; i < cs.length; i++) {
+      const m = cs[i]!, next = cs[i + 1];
+      // Linear then ReLU, neither with its forward replaced: the same values and gradients as
+      // running them in turn (relu(x W^T + b) is computed in the same order), in one pass over y.
+      if (m instanceof Linear && m.forward === Linear.prototype.forward && next instanceof ReLU && next.forward === ReLU.prototype.forward) {
+        x = m.forwardRelu(x);
+        i++;
+      } else {
+        x = m.forward(x);
+      }
+    }
     return x;
   }
 }

@@ -373,7 +373,7 @@ function expectNum(op: string, v: unknown, what: string): number {
 
 // The saved input is a recorded (zero-derivative) input, as in PyTorch, so a first derivative
 // built under createGraph still requires grad and differentiates to zeros.
-function reluBackward(g: Tensor, y: Tensor): Tensor {
+export function reluBackward(g: Tensor, y: Tensor): Tensor {
   const r = binaryKernel('relu', BinaryOp.ReluBackward, g, y);
   return record('ThresholdBackwardBackward0', r, [g, y], [y], (gg, [yy], needs) => [
     needs[0] ? reluBackward(gg, yy!) : null,

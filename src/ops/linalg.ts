@@ -5,7 +5,9 @@ import { meta, native } from '../native.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
-import { castKernel } from './elementwise.js';
+import * as E from './elementwise.js';
+import { castKernel, reluBackward } from './elementwise.js';
+import * as R from './reduce.js';
 import * as V from './views.js';
 
 function cannotMultiply(op: string, a: Tensor, b: Tensor, k1: number, k2: number): RangeError {
@@ -97,4 +99,82 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.dim() !== 1 || b.dim() !== 1)
     throw rangeError('outer', `1D tensors expected, but got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return batched('outer', V.unsqueeze(a, 1), V.unsqueeze(b, 0));
+}
+
+// The row stride of x's leading dims [..., in] read as the rows of one matrix, when each
+// leading dim steps over whole rows of the next (size-1 dims step anywhere); else null.
+function rowStride(x: Tensor): number | null {
+  let stride: number | null = null, span = 0;
+  for (let d = x.dim() - 2; d >= 0; d--) {
+    const n = x.shape[d]!, s = x._strides[d]!;
+    if (n === 1) continue;
+    if (stride !== null && s !== span) return null;
+    stride ??= s;
+    span = s * n;
+  }
+  return stride ?? x.shape[x.dim() - 1]!;  // at most one row: any stride
+}
+
+/**
+ * y = x @ w^T + b, then relu(y) when `relu` (nn.Sequential's Linear + ReLU): one native call,
+ * the bias and relu applied in the GEMM's write-back of y. x [..., in], w [out, in], b [out] or
+ * null. x's leading dims are one GEMM's rows when their strides allow it (the usual [B, T, in]),
+ * else a batch of GEMMs sharing w.
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Tensor {
+  x = expectTensor('linear', x, 'input');
+  w = expectTensor('linear', w, 'weight');
+  if (w.dim() !== 2) throw rangeError('linear', `weight must be 2-D [out_features, in_features], got shape ${fmtShape(w.shape)}`);
+  if (x.dim() === 0 || x.shape[x.dim() - 1] !== w.shape[1])
+    throw rangeError('linear', `input shape ${fmtShape(x.shape)} does not end in in_features=${w.shape[1]} (weight shape ${fmtShape(w.shape)})`);
+  if (b !== null) {
+    b = expectTensor('linear', b, 'bias');
+    if (b.numel() !== w.shape[0]) throw rangeError('linear', `bias shape ${fmtShape(b.shape)} does not match out_features=${w.shape[0]}`);
+    // The native epilogue reads a contiguous float32 [out]; any other bias is added after.
+    if (b.dtype !== 'float32' || b.dim() !== 1 || (b.numel() > 1 && b._strides[0] !== 1)) {
+      const y = E.add(linear(x, w, null), b);
+      return relu ? E.relu(y) : y;
+    }
+  }
+  x = floatOperand('linear', x, 'input');
+  w = floatOperand('linear', w, 'weight');
+  const N = w.shape[0]!, K = w.shape[1]!;
+  const lead = x.shape.slice(0, -1);
+  const out = empty([...lead, N], 'float32');
+  const rs = rowStride(x);
+  // Batch dims (none when the rows collapse) and the matrix the GEMM sees: M rows of x.
+  const batch = rs === null ? lead.slice(0, -1) : [];
+  const M = rs === null ? lead[lead.length - 1]! : lead.reduce((p, q) => p * q, 1);
+  meta[0] = M;
+  meta[1] = N;
+  meta[2] = K;
+  meta[3] = batch.length;
+  meta[4] = 0;
+  let pos = 5;
+  for (const s of batch) meta[pos++] = s;
+  meta[pos++] = x._offset;
+  for (let d = 0; d < batch.length; d++) meta[pos++] = x._strides[d]!;
+  meta[pos++] = rs ?? x._strides[x.dim() - 2]!;
+  meta[pos++] = x._strides[x.dim() - 1]!;
+  // B = w^T, the same for every batch: B[k, j] = w[j, k].
+  meta[pos++] = w._offset;
+  for (let d = 0; d < batch.length; d++) meta[pos++] = 0;
+  meta[pos++] = w._strides[1]!;
+  meta[pos++] = w._strides[0]!;
+  meta[pos++] = b ? 1 : 0;
+  meta[pos++] = b ? b._offset : 0;
+  meta[pos++] = relu ? 1 : 0;
+  native.matmul(meta, x._data, w._data, out._data, b ? b._data : null);
+  // g is dy (through relu's mask when fused, y > 0 as in ReluBackward0): dx = g @ w,
+  // dw = g^T @ x and db = g summed over the rows, with x's leading dims flattened.
+  const name = relu ? 'ReluBackward0' : b ? 'AddmmBackward0' : 'MmBackward0';
+  return record(name, out, [x, w, b], [x, w, out], (g, [xs, ws, ys], needs) => {
+    const gy = relu ? reluBackward(g, ys!) : g;
+    const g2 = V.reshape(gy, [[-1, N]]);
+    return [
+      needs[0] ? matmul(gy, ws!) : null,
+      needs[1] ? matmul(V.t(g2), V.reshape(xs!, [[-1, K]])) : null,
+      needs[2] ? R.sum(g2, 0) : null,
+    ];
+  });
 }
