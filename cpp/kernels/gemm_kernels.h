@@ -99,15 +99,15 @@ struct GemmKernels {
 #pragma GCC unroll 8
       for (int c = 0; c < Cols; ++c) acc[r][c] = V::set1(0.0f);
     auto step = [&](int64_t p, auto load) {
-      reg bv[Cols];
+      reg av[Rows], bv[Cols];
+#pragma GCC unroll 8
+      for (int r = 0; r < Rows; ++r) av[r] = load(t.a + r * t.a_rs + p);
 #pragma GCC unroll 8
       for (int c = 0; c < Cols; ++c) bv[c] = load(t.b + c * t.ldb + p);
 #pragma GCC unroll 8
-      for (int r = 0; r < Rows; ++r) {
-        const reg av = load(t.a + r * t.a_rs + p);
+      for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 8
-        for (int c = 0; c < Cols; ++c) acc[r][c] = V::fma(av, bv[c], acc[r][c]);
-      }
+        for (int c = 0; c < Cols; ++c) acc[r][c] = V::fma(av[r], bv[c], acc[r][c]);
     };
     int64_t p = 0;
     for (; p + W <= t.k; p += W) step(p, [](const float* q) { return V::load(q); });
@@ -116,26 +116,40 @@ struct GemmKernels {
       const auto tail = V::make_tail(int(t.k - p));
       step(p, [tail](const float* q) { return V::load_tail(q, tail); });
     }
-    // Reduced four accumulators at a time (hsum4 shares its shuffles); a row's missing
-    // columns (Cols < 4) reduce zero vectors.
-    const reg zero = V::set1(0.0f);
+    // Reduced four accumulators at a time (hsum4 shares its shuffles): along the block's rows
+    // when it has four columns, else down its columns when it has four rows (the last, narrow
+    // blocks of a thin C), else one by one (the corner block).
+    float sums[Rows][Cols];
+    if constexpr (Cols == 4) {
 #pragma GCC unroll 8
-    for (int r = 0; r < Rows; ++r)
+      for (int r = 0; r < Rows; ++r) V::hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3], sums[r]);
+    } else if constexpr (Rows == 4) {
+#pragma GCC unroll 8
+      for (int c = 0; c < Cols; ++c) {
+        float col[4];
+        V::hsum4(acc[0][c], acc[1][c], acc[2][c], acc[3][c], col);
 #pragma GCC unroll 4
-      for (int c0 = 0; c0 < Cols; c0 += 4) {
-        auto at = [&](int c) { return c < Cols ? acc[r][c] : zero; };
-        float sums[4];
-        V::hsum4(at(c0), at(c0 + 1), at(c0 + 2), at(c0 + 3), sums);
-        for (int c = c0; c < Cols && c < c0 + 4; ++c) {
-          float* out = t.c + r * t.c_rs + c * t.c_cs;
-          float x = sums[c - c0];
-          if (t.accumulate) x += *out;
-          if (t.bias) x += t.bias[t.bias_per_row ? r : c];
-          // max(0, x) as in the tile's epilogue: NaN and -0 pass through.
-          if (t.relu && x < 0.0f) x = 0.0f;
-          *out = x;
-        }
+        for (int r = 0; r < 4; ++r) sums[r][c] = col[r];
       }
+    } else {
+#pragma GCC unroll 8
+      for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 8
+        for (int c = 0; c < Cols; ++c) sums[r][c] = V::hsum(acc[r][c]);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r) {
+#pragma GCC unroll 8
+      for (int c = 0; c < Cols; ++c) {
+        float* out = t.c + r * t.c_rs + c * t.c_cs;
+        float x = sums[r][c];
+        if (t.accumulate) x += *out;
+        if (t.bias) x += t.bias[t.bias_per_row ? r : c];
+        // max(0, x) as in the tile's epilogue: NaN and -0 pass through.
+        if (t.relu && x < 0.0f) x = 0.0f;
+        *out = x;
+      }
+    }
   }
 
   using Fn = void (*)(const tg::GemmTile&);
