@@ -72,17 +72,24 @@ struct GemmKernels {
       return;
     }
     // Unrolled like the loops above: indexing acc with a run-time r would keep it in memory.
-    // C's row is gathered into the stack row first so that the epilogue sees C's final value.
-    alignas(64) float row[Vecs * W] = {};
+    // C is added in the scatter, except under relu, which needs C's final value: then C's row
+    // is gathered into the stack row first (its lanes past cols zeroed once, never stored).
+    alignas(64) float row[Vecs * W];
+    const bool gather = t.accumulate && t.relu;
+    if (gather)
+      for (int j = t.cols; j < Vecs * W; ++j) row[j] = 0.0f;
 #pragma GCC unroll 16
     for (int r = 0; r < Rows; ++r) {
       float* c = t.c + r * t.c_rs;
-      if (t.accumulate)
+      if (gather)
         for (int j = 0; j < t.cols; ++j) row[j] = c[j * t.c_cs];
 #pragma GCC unroll 8
       for (int v = 0; v < Vecs; ++v)
-        V::store(row + v * W, finish(t.accumulate ? V::add(V::load(row + v * W), acc[r][v]) : acc[r][v], r, v));
-      for (int j = 0; j < t.cols; ++j) c[j * t.c_cs] = row[j];
+        V::store(row + v * W, finish(gather ? V::add(V::load(row + v * W), acc[r][v]) : acc[r][v], r, v));
+      if (t.accumulate && !gather)
+        for (int j = 0; j < t.cols; ++j) c[j * t.c_cs] += row[j];
+      else
+        for (int j = 0; j < t.cols; ++j) c[j * t.c_cs] = row[j];
     }
   }
 
