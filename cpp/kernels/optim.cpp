@@ -5,6 +5,7 @@
 // corrections, step sizes) arrive here as doubles and are rounded to float where PyTorch
 // passes them to a float32 kernel.
 #include <cmath>
+#include <type_traits>
 #include <string>
 
 #include "core/checks.h"
@@ -43,16 +44,32 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
   float* b = a.momentum != 0 ? f32(*buf) : nullptr;
   const float wd = static_cast<float>(a.weight_decay), mom = static_cast<float>(a.momentum);
   const float damp = static_cast<float>(1.0 - a.dampening), lr = static_cast<float>(a.lr);
-  for (int64_t i = 0; i < n; ++i) {
-    float d = a.maximize ? -g[i] : g[i];
-    if (a.weight_decay != 0) d = d + wd * p[i];  // grad.add(param, alpha=weight_decay)
-    if (a.momentum != 0) {
-      // First step: buf = clone(d_p); later: buf = momentum * buf + (1 - dampening) * d_p.
-      b[i] = a.first_step ? d : b[i] * mom + damp * d;
-      d = a.nesterov ? d + mom * b[i] : b[i];
+  // The options are fixed per call: instantiate a branch-free loop for this combination, with
+  // restrict pointers, so the compiler vectorizes it (same arithmetic, element by element).
+  auto run = [&](auto maximize, auto decay, auto momentum, auto nesterov, auto first) {
+    float* __restrict pp = p;
+    const float* __restrict gg = g;
+    float* __restrict bb = b;
+    for (int64_t i = 0; i < n; ++i) {
+      float d = maximize ? -gg[i] : gg[i];
+      if constexpr (decltype(decay)::value) d = d + wd * pp[i];  // grad.add(param, alpha=weight_decay)
+      if constexpr (decltype(momentum)::value) {
+        // First step: buf = clone(d_p); later: buf = momentum * buf + (1 - dampening) * d_p.
+        const float nb = first ? d : bb[i] * mom + damp * d;
+        bb[i] = nb;
+        d = nesterov ? d + mom * nb : nb;
+      }
+      pp[i] = pp[i] + (-lr) * d;  // param.add_(d_p, alpha=-lr)
     }
-    p[i] = p[i] + (-lr) * d;  // param.add_(d_p, alpha=-lr)
-  }
+  };
+  using T = std::true_type;
+  using F = std::false_type;
+  auto with_momentum = [&](auto decay) {
+    if (a.momentum == 0) return run(a.maximize, decay, F{}, false, false);
+    return run(a.maximize, decay, T{}, a.nesterov, a.first_step);
+  };
+  if (a.weight_decay != 0) with_momentum(T{});
+  else with_momentum(F{});
   return Status::ok();
 }
 
