@@ -1,6 +1,10 @@
 // Runtime queries and settings: SIMD path, threads, N-API version.
 #include "args.h"
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 namespace tgb {
 namespace {
 
@@ -23,6 +27,27 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Asks for transparent huge pages under a large, freshly allocated storage (its 2 MiB-aligned
+// interior), where THP is in "madvise" mode, the common default. Left to 4 KiB pages, the
+// first writes to a fresh 64 MiB output take 16384 page faults, which cost three times the
+// add that writes it (~1.7 us each in a VM); with huge pages they are 32, and the TLB covers
+// the whole tensor on later passes. A hint for the storage's own pages only: where THP is
+// off, or off Linux, nothing changes.
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1) throw_type(info.Env(), "adviseHugePages: expected tensor storage");
+  tg::Operand o = operand(info.Env(), info[0], "adviseHugePages");
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t b = reinterpret_cast<uintptr_t>(o.base);
+  const uintptr_t e = b + static_cast<size_t>(o.capacity) * static_cast<size_t>(tg::dtype_size(o.dtype));
+  const uintptr_t lo = (b + kHuge - 1) & ~(kHuge - 1), hi = e & ~(kHuge - 1);
+  if (o.base && lo < hi) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);  // failure is harmless
+#else
+  (void)o;
+#endif
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
@@ -30,6 +55,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("selectSimd", Napi::Function::New(env, SelectSimd, "selectSimd"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 }
 

@@ -1,5 +1,5 @@
 // dtypes, their storage arrays, and PyTorch's promotion rule for the three we have.
-import type { Storage } from './native.js';
+import { native, type Storage } from './native.js';
 
 export type DType = 'float32' | 'int32' | 'bool';
 
@@ -41,11 +41,47 @@ export function allocate(dtype: DType, n: number): Storage {
       case 'bool': return new Uint8Array(buf, at, n);
     }
   }
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'bool': return new Uint8Array(n);
+  const data = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
+  return bytes >= HUGE_MIN_BYTES ? adviseHuge(data) : data;
+}
+
+// From 32 MiB on, glibc always serves an allocation with a fresh mmap (its dynamic mmap
+// threshold stops there), so the pages are untouched and each first write page-faults.
+// Below, the memory may come from the heap and is often faulted in already.
+const HUGE_MIN_BYTES = 32 << 20;
+
+function adviseHuge<T extends Storage>(data: T): T {
+  native.adviseHugePages(data);
+  return data;
+}
+
+// Outputs the kernel overwrites completely need no zeroing: for a large output the zero-fill
+// (or, for fresh memory, the kernel's page faults) costs as much as the op itself.
+// Buffer.allocUnsafeSlow is a malloc'd ArrayBuffer of its own (not a slice of Node's shared
+// pool as with allocUnsafe), so dispose() can still detach it and the GC frees it alone.
+// Only ops whose native kernel writes every output element may call this (see emptyUninit).
+let poisonUninit = false;
+
+/** Test hook: fill every uninitialized allocation with a garbage pattern (NaN floats, -1 ints, 0xff bools), so a kernel that skips an element shows. */
+export function _setPoisonUninit(on: boolean): void {
+  poisonUninit = on;
+}
+
+export function allocateUninit(dtype: DType, n: number): Storage {
+  const bytes = n * BYTES_PER_ELEMENT[dtype];
+  if (bytes <= SLAB_MAX_TENSOR_BYTES) {
+    const small = allocate(dtype, n);
+    if (poisonUninit) new Uint8Array(small.buffer, small.byteOffset, bytes).fill(0xff);
+    return small;
   }
+  const buf = Buffer.allocUnsafeSlow(bytes);
+  const data =
+    dtype === 'float32' ? new Float32Array(buf.buffer, buf.byteOffset, n)
+    : dtype === 'int32' ? new Int32Array(buf.buffer, buf.byteOffset, n)
+    : new Uint8Array(buf.buffer, buf.byteOffset, n);
+  if (bytes >= HUGE_MIN_BYTES) adviseHuge(data);
+  if (poisonUninit) buf.fill(0xff);
+  return data;
 }
 
 /** True when the storage owns its whole ArrayBuffer (so dispose() may detach it). */

@@ -36,6 +36,7 @@ export interface Native {
   selectSimd(name: string): boolean;
   getNumThreads(): number;
   setNumThreads(n: number): void;
+  adviseHugePages(data: Storage): void;
   napiVersion: number;
 }
 

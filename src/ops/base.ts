@@ -2,18 +2,31 @@
 // argument checks, and `record`, which attaches an op's backward to its result.
 import { Node, type BackwardFn, type Edge } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
-import { allocate, type DType } from '../dtype.js';
+import { allocate, allocateUninit, type DType } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { HEADER, meta } from '../native.js';
 import { MAX_NUMEL, contiguousStrides, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
-/** A fresh contiguous tensor of `shape` (zero-filled). */
-export function empty(shape: number[], dtype: DType): Tensor {
+function checkedNumel(shape: number[]): number {
   const n = numel(shape);
   // Reachable from zero-size inputs: a reduction or broadcast of [0, 2^40, 2^40] has a huge output.
   if (n > MAX_NUMEL) throw rangeError('allocate', `an output of shape ${fmtShape(shape)} would have ${n} elements, more than the ${MAX_NUMEL} supported`);
-  return Tensor._make({ data: allocate(dtype, n) }, shape, contiguousStrides(shape), 0, dtype);
+  return n;
+}
+
+/** A fresh contiguous tensor of `shape` (zero-filled). */
+export function empty(shape: number[], dtype: DType): Tensor {
+  return Tensor._make({ data: allocate(dtype, checkedNumel(shape)) }, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/**
+ * A fresh contiguous tensor of `shape` whose contents are undefined. Only for an output the
+ * very next native call overwrites element by element (the elementwise, cast, compare and
+ * where kernels); if that call throws, the tensor must not escape.
+ */
+export function emptyUninit(shape: number[], dtype: DType): Tensor {
+  return Tensor._make({ data: allocateUninit(dtype, checkedNumel(shape)) }, shape, contiguousStrides(shape), 0, dtype);
 }
 
 /** Checks that `v` is a live tensor; the message names the op and the argument. */

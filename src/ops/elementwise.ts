@@ -7,7 +7,7 @@ import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../native.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, expectTensor, putHeader, putView, record } from './base.js';
+import { empty, emptyUninit, expectTensor, putHeader, putView, record } from './base.js';
 
 type Scalar = Tensor | number;
 
@@ -18,14 +18,14 @@ function viewOf(t: Tensor, shape: readonly number[]): number[] {
 }
 
 function outFor(op: string, shape: number[], dtype: DType, out?: Tensor): Tensor {
-  if (!out) return empty(shape, dtype);
+  if (!out) return emptyUninit(shape, dtype);
   if (!sameShape(out.shape, shape))
     throw rangeError(op, `output with shape ${fmtShape(out.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
   return out;
 }
 
 function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tensor {
-  const o = out ?? empty(x.shape.slice(), 'float32');
+  const o = out ?? emptyUninit(x.shape.slice(), 'float32');
   let pos = putHeader(op, x.shape, p0, p1);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, x._strides);
@@ -45,7 +45,7 @@ function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, 
 }
 
 function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, p0 = 0, out?: Tensor): Tensor {
-  const o = out ?? empty(a.shape.slice(), 'float32');
+  const o = out ?? emptyUninit(a.shape.slice(), 'float32');
   let pos = putHeader(op, a.shape, p0, s, scalarFirst ? 1 : 0);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, a._offset, a._strides);
@@ -72,7 +72,7 @@ function scalarTensor(v: number, dtype: DType): Tensor {
 }
 
 export function castKernel(x: Tensor, dtype: DType, out?: Tensor): Tensor {
-  const o = out ?? empty(x.shape.slice(), dtype);
+  const o = out ?? emptyUninit(x.shape.slice(), dtype);
   let pos = putHeader(0, o.shape);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, viewOf(x, o.shape));
@@ -431,7 +431,7 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
   a = expectTensor(name, a, 'self');
   b = operand(name, b, 'other');
   if (typeof b === 'number') {
-    const o = empty(a.shape.slice(), 'bool');
+    const o = emptyUninit(a.shape.slice(), 'bool');
     let pos = putHeader(op, a.shape, b);
     pos = putView(pos, 0, o._strides);
     putView(pos, a._offset, a._strides);
@@ -444,7 +444,7 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
     if (b.dtype !== d) b = castKernel(b, d);
   }
   const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
-  const o = empty(shape, 'bool');
+  const o = emptyUninit(shape, 'bool');
   let pos = putHeader(op, shape);
   pos = putView(pos, 0, o._strides);
   pos = putView(pos, a._offset, viewOf(a, shape));
@@ -480,7 +480,7 @@ export function where(cond: Tensor, a: Scalar, b: Scalar): Tensor {
   const tb = bt ? (bt.dtype === dtype ? bt : castKernel(bt, dtype)) : scalarTensor(b as number, dtype);
   let shape = broadcastShapes('where', cond.shape, ta.shape);
   shape = broadcastShapes('where', shape, tb.shape);
-  const o = empty(shape, dtype);
+  const o = emptyUninit(shape, dtype);
   let pos = putHeader(0, shape);
   pos = putView(pos, 0, o._strides);
   pos = putView(pos, cond._offset, viewOf(cond, shape));
