@@ -211,4 +211,25 @@ describe('runtime', () => {
     tg.setNumThreads(before);
     expect(two).toEqual(one);
   });
+
+  it('gives the same results on 1 to 8 threads, back to back and around the grain sizes', () => {
+    // The pool's workers spin between jobs and the caller claims parts the workers have not
+    // taken; more threads than cores exercises both (workers descheduled mid-run).
+    tg.manualSeed(11);
+    const inputs = [8191, 8193, 32769, 65537, 200003].map((n) => tg.randn(n));
+    const run = () => inputs.flatMap((x) => [x.exp(), x.add(x.tanh()), x.mul(2).sum(), x.gt(0).float().mean()]);
+    // Bytewise (toEqual over these arrays would take seconds).
+    const bytes = (t: tg.Tensor) => { const a = t.toTypedArray(); return Buffer.from(a.buffer, a.byteOffset, a.byteLength); };
+    const before = tg.getNumThreads();
+    tg.setNumThreads(1);
+    const one = run().map(bytes);
+    for (const n of [2, 3, 8]) {
+      tg.setNumThreads(n);
+      for (let rep = 0; rep < 5; rep++) {
+        const got = run().map(bytes);
+        for (let i = 0; i < one.length; i++) expect(got[i]!.equals(one[i]!), `${n} threads, output ${i}`).toBe(true);
+      }
+    }
+    tg.setNumThreads(before);
+  });
 });

@@ -20,22 +20,42 @@ constexpr int64_t kChunk = 256;
 template <class T>
 T* at(const Operand& o) { return static_cast<T*>(o.base); }
 
-// Calls run(offsets[N], len, strides[N]) over every inner run of the plan, in parallel when large.
+// Elements per task for the transcendental ops: ~4x the work per element of an add (exp of
+// 32K floats 13.5 us, add_ 3.1 us), so a quarter of the grain buys the same work per task.
+constexpr int64_t kMathGrain = kParallelGrain / 4;
+
+int64_t grain_of(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Exp: case UnaryOp::Log: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
+    case UnaryOp::Softplus: case UnaryOp::Gelu: case UnaryOp::Sin: case UnaryOp::Cos:
+      return kMathGrain;
+    default: return kParallelGrain;
+  }
+}
+
+int64_t grain_of(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Pow: case BinaryOp::GeluBackward: case BinaryOp::SoftplusBackward: return kMathGrain;
+    default: return kParallelGrain;
+  }
+}
+
+// Calls run(offsets[N], len, strides[N]) over every inner run of the plan, in parallel when the
+// plan has more than `grain` elements.
 template <int N, class Run>
-void for_runs(const RunPlan<N>& p, Run run) {
+void for_runs(const RunPlan<N>& p, Run run, int64_t grain = kParallelGrain) {
   const int64_t runs = p.runs(), inner = p.inner();
   int64_t strides[N];
   for (int k = 0; k < N; ++k) strides[k] = p.inner_stride(k);
   if (runs == 1) {
-    parallel_for(inner, kParallelGrain, [&](int64_t b, int64_t e) {
+    parallel_for(inner, grain, [&](int64_t b, int64_t e) {
       int64_t off[N];
       for (int k = 0; k < N; ++k) off[k] = p.offset[k] + b * strides[k];
       run(off, e - b, strides);
     });
     return;
   }
-  int64_t grain = inner >= kParallelGrain ? 1 : kParallelGrain / (inner ? inner : 1);
-  parallel_for(runs, grain, [&](int64_t b, int64_t e) {
+  parallel_for(runs, inner >= grain ? 1 : grain / (inner ? inner : 1), [&](int64_t b, int64_t e) {
     int64_t off[N];
     for (int64_t r = b; r < e; ++r) {
       p.run_offsets(r, off);
@@ -110,7 +130,7 @@ Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& 
       kt.unary_f32(op, tx, to, m, p0, p1);
       scatter(to, m, po + off[0] + i * st[0], st[0]);
     }
-  });
+  }, grain_of(op));
   return Status::ok();
 }
 
@@ -141,7 +161,7 @@ Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand
       kt.binary_f32(op, ta, tb, to, m, p0);
       scatter(to, m, o + i * st[0], st[0]);
     }
-  });
+  }, grain_of(op));
   return Status::ok();
 }
 
@@ -170,7 +190,7 @@ Status binary_scalar_f32(BinaryOp op, const Shape& s, const Operand& out, const 
       apply(tx, to, m);
       scatter(to, m, po + off[0] + i * st[0], st[0]);
     }
-  });
+  }, grain_of(op));
   return Status::ok();
 }
 
