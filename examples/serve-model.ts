@@ -1,0 +1,156 @@
+// Serving a trained model over HTTP with nothing but node:http: train a digits MLP (or reuse the
+// weights file if it exists), save it with tg.save (safetensors), load the weights back with
+// tg.load + loadStateDict into a fresh model, and answer
+//   POST /predict  {"inputs": [[64 pixel values 0–16], ...]}
+//   → 200 {"predictions": [digit, ...], "probabilities": [[10 numbers], ...]}
+// Malformed requests get a 400 with a message saying what is wrong; nothing a client sends can
+// take the server down.
+//
+//   npx tsx examples/serve-model.ts                 (port from $PORT, default 3000)
+//   npx tsx examples/serve-model.ts --port 0        (any free port; the chosen one is printed)
+//   npx tsx examples/serve-model.ts --model my.safetensors
+//   curl -s localhost:3000/predict -d '{"inputs": [[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]]}'
+//
+// Inside the repo this imports ../src/index.js; in your own project write
+// `import * as tg from 'tensorgrad'` and nothing else changes.
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tg from '../src/index.js';
+import { digits, QUICK } from './datasets.js';
+
+const { nn, optim, data } = tg;
+const FEATURES = 64;
+const MAX_BODY_BYTES = 1 << 20; // 1 MiB: about 5,000 images; more is refused, not buffered
+const MAX_ROWS = 1000;
+
+/** The architecture; a saved state dict only holds weights, so loading rebuilds this first. */
+export const createModel = () => new nn.Sequential(new nn.Linear(FEATURES, 64), new nn.ReLU(), new nn.Linear(64, 10));
+
+/** Trains a digits MLP on all 1797 images and saves its state dict to `path`, unless the file
+ *  exists already. Returns whether it trained. */
+export function ensureModel(path: string, opts: { epochs?: number } = {}): boolean {
+  if (existsSync(path)) return false;
+  tg.manualSeed(0);
+  const all = digits();
+  const x = tg.tensor(all.x.map((r) => r.map((v) => v / 16))); // the server applies the same /16
+  const y = tg.tensor(Int32Array.from(all.y));
+  const model = createModel();
+  const lossFn = new nn.CrossEntropyLoss();
+  const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
+  const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 32, shuffle: true });
+  for (let epoch = 0; epoch < (opts.epochs ?? 15); epoch++) {
+    for (const [xb, yb] of loader) {
+      opt.zeroGrad();
+      lossFn.forward(model.forward(xb!), yb!).backward();
+      opt.step();
+    }
+  }
+  model.eval();
+  const acc = tg.noGrad(() => model.forward(x).argmax(1).eq(y).to('float32').mean().item() as number);
+  tg.save(model.stateDict(), path, { accuracy: acc.toFixed(4) });
+  console.log(`trained: accuracy ${(acc * 100).toFixed(1)}% on the ${all.x.length} images, saved to ${path}`);
+  return true;
+}
+
+/** The client's mistake (400 unless told), reported back instead of thrown. */
+class BadRequest extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+/** Checks the request body and turns it into a [n, 64] tensor scaled like the training data. */
+function parseInputs(body: string): tg.Tensor {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    throw new BadRequest(`body is not valid JSON: ${(e as Error).message}`);
+  }
+  const inputs = (json as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new BadRequest('expected {"inputs": [[64 numbers], ...]} with at least one row');
+  if (inputs.length > MAX_ROWS) throw new BadRequest(`at most ${MAX_ROWS} rows per request, got ${inputs.length}`);
+  const flat = new Float32Array(inputs.length * FEATURES);
+  inputs.forEach((row: unknown, i) => {
+    if (!Array.isArray(row) || row.length !== FEATURES) {
+      throw new BadRequest(`inputs[${i}]: expected an array of ${FEATURES} numbers (8×8 pixels, 0–16), got ${Array.isArray(row) ? `${row.length} items` : typeof row}`);
+    }
+    row.forEach((v: unknown, j) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadRequest(`inputs[${i}][${j}]: expected a finite number, got ${JSON.stringify(v)}`);
+      flat[i * FEATURES + j] = v / 16;
+    });
+  });
+  return tg.tensor(flat, { shape: [inputs.length, FEATURES] });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      // Past the limit: answer 413 now and drop the rest unbuffered (the socket stays usable for
+      // the reply, which destroying the request would prevent).
+      if (size > MAX_BODY_BYTES) reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`, 413));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** Loads the weights at `modelPath` and listens on `port` (0: any free port) on `host`.
+ *  Resolves once listening, with the port actually bound. */
+export async function startServer(opts: { modelPath: string; port?: number; host?: string }): Promise<{ server: Server; port: number }> {
+  const model = createModel();
+  model.loadStateDict(tg.load(opts.modelPath)); // strict: a file for another architecture is an error here, at start
+  model.eval();
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.url !== '/predict') return send(res, 404, { error: `no route ${req.url}; use POST /predict` });
+      if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+      const x = parseInputs(await readBody(req));
+      const probs = tg.noGrad(() => model.forward(x).softmax(1));
+      send(res, 200, {
+        predictions: Array.from(probs.argmax(1).toTypedArray()),
+        probabilities: probs.toArray() as number[][],
+      });
+    } catch (e) {
+      // Anything else is our bug: answer 500 and keep serving.
+      if (e instanceof BadRequest) send(res, e.status, { error: e.message });
+      else send(res, 500, { error: `internal error: ${(e as Error).message}` });
+    }
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1', () => ok());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+// Run as a program (not when imported by a test).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const port = Number(arg('--port') ?? process.env.PORT ?? 3000);
+  const modelPath = resolve(arg('--model') ?? 'digits-mlp.safetensors');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`bad port: ${arg('--port') ?? process.env.PORT}`);
+    process.exit(2);
+  }
+  ensureModel(modelPath, { epochs: QUICK ? 5 : 15 });
+  startServer({ modelPath, port }).then(({ port: bound }) => {
+    console.log(`serving ${modelPath} on http://127.0.0.1:${bound}/predict`);
+  });
+}
