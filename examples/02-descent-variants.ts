@@ -10,7 +10,7 @@
 // Inside the repo this imports ../src/index.js; in your own project write
 // `import * as tg from 'tensorgrad'` and nothing else changes.
 import * as tg from '../src/index.js';
-import { QUICK } from './datasets.js';
+import { isMain, QUICK, type RunHooks } from './datasets.js';
 
 tg.manualSeed(0); // same data, same initial w and b, same shuffles on every run
 
@@ -29,7 +29,7 @@ const every = QUICK ? 5 : 10;
 const fullLoss = (w: tg.Tensor, b: tg.Tensor) =>
   tg.noGrad(() => x.mul(w).add(b).sub(y).pow(2).mean().item() as number);
 
-function descend(batchSize: number) {
+function descend(batchSize: number, onEpoch?: (epoch: number) => void) {
   const w = w0.clone().requiresGrad_();
   const b = b0.clone().requiresGrad_();
   // A fixed generatorSeed gives every run the same order of points; shuffling each epoch is what
@@ -48,21 +48,30 @@ function descend(batchSize: number) {
       updates++;
     }
     curve.push(fullLoss(w, b));
+    onEpoch?.(epoch);
   }
   return { curve, updates, w: w.item() as number, b: b.item() as number };
 }
 
-const runs = [
-  { name: 'batch', ...descend(n) },
-  { name: 'stochastic', ...descend(1) },
-  { name: 'mini-batch', ...descend(10) },
-];
+/** The three descents from the same start; returns each one's full-data MSE per epoch (index 0 =
+ *  before training), its update count and fitted w, b, and the data they were fitted on. */
+export function run({ log = console.log, tick }: RunHooks = {}) {
+  const runs = [
+    { name: 'batch', ...descend(n, (e) => tick?.(e, 3 * epochs)) },
+    { name: 'stochastic', ...descend(1, (e) => tick?.(epochs + e, 3 * epochs)) },
+    { name: 'mini-batch', ...descend(10, (e) => tick?.(2 * epochs + e, 3 * epochs)) },
+  ];
 
-console.log(`full-data MSE after each epoch (lr ${lr}, ${n} points)`);
-console.log(`epoch ${runs.map((r) => r.name.padStart(12)).join('')}`);
-for (let e = 0; e <= epochs; e += every) {
-  console.log(`${String(e).padStart(5)} ${runs.map((r) => r.curve[e]!.toExponential(3).padStart(12)).join('')}`);
+  log(`full-data MSE after each epoch (lr ${lr}, ${n} points)`);
+  log(`epoch ${runs.map((r) => r.name.padStart(12)).join('')}`);
+  for (let e = 0; e <= epochs; e += every) {
+    log(`${String(e).padStart(5)} ${runs.map((r) => r.curve[e]!.toExponential(3).padStart(12)).join('')}`);
+  }
+  for (const r of runs) {
+    log(`${r.name.padEnd(10)}: ${String(r.updates).padStart(4)} updates, w = ${r.w.toFixed(3)}, b = ${r.b.toFixed(3)}  (data made with w = 3, b = 0.8)`);
+  }
+  const points = Array.from(x.toTypedArray(), (xv, i) => ({ x: xv, y: y.toTypedArray()[i]! }));
+  return { runs, points, epochs, lr };
 }
-for (const r of runs) {
-  console.log(`${r.name.padEnd(10)}: ${String(r.updates).padStart(4)} updates, w = ${r.w.toFixed(3)}, b = ${r.b.toFixed(3)}  (data made with w = 3, b = 0.8)`);
-}
+
+if (isMain(import.meta.url)) run();

@@ -8,7 +8,7 @@
 // Inside the repo this imports ../src/index.js; in your own project write
 // `import * as tg from 'tensorgrad'` and nothing else changes.
 import * as tg from '../src/index.js';
-import { diabetes, QUICK, standardize } from './datasets.js';
+import { diabetes, isMain, QUICK, standardize, type RunHooks } from './datasets.js';
 
 const { nn, optim } = tg;
 const raw = diabetes();
@@ -54,27 +54,36 @@ const ySd = Math.sqrt(ys.reduce((s, v) => s + (v - yMean) ** 2, 0) / ys.length);
 const x = tg.tensor(xs); // [442, 10]
 const y = tg.tensor(ys.map((v) => [(v - yMean) / ySd])); // [442, 1], the shape the model outputs
 
-tg.manualSeed(1);
-const model = new nn.Linear(10, 1);
-const lossFn = new nn.MSELoss();
-const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
-// Decaying the lr lets Adam settle on the optimum instead of hovering around it.
-const steps = QUICK ? 600 : 1200;
-const sched = new optim.lrScheduler.StepLR(opt, steps / 4, { gamma: 0.3 });
-for (let i = 0; i < steps; i++) {
-  opt.zeroGrad();
-  const loss = lossFn.forward(model.forward(x), y);
-  loss.backward();
-  opt.step();
-  sched.step();
-  if (i % (steps / 4) === 0) console.log(`step ${i}: MSE (standardized target) ${(loss.item() as number).toFixed(5)}`);
+/** Trains nn.Linear(10, 1); returns its R² and the closed-form least-squares R². */
+export function run({ log = console.log, tick }: RunHooks = {}) {
+  tg.manualSeed(1);
+  const model = new nn.Linear(10, 1);
+  const lossFn = new nn.MSELoss();
+  const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
+  // Decaying the lr lets Adam settle on the optimum instead of hovering around it.
+  const steps = QUICK ? 600 : 1200;
+  const sched = new optim.lrScheduler.StepLR(opt, steps / 4, { gamma: 0.3 });
+  for (let i = 0; i < steps; i++) {
+    opt.zeroGrad();
+    const loss = lossFn.forward(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    sched.step();
+    tick?.(i + 1, steps);
+    if (i % (steps / 4) === 0) log(`step ${i}: MSE (standardized target) ${(loss.item() as number).toFixed(5)}`);
+  }
+
+  const pred = Array.from(tg.noGrad(() => model.forward(x)).toTypedArray(), (v) => v * ySd + yMean);
+  const r2Trained = r2(ys, pred);
+  const r2Closed = r2(ys, closedFormFit(xs, ys));
+  log(`trained R² ${r2Trained.toFixed(4)}, closed-form R² ${r2Closed.toFixed(4)}`);
+  return { r2Trained, r2Closed };
 }
 
-const pred = Array.from(tg.noGrad(() => model.forward(x)).toTypedArray(), (v) => v * ySd + yMean);
-const r2Trained = r2(ys, pred);
-const r2Closed = r2(ys, closedFormFit(xs, ys));
-console.log(`trained R² ${r2Trained.toFixed(4)}, closed-form R² ${r2Closed.toFixed(4)}`);
-if (Math.abs(r2Trained - r2Closed) > 0.01) {
-  console.error('training did not reach the least-squares optimum');
-  process.exitCode = 1;
+if (isMain(import.meta.url)) {
+  const { r2Trained, r2Closed } = run();
+  if (Math.abs(r2Trained - r2Closed) > 0.01) {
+    console.error('training did not reach the least-squares optimum');
+    process.exitCode = 1;
+  }
 }

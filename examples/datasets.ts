@@ -2,7 +2,7 @@
 // shared by the examples. Plain JS on purpose: parsing a CSV is not what the examples teach.
 // Copy this file along with an example that imports it.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
@@ -11,6 +11,20 @@ const DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
 
 /** EXAMPLES_QUICK=1 (set by test/examples.test.ts) shortens training so the test stays fast. */
 export const QUICK = process.env.EXAMPLES_QUICK === '1';
+
+/** What the demo (examples/demo/) passes to an example's run(): where its lines go (a progress
+ *  bar owns the terminal there) and a callback per training step or epoch. Run standalone, an
+ *  example prints to the console and has no progress callback. */
+export interface RunHooks {
+  log?: (line: string) => void;
+  tick?: (done: number, total: number) => void;
+}
+
+/** True when the module at `url` is the program being run (`npx tsx examples/x.ts`), false when
+ *  the demo imports it: the examples run their CLI part only in the first case. */
+export function isMain(url: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(url) === resolve(process.argv[1]);
+}
 
 function rows(name: string, sep: RegExp): number[][] {
   const buf = readFileSync(join(DATA_DIR, name));
