@@ -1,6 +1,7 @@
 // dtypes, their storage arrays, and PyTorch's promotion rule for the three we have.
 import { native, type Storage } from './native.js';
 
+/** Element type of a tensor: 32-bit float, 32-bit integer or boolean. */
 export type DType = 'float32' | 'int32' | 'bool';
 
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];

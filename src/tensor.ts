@@ -32,6 +32,7 @@ export interface VersionCounter {
 type Dims = number | number[];
 type Scalar = Tensor | number;
 
+/** An n-dimensional array of float32, int32 or bool values on the native core, with PyTorch's autograd: create one with `tg.tensor()`, `tg.zeros()`, `tg.rand()`, ... */
 export class Tensor {
   /** @internal */ _box: StorageBox;
   /** @internal */ _strides: number[];
@@ -40,7 +41,9 @@ export class Tensor {
   /** @internal */ _requiresGrad = false;
   /** @internal */ _retainsGrad = false;
   /** @internal The tensor this is a view of, if any. */ _base: Tensor | null = null;
+  /** Size of each dimension; `[]` for a 0-d (scalar) tensor. */
   readonly shape: number[];
+  /** Element type: 'float32', 'int32' or 'bool'. */
   readonly dtype: DType;
   /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
   grad: Tensor | null = null;
@@ -74,12 +77,15 @@ export class Tensor {
   }
 
   // ---- properties -----------------------------------------------------------------------
+  /** Whether autograd records operations on this tensor (set it on leaves only). */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
+  /** Same as {@link Tensor.requiresGrad_}. */
   set requiresGrad(flag: boolean) {
     this.requiresGrad_(flag);
   }
+  /** True for tensors not produced by a recorded op (created by the user, or not requiring grad). */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
@@ -98,24 +104,31 @@ export class Tensor {
   stride(dim?: number): number[] | number {
     return dim === undefined ? this._strides.slice() : this._strides[V.dimOf('stride', dim, this.dim())]!;
   }
+  /** True if the elements are laid out row-major without gaps, so views like `view()` need no copy. */
   isContiguous(): boolean {
     return V.isContiguousTensor(this);
   }
 
+  /** Number of elements (product of the shape). */
   numel(): number {
     return numel(this.shape);
   }
+  /** Number of dimensions. */
   dim(): number {
     return this.shape.length;
   }
+  /** Number of dimensions, the same as `dim()`. */
   get ndim(): number {
     return this.shape.length;
   }
+  /** The shape, as a new array. */
   size(): number[];
+  /** The size of dimension `dim` (negative counts from the end). */
   size(dim: number): number;
   size(dim?: number): number[] | number {
     return dim === undefined ? this.shape.slice() : this.shape[V.dimOf('size', dim, this.dim())]!;
   }
+  /** The value of a one-element tensor as a JS number (boolean for 'bool'). */
   item(): number | boolean {
     this._alive('item');
     if (this.numel() !== 1)
@@ -123,12 +136,15 @@ export class Tensor {
     const v = this._data[this._offset]!;
     return this.dtype === 'bool' ? v !== 0 : v;
   }
+  /** The values as nested JS arrays following the shape (a number for a 0-d tensor). */
   toArray(): unknown {
     return V.toNested(this);
   }
+  /** A copy of the values in row-major order as a typed array (Float32Array for 'float32', Int32Array otherwise). */
   toTypedArray(): Storage {
     return V.contiguousData(this._alive('toTypedArray')).slice();
   }
+  /** A printable form like PyTorch's: values, then dtype and requiresGrad where they are not the default. */
   toString(): string {
     return formatTensor(this);
   }
@@ -137,6 +153,7 @@ export class Tensor {
   }
 
   // ---- autograd -------------------------------------------------------------------------
+  /** Sets requiresGrad on a leaf (float32 only) and returns this tensor. */
   requiresGrad_(flag = true): this {
     if (typeof flag !== 'boolean') throw typeError('requiresGrad_', `flag must be a boolean, got ${describe(flag)}`);
     if (!this.isLeaf && !flag)
@@ -148,6 +165,7 @@ export class Tensor {
     this._requiresGrad = flag;
     return this;
   }
+  /** Keeps `.grad` for this non-leaf tensor after backward() (leaves always keep it). */
   retainGrad(): this {
     if (!this._requiresGrad) throw new Error("retainGrad: can't retain_grad on Tensor that has requires_grad=False");
     if (this.gradFn) {
@@ -156,16 +174,20 @@ export class Tensor {
     }
     return this;
   }
+  /** True once retainGrad() was called on this non-leaf tensor. */
   get retainsGrad(): boolean {
     return this._retainsGrad;
   }
+  /** Computes the gradients of this tensor with respect to the leaves and accumulates them into their `.grad`; `gradient` is required unless this tensor has one element. */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
     engine.backward(this, gradient ?? null, opts);
   }
+  /** A new tensor sharing this one's storage, outside the autograd graph. */
   detach(): Tensor {
     this._alive('detach');
     return new Tensor(this._box, this.shape, this._strides, this._offset, this.dtype, this._version);
   }
+  /** Detaches this tensor from the graph in place and returns it. */
   detach_(): this {
     this.gradFn = null;
     this._requiresGrad = false;
@@ -173,21 +195,27 @@ export class Tensor {
   }
 
   // ---- conversion and memory -------------------------------------------------------------
+  /** A copy with its own storage; recorded by autograd. */
   clone(): Tensor {
     return V.clone(this);
   }
+  /** This tensor if already contiguous, otherwise a contiguous copy. */
   contiguous(): Tensor {
     return V.contiguous(this);
   }
+  /** A copy converted to `dtype` (this tensor itself if it already has it). */
   to(dtype: DType): Tensor {
     return E.toDType(this, dtype);
   }
+  /** Same as `to('float32')`. */
   float(): Tensor {
     return E.toDType(this, 'float32');
   }
+  /** Same as `to('int32')`. */
   int(): Tensor {
     return E.toDType(this, 'int32');
   }
+  /** Same as `to('bool')`. */
   bool(): Tensor {
     return E.toDType(this, 'bool');
   }
@@ -195,248 +223,347 @@ export class Tensor {
   dispose(): void {
     V.dispose(this);
   }
+  /** True after dispose() on this tensor or on a view sharing its storage. */
   get isDisposed(): boolean {
     return !!this._box.disposed;
   }
 
   // ---- elementwise ----------------------------------------------------------------------
+  /** this + alpha·other, with broadcasting. */
   add(other: Scalar, opts?: { alpha?: number }): Tensor {
     return E.add(this, other, opts);
   }
+  /** this − alpha·other, with broadcasting. */
   sub(other: Scalar, opts?: { alpha?: number }): Tensor {
     return E.sub(this, other, opts);
   }
+  /** Elementwise product, with broadcasting. */
   mul(other: Scalar): Tensor {
     return E.mul(this, other);
   }
+  /** Elementwise true division, with broadcasting. */
   div(other: Scalar): Tensor {
     return E.div(this, other);
   }
+  /** Elementwise power, with broadcasting. */
   pow(exponent: Scalar): Tensor {
     return E.pow(this, exponent);
   }
+  /** Elementwise larger of this and other, with broadcasting. */
   maximum(other: Scalar): Tensor {
     return E.maximum(this, other);
   }
+  /** Elementwise smaller of this and other, with broadcasting. */
   minimum(other: Scalar): Tensor {
     return E.minimum(this, other);
   }
+  /** Elementwise −x. */
   neg(): Tensor {
     return E.neg(this);
   }
+  /** Elementwise |x|. */
   abs(): Tensor {
     return E.abs(this);
   }
+  /** Elementwise eˣ. */
   exp(): Tensor {
     return E.exp(this);
   }
+  /** Elementwise natural logarithm. */
   log(): Tensor {
     return E.log(this);
   }
+  /** Elementwise square root. */
   sqrt(): Tensor {
     return E.sqrt(this);
   }
+  /** Elementwise 1 / √x. */
   rsqrt(): Tensor {
     return E.rsqrt(this);
   }
+  /** Elementwise x². */
   square(): Tensor {
     return E.square(this);
   }
+  /** Elementwise 1 / x. */
   reciprocal(): Tensor {
     return E.reciprocal(this);
   }
+  /** Elementwise sine. */
   sin(): Tensor {
     return E.sin(this);
   }
+  /** Elementwise cosine. */
   cos(): Tensor {
     return E.cos(this);
   }
+  /** Elementwise hyperbolic tangent. */
   tanh(): Tensor {
     return E.tanh(this);
   }
+  /** Elementwise 1 / (1 + e⁻ˣ). */
   sigmoid(): Tensor {
     return E.sigmoid(this);
   }
+  /** Elementwise max(x, 0). */
   relu(): Tensor {
     return E.relu(this);
   }
+  /** Elementwise x for x > 0, negativeSlope·x otherwise. */
   leakyRelu(negativeSlope = 0.01): Tensor {
     return E.leakyRelu(this, negativeSlope);
   }
+  /** Elementwise GELU, x·Φ(x). */
   gelu(): Tensor {
     return E.gelu(this);
   }
+  /** Elementwise log(1 + eˣ). */
   softplus(): Tensor {
     return E.softplus(this);
   }
+  /** Elementwise −1, 0 or 1. */
   sign(): Tensor {
     return E.sign(this);
   }
+  /** Elementwise x limited to [min, max]; a null or omitted bound is not applied. */
   clamp(min?: number | null, max?: number | null): Tensor {
     return E.clamp(this, min, max);
   }
+  /** This tensor where `condition` is true, `other` elsewhere (broadcast). */
   where(condition: Tensor, other: Scalar): Tensor {
     return E.where(condition, this, other);
   }
+  /** Elementwise this == other as a 'bool' tensor. */
   eq(other: Scalar): Tensor {
     return E.eq(this, other);
   }
+  /** Elementwise this != other as a 'bool' tensor. */
   ne(other: Scalar): Tensor {
     return E.ne(this, other);
   }
+  /** Elementwise this < other as a 'bool' tensor. */
   lt(other: Scalar): Tensor {
     return E.lt(this, other);
   }
+  /** Elementwise this <= other as a 'bool' tensor. */
   le(other: Scalar): Tensor {
     return E.le(this, other);
   }
+  /** Elementwise this > other as a 'bool' tensor. */
   gt(other: Scalar): Tensor {
     return E.gt(this, other);
   }
+  /** Elementwise this >= other as a 'bool' tensor. */
   ge(other: Scalar): Tensor {
     return E.ge(this, other);
   }
 
   // ---- reductions -----------------------------------------------------------------------
+  /** Sum over `dim` (all elements when omitted); `keepdim` keeps reduced dims as size 1. */
   sum(dim?: Dims | null, keepdim = false): Tensor {
     return R.sum(this, dim, keepdim);
   }
+  /** Mean over `dim` (all elements when omitted); `keepdim` keeps reduced dims as size 1. */
   mean(dim?: Dims | null, keepdim = false): Tensor {
     return R.mean(this, dim, keepdim);
   }
+  /** The largest element, as a 0-d tensor. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  /** The largest values along `dim` and their indices. */
+  max(dim: number, keepdim?: boolean): {
+    /** The extreme values. */
+    values: Tensor;
+    /** Their positions along `dim`. */
+    indices: Tensor;
+  };
+  max(dim?: number, keepdim = false): Tensor | {
+    /** The extreme values. */
+    values: Tensor;
+    /** Their positions along `dim`. */
+    indices: Tensor;
+  } {
     return dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true);
   }
+  /** The smallest element, as a 0-d tensor. */
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  /** The smallest values along `dim` and their indices. */
+  min(dim: number, keepdim?: boolean): {
+    /** The extreme values. */
+    values: Tensor;
+    /** Their positions along `dim`. */
+    indices: Tensor;
+  };
+  min(dim?: number, keepdim = false): Tensor | {
+    /** The extreme values. */
+    values: Tensor;
+    /** Their positions along `dim`. */
+    indices: Tensor;
+  } {
     return dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false);
   }
+  /** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
   var(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
     return R.variance(this, dim, keepdim, opts);
   }
+  /** Standard deviation over `dim` (all elements when omitted); `opts` as for var(). */
   std(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
     return R.std(this, dim, keepdim, opts);
   }
+  /** Product over `dim` (all elements when omitted). */
   prod(dim?: Dims | null, keepdim = false): Tensor {
     return R.prod(this, dim, keepdim);
   }
+  /** log(sum(exp(x))) over `dim`, computed stably. */
   logsumexp(dim: Dims, keepdim = false): Tensor {
     return R.logsumexp(this, dim, keepdim);
   }
+  /** exp(x) normalised to sum to 1 along `dim`. */
   softmax(dim: number): Tensor {
     return S.softmax(this, dim);
   }
+  /** log(softmax(x)) along `dim`, computed stably. */
   logSoftmax(dim: number): Tensor {
     return S.logSoftmax(this, dim);
   }
+  /** Index of the largest element along `dim` (of the flattened tensor when omitted). */
   argmax(dim?: number | null, keepdim = false): Tensor {
     return R.argExtreme(this, dim, keepdim, true);
   }
+  /** Index of the smallest element along `dim` (of the flattened tensor when omitted). */
   argmin(dim?: number | null, keepdim = false): Tensor {
     return R.argExtreme(this, dim, keepdim, false);
   }
 
   // ---- linear algebra ------------------------------------------------------------------
+  /** Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims. */
   matmul(other: Tensor): Tensor {
     return L.matmul(this, other);
   }
+  /** Product of two 2-D matrices. */
   mm(other: Tensor): Tensor {
     return L.mm(this, other);
   }
+  /** Batched product of two 3-D tensors, [b, n, m] @ [b, m, p]. */
   bmm(other: Tensor): Tensor {
     return L.bmm(this, other);
   }
+  /** Inner product of two 1-D tensors. */
   dot(other: Tensor): Tensor {
     return L.dot(this, other);
   }
+  /** Outer product of two 1-D tensors. */
   outer(other: Tensor): Tensor {
     return L.outer(this, other);
   }
+  /** Transpose of a tensor with at most 2 dims (a view). */
   t(): Tensor {
     return V.t(this);
   }
 
   // ---- shape ----------------------------------------------------------------------------
+  /** The same elements in a new shape (one size may be −1); a view when possible, a copy otherwise. */
   reshape(...shape: (number | number[])[]): Tensor {
     return V.reshape(this, shape);
   }
+  /** A view with a new shape sharing storage; throws when the strides do not allow one. */
   view(...shape: (number | number[])[]): Tensor {
     return V.view(this, shape);
   }
+  /** Merges dims startDim..endDim into one. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return V.flatten(this, startDim, endDim);
   }
+  /** A view with dims dim0 and dim1 swapped. */
   transpose(dim0: number, dim1: number): Tensor {
     return V.transpose(this, dim0, dim1);
   }
+  /** A view with the dims reordered. */
   permute(...dims: (number | number[])[]): Tensor {
     return V.permute(this, dims);
   }
+  /** A view without the size-1 dims (only those in `dim`, if given). */
   squeeze(dim?: Dims): Tensor {
     return V.squeeze(this, dim);
   }
+  /** A view with a size-1 dim inserted at `dim`. */
   unsqueeze(dim: number): Tensor {
     return V.unsqueeze(this, dim);
   }
+  /** A broadcast view to `shape` (−1 keeps a size); size-1 dims repeat without copying. */
   expand(...shape: (number | number[])[]): Tensor {
     return V.expand(this, shape);
   }
+  /** Same as `expand(other.shape)`. */
   expandAs(other: Tensor): Tensor {
     return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs');
   }
+  /** A view of `length` elements of `dim` from `start`. */
   narrow(dim: number, start: number, length: number): Tensor {
     return V.narrow(this, dim, start, length);
   }
+  /** The entries of `dim` listed in the 1-D integer tensor `index` (a copy). */
   indexSelect(dim: number, index: Tensor): Tensor {
     return V.indexSelect(this, dim, index);
   }
+  /** Values picked along `dim` at the positions in `index` (same number of dims as this tensor). */
   gather(dim: number, index: Tensor): Tensor {
     return Ix.gather(this, dim, index);
   }
+  /** Views of consecutive pieces along `dim`: of equal size (the last may be smaller), or of the listed sizes. */
   split(splitSizeOrSections: number | number[], dim = 0): Tensor[] {
     return J.split(this, splitSizeOrSections, dim);
   }
+  /** Up to `chunks` views of (nearly) equal size along `dim`. */
   chunk(chunks: number, dim = 0): Tensor[] {
     return J.chunk(this, chunks, dim);
   }
+  /** A view of entry `index` of `dim`, with that dim removed. */
   select(dim: number, index: number): Tensor {
     return V.select(this, dim, index);
   }
+  /** A view of entries start, start + step, ... before end along `dim` (Python slice semantics). */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
     return V.slice(this, dim, start, end, step);
   }
 
   // ---- in-place -------------------------------------------------------------------------
+  /** Fills with zeros in place. */
   zero_(): this {
     return I.fill_(this, 0, 'zero_');
   }
+  /** Fills with `value` in place. */
   fill_(value: number | boolean): this {
     return I.fill_(this, value, 'fill_');
   }
+  /** Copies `src` (broadcast, converted to this dtype) into this tensor in place. */
   copy_(src: Tensor): this {
     return I.copy_(this, src);
   }
+  /** In-place this += alpha·other. */
   add_(other: Scalar, opts?: { alpha?: number }): this {
     return I.binary_(this, 'add_', other, opts);
   }
+  /** In-place this −= alpha·other. */
   sub_(other: Scalar, opts?: { alpha?: number }): this {
     return I.binary_(this, 'sub_', other, opts);
   }
+  /** In-place this ·= other. */
   mul_(other: Scalar): this {
     return I.binary_(this, 'mul_', other);
   }
+  /** In-place this /= other. */
   div_(other: Scalar): this {
     return I.binary_(this, 'div_', other);
   }
+  /** In-place clamp to [min, max]. */
   clamp_(min?: number | null, max?: number | null): this {
     return I.clamp_(this, min, max);
   }
+  /** Fills in place with samples from U[low, high), from the global generator. */
   uniform_(low = 0, high = 1): this {
     return Rand.uniform_(this, low, high);
   }
+  /** Fills in place with samples from N(mean, std²), from the global generator. */
   normal_(mean = 0, std = 1): this {
     return Rand.normal_(this, mean, std);
   }

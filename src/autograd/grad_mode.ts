@@ -1,6 +1,7 @@
 // Whether ops record the graph. Module state, so each worker_threads environment has its own.
 let enabled = true;
 
+/** False inside noGrad() (or after setGradEnabled(false)): operations are then not recorded. */
 export function isGradEnabled(): boolean {
   return enabled;
 }

@@ -15,6 +15,7 @@ export type BackwardFn = (
 /** Where an input's gradient goes: into another node, or into a leaf's `.grad`. */
 export type Edge = { node: Node; leaf?: undefined } | { node?: undefined; leaf: Tensor } | null;
 
+/** A recorded operation in the autograd graph (a tensor's `gradFn`, exported as the type `GradFn`). */
 export class Node {
   /** PyTorch's name for it, e.g. `MulBackward0`. */
   name: string;
@@ -49,6 +50,7 @@ export class Node {
     this.savedVersions = saved.map((t) => t._version.value);
   }
 
+  /** `<Name>`, e.g. `<MulBackward0>`. */
   toString(): string {
     return `<${this.name}>`;
   }

@@ -11,12 +11,16 @@ import { Tensor } from '../tensor.js';
 import { optionsOf } from '../options.js';
 
 /** Anything with a length and items by index (PyTorch's map-style Dataset). */
+/** Anything with a length and get(index): what DataLoader, Subset and randomSplit take. */
 export interface Dataset<T = Tensor[]> {
+  /** Number of samples. */
   length: number;
+  /** The sample at `index`. */
   get(index: number): T;
 }
 
 export class TensorDataset implements Dataset<Tensor[]> {
+  /** The tensors, indexed together along their first dim. */
   readonly tensors: Tensor[];
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw rangeError('TensorDataset', 'needs at least one tensor');
@@ -30,9 +34,11 @@ export class TensorDataset implements Dataset<Tensor[]> {
       throw rangeError('TensorDataset', `Size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)}, tensor ${bad} has shape ${fmtShape(tensors[bad]!.shape)} (first dims must be equal)`);
     this.tensors = tensors;
   }
+  /** Number of samples. */
   get length(): number {
     return this.tensors[0]!.shape[0]!;
   }
+  /** Sample `index`: row `index` of every tensor (negative counts from the end). */
   get(index: number): Tensor[] {
     const i = checkIndex('TensorDataset', index, this.length);
     return this.tensors.map((t) => V.select(t, 0, i));
@@ -52,10 +58,16 @@ function checkIndex(op: string, index: number, n: number): number {
 
 /** The items of `dataset` at `indices` (what randomSplit returns). */
 export class Subset<T = Tensor[]> implements Dataset<T> {
+  /**
+   * @param dataset The dataset the items come from.
+   * @param indices Positions in `dataset` of this subset's items.
+   */
   constructor(readonly dataset: Dataset<T>, readonly indices: number[]) {}
+  /** Number of samples. */
   get length(): number {
     return this.indices.length;
   }
+  /** Item `index` of the subset (negative counts from the end). */
   get(index: number): T {
     return this.dataset.get(this.indices[checkIndex('Subset', index, this.indices.length)]!);
   }
@@ -108,9 +120,13 @@ function withSeed<T>(seed: number, fn: () => T): T {
   }
 }
 
+/** Options of DataLoader. */
 export interface DataLoaderOptions {
+  /** Samples per batch (default 1). */
   batchSize?: number;
+  /** Reshuffle the samples every epoch (default false). */
   shuffle?: boolean;
+  /** Drop the last batch if it is smaller than batchSize (default false). */
   dropLast?: boolean;
   /** Seeds the shuffling of each epoch independently of the global generator. */
   generatorSeed?: number;
@@ -118,12 +134,19 @@ export interface DataLoaderOptions {
 
 /** Iterates a dataset in batches: `for (const [x, y] of loader)`; each epoch reshuffles. */
 export class DataLoader<T = Tensor[]> implements Iterable<Tensor[]> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch reshuffles. */
   readonly shuffle: boolean;
+  /** Whether a smaller last batch is dropped. */
   readonly dropLast: boolean;
   private readonly seed: number | undefined;
   private epoch = 0;
 
+  /**
+   * @param dataset What to iterate.
+   * @param opts Batch size, shuffling, dropLast and the shuffling seed.
+   */
   constructor(readonly dataset: Dataset<T>, opts: DataLoaderOptions = {}) {
     if (!dataset || typeof dataset.length !== 'number' || typeof dataset.get !== 'function')
       throw typeError('DataLoader', `dataset must have a length and get(index), got ${describe(dataset)}`);
@@ -137,11 +160,13 @@ export class DataLoader<T = Tensor[]> implements Iterable<Tensor[]> {
   }
 
   /** Number of batches per epoch. */
+  /** Number of samples. */
   get length(): number {
     const n = this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /** One epoch: each batch is one tensor per field of the samples, stacked along a new first dim. */
   *[Symbol.iterator](): Iterator<Tensor[]> {
     const n = this.dataset.length;
     // With generatorSeed, epoch k draws from seed + k: reproducible, and different per epoch.

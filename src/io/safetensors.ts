@@ -16,12 +16,16 @@ import { contiguousData } from '../ops/views.js';
 export type Tensors = Record<string, Tensor> | Map<string, Tensor>;
 /** The header's `__metadata__`: free-form string pairs (PyTorch's `metadata=` argument). */
 export type Metadata = Record<string, string>;
+/** Options of load() and loadFromBuffer(). */
 export interface LoadOptions {
   /** Return `{ tensors, metadata }` instead of the tensors alone. */
   withMetadata?: boolean;
 }
+/** What load() returns with `withMetadata: true`. */
 export interface Loaded {
+  /** The tensors by name. */
   tensors: Record<string, Tensor>;
+  /** The file's `__metadata__` string map. */
   metadata: Metadata;
 }
 

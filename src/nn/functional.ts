@@ -13,9 +13,12 @@ import * as V from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
 import { optionsOf } from '../options.js';
 
+/** How a loss combines its per-element values: their mean, their sum, or none (one loss per element). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** The option every loss function takes. */
 export interface ReductionOptions {
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
 }
 
@@ -36,14 +39,23 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   return L.linear(input, weight, bias ?? null);
 }
 
+/** Elementwise max(x, 0). */
 export const relu = (x: Tensor): Tensor => E.relu(x);
+/** Elementwise x for x > 0, negativeSlope·x otherwise. */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => E.leakyRelu(x, negativeSlope);
+/** Elementwise exact (erf) GELU, x·Φ(x). */
 export const gelu = (x: Tensor): Tensor => E.gelu(x);
+/** Elementwise 1 / (1 + e⁻ˣ). */
 export const sigmoid = (x: Tensor): Tensor => E.sigmoid(x);
+/** Elementwise hyperbolic tangent. */
 export const tanh = (x: Tensor): Tensor => E.tanh(x);
+/** Elementwise log(1 + eˣ). */
 export const softplus = (x: Tensor): Tensor => E.softplus(x);
+/** exp(x) normalised to sum to 1 along `dim`. */
 export const softmax = (x: Tensor, dim: number): Tensor => S.softmax(x, dim);
+/** log(softmax(x)) along `dim`, computed stably. */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => S.logSoftmax(x, dim);
+/** One-hot encoding of integer class labels; numClasses −1 means max(labels) + 1. */
 export const oneHot = (labels: Tensor, numClasses = -1): Tensor => oneHotOp(labels, numClasses);
 
 /**
@@ -69,12 +81,14 @@ function pair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
   return [i, t.dtype === 'float32' ? t : E.toDType(t, 'float32')];
 }
 
+/** Mean squared error, (input − target)², reduced as `opts.reduction` says. */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   opts = optionsOf('mseLoss', opts);
   const [i, t] = pair('mseLoss', input, target);
   return reduce(E.square(E.sub(i, t)), reductionOf('mseLoss', opts.reduction));
 }
 
+/** Mean absolute error, |input − target|, reduced as `opts.reduction` says. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   opts = optionsOf('l1Loss', opts);
   const [i, t] = pair('l1Loss', input, target);
@@ -105,12 +119,17 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptio
 
 // ---- classification losses --------------------------------------------------------------------
 
+/** Options of nllLoss(). */
 export interface NllOptions extends ReductionOptions {
+  /** Per-class weights (BCE: per-element weights, broadcast to the input). */
   weight?: Tensor | null;
+  /** Targets equal to this class index are skipped (default −100). */
   ignoreIndex?: number;
 }
 
+/** Options of crossEntropy(). */
 export interface CrossEntropyOptions extends NllOptions {
+  /** Weight in [0, 1] moved from the target class to a uniform distribution (default 0). */
   labelSmoothing?: number;
 }
 
@@ -219,7 +238,9 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   return E.add(E.mul(nllRed, 1 - eps), E.mul(smoothRed, eps / C));
 }
 
+/** Options of binaryCrossEntropy(). */
 export interface BceOptions extends ReductionOptions {
+  /** Per-class weights (BCE: per-element weights, broadcast to the input). */
   weight?: Tensor | null;
 }
 
@@ -239,7 +260,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   return reduce(loss, reductionOf(op, opts.reduction));
 }
 
+/** Options of binaryCrossEntropyWithLogits(). */
 export interface BceLogitsOptions extends BceOptions {
+  /** Weight of the positive examples, per class (broadcast along the last dim). */
   posWeight?: Tensor | null;
 }
 

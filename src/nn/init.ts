@@ -7,10 +7,12 @@ import { expectTensor } from '../ops/base.js';
 import type { Tensor } from '../tensor.js';
 import { optionsOf } from '../options.js';
 
+/** Names calculateGain() knows, in PyTorch's spelling (plus 'leakyRelu'). */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'leakyRelu' | 'selu'
   | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d';
 
+/** Which fan the Kaiming initialisers scale by: inputs (preserves the forward variance) or outputs (the backward one). */
 export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
 /** The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
@@ -58,6 +60,7 @@ function fanOf(t: Tensor, mode: FanMode): number {
   throw rangeError('init', `Mode ${describe(mode)} not supported, please use one of 'fanIn', 'fanOut'`);
 }
 
+/** Fills `t` in place with samples from U[a, b) and returns it. */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   const x = target('uniform_', t);
   num('uniform_', 'a', a);
@@ -66,6 +69,7 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   return noGrad(() => x.uniform_(a, b));
 }
 
+/** Fills `t` in place with samples from N(mean, std²) and returns it. */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   const x = target('normal_', t);
   num('normal_', 'mean', mean);
@@ -73,13 +77,16 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return noGrad(() => x.normal_(mean, std));
 }
 
+/** Fills `t` in place with `value` and returns it. */
 export function constant_(t: Tensor, value: number): Tensor {
   const x = target('constant_', t);
   num('constant_', 'value', value);
   return noGrad(() => x.fill_(value));
 }
 
+/** Fills `t` in place with 0 and returns it. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills `t` in place with 1 and returns it. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** U(−a, a) with a = gain · √(6 / (fanIn + fanOut)) (Glorot & Bengio, 2010). */
@@ -91,6 +98,7 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   return uniform_(x, -a, a);
 }
 
+/** N(0, std²) with std = gain · √(2 / (fanIn + fanOut)) (Glorot & Bengio, 2010). */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const x = target('xavierNormal_', t);
   num('xavierNormal_', 'gain', gain);
@@ -98,9 +106,13 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   return normal_(x, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
+/** Options of kaimingUniform_() and kaimingNormal_(). */
 export interface KaimingOptions {
+  /** Negative slope of the leaky ReLU that follows (default 0). */
   a?: number;
+  /** Scale by fanIn (default) or fanOut. */
   mode?: FanMode;
+  /** The nonlinearity that follows, for its gain (default 'leaky_relu'). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -115,6 +127,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return uniform_(x, -bound, bound);
 }
 
+/** N(0, std²) with std = gain / √fan (He et al., 2015); defaults as for kaimingUniform_. */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   opts = optionsOf('kaimingNormal_', opts);
   const x = target('kaimingNormal_', t);

@@ -21,9 +21,13 @@ function positiveInt(op: string, v: unknown, what: string): number {
 
 /** y = x Wᵀ + b; weight [out, in] and bias [out] drawn as PyTorch's reset_parameters does. */
 export class Linear extends Module {
+  /** Size of each input sample. */
   readonly inFeatures: number;
+  /** Size of each output sample. */
   readonly outFeatures: number;
+  /** The learnable weight, shape [outFeatures, inFeatures]. */
   weight: Parameter;
+  /** The learnable bias, shape [outFeatures]; null when built with `bias: false`. */
   bias: Parameter | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
@@ -83,6 +87,7 @@ export class Sequential extends Module {
     }
   }
 
+  /** Number of child modules. */
   get length(): number {
     return [...this.children()].length;
   }
@@ -112,19 +117,25 @@ export class Sequential extends Module {
   }
 }
 
+/** Returns its input unchanged (a placeholder in a Sequential). */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
     return x;
   }
 }
 
+/** Elementwise max(x, 0). */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
     return F.relu(x);
   }
 }
 
+/** Elementwise x for x > 0, negativeSlope·x otherwise. */
 export class LeakyReLU extends Module {
+  /**
+   * @param negativeSlope Slope for x < 0.
+   */
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -136,12 +147,14 @@ export class LeakyReLU extends Module {
   }
 }
 
+/** Elementwise 1 / (1 + e⁻ˣ). */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return F.sigmoid(x);
   }
 }
 
+/** Elementwise hyperbolic tangent. */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return F.tanh(x);
@@ -158,7 +171,11 @@ export class GELU extends Module {
   }
 }
 
+/** softmax along `dim`. */
 export class Softmax extends Module {
+  /**
+   * @param dim The dim along which the values sum to 1.
+   */
   constructor(readonly dim: number) {
     super();
   }
@@ -170,7 +187,11 @@ export class Softmax extends Module {
   }
 }
 
+/** log-softmax along `dim`. */
 export class LogSoftmax extends Module {
+  /**
+   * @param dim The dim along which log-softmax is taken (its exp sums to 1 there).
+   */
   constructor(readonly dim: number) {
     super();
   }
@@ -182,7 +203,12 @@ export class LogSoftmax extends Module {
   }
 }
 
+/** Merges dims startDim..endDim (by default all but the batch dim) into one. */
 export class Flatten extends Module {
+  /**
+   * @param startDim First dim merged.
+   * @param endDim Last dim merged (inclusive).
+   */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
@@ -196,6 +222,9 @@ export class Flatten extends Module {
 
 /** Drops with probability p in train mode (scaling kept values by 1/(1-p)); identity in eval. */
 export class Dropout extends Module {
+  /**
+   * @param p Probability of zeroing each element.
+   */
   constructor(readonly p = 0.5) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('Dropout', `dropout probability has to be between 0 and 1, but got ${describe(p)}`);

@@ -7,10 +7,15 @@ import { Module } from './module.js';
 import { optionsOf } from '../options.js';
 import { describe, typeError } from '../errors.js';
 
+/** Options every loss takes; `sizeAverage` / `size_average` and `reduce` are PyTorch's legacy spelling of `reduction`. */
 export interface LossOptions {
+  /** 'mean' (default) or 'sum' over the elements, or 'none' for the loss per element. */
   reduction?: F.Reduction;
+  /** Legacy: false means reduction 'sum'. */
   sizeAverage?: boolean;
+  /** Legacy, PyTorch's spelling of sizeAverage. */
   size_average?: boolean;
+  /** Legacy: false means reduction 'none'. */
   reduce?: boolean;
 }
 
@@ -22,6 +27,7 @@ function reductionOf(o: LossOptions): F.Reduction | undefined {
 }
 
 abstract class Loss extends Module {
+  /** How the per-element losses are combined: 'mean', 'sum' or 'none'. */
   readonly reduction: F.Reduction;
   constructor(opts: LossOptions = {}) {
     super();
@@ -33,41 +39,53 @@ abstract class Loss extends Module {
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
+/** Mean squared error, (input − target)². */
 export class MSELoss extends Loss {
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
+/** Mean absolute error, |input − target|. */
 export class L1Loss extends Loss {
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
+/** Squared error below `delta`, linear (slope delta) above it. */
 export class HuberLoss extends Loss {
+  /** Where the loss turns from quadratic to linear (default 1). */
   readonly delta: number;
   constructor(opts: LossOptions & { delta?: number } = {}) {
     super(opts);
     this.delta = opts?.delta ?? 1;
   }
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
 
+/** Huber loss divided by `beta`: 0.5·d²/beta below beta, |d| − 0.5·beta above. */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss turns from quadratic to linear (default 1). */
   readonly beta: number;
   constructor(opts: LossOptions & { beta?: number } = {}) {
     super(opts);
     this.beta = opts?.beta ?? 1;
   }
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
+/** Negative log-likelihood of class indices given log-probabilities (e.g. from LogSoftmax). */
 export class NLLLoss extends Loss {
+  /** Targets equal to this class index are skipped (default −100). */
   readonly ignoreIndex: number;
   constructor(opts: LossOptions & { weight?: Tensor | null; ignoreIndex?: number } = {}) {
     super(opts);
@@ -75,14 +93,18 @@ export class NLLLoss extends Loss {
     // A buffer, as PyTorch registers it: it moves with the module and shows in stateDict.
     this.registerBuffer('weight', opts?.weight ?? null);
   }
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     const weight = (this as unknown as { weight: Tensor | null }).weight;
     return F.nllLoss(input, target, { reduction: this.reduction, weight, ignoreIndex: this.ignoreIndex });
   }
 }
 
+/** log-softmax + NLL on raw logits, against class indices or class probabilities. */
 export class CrossEntropyLoss extends Loss {
+  /** Targets equal to this class index are skipped (default −100). */
   readonly ignoreIndex: number;
+  /** Weight in [0, 1] moved from the target class to a uniform distribution (default 0). */
   readonly labelSmoothing: number;
   constructor(opts: LossOptions & { weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number } = {}) {
     super(opts);
@@ -90,29 +112,34 @@ export class CrossEntropyLoss extends Loss {
     this.labelSmoothing = opts?.labelSmoothing ?? 0;
     this.registerBuffer('weight', opts?.weight ?? null);
   }
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     const weight = (this as unknown as { weight: Tensor | null }).weight;
     return F.crossEntropy(input, target, { reduction: this.reduction, weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
   }
 }
 
+/** Binary cross-entropy between probabilities in [0, 1] and targets. */
 export class BCELoss extends Loss {
   constructor(opts: LossOptions & { weight?: Tensor | null } = {}) {
     super(opts);
     this.registerBuffer('weight', opts?.weight ?? null);
   }
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     const weight = (this as unknown as { weight: Tensor | null }).weight;
     return F.binaryCrossEntropy(input, target, { reduction: this.reduction, weight });
   }
 }
 
+/** Sigmoid + binary cross-entropy on raw logits, computed stably. */
 export class BCEWithLogitsLoss extends Loss {
   constructor(opts: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
     super(opts);
     this.registerBuffer('weight', opts?.weight ?? null);
     this.registerBuffer('posWeight', opts?.posWeight ?? null);
   }
+  /** The loss of `input` against `target`, reduced as `reduction` says. */
   override forward(input: Tensor, target: Tensor): Tensor {
     const self = this as unknown as { weight: Tensor | null; posWeight: Tensor | null };
     return F.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: self.weight, posWeight: self.posWeight });

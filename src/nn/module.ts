@@ -16,8 +16,11 @@ import { Parameter } from './parameter.js';
 
 type Kind = 'param' | 'buffer' | 'module';
 
+/** What {@link Module.loadStateDict} reports: keys the module expected but the dict lacked, and keys the dict had that the module does not. */
 export interface LoadResult {
+  /** Names of parameters and persistent buffers absent from the loaded dict. */
   missingKeys: string[];
+  /** Names in the loaded dict that match no parameter or buffer. */
   unexpectedKeys: string[];
 }
 
@@ -83,6 +86,7 @@ function addIndent(s: string, n: number): string {
   return [lines[0], ...lines.slice(1).map((l) => pad + l)].join('\n');
 }
 
+/** Base class of layers and models, as PyTorch's nn.Module: parameters, buffers and submodules assigned as fields are registered automatically. */
 export class Module {
   /** @internal Registered names in registration order, with their kind. */
   _registry = new Map<string, Kind>();
@@ -112,6 +116,7 @@ export class Module {
   }
 
   // ---- explicit registration ------------------------------------------------------------
+  /** Registers `param` (or a null placeholder) as the parameter `name`, as a field assignment does. */
   registerParameter(name: string, param: Parameter | null): void {
     checkName(this, 'registerParameter', name);
     if (param !== null && !(param instanceof Parameter))
@@ -121,6 +126,7 @@ export class Module {
     (this as unknown as Record<string, unknown>)[name] = param;
   }
 
+  /** Registers a tensor that is state but not a parameter; `persistent = false` leaves it out of stateDict(). */
   registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
     checkName(this, 'registerBuffer', name);
     if (tensor !== null && (!(tensor instanceof Tensor) || tensor instanceof Parameter))
@@ -132,6 +138,7 @@ export class Module {
     (this as unknown as Record<string, unknown>)[name] = tensor;
   }
 
+  /** Registers `module` as the submodule `name`. */
   addModule(name: string, module: Module | null): void {
     checkName(this, 'addModule', name);
     if (module !== null && !(module instanceof Module))
@@ -141,6 +148,7 @@ export class Module {
     (this as unknown as Record<string, unknown>)[name] = module;
   }
 
+  /** Same as addModule(). */
   registerModule(name: string, module: Module | null): void {
     this.addModule(name, module);
   }
@@ -162,10 +170,12 @@ export class Module {
     for (const [name, child] of this._own<Module>('module')) yield* child.namedModules(prefix ? `${prefix}.${name}` : name, seen);
   }
 
+  /** This module and every descendant, depth first, each once. */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
+  /** (name, module) for the direct submodules. */
   *namedChildren(): Generator<[string, Module]> {
     const seen = new Set<Module>();
     for (const [name, m] of this._own<Module>('module')) {
@@ -175,6 +185,7 @@ export class Module {
     }
   }
 
+  /** The direct submodules. */
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -184,14 +195,17 @@ export class Module {
     return this._named<Parameter>('param', opts.prefix ?? '', opts.recurse ?? true);
   }
 
+  /** Every parameter of this module (and its descendants unless `recurse` is false), each once; what an optimizer takes. */
   parameters(recurse = true): Parameter[] {
     return this.namedParameters({ recurse }).map(([, p]) => p);
   }
 
+  /** (qualified name, buffer) for every registered buffer. */
   namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
     return this._named<Tensor>('buffer', opts.prefix ?? '', opts.recurse ?? true);
   }
 
+  /** Every registered buffer. */
   buffers(recurse = true): Tensor[] {
     return this.namedBuffers({ recurse }).map(([, b]) => b);
   }
@@ -210,16 +224,19 @@ export class Module {
   }
 
   // ---- modes and gradients ------------------------------------------------------------------
+  /** Sets train mode (or eval mode with false) on this module and every descendant. */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw typeError(`${this._getName()}.train`, `mode must be a boolean, got ${describe(mode)}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
 
+  /** Same as train(false): Dropout stops dropping, and so on. */
   eval(): this {
     return this.train(false);
   }
 
+  /** Sets requiresGrad on every parameter, e.g. false to freeze a pretrained part. */
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
@@ -303,6 +320,7 @@ export class Module {
     return '';
   }
 
+  /** A printout of the module tree in PyTorch's format. */
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];

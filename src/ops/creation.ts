@@ -7,8 +7,11 @@ import { empty as emptyOf, expectTensor } from './base.js';
 import { castKernel } from './elementwise.js';
 import * as Rand from './random.js';
 
+/** Options the creation functions take. */
 export interface TensorOptions {
+  /** Element type (default 'float32'; `tensor()` infers it from the data). */
   dtype?: DType;
+  /** Make the new tensor a leaf that records operations (float32 only). */
   requiresGrad?: boolean;
 }
 
@@ -48,16 +51,19 @@ function alloc(op: string, shape: number[], dtype: DType): Tensor {
   }
 }
 
+/** A tensor of the given shape filled with 0; the shape as numbers or one array, options last. */
 export function zeros(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions('zeros', args);
   return finish('zeros', alloc('zeros', shape, opts.dtype ?? 'float32'), { requiresGrad: opts.requiresGrad });
 }
 
+/** A tensor of the given shape with unspecified contents (cheapest to allocate). */
 export function empty(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions('empty', args);
   return finish('empty', alloc('empty', shape, opts.dtype ?? 'float32'), { requiresGrad: opts.requiresGrad });
 }
 
+/** A tensor of the given shape filled with 1. */
 export function ones(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions('ones', args);
   const t = alloc('ones', shape, opts.dtype ?? 'float32');
@@ -65,6 +71,7 @@ export function ones(...args: ShapeArgs): Tensor {
   return finish('ones', t, { requiresGrad: opts.requiresGrad });
 }
 
+/** A tensor of `shape` filled with `value` ('bool' for a boolean value, 'float32' otherwise, unless `opts.dtype` is given). */
 export function full(shape: number | number[], value: number | boolean, opts?: TensorOptions): Tensor {
   const s = parseShape('full', [shape]);
   const o = checkOptions('full', opts);
@@ -77,18 +84,21 @@ export function full(shape: number | number[], value: number | boolean, opts?: T
   return finish('full', t, { requiresGrad: o.requiresGrad });
 }
 
+/** Samples from U[0, 1) in the given shape, from the global generator (see manualSeed). */
 export function rand(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions('rand', args);
   if (opts.dtype && opts.dtype !== 'float32') throw typeError('rand', `rand supports float32 only, got ${opts.dtype}`);
   return finish('rand', Rand.uniform(shape, 0, 1), opts);
 }
 
+/** Samples from N(0, 1) in the given shape, from the global generator. */
 export function randn(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions('randn', args);
   if (opts.dtype && opts.dtype !== 'float32') throw typeError('randn', `randn supports float32 only, got ${opts.dtype}`);
   return finish('randn', Rand.normal(shape, 0, 1), opts);
 }
 
+/** Random integers in [low, high) ('int32'); with one bound, in [0, low). */
 export function randint(low: number, high: number | number[], shape?: number[] | TensorOptions, opts?: TensorOptions): Tensor {
   // randint(high, shape) as in PyTorch, or randint(low, high, shape).
   if (Array.isArray(high)) return randint(0, low, high, shape as TensorOptions | undefined);
@@ -99,11 +109,13 @@ export function randint(low: number, high: number | number[], shape?: number[] |
   return finish('randint', t, o);
 }
 
+/** A random permutation of 0..n−1 ('int32'). */
 export function randperm(n: number, opts?: TensorOptions): Tensor {
   const o = checkOptions('randperm', opts);
   return finish('randperm', Rand.randperm(n), o);
 }
 
+/** start, start + step, ... up to but excluding end; with one argument, 0..start−1. 'float32' unless `opts.dtype` says otherwise. */
 export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, opts?: TensorOptions): Tensor {
   if (typeof end === 'object') return arange(0, start, 1, end);
   if (typeof step === 'object') return arange(start, end, 1, step);
@@ -121,6 +133,7 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   return finish('arange', t, { requiresGrad: o.requiresGrad });
 }
 
+/** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
   for (const [v, what] of [[start, 'start'], [end, 'end']] as const)
     if (typeof v !== 'number') throw typeError('linspace', `${what} must be a number, got ${describe(v)}`);
@@ -135,6 +148,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   return finish('linspace', t, o);
 }
 
+/** An n × m (default n × n) matrix with ones on the diagonal. */
 export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions): Tensor {
   if (m !== null && typeof m === 'object' && opts === undefined) return eye(n, n, m as TensorOptions);
   if (m !== undefined && typeof m !== 'number') throw typeError('eye', `m must be a number, got ${describe(m)}`);
@@ -152,26 +166,32 @@ function likeOptions(op: string, x: Tensor, opts?: TensorOptions): TensorOptions
   return { dtype: o.dtype ?? x.dtype, requiresGrad: o.requiresGrad };
 }
 
+/** zeros with the shape (and dtype, unless given) of `x`. */
 export function zerosLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('zerosLike', x, opts);
   return zeros(x.shape.slice(), o);
 }
+/** ones with the shape (and dtype, unless given) of `x`. */
 export function onesLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('onesLike', x, opts);
   return ones(x.shape.slice(), o);
 }
+/** empty with the shape (and dtype, unless given) of `x`. */
 export function emptyLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('emptyLike', x, opts);
   return empty(x.shape.slice(), o);
 }
+/** full with the shape (and dtype, unless given) of `x`. */
 export function fullLike(x: Tensor, value: number, opts?: TensorOptions): Tensor {
   const o = likeOptions('fullLike', x, opts);
   return full(x.shape.slice(), value, o);
 }
+/** rand with the shape of `x`. */
 export function randLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('randLike', x, opts);
   return rand(x.shape.slice(), { ...o, dtype: 'float32' });
 }
+/** randn with the shape of `x`. */
 export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('randnLike', x, opts);
   return randn(x.shape.slice(), { ...o, dtype: 'float32' });
@@ -181,6 +201,7 @@ export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
 
 type Nested = number | boolean | Nested[];
 
+/** A tensor from nested arrays, a typed array (with `opts.shape` for more than 1-D) or a tensor (copied). dtype: 'bool' for booleans and Uint8Array, 'int32' for Int32Array, 'float32' otherwise, unless `opts.dtype` is given. */
 export function tensor(
   data: Nested | Float32Array | Int32Array | Uint8Array | Tensor,
   opts?: TensorOptions & { shape?: number[] },

@@ -31,6 +31,7 @@ export function manualSeed(seed: number | bigint): void {
   seedState(seed);
 }
 
+/** The seed last given to manualSeed() (exported as `tg.initialSeed`). */
 export function getInitialSeed(): number {
   return initialSeed;
 }

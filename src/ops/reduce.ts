@@ -159,6 +159,7 @@ export function prod(x: Tensor, dim?: number | number[] | null, keepdim = false)
   });
 }
 
+/** How var() and std() normalise: by n − correction. */
 export interface VarOptions {
   /** Bessel's correction (n - 1) when true, as PyTorch's default. */
   unbiased?: boolean;

@@ -9,11 +9,17 @@ import { Optimizer } from './optimizer.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyOptimizer = Optimizer<any>;
 
+/** Base class of the epoch-based schedulers: call step() once per epoch, after optimizer.step(). Subclasses implement getLr(). */
 export abstract class LRScheduler {
+  /** The optimizer whose groups' lr this scheduler sets. */
   readonly optimizer: AnyOptimizer;
+  /** Each group's initial lr (its `initialLr`). */
   readonly baseLrs: number[];
+  /** Index of the last epoch stepped (−1 before the first step). */
   lastEpoch: number;
+  /** How many times step() ran (for PyTorch-compatible state dicts). */
   protected _stepCount = 0;
+  /** The lrs set by the last step(). */
   protected _lastLr: number[] = [];
 
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
@@ -39,6 +45,7 @@ export abstract class LRScheduler {
   /** The lrs for the current lastEpoch, from the groups' current lrs (chainable form). */
   abstract getLr(): number[];
 
+  /** Advances one epoch and sets every group's lr for it. */
   step(): void {
     this._stepCount++;
     this.lastEpoch++;
@@ -47,14 +54,17 @@ export abstract class LRScheduler {
     this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The lrs set by the last step, one per parameter group. */
   getLastLr(): number[] {
     return this._lastLr.slice();
   }
 
+  /** The groups' current lrs, for getLr() implementations. */
   protected groupLrs(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The scheduler's fields except the optimizer (and LambdaLR's functions), as PyTorch's. */
   stateDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     // Like PyTorch: everything but the optimizer and the (unpicklable) lr lambdas.
@@ -62,6 +72,7 @@ export abstract class LRScheduler {
     return out;
   }
 
+  /** Restores fields saved by stateDict(). */
   loadStateDict(sd: Record<string, unknown>): void {
     Object.assign(this, sd);
   }
@@ -83,7 +94,9 @@ function posInt(op: string, what: string, v: unknown): number {
 
 /** lr × gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
+  /** Epochs between two decays. */
   readonly stepSize: number;
+  /** Factor the lr is multiplied by at each decay. */
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
@@ -99,7 +112,9 @@ export class StepLR extends LRScheduler {
 
 /** lr × gamma at each milestone (a milestone listed k times multiplies by gamma^k). */
 export class MultiStepLR extends LRScheduler {
+  /** Epoch → how many times it was listed (each listing multiplies by gamma once more). */
   readonly milestones: Map<number, number>;
+  /** Factor the lr is multiplied by at each decay. */
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, milestones: number[], opts: { gamma?: number; lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
@@ -118,6 +133,7 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr × gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
+  /** Factor the lr is multiplied by at each decay. */
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, gamma: number, opts: { lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
@@ -133,7 +149,9 @@ export class ExponentialLR extends LRScheduler {
 
 /** SGDR's cosine curve without restarts, in PyTorch's recursive (chainable) form. */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs for the lr to go from its initial value to etaMin. */
   readonly TMax: number;
+  /** The lowest lr, reached after TMax epochs. */
   readonly etaMin: number;
   constructor(optimizer: AnyOptimizer, TMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
@@ -156,6 +174,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** lr = initial lr × lambda(epoch), one function for all groups or one per group. */
 export class LambdaLR extends LRScheduler {
+  /** One factor function per parameter group. */
   readonly lrLambdas: ((epoch: number) => number)[];
   constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[], opts: { lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
@@ -172,31 +191,53 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/** Options of ReduceLROnPlateau (PyTorch's defaults). */
 export interface ReduceLROnPlateauOptions {
+  /** Whether the metric should decrease ('min', default: a loss) or increase ('max': an accuracy). */
   mode?: 'min' | 'max';
+  /** Multiplier of the lr at each reduction (default 0.1). */
   factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
   patience?: number;
+  /** Minimum change that counts as an improvement (default 1e-4). */
   threshold?: number;
+  /** Whether threshold is relative to the best value ('rel', default) or absolute. */
   thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting bad epochs again (default 0). */
   cooldown?: number;
+  /** Lower bound of the lr, for all groups or one per group (default 0). */
   minLr?: number | number[];
+  /** Reductions smaller than this are skipped (default 1e-8). */
   eps?: number;
 }
 
 /** Multiplies lr by factor when a metric has stopped improving for `patience` epochs. */
 export class ReduceLROnPlateau {
+  /** The optimizer whose groups' lr this scheduler sets. */
   readonly optimizer: AnyOptimizer;
+  /** Whether the metric should decrease or increase. */
   readonly mode: 'min' | 'max';
+  /** Multiplier of the lr at each reduction. */
   readonly factor: number;
+  /** Epochs without improvement tolerated before reducing. */
   readonly patience: number;
+  /** Minimum change that counts as an improvement. */
   readonly threshold: number;
+  /** Whether threshold is relative or absolute. */
   readonly thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after a reduction. */
   readonly cooldown: number;
+  /** Lower bound of the lr, per group. */
   readonly minLrs: number[];
+  /** Reductions smaller than this are skipped. */
   readonly eps: number;
+  /** The best metric seen so far. */
   best: number;
+  /** Epochs since the last improvement. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Number of step() calls so far. */
   lastEpoch = 0;
   private _lastLr: number[];
 
@@ -256,6 +297,7 @@ export class ReduceLROnPlateau {
     this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The lrs set by the last step, one per parameter group. */
   getLastLr(): number[] {
     return this._lastLr.slice();
   }

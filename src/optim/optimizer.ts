@@ -10,21 +10,37 @@
 import { describe, rangeError, typeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
+/** An optimizer's state for one parameter (e.g. Adam's moment estimates and step count). */
 export type ParamState = Record<string, Tensor | number>;
 
 /** A parameter group: the tensors plus the hyper-parameters that apply to them. */
-export type ParamGroup<H> = H & { params: Tensor[] } & Record<string, unknown>;
+export type ParamGroup<H> = H & {
+  /** The group's parameters. */
+  params: Tensor[];
+} & Record<string, unknown>;
 
 /** What the constructors take: a list of tensors, or groups with per-group overrides. */
-export type Params<H> = Iterable<Tensor> | (Partial<H> & { params: Iterable<Tensor> })[];
+export type Params<H> = Iterable<Tensor> | (Partial<H> & {
+  /** The group's parameters. */
+  params: Iterable<Tensor>;
+})[];
 
+/** What stateDict() returns and loadStateDict() takes, structured as PyTorch's. */
 export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by the parameter's position across all groups. */
   state: Record<number, ParamState>;
+  /** Each group's hyper-parameters, with `params` as those positions. */
   paramGroups: Record<string, unknown>[];
 }
 
-export abstract class Optimizer<H extends { lr: number }> {
+/** Base class of the optimizers: parameter groups with their hyper-parameters, zeroGrad(), step() and state dicts. */
+export abstract class Optimizer<H extends {
+  /** Learning rate. */
+  lr: number;
+}> {
+  /** The hyper-parameters given to the constructor, used for groups that do not set their own. */
   readonly defaults: H;
+  /** The parameter groups, each with its parameters and hyper-parameters. */
   paramGroups: ParamGroup<H>[] = [];
   /** Per-parameter state, created lazily on a parameter's first update. */
   state = new Map<Tensor, ParamState>();
@@ -101,6 +117,7 @@ export abstract class Optimizer<H extends { lr: number }> {
   /** Updates one parameter in place from its gradient, reading and writing its state. */
   protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): void;
 
+  /** The per-parameter state and the groups' hyper-parameters, to save and restore with loadStateDict(). */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {

@@ -10,15 +10,23 @@ function nonNegative(op: string, what: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0)) throw rangeError(op, `Invalid ${what} value: ${describe(v)}`);
 }
 
+/** Hyper-parameters of SGD (PyTorch's, camelCase). */
 export interface SGDOptions {
+  /** Learning rate. */
   lr: number;
+  /** Momentum factor (default 0: none). */
   momentum: number;
+  /** Dampening of the momentum (default 0). */
   dampening: number;
+  /** L2 penalty added to the gradient (default 0; AdamW: decoupled, default 0.01). */
   weightDecay: number;
+  /** Use Nesterov momentum (default false). */
   nesterov: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** Stochastic gradient descent with optional momentum (PyTorch's formulation), Nesterov momentum and weight decay. */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
     opts = optionsOf('SGD', opts) as SGDOptions;
@@ -41,12 +49,19 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
+/** Hyper-parameters of Adam and AdamW. */
 export interface AdamOptions {
+  /** Learning rate. */
   lr: number;
+  /** Decay rates of the running averages of the gradient and its square (default [0.9, 0.999]). */
   betas: [number, number];
+  /** Term added to the denominator for numerical stability. */
   eps: number;
+  /** L2 penalty added to the gradient (default 0; AdamW: decoupled, default 0.01). */
   weightDecay: number;
+  /** Use the AMSGrad variant (the maximum of past squared-gradient averages; default false). */
   amsgrad: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
@@ -61,6 +76,7 @@ function validateAdam(op: string, g: ParamGroup<AdamOptions>): void {
 
 /** Adam and AdamW share everything but how weight decay applies. */
 abstract class AdamBase extends Optimizer<AdamOptions> {
+  /** Whether weight decay is applied to the parameters directly (AdamW) rather than added to the gradient. */
   protected abstract readonly decoupled: boolean;
   protected constructor(name: string, params: Params<AdamOptions>, opts: Partial<AdamOptions> | undefined, weightDecay: number) {
     super(name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false, ...optionsOf(name, opts) });
@@ -89,6 +105,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 
 /** Adam (Kingma & Ba); weightDecay is an L2 term added to the gradient. */
 export class Adam extends AdamBase {
+  /** Whether weight decay is applied to the parameters directly (AdamW) rather than added to the gradient. */
   protected readonly decoupled = false;
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
     super('Adam', params, opts, 0);
@@ -97,22 +114,32 @@ export class Adam extends AdamBase {
 
 /** AdamW (Loshchilov & Hutter): decoupled weight decay p *= 1 - lr·weightDecay (default 0.01). */
 export class AdamW extends AdamBase {
+  /** Whether weight decay is applied to the parameters directly (AdamW) rather than added to the gradient. */
   protected readonly decoupled = true;
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
     super('AdamW', params, opts, 1e-2);
   }
 }
 
+/** Hyper-parameters of RMSprop. */
 export interface RMSpropOptions {
+  /** Learning rate. */
   lr: number;
+  /** Smoothing constant of the squared-gradient average (default 0.99). */
   alpha: number;
+  /** Term added to the denominator for numerical stability. */
   eps: number;
+  /** L2 penalty added to the gradient (default 0; AdamW: decoupled, default 0.01). */
   weightDecay: number;
+  /** Momentum factor (default 0: none). */
   momentum: number;
+  /** Normalise by the estimated variance of the gradient instead of its second moment (default false). */
   centered: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** RMSprop (Hinton): divides the gradient by a running RMS of past gradients; lr defaults to 0.01. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
     super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...optionsOf('RMSprop', opts) });
@@ -138,15 +165,23 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 }
 
+/** Hyper-parameters of Adagrad. */
 export interface AdagradOptions {
+  /** Learning rate. */
   lr: number;
+  /** lr decay per step: lr / (1 + (step − 1)·lrDecay) (default 0). */
   lrDecay: number;
+  /** L2 penalty added to the gradient (default 0; AdamW: decoupled, default 0.01). */
   weightDecay: number;
+  /** Starting value of the squared-gradient sums (default 0). */
   initialAccumulatorValue: number;
+  /** Term added to the denominator for numerical stability. */
   eps: number;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** Adagrad (Duchi et al.): per-parameter lrs scaled down by the accumulated squared gradients. */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
     super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...optionsOf('Adagrad', opts) });
