@@ -44,47 +44,43 @@ Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// gather meta: [dim, ndim, 0, 0, 0, indexShape(ndim), xShape(ndim), xOffset, xStrides(ndim),
-//   indexOffset, indexStrides(ndim)]. Args: meta, x, index, out (contiguous, offset 0).
-Napi::Value Gather(const Napi::CallbackInfo& info) {
+// gather and scatterAdd share a layout: meta [dim, ndim, 0, 0, 0, indexShape(ndim),
+// dataShape(ndim), then offset and strides(ndim) of args 1, 2 and 3 in order].
+// gather args: meta, x, index, out (contiguous over indexShape, offset 0; its view is ignored).
+// scatterAdd args: meta, out (over dataShape), index, src (over indexShape).
+struct GatherCall {
+  int dim;
+  tg::Shape index_shape, data_shape;
+  tg::Operand ops[3];
+};
+
+GatherCall decode_gather(const Napi::CallbackInfo& info, const char* name) {
   napi_env env = info.Env();
-  if (info.Length() < 4) throw_type(info.Env(), "gather: missing arguments");
-  Meta m(env, info[0], "gather");
+  if (info.Length() < 4) throw_type(info.Env(), std::string(name) + ": missing arguments");
+  Meta m(env, info[0], name);
   const int64_t dim = m.integer(0);
   const int nd = m.ndim(1);
-  if (dim < 0 || dim >= nd) throw_range(info.Env(), "gather: dim out of range");
-  tg::Shape is, xs;
-  size_t pos = m.shape(kHeader, nd, &is);
-  pos = m.shape(pos, nd, &xs);
-  tg::Operand x = operand(env, info[1], "gather");
-  pos = m.view(pos, nd, &x);
-  tg::Operand index = operand(env, info[2], "gather");
-  m.view(pos, nd, &index);
-  tg::Operand out = operand(env, info[3], "gather");
-  check(info.Env(), tg::gather(is, xs, x, static_cast<int>(dim), index, out));
+  if (dim < 0 || dim >= nd) throw_range(info.Env(), std::string(name) + ": dim out of range");
+  GatherCall c;
+  c.dim = static_cast<int>(dim);
+  size_t pos = m.shape(kHeader, nd, &c.index_shape);
+  pos = m.shape(pos, nd, &c.data_shape);
+  for (int k = 0; k < 3; ++k) {
+    c.ops[k] = operand(env, info[1 + k], name);
+    if (k < 2 || std::string(name) != "gather") pos = m.view(pos, nd, &c.ops[k]);
+  }
+  return c;
+}
+
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  GatherCall c = decode_gather(info, "gather");
+  check(info.Env(), tg::gather(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]));
   return info.Env().Undefined();
 }
 
-// scatterAdd meta: [dim, ndim, 0, 0, 0, indexShape(ndim), outShape(ndim), outOffset,
-//   outStrides(ndim), indexOffset, indexStrides(ndim), srcOffset, srcStrides(ndim)].
-// Args: meta, out, index, src.
 Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (info.Length() < 4) throw_type(info.Env(), "scatterAdd: missing arguments");
-  Meta m(env, info[0], "scatterAdd");
-  const int64_t dim = m.integer(0);
-  const int nd = m.ndim(1);
-  if (dim < 0 || dim >= nd) throw_range(info.Env(), "scatterAdd: dim out of range");
-  tg::Shape is, os;
-  size_t pos = m.shape(kHeader, nd, &is);
-  pos = m.shape(pos, nd, &os);
-  tg::Operand out = operand(env, info[1], "scatterAdd");
-  pos = m.view(pos, nd, &out);
-  tg::Operand index = operand(env, info[2], "scatterAdd");
-  pos = m.view(pos, nd, &index);
-  tg::Operand src = operand(env, info[3], "scatterAdd");
-  m.view(pos, nd, &src);
-  check(info.Env(), tg::scatter_add(is, os, out, static_cast<int>(dim), index, src));
+  GatherCall c = decode_gather(info, "scatterAdd");
+  check(info.Env(), tg::scatter_add(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]));
   return info.Env().Undefined();
 }
 

@@ -4,8 +4,6 @@ import { native, type Storage } from './native.js';
 /** Element type of a tensor: 32-bit float, 32-bit integer or boolean. */
 export type DType = 'float32' | 'int32' | 'bool';
 
-export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
-
 export const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
 
 export function isDType(d: unknown): d is DType {

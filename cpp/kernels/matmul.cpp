@@ -43,10 +43,14 @@ GemmArgs batch_gemm(const MatmulArgs& a, const float* A, const float* B, const f
   g.M = a.M;
   g.N = a.N;
   g.K = a.K;
-  g.a = A + batch_offset(a.batch, a.a, b);
+  // With K == 0, A and B are empty: check_operand accepted any offset and base (null for an
+  // empty typed array), so no pointer is formed into them; the GEMM reads neither.
+  if (a.K > 0) {
+    g.a = A + batch_offset(a.batch, a.a, b);
+    g.b = B + batch_offset(a.batch, a.b, b);
+  }
   g.a_rs = a.a_row;
   g.a_cs = a.a_col;
-  g.b = B + batch_offset(a.batch, a.b, b);
   g.b_rs = a.b_row;
   g.b_cs = a.b_col;
   g.c = C + b * a.M * a.N;
@@ -99,21 +103,8 @@ Status matmul_f32(const MatmulArgs& a) {
   const float* bias = a.has_bias ? static_cast<const float*>(obias.base) + obias.offset : nullptr;
   const KernelTable& kt = kernels();
   if (a.K == 0) {
-    // A and B are empty, so check_operand accepted any offset and base (null for an empty typed
-    // array): forming pointers into them would be undefined. The GEMM of C alone: C = 0 (or
-    // C += 0), then the epilogue; with K == 0 gemm_f32 reads neither A nor B.
-    for (int64_t b = 0; b < batches; ++b) {
-      GemmArgs g;
-      g.M = a.M;
-      g.N = a.N;
-      g.c = C + b * a.M * a.N;
-      g.c_rs = a.N;
-      g.c_cs = 1;
-      g.accumulate = a.accumulate;
-      g.bias = bias;
-      g.relu = a.relu;
-      gemm_f32(kt, g, 1);
-    }
+    // C = 0 (or C += 0), then the epilogue, batch by batch.
+    for (int64_t b = 0; b < batches; ++b) gemm_f32(kt, batch_gemm(a, nullptr, nullptr, bias, C, b), 1);
     return Status::ok();
   }
 

@@ -5,7 +5,8 @@ import { describe, fmtShape } from '../errors.js';
 import { setGradEnabled } from './grad_mode.js';
 import type { Node } from './node.js';
 import { Tensor } from '../tensor.js';
-import { onesLike, sumToShape, accumulateInto } from '../ops/helpers.js';
+import { onesLike } from '../ops/creation.js';
+import { sumToShape, accumulateInto } from '../ops/helpers.js';
 import { sameShape } from '../shape.js';
 
 const SECOND_BACKWARD =

@@ -3,7 +3,7 @@
 import { noGrad } from './grad_mode.js';
 import { grad } from './engine.js';
 import type { Tensor } from '../tensor.js';
-import { zerosLike } from '../ops/helpers.js';
+import { zerosLike } from '../ops/creation.js';
 
 export interface GradcheckOptions {
   eps?: number;

@@ -90,13 +90,6 @@ export function record(
   return out;
 }
 
-/** True when recording would happen for these inputs. */
-export function needsGrad(...inputs: (Tensor | null)[]): boolean {
-  if (!isGradEnabled()) return false;
-  for (const t of inputs) if (t && t.requiresGrad) return true;
-  return false;
-}
-
 /**
  * Names the last node of an op composed from others after the PyTorch op it stands for
  * (var -> VarBackward0), so printing and gradFn.name read as in PyTorch.

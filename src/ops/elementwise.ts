@@ -7,7 +7,7 @@ import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../native.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, emptyUninit, expectTensor, putHeader, putView, record } from './base.js';
+import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record } from './base.js';
 
 type Scalar = Tensor | number;
 
@@ -334,7 +334,7 @@ export function relu(x: Tensor): Tensor {
 }
 
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  const s = expectNum('leakyRelu', slope, 'negativeSlope');
+  const s = expectNumber('leakyRelu', slope, 'negativeSlope');
   const y = unary('leakyRelu', UnaryOp.LeakyRelu, x, s);
   return record('LeakyReluBackward0', y, [x], [x], (g, [v]) => [leakyReluBackward(g, v!, s)]);
 }
@@ -352,8 +352,8 @@ export function softplus(x: Tensor): Tensor {
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   x = expectTensor('clamp', x, 'self');
   if (min == null && max == null) throw rangeError('clamp', "At least one of 'min' or 'max' must not be None");
-  const lo = min == null ? NaN : expectNum('clamp', min, 'min');
-  const hi = max == null ? NaN : expectNum('clamp', max, 'max');
+  const lo = min == null ? NaN : expectNumber('clamp', min, 'min');
+  const hi = max == null ? NaN : expectNumber('clamp', max, 'max');
   const y = keepInt('clamp', UnaryOp.Clamp, x, lo, hi);
   // Gradient passes where min <= x <= max.
   return record('ClampBackward1', y, [x], [x], (g, [v]) => {
@@ -362,11 +362,6 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     if (max != null) mask = mask ? logicalAnd(mask, le(v!, hi)) : le(v!, hi);
     return [where(mask!, g, 0)];
   });
-}
-
-function expectNum(op: string, v: unknown, what: string): number {
-  if (typeof v !== 'number') throw typeError(op, `${what} must be a number, got ${describe(v)}`);
-  return v;
 }
 
 // ---- the fused local derivatives, themselves differentiable ----------------------------
@@ -508,5 +503,5 @@ export function binaryInto(name: 'add' | 'sub' | 'mul' | 'div', out: Tensor, a: 
 
 export function clampInto(out: Tensor, x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw rangeError('clamp_', "At least one of 'min' or 'max' must not be None");
-  return unaryKernel(UnaryOp.Clamp, x, min == null ? NaN : expectNum('clamp_', min, 'min'), max == null ? NaN : expectNum('clamp_', max, 'max'), out);
+  return unaryKernel(UnaryOp.Clamp, x, min == null ? NaN : expectNumber('clamp_', min, 'min'), max == null ? NaN : expectNumber('clamp_', max, 'max'), out);
 }

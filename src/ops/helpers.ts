@@ -6,16 +6,6 @@ import * as E from './elementwise.js';
 import * as R from './reduce.js';
 import * as V from './views.js';
 
-export function onesLike(t: Tensor): Tensor {
-  const o = empty(t.shape.slice(), t.dtype);
-  o._data.fill(1);
-  return o;
-}
-
-export function zerosLike(t: Tensor): Tensor {
-  return empty(t.shape.slice(), t.dtype);
-}
-
 /** Sums a broadcast gradient back to `shape` (the inverse of broadcasting). */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   const lead = g.dim() - shape.length;
