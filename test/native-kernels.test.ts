@@ -15,6 +15,7 @@ interface Native {
   compareScalar(meta: Float64Array, out: Uint8Array, a: Float32Array): void;
   reduce(meta: Float64Array, x: Float32Array, out: Float32Array | Int32Array, indices?: Int32Array): void;
   matmul(meta: Float64Array, a: Float32Array, b: Float32Array, c: Float32Array, bias?: Float32Array | null): void;
+  sgdStep(meta: Float64Array, p: Float32Array, g: Float32Array, buf?: Float32Array): void;
   simd(): string;
   selectSimd(name: string): boolean;
 }
@@ -774,6 +775,75 @@ describe.each(ALL_PATHS)('%s: NaN propagates where PyTorch propagates it', (path
     expect(one(U.Clamp, 5, NaN, 1)).toBe(1);
     expect(one(U.Clamp, -5, -1, NaN)).toBe(-1);
     expect(one(U.Clamp, Infinity, -1, 1)).toBe(1);
+  });
+});
+
+// SGD's update (vec_kernels.h: sgd) on every path against PyTorch's per-element formula in
+// float32, written out here; every option combination, odd sizes so each path runs its tail.
+// A SIMD unit compiled with FMA may fuse a multiply into the following add, so each result may
+// differ from the reference by an ulp of the terms it adds.
+describe.each(ALL_PATHS)('%s: SGD step', (path) => {
+  const f = Math.fround;
+  type Opts = { lr: number; momentum: number; dampening: number; wd: number; nesterov: boolean; maximize: boolean; first: boolean };
+  function reference(p: Float32Array, g: Float32Array, buf: Float32Array, o: Opts) {
+    const lr = f(o.lr), mom = f(o.momentum), damp = f(1 - o.dampening), wd = f(o.wd);
+    const pTol = new Float64Array(p.length), bTol = new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      // A few ulps of the magnitudes summed, not of the result, which may cancel.
+      const terms = Math.abs(g[i]) + Math.abs(wd * p[i]);
+      let d = o.maximize ? -g[i] : g[i];
+      if (wd !== 0) d = f(d + f(wd * p[i]));
+      let moved = terms;
+      if (mom !== 0) {
+        const nb = o.first ? d : f(f(buf[i] * mom) + f(damp * d));
+        bTol[i] = (Math.abs(buf[i] * mom) + terms) * 2 ** -21;
+        moved = terms + Math.abs(buf[i] * mom) + Math.abs(mom * nb);
+        buf[i] = nb;
+        d = o.nesterov ? f(d + f(mom * nb)) : nb;
+      }
+      pTol[i] = (Math.abs(p[i]) + lr * moved) * 2 ** -21;
+      p[i] = f(p[i] + f(-lr * d));
+    }
+    return { pTol, bTol };
+  }
+  const OPTS: Opts[] = [];
+  for (const momentum of [0, 0.9])
+    for (const wd of [0, 0.01])
+      for (const nesterov of momentum ? [false, true] : [false])
+        for (const maximize of [false, true])
+          for (const first of momentum ? [false, true] : [false])
+            OPTS.push({ lr: 0.01, momentum, dampening: nesterov ? 0 : 0.25, wd, nesterov, maximize, first });
+
+  it('every option combination, odd sizes, against the float32 formula', () => {
+    const bad: string[] = [];
+    for (const o of OPTS)
+      for (const n of SIZES) {
+        const r = rng(n * 31 + 7);
+        const p0 = Float32Array.from({ length: n }, () => (r() - 0.5) * 4);
+        const g = Float32Array.from({ length: n }, () => (r() - 0.5) * 2);
+        const b0 = Float32Array.from({ length: n }, () => (r() - 0.5));
+        const p = p0.slice(), buf = b0.slice();
+        const meta = new Float64Array([n, 0, 0, o.lr, o.momentum, o.dampening, o.wd, +o.nesterov, +o.maximize, +o.first]);
+        on(path, () => native.sgdStep(meta, p, g, o.momentum ? buf : undefined));
+        const wantP = p0.slice(), wantB = b0.slice();
+        const { pTol, bTol } = reference(wantP, g, wantB, o);
+        const label = (what: string) => (i: number) => `${what} ${JSON.stringify(o)} n=${n} i=${i}`;
+        bad.push(...mismatches(p, wantP, { ulps: 0, absScale: (i) => pTol[i] }, label('param')));
+        if (o.momentum) bad.push(...mismatches(buf, wantB, { ulps: 0, absScale: (i) => bTol[i] }, label('buf')));
+      }
+    expect(bad).toEqual([]);
+  });
+
+  it('updates a view at an offset and leaves the rest of the buffers alone', () => {
+    const p = new Float32Array(40).fill(1), g = new Float32Array(40).fill(2), buf = new Float32Array(40).fill(3);
+    // n = 33 from param offset 5 and grad offset 2; the buffer is the whole state.
+    on(path, () => native.sgdStep(new Float64Array([33, 5, 2, 0.5, 0.5, 0, 0, 0, 0, 0]), p, g, buf.subarray(0, 33)));
+    expect(Array.from(p.subarray(0, 5))).toEqual([1, 1, 1, 1, 1]);
+    expect(Array.from(p.subarray(38))).toEqual([1, 1]);
+    // buf = 3 * 0.5 + 2 = 3.5; p = 1 - 0.5 * 3.5 = -0.75
+    expect(Array.from(new Set(p.subarray(5, 38)))).toEqual([-0.75]);
+    expect(Array.from(new Set(buf.subarray(0, 33)))).toEqual([3.5]);
+    expect(Array.from(buf.subarray(33))).toEqual(Array(7).fill(3));
   });
 });
 

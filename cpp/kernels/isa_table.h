@@ -31,6 +31,14 @@ struct GemmTile {
   bool relu = false;
 };
 
+// One SGD update over contiguous runs (optim.cpp's sgd_step after its checks), PyTorch 1.13's
+// _single_tensor_sgd per element: d = ±g (+ wd * p); with momentum, buf = first ? d :
+// mom * buf + damp * d and d = nesterov ? d + mom * buf : buf; then p -= lr * d.
+struct SgdUpdate {
+  float lr = 0, momentum = 0, damp = 1, weight_decay = 0;
+  bool maximize = false, nesterov = false, first_step = false;  // momentum == 0: no buffer
+};
+
 struct KernelTable {
   const char* name;  // "avx512" | "avx2" | "neon" | "scalar"
 
@@ -60,6 +68,10 @@ struct KernelTable {
   // gemm_dot_cols. Each C element is a vector dot product over k, reduced once at the end.
   int gemm_dot_rows, gemm_dot_cols;
   void (*gemm_dot_f32)(const GemmTile& t);
+
+  // p[i], buf[i] updated from g[i] as SgdUpdate says; buf is unused (may be null) without
+  // momentum. One pass over the three arrays.
+  void (*sgd_f32)(float* p, const float* g, float* buf, int64_t n, const SgdUpdate& u);
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled.

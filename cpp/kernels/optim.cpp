@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/checks.h"
+#include "kernels/isa_table.h"
 #include "tg.h"
 
 namespace tg {
@@ -42,34 +43,17 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
   float* p = f32(param);
   const float* g = cf32(grad);
   float* b = a.momentum != 0 ? f32(*buf) : nullptr;
-  const float wd = static_cast<float>(a.weight_decay), mom = static_cast<float>(a.momentum);
-  const float damp = static_cast<float>(1.0 - a.dampening), lr = static_cast<float>(a.lr);
-  // The options are fixed per call: instantiate a branch-free loop for this combination, with
-  // restrict pointers, so the compiler vectorizes it (same arithmetic, element by element).
-  auto run = [&](auto maximize, auto decay, auto momentum, auto nesterov, auto first) {
-    float* __restrict pp = p;
-    const float* __restrict gg = g;
-    float* __restrict bb = b;
-    for (int64_t i = 0; i < n; ++i) {
-      float d = maximize ? -gg[i] : gg[i];
-      if constexpr (decltype(decay)::value) d = d + wd * pp[i];  // grad.add(param, alpha=weight_decay)
-      if constexpr (decltype(momentum)::value) {
-        // First step: buf = clone(d_p); later: buf = momentum * buf + (1 - dampening) * d_p.
-        const float nb = first ? d : bb[i] * mom + damp * d;
-        bb[i] = nb;
-        d = nesterov ? d + mom * nb : nb;
-      }
-      pp[i] = pp[i] + (-lr) * d;  // param.add_(d_p, alpha=-lr)
-    }
-  };
-  using T = std::true_type;
-  using F = std::false_type;
-  auto with_momentum = [&](auto decay) {
-    if (a.momentum == 0) return run(a.maximize, decay, F{}, false, false);
-    return run(a.maximize, decay, T{}, a.nesterov, a.first_step);
-  };
-  if (a.weight_decay != 0) with_momentum(T{});
-  else with_momentum(F{});
+  // The vector kernel of the table chosen at load (vec_kernels.h: sgd), in float32 as
+  // PyTorch's kernels compute: the double hyper-parameters rounded once.
+  SgdUpdate u;
+  u.lr = static_cast<float>(a.lr);
+  u.momentum = static_cast<float>(a.momentum);
+  u.damp = static_cast<float>(1.0 - a.dampening);
+  u.weight_decay = static_cast<float>(a.weight_decay);
+  u.maximize = a.maximize;
+  u.nesterov = a.nesterov;
+  u.first_step = a.first_step;
+  kernels().sgd_f32(p, g, b, n, u);
   return Status::ok();
 }
 
