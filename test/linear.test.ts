@@ -101,3 +101,50 @@ describe('linear (fused bias and relu) vs matmul + add (+ relu)', () => {
     model.parameters().forEach((p, i) => expect(Array.from(p.grad!.toTypedArray()), `param ${i}`).toEqual(Array.from(fusedGrads[i]!)));
   });
 });
+
+// linear's and matmul's backward hand a leaf its gradient without a copy (helpers.ts freshGrad):
+// the leaf's .grad must still be private, and accumulation, autograd.grad and createGraph unchanged.
+describe('leaf gradients kept without a copy', () => {
+  const storage = (t: tg.Tensor) => t.toTypedArray();
+  it('each leaf gets its own gradient, accumulated in place on the next backward', () => {
+    const x = tg.randn([4, 3], { requiresGrad: true }), w = tg.randn([5, 3], { requiresGrad: true }), b = tg.randn([5], { requiresGrad: true });
+    const g = tg.randn([4, 5]);
+    linear(x, w, b).backward(g);
+    const w1 = w.grad!.clone(), b1 = b.grad!.clone();
+    close(w.grad!, g.t().matmul(x.detach()), 'dW');
+    close(b.grad!, g.sum(0), 'db');
+    // Writing one leaf's gradient changes no other tensor.
+    const xg = x.grad!.clone();
+    w.grad!.mul_(0);
+    close(x.grad!, xg, 'dx untouched');
+    w.grad = w1.clone();
+    linear(x, w, b).backward(g);
+    close(w.grad!, w1.mul(2), 'dW accumulated');
+    close(b.grad!, b1.mul(2), 'db accumulated');
+  });
+
+  it('a weight used twice in one graph sums both gradients', () => {
+    const w = tg.randn([2, 3], { requiresGrad: true });
+    const x1 = tg.randn([4, 3]), x2 = tg.randn([4, 3]);
+    linear(x1, w, null).add(x2.matmul(w.t())).sum().backward();
+    const ones = tg.ones([4, 2]);
+    close(w.grad!, ones.t().matmul(x1).add(ones.t().matmul(x2)), 'dW');
+  });
+
+  it('matmul of two leaves: private gradients for both', () => {
+    const a = tg.randn([3, 4], { requiresGrad: true }), c = tg.randn([4, 2], { requiresGrad: true });
+    a.matmul(c).sum().backward();
+    const before = Array.from(storage(c.grad!));
+    a.grad!.add_(1);
+    expect(Array.from(storage(c.grad!))).toEqual(before);
+  });
+
+  it('autograd.grad leaves .grad alone; createGraph gradients stay differentiable', () => {
+    const x = tg.randn([4, 3]), w = tg.randn([2, 3], { requiresGrad: true });
+    const [gw] = tg.autograd.grad(linear(x, w, null).square().sum(), w);
+    expect(w.grad).toBeNull();
+    linear(x, w, null).square().sum().backward(null, { createGraph: true });
+    close(w.grad!, gw!, 'dW with createGraph');
+    expect(w.grad!.requiresGrad).toBe(true);
+  });
+});

@@ -19,9 +19,24 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   return r;
 }
 
+// Gradients a backward has just allocated for a leaf input and hands to nothing else (linear's
+// and matmul's dW, db), with that leaf: the first accumulateInto of such a tensor into that
+// leaf's empty .grad keeps the tensor instead of copying it (copying an MLP's weight gradients
+// was ~5% of its training step). delete() succeeds once, so a gradient that reaches a second
+// place is copied there. (Not covered: a tensor autograd.grad returned this way, later passed
+// by the caller as the gradient that ends in the same leaf; the leaf's .grad then shares it.)
+const fresh = new WeakMap<Tensor, Tensor>();
+
+/** Marks `g` (contiguous, float32, referenced by no other tensor) as a gradient of leaf `t` that accumulateInto may keep. */
+export function freshGrad(t: Tensor, g: Tensor): Tensor {
+  fresh.set(g, t);
+  return g;
+}
+
 /**
  * Adds a gradient into `t.grad`. Without createGraph the stored grad is a private contiguous
- * copy (so two leaves never share one gradient tensor) updated in place afterwards.
+ * copy (so two leaves never share one gradient tensor) updated in place afterwards; a fresh
+ * gradient (freshGrad) is private already and kept as it is.
  */
 export function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (createGraph) {
@@ -29,7 +44,7 @@ export function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean): void
     return;
   }
   noGrad(() => {
-    if (t.grad === null || t.grad.isDisposed) t.grad = V.clone(g).detach();
+    if (t.grad === null || t.grad.isDisposed) t.grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : V.clone(g).detach();
     else t.grad = t.grad.add_(g);
   });
 }

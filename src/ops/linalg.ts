@@ -4,7 +4,8 @@ import { fmtShape, rangeError } from '../errors.js';
 import { meta, native } from '../native.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { empty, expectTensor, record } from './base.js';
+import { emptyUninit, expectTensor, record } from './base.js';
+import { freshGrad } from './helpers.js';
 import * as E from './elementwise.js';
 import { castKernel, reluBackward } from './elementwise.js';
 import * as R from './reduce.js';
@@ -26,7 +27,8 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
   if (K !== K2) throw cannotMultiply(op, a, b, K, K2);
   const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
   const batch = broadcastShapes(op, aBatch, bBatch);
-  const out = empty([...batch, M, N], 'float32');
+  // The GEMM writes every element of C (zeros when K == 0); a throw leaves `out` unreachable.
+  const out = emptyUninit([...batch, M, N], 'float32');
   meta[0] = M;
   meta[1] = N;
   meta[2] = K;
@@ -42,10 +44,19 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
   }
   native.matmul(meta, a._data, b._data, out._data);
   // dA = g @ B^T, dB = A^T @ g; transposes are stride swaps, summed over broadcast batch dims by the engine.
+  // A leaf's gradient is fresh (a new tensor nothing else holds) unless createGraph recorded it.
   return record(batch.length ? 'BmmBackward0' : 'MmBackward0', out, [a, b], [a, b], (g, [x, w], needs) => [
-    needs[0] ? batched(op, g, V.transpose(w!, -1, -2)) : null,
-    needs[1] ? batched(op, V.transpose(x!, -1, -2), g) : null,
+    needs[0] ? leafGrad(x!, batched(op, g, V.transpose(w!, -1, -2))) : null,
+    needs[1] ? leafGrad(w!, batched(op, V.transpose(x!, -1, -2), g)) : null,
   ]);
+}
+
+/**
+ * `g`, a gradient just computed for input `t`, marked for accumulateInto to keep rather than
+ * copy when it goes straight into a leaf's .grad: t is a leaf and g a new tensor no graph saw.
+ */
+function leafGrad(t: Tensor, g: Tensor): Tensor {
+  return t.gradFn === null && g.gradFn === null ? freshGrad(t, g) : g;
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -140,7 +151,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Te
   w = floatOperand('linear', w, 'weight');
   const N = w.shape[0]!, K = w.shape[1]!;
   const lead = x.shape.slice(0, -1);
-  const out = empty([...lead, N], 'float32');
+  const out = emptyUninit([...lead, N], 'float32');  // every element written, as in batched()
   const rs = rowStride(x);
   // Batch dims (none when the rows collapse) and the matrix the GEMM sees: M rows of x.
   const batch = rs === null ? lead.slice(0, -1) : [];
@@ -173,8 +184,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Te
     const g2 = V.reshape(gy, [[-1, N]]);
     return [
       needs[0] ? matmul(gy, ws!) : null,
-      needs[1] ? matmul(V.t(g2), V.reshape(xs!, [[-1, K]])) : null,
-      needs[2] ? R.sum(g2, 0) : null,
+      needs[1] ? leafGrad(ws!, matmul(V.t(g2), V.reshape(xs!, [[-1, K]]))) : null,
+      needs[2] ? leafGrad(b!, R.sum(g2, 0)) : null,
     ];
   });
 }
