@@ -162,11 +162,14 @@ int main(int argc, char** argv) {
     const char* layouts;
   };
   // The MLP layer of bench/workloads.json and its two backward GEMMs (dA = G @ W^T is nt,
-  // dW = X^T @ G is tn), the classifier head, square sizes, and a tall-skinny one.
+  // dW = X^T @ G is tn), the classifier head, square sizes, and a tall-skinny one. Then
+  // nn.Linear's weight layout [out, in] in mlp_train: y = x @ W^T (nt), dW = G^T @ X (tn),
+  // for its 784 -> 256 and 256 -> 128 layers at batch 64.
   const Shape shapes[] = {
       {1024, 1024, 1024, "nn"}, {512, 512, 512, "nn,tn,nt"}, {256, 256, 256, "nn,tn,nt"},
       {64, 256, 784, "nn,tn,nt"}, {64, 784, 256, "nt"}, {784, 256, 64, "tn"},
       {64, 10, 128, "nn,tn,nt"}, {4096, 64, 256, "nn,tn"}, {17, 33, 1000, "nn"},
+      {64, 128, 256, "nt"}, {256, 784, 64, "tn"}, {128, 256, 64, "tn"},
   };
   const double peak = measure_peak();
   std::printf("tensorgrad %s; single-core FMA peak measured %.1f GFLOP/s; %% of peak is per thread\n",
