@@ -40,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tgb::register_runtime(env, exports);
   tgb::register_io(env, exports);
   tgb::register_optim(env, exports);
+  tgb::register_loss(env, exports);
   return exports;
 }
 

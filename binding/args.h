@@ -117,5 +117,6 @@ void register_random(Napi::Env env, Napi::Object exports);
 void register_runtime(Napi::Env env, Napi::Object exports);
 void register_io(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
+void register_loss(Napi::Env env, Napi::Object exports);
 
 }  // namespace tgb

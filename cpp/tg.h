@@ -70,6 +70,25 @@ Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mea
 Status random_int(uint32_t state[4], const Operand& out, int64_t n, int64_t low, int64_t high);
 Status random_permutation(uint32_t state[4], const Operand& out, int64_t n);
 
+// ---- losses (loss.cpp): cross-entropy of float32 logits [n, c] (row-major from logits.offset)
+// against int32 class indices [n] (target.offset, unit stride), fused as in llm.c's
+// crossentropy_softmax_backward: forward writes probs = softmax(logits) per row (dense [n, c])
+// and loss_i = logsumexp(x_i) - x_i[t_i], 0 where t_i == ignore_index; out is [n] (reduction
+// None) or [1] (Sum, or Mean over the rows not ignored: NaN when all are). Backward writes
+// dx = (probs - onehot(t)) * g_i * (1 / kept rows under Mean), zero rows where ignored; g is
+// [n] with stride grad_stride (None) or [1]. A target outside [0, c) other than ignore_index is
+// an error, as in PyTorch ("Target 12 is out of bounds.").
+enum class LossReduction { None = 0, Sum = 1, Mean = 2 };
+struct CrossEntropyArgs {
+  int64_t n = 0, c = 0, ignore_index = -100;
+  LossReduction reduction = LossReduction::Mean;
+  int64_t grad_stride = 1;  // backward, reduction None: g[i] = grad[offset + i * grad_stride]
+};
+Status cross_entropy_forward(const CrossEntropyArgs& a, const Operand& logits, const Operand& target,
+                             const Operand& probs, const Operand& out);
+Status cross_entropy_backward(const CrossEntropyArgs& a, const Operand& probs, const Operand& target,
+                              const Operand& grad, const Operand& dx);
+
 // ---- optimizers (optim.cpp): PyTorch 1.13's single-tensor updates over flat contiguous float32
 // buffers of n elements (offsets honoured, strides ignored); state buffers are updated in place.
 // A state pointer may be null when the configuration does not use it.

@@ -121,6 +121,16 @@ def loss_cases():
     add("bcel", "binaryCrossEntropyWithLogits", z, tb)
     add("bcel_weight_pos", "binaryCrossEntropyWithLogits", z, (tb > 0.5).float(),
         tensors={"weight": torch.rand(3, generator=g) + 0.5, "posWeight": torch.tensor([0.5, 2.0, 3.0])})
+    # The fused cross-entropy (src/ops/loss.ts), from a generator of its own so the cases above
+    # keep their data: the MLP benchmark's [64, 10], ignoreIndex without a weight, logits far
+    # apart, and targets all ignored ('mean': NaN, zero gradient).
+    g2 = torch.Generator().manual_seed(4321)
+    add("ce_fused_64x10", "crossEntropy", torch.randn(64, 10, generator=g2) * 3, torch.randint(0, 10, (64,), generator=g2))
+    add("ce_fused_ignore2", "crossEntropy", logits, cls_ign2, {"ignoreIndex": 2})
+    add("ce_fused_far_logits", "crossEntropy",
+        torch.tensor([[1000.0, -1000.0, 0.0], [-50.0, 60.0, 55.0], [1e4, 1e4, -1e4], [0.0, 0.0, 0.0]]),
+        torch.tensor([1, 2, 0, 2]))
+    add("ce_fused_all_ignored", "crossEntropy", logits[:2], torch.tensor([-100, -100]))
     return cases
 
 

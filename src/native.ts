@@ -32,6 +32,10 @@ export interface Native {
   adamStep(meta: Float64Array, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq?: Float32Array): void;
   rmspropStep(meta: Float64Array, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg?: Float32Array, momentumBuffer?: Float32Array): void;
   adagradStep(meta: Float64Array, param: Float32Array, grad: Float32Array, sum: Float32Array): void;
+  // Fused cross-entropy (binding/loss.cc): meta = [n, c, ignoreIndex, reduction, logits or grad
+  // offset, target offset, grad stride]; probs, out and dx from offset 0.
+  crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;
+  crossEntropyBackward(meta: Float64Array, probs: Float32Array, target: Int32Array, grad: Float32Array, dx: Float32Array): void;
   simd(): 'avx512' | 'avx2' | 'neon' | 'scalar';
   selectSimd(name: string): boolean;
   getNumThreads(): number;

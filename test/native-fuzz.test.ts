@@ -125,6 +125,16 @@ function makeCalls(seed: number) {
       const state = () => (rnd() < 0.15 ? undefined : buf('f', len(0)));
       native[fn]!(new Float64Array(meta), buf('f', len(po)), buf('f', len(go)), ...Array.from({ length: states }, state));
     },
+    () => {  // fused cross-entropy: [n, c, ignoreIndex, reduction, offset, targetOffset, gradStride]
+      const n = pick([0, 1, 2, 5, 17]), c = pick([0, 1, 3, 10, 33]), red = pick([0, 1, 2, 2, 3]);
+      const near = (k: number) => Math.max(0, k + pick([0, 0, 0, -1, 1]));
+      const off = pick([0, 0, 1, -1]), toff = pick([0, 0, 2]), gs = pick([1, 1, 0, -1, 2]);
+      const meta = new Float64Array([n, c, pick([-100, -100, 0, 2]), red, off, toff, gs]);
+      // Targets in [-4, 4]: some out of range, or equal to the ignore index.
+      const target = rnd() < 0.1 ? buf('f', near(n + toff)) : buf('i', near(n + toff)).map((v) => (rnd() < 0.7 ? Math.abs(v) % Math.max(c, 1) : v));
+      if (rnd() < 0.5) native.crossEntropyForward!(meta, buf('f', near(n * c + off)), target, buf('f', near(n * c)), buf('f', near(red === 0 ? n : 1)));
+      else native.crossEntropyBackward!(meta, buf('f', near(n * c)), target, buf('f', near((red === 0 ? n : 1) * Math.max(gs, 1) + off)), buf('f', near(n * c)));
+    },
     () => {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));
       native.randomPermutation!(state, buf('i', Math.max(0, k + pick([0, -1, 1]))), k);

@@ -7,6 +7,7 @@ import { expectTensor } from '../ops/base.js';
 import * as E from '../ops/elementwise.js';
 import { oneHot as oneHotOp } from '../ops/indexing.js';
 import * as L from '../ops/linalg.js';
+import { crossEntropyFused, fusable } from '../ops/loss.js';
 import * as R from '../ops/reduce.js';
 import * as S from '../ops/softmax.js';
 import * as V from '../ops/views.js';
@@ -210,6 +211,14 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw rangeError(op, `label_smoothing must be between 0.0 and 1.0. Got: ${describe(eps)}`);
   const weight = checkWeight(op, opts.weight, C);
+  // The common case (float32 [N, C] logits, class indices, no weight, no smoothing) in one
+  // native call each way (src/ops/loss.ts); the same checks, values and gradients.
+  const ignore = opts.ignoreIndex ?? -100;
+  if (weight === null && eps === 0 && Number.isSafeInteger(ignore) && fusable(input, target)) {
+    const ignoreIndex = ignore;
+    checkIndexTarget(op, input, target, cd, ignoreIndex);
+    return crossEntropyFused(input, target, red, ignoreIndex);
+  }
   const logp = S.logSoftmax(input, cd);
   // Weight shaped to broadcast along the class dim: [C] for [C] input, [1, C, 1...] otherwise.
   const wView = weight && (cd === 0 ? weight : V.reshape(weight, [input.shape.map((s, k) => (k === cd ? s : 1))]));

@@ -1,0 +1,61 @@
+// Fused losses (cpp/kernels/loss.cpp), mirrored in src/ops/loss.ts.
+// crossEntropyForward(meta, logits, target, probs, out)
+// crossEntropyBackward(meta, probs, target, grad, dx)
+// meta: [n, c, ignoreIndex, reduction (0 none, 1 sum, 2 mean), logits or grad offset,
+//        target offset, grad stride]; probs, out and dx from offset 0.
+#include "args.h"
+
+namespace tgb {
+namespace {
+
+tg::CrossEntropyArgs decode(const Napi::CallbackInfo& info, const Meta& m, const char* op) {
+  if (info.Length() < 5) throw_type(info.Env(), std::string(op) + ": missing arguments");
+  tg::CrossEntropyArgs a;
+  a.n = m.integer(0);
+  a.c = m.integer(1);
+  a.ignore_index = m.integer(2);
+  const int64_t r = m.integer(3);
+  if (r < 0 || r > 2) throw_range(info.Env(), std::string(op) + ": bad reduction " + std::to_string(r));
+  a.reduction = static_cast<tg::LossReduction>(r);
+  a.grad_stride = m.integer(6);
+  return a;
+}
+
+Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
+  const char* op = "crossEntropy";
+  if (info.Length() < 1) throw_type(info.Env(), std::string(op) + ": missing arguments");
+  Meta m(info.Env(), info[0], op);
+  const tg::CrossEntropyArgs a = decode(info, m, op);
+  tg::Operand logits = operand(info.Env(), info[1], op);
+  logits.offset = m.integer(4);
+  tg::Operand target = operand(info.Env(), info[2], op);
+  target.offset = m.integer(5);
+  tg::Operand probs = operand(info.Env(), info[3], op);
+  tg::Operand out = operand(info.Env(), info[4], op);
+  check(info.Env(), tg::cross_entropy_forward(a, logits, target, probs, out));
+  return info.Env().Undefined();
+}
+
+Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
+  const char* op = "crossEntropy.backward";
+  if (info.Length() < 1) throw_type(info.Env(), std::string(op) + ": missing arguments");
+  Meta m(info.Env(), info[0], op);
+  const tg::CrossEntropyArgs a = decode(info, m, op);
+  tg::Operand probs = operand(info.Env(), info[1], op);
+  tg::Operand target = operand(info.Env(), info[2], op);
+  target.offset = m.integer(5);
+  tg::Operand grad = operand(info.Env(), info[3], op);
+  grad.offset = m.integer(4);
+  tg::Operand dx = operand(info.Env(), info[4], op);
+  check(info.Env(), tg::cross_entropy_backward(a, probs, target, grad, dx));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void register_loss(Napi::Env env, Napi::Object exports) {
+  exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward, "crossEntropyForward"));
+  exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward, "crossEntropyBackward"));
+}
+
+}  // namespace tgb
