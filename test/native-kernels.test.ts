@@ -16,6 +16,8 @@ interface Native {
   reduce(meta: Float64Array, x: Float32Array, out: Float32Array | Int32Array, indices?: Int32Array): void;
   matmul(meta: Float64Array, a: Float32Array, b: Float32Array, c: Float32Array, bias?: Float32Array | null): void;
   sgdStep(meta: Float64Array, p: Float32Array, g: Float32Array, buf?: Float32Array): void;
+  getNumThreads(): number;
+  setNumThreads(n: number): void;
   simd(): string;
   selectSimd(name: string): boolean;
 }
@@ -832,6 +834,26 @@ describe.each(ALL_PATHS)('%s: SGD step', (path) => {
         if (o.momentum) bad.push(...mismatches(buf, wantB, { ulps: 0, absScale: (i) => bTol[i] }, label('buf')));
       }
     expect(bad).toEqual([]);
+  });
+
+  it('the same result on 1 and 2 threads (blocks split on vector boundaries)', () => {
+    const n = 200_003, r = rng(11);
+    const p0 = Float32Array.from({ length: n }, () => r() - 0.5), g = Float32Array.from({ length: n }, () => r() - 0.5);
+    const meta = new Float64Array([n, 0, 0, 0.01, 0.9, 0, 0.001, 1, 0, 0]);
+    const threads = native.getNumThreads();
+    const run = (t: number) => {
+      const p = p0.slice(), buf = g.slice();
+      native.setNumThreads(t);
+      try {
+        on(path, () => native.sgdStep(meta, p, g, buf));
+      } finally {
+        native.setNumThreads(threads);
+      }
+      return [p, buf];
+    };
+    const [p1, b1] = run(1), [p2, b2] = run(2);
+    expect(p2).toEqual(p1);
+    expect(b2).toEqual(b1);
   });
 
   it('updates a view at an offset and leaves the rest of the buffers alone', () => {

@@ -4,11 +4,13 @@
 // trajectory matches PyTorch's to rounding: scalars PyTorch computes as Python floats (bias
 // corrections, step sizes) arrive here as doubles and are rounded to float where PyTorch
 // passes them to a float32 kernel.
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <string>
 
 #include "core/checks.h"
+#include "core/thread_pool.h"
 #include "kernels/isa_table.h"
 #include "tg.h"
 
@@ -53,7 +55,15 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
   u.maximize = a.maximize;
   u.nesterov = a.nesterov;
   u.first_step = a.first_step;
-  kernels().sgd_f32(p, g, b, n, u);
+  // Threads take whole blocks of kBlock elements (a multiple of every vector width), so each
+  // element takes the same path, and so gets the same result, on any number of threads; only
+  // the last block has a tail. Below 64K elements (~20 us) one thread does it all.
+  const KernelTable& kt = kernels();
+  constexpr int64_t kBlock = 4096;
+  parallel_for((n + kBlock - 1) / kBlock, 16, [&](int64_t b0, int64_t b1) {
+    const int64_t i = b0 * kBlock, len = std::min(n, b1 * kBlock) - i;
+    kt.sgd_f32(p + i, g + i, b ? b + i : nullptr, len, u);
+  });
   return Status::ok();
 }
 
