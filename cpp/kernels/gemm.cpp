@@ -187,16 +187,18 @@ GemmArgs transposed(const GemmArgs& g) {
 
 // Cost of a GEMM orientation, in vector FMAs: the tile's, with the lanes its last, partial
 // vector wastes (64x128 @ 128x10 fills 10 of 16 lanes, its transpose all of them), plus about
-// one per element transposed while packing B when B's columns are not contiguous (the tile
-// reads vectors of B rows; A is read or packed from either layout equally fast).
+// two per element transposed while packing B when B's columns are not contiguous (the tile
+// reads vectors of B rows; A is read or packed from either layout equally fast; measured:
+// 64x256 @ (128x256)^T with W^T packed ran at 70 GFLOP/s, on the dot-product path at 99).
 // In double: with broadcast (stride 0) operands M * N * K is not bounded by any buffer size.
 // A C written transposed (c_cs != 1, the swapped orientation) goes through the tile's stack row
-// and a scalar scatter, about one more per element of C and block of K: without it 64x784 @
-// (256x784)^T (nn.Linear's x @ W^T) ran on the tile at 87-91 GFLOP/s, where the dot-product
-// path runs at 109 (Zen 4).
+// and a scalar scatter, about three more per element of C and block of K: without it nn.Linear's
+// x @ W^T ran on the tile at 87-91 GFLOP/s for 64x784 @ (256x784)^T and 84 for 64x256 @
+// (128x256)^T, where the dot-product path runs at 109 and 99 (Zen 4; 64x256 @ (784x256)^T,
+// which stays on the tile, runs at 97 either way).
 double cost(const GemmArgs& g, int lanes) {
-  const double scatter = g.c_cs == 1 ? 0 : double(g.M) * double(g.N) * double((g.K + KC - 1) / KC);
-  return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : double(g.K) * double(g.N)) + scatter;
+  const double scatter = g.c_cs == 1 ? 0 : 3.0 * double(g.M) * double(g.N) * double((g.K + KC - 1) / KC);
+  return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : 2.0 * double(g.K) * double(g.N)) + scatter;
 }
 
 // Cost of the dot-product path in the same units: every element of C takes ceil(K / lanes)
