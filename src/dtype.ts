@@ -40,8 +40,26 @@ export function allocate(dtype: DType, n: number): Storage {
       case 'bool': return new Uint8Array(buf, at, n);
     }
   }
+  if (bytes >= ALIGN_MIN_BYTES) return aligned(dtype, new ArrayBuffer(bytes + ALIGN), n);
   const data = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
   return bytes >= HUGE_MIN_BYTES ? adviseHuge(data) : data;
+}
+
+// Storage of 4 KiB and more starts on a 64-byte boundary (a cache line, one AVX-512 vector):
+// V8 and malloc align buffers to 16 bytes only, and a vector access that crosses a line costs
+// two. The buffer is allocated 64 bytes longer and the storage is the aligned view into it,
+// which still owns the whole buffer (ownsBuffer), so dispose() detaches it as before.
+// Measured (Zen 4): nn.Linear's x @ W^T for a [64, 784] batch and a [256, 784] weight, 268 us
+// with both at 16 mod 64, 238 aligned.
+const ALIGN = 64;
+const ALIGN_MIN_BYTES = 4096;
+const alignedOwners = new WeakSet<Storage>();
+
+function aligned(dtype: DType, buf: ArrayBuffer, n: number): Storage {
+  const at = native.alignmentGap(new Uint8Array(buf, 0, 1));
+  const data = dtype === 'float32' ? new Float32Array(buf, at, n) : dtype === 'int32' ? new Int32Array(buf, at, n) : new Uint8Array(buf, at, n);
+  alignedOwners.add(data);
+  return n * BYTES_PER_ELEMENT[dtype] >= HUGE_MIN_BYTES ? adviseHuge(data) : data;
 }
 
 // Storage of 4 MiB and more asks for transparent huge pages under its 2 MiB-aligned interior
@@ -76,6 +94,11 @@ export function allocateUninit(dtype: DType, n: number): Storage {
     if (poisonUninit) new Uint8Array(small.buffer, small.byteOffset, bytes).fill(0xff);
     return small;
   }
+  if (bytes >= ALIGN_MIN_BYTES) {
+    const buf = Buffer.allocUnsafeSlow(bytes + ALIGN);
+    if (poisonUninit) buf.fill(0xff);
+    return aligned(dtype, buf.buffer as ArrayBuffer, n);
+  }
   const buf = Buffer.allocUnsafeSlow(bytes);
   const data =
     dtype === 'float32' ? new Float32Array(buf.buffer, buf.byteOffset, n)
@@ -88,7 +111,7 @@ export function allocateUninit(dtype: DType, n: number): Storage {
 
 /** True when the storage owns its whole ArrayBuffer (so dispose() may detach it). */
 export function ownsBuffer(data: Storage): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) || alignedOwners.has(data);
 }
 
 

@@ -41,6 +41,8 @@ export interface Native {
   getNumThreads(): number;
   setNumThreads(n: number): void;
   adviseHugePages(data: Storage): void;
+  // Bytes from data's first element to the next 64-byte boundary (binding/runtime.cc).
+  alignmentGap(data: Storage): number;
   napiVersion: number;
 }
 

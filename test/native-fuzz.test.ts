@@ -125,6 +125,10 @@ function makeCalls(seed: number) {
       const state = () => (rnd() < 0.15 ? undefined : buf('f', len(0)));
       native[fn]!(new Float64Array(meta), buf('f', len(po)), buf('f', len(go)), ...Array.from({ length: states }, state));
     },
+    () => {  // storage alignment query (src/dtype.ts): any storage, or not storage at all
+      const gap = native.alignmentGap!(pick([buf('f', int(9)), buf('i', 1), buf('b', 0), undefined, 3, new Float64Array(2)] as unknown[])) as unknown;
+      if (typeof gap !== 'number' || !(gap >= 0 && gap < 64)) throw new Error(`alignmentGap returned ${gap}`);
+    },
     () => {  // fused cross-entropy: [n, c, ignoreIndex, reduction, offset, targetOffset, gradStride]
       const n = pick([0, 1, 2, 5, 17]), c = pick([0, 1, 3, 10, 33]), red = pick([0, 1, 2, 2, 3]);
       const near = (k: number) => Math.max(0, k + pick([0, 0, 0, -1, 1]));

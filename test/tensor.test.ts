@@ -2,6 +2,7 @@
 // promotion, printing, random reproducibility, dispose, runtime info.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
+import * as nativeModule from '../src/native.js';
 
 describe('creation', () => {
   it('takes shapes as arrays or separate numbers, options last', () => {
@@ -178,6 +179,22 @@ describe('conversion and memory', () => {
     expect(() => v.sum()).toThrow(/disposed/);
     expect(String(t)).toBe('tensor(<disposed>)');
     t.dispose();
+  });
+
+  it('storage of 4 KiB and more starts on a 64-byte boundary, and dispose() still detaches it', () => {
+    const { native } = nativeModule;
+    for (const make of [() => tg.ones(1024), () => tg.zeros([33, 65]), () => tg.randn([64, 784]), () => tg.ones(4096).mul(2), () => tg.ones([1500], { dtype: 'int32' })]) {
+      const t = make();
+      const data = t._data;
+      expect(native.alignmentGap(data)).toBe(0);
+      expect(data.length).toBe(t.numel());
+      const buffer = data.buffer;
+      t.dispose();
+      expect(buffer.byteLength).toBe(0);  // detached: freed now, not at the next GC
+    }
+    // Below 4 KiB nothing changes: slabs (<= 512 B) or a buffer of its own.
+    const small = tg.ones(200);
+    expect(small._data.byteOffset === 0 || small._data.byteLength <= 512).toBe(true);
   });
 
   it('size, dim, numel', () => {
