@@ -229,6 +229,32 @@ describe('runtime', () => {
     expect(two).toEqual(one);
   });
 
+  it('matmul and linear: the same bytes on 1 to 4 threads for the MLP shapes (split GEMMs)', () => {
+    // Every orientation and path gemm.cpp picks for nn.Linear at batch 64 (dot products for
+    // x @ W^T, tiles for dW = G^T @ X and dX = G @ W), split over M or N at tile boundaries.
+    tg.manualSeed(3);
+    const x = tg.randn([64, 784]), w1 = tg.randn([256, 784]), b1 = tg.randn([256]);
+    const h = tg.randn([64, 256]), w2 = tg.randn([128, 256]), g2 = tg.randn([64, 128]), g1 = tg.randn([64, 256]);
+    const run = () => [
+      tg.F.linear(x, w1, b1).relu(), h.matmul(w2.t()), g1.t().matmul(x), g2.t().matmul(h), g2.matmul(w2),
+      tg.randn([300, 70]).matmul(tg.randn([70, 530])),
+    ].map((t) => Buffer.from(t.toTypedArray().buffer, t.toTypedArray().byteOffset, t.toTypedArray().byteLength));
+    const before = tg.getNumThreads();
+    try {
+      tg.setNumThreads(1);
+      tg.manualSeed(5);
+      const one = run();
+      for (const n of [2, 3, 4]) {
+        tg.setNumThreads(n);
+        tg.manualSeed(5);
+        const many = run();
+        many.forEach((b, i) => expect(b.equals(one[i]!), `threads ${n}, product ${i}`).toBe(true));
+      }
+    } finally {
+      tg.setNumThreads(before);
+    }
+  });
+
   it('gives the same results on 1 to 8 threads, back to back and around the grain sizes', () => {
     // The pool's workers spin between jobs and the caller claims parts the workers have not
     // taken; more threads than cores exercises both (workers descheduled mid-run).
