@@ -36,7 +36,10 @@ struct GemmTile {
 // mom * buf + damp * d and d = nesterov ? d + mom * buf : buf; then p -= lr * d.
 struct SgdUpdate {
   float lr = 0, momentum = 0, damp = 1, weight_decay = 0;
-  bool maximize = false, nesterov = false, first_step = false;  // momentum == 0: no buffer
+  // Whether the options are non-zero as given (doubles): a momentum of 1e-50 is a momentum,
+  // though it rounds to a float 0. Without momentum there is no buffer.
+  bool has_momentum = false, has_decay = false;
+  bool maximize = false, nesterov = false, first_step = false;
 };
 
 struct KernelTable {

@@ -52,6 +52,8 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
   u.momentum = static_cast<float>(a.momentum);
   u.damp = static_cast<float>(1.0 - a.dampening);
   u.weight_decay = static_cast<float>(a.weight_decay);
+  u.has_momentum = a.momentum != 0;
+  u.has_decay = a.weight_decay != 0;
   u.maximize = a.maximize;
   u.nesterov = a.nesterov;
   u.first_step = a.first_step;

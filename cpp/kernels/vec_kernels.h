@@ -13,6 +13,51 @@
 #include "kernels/isa_table.h"
 #include "kernels/vec_math.h"
 
+// SGD's update (KernelTable::sgd_f32, dispatched by VecKernels::sgd below): one pass, every
+// option a compile-time constant of its own loop (a run-time flag in the body kept GCC's loop
+// scalar). The tail runs the same vector code on a padded stack copy. Multiplies and adds in
+// PyTorch's order (buf * mom + damp * d; p + (-lr) * d), each rounded: GCC's default
+// -ffp-contract=fast would fuse them into FMAs in the units compiled with -mfma, and the
+// update would then differ from the scalar table's, and from PyTorch's, in the last bit.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+template <class V, bool Maximize, bool Decay, bool Momentum, bool Nesterov, bool First>
+void sgd_run(float* p, const float* g, float* buf, int64_t n, const tg::SgdUpdate& u) {
+  using reg = typename V::reg;
+  constexpr int W = V::width;
+  const reg wd = V::set1(u.weight_decay), mom = V::set1(u.momentum), damp = V::set1(u.damp);
+  const reg neg_lr = V::set1(-u.lr);
+  auto step = [&](float* pp, const float* gg, float* bb) {
+    reg d = V::load(gg);
+    if constexpr (Maximize) d = V::neg(d);
+    const reg pv = V::load(pp);
+    if constexpr (Decay) d = V::add(d, V::mul(wd, pv));
+    if constexpr (Momentum) {
+      const reg nb = First ? d : V::add(V::mul(V::load(bb), mom), V::mul(damp, d));
+      V::store(bb, nb);
+      d = Nesterov ? V::add(d, V::mul(mom, nb)) : nb;
+    }
+    V::store(pp, V::add(pv, V::mul(neg_lr, d)));
+  };
+  int64_t i = 0;
+  for (; i + W <= n; i += W) step(p + i, g + i, Momentum ? buf + i : nullptr);
+  if (i < n) {
+    const size_t rest = size_t(n - i) * sizeof(float);
+    alignas(64) float tp[W] = {}, tg_[W] = {}, tb[W] = {};
+    std::memcpy(tp, p + i, rest);
+    std::memcpy(tg_, g + i, rest);
+    if (Momentum) std::memcpy(tb, buf + i, rest);
+    step(tp, tg_, tb);
+    std::memcpy(p + i, tp, rest);
+    if (Momentum) std::memcpy(buf + i, tb, rest);
+  }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
 template <class V>
 struct VecKernels {
   using reg = typename V::reg;
@@ -184,47 +229,14 @@ struct VecKernels {
     map2(acc, x, acc, n, [](reg a, reg b) { return V::add(a, b); });
   }
 
-  // SGD: one pass, every option a compile-time constant of its own loop (a run-time flag in the
-  // body kept GCC's loop scalar). The tail runs the same vector code on a padded stack copy.
-  // Multiplies and adds in PyTorch's order (buf * mom + damp * d; p + (-lr) * d).
-  template <bool Maximize, bool Decay, bool Momentum, bool Nesterov, bool First>
-  static void sgd_run(float* p, const float* g, float* buf, int64_t n, const tg::SgdUpdate& u) {
-    const reg wd = V::set1(u.weight_decay), mom = V::set1(u.momentum), damp = V::set1(u.damp);
-    const reg neg_lr = V::set1(-u.lr);
-    auto step = [&](float* pp, const float* gg, float* bb) {
-      reg d = V::load(gg);
-      if constexpr (Maximize) d = V::neg(d);
-      const reg pv = V::load(pp);
-      if constexpr (Decay) d = V::add(d, V::mul(wd, pv));
-      if constexpr (Momentum) {
-        const reg nb = First ? d : V::add(V::mul(V::load(bb), mom), V::mul(damp, d));
-        V::store(bb, nb);
-        d = Nesterov ? V::add(d, V::mul(mom, nb)) : nb;
-      }
-      V::store(pp, V::add(pv, V::mul(neg_lr, d)));
-    };
-    int64_t i = 0;
-    for (; i + W <= n; i += W) step(p + i, g + i, Momentum ? buf + i : nullptr);
-    if (i < n) {
-      const size_t rest = size_t(n - i) * sizeof(float);
-      alignas(64) float tp[W] = {}, tg_[W] = {}, tb[W] = {};
-      std::memcpy(tp, p + i, rest);
-      std::memcpy(tg_, g + i, rest);
-      if (Momentum) std::memcpy(tb, buf + i, rest);
-      step(tp, tg_, tb);
-      std::memcpy(p + i, tp, rest);
-      if (Momentum) std::memcpy(buf + i, tb, rest);
-    }
-  }
-
   static void sgd(float* p, const float* g, float* buf, int64_t n, const tg::SgdUpdate& u) {
     // Booleans to template arguments one level at a time.
     auto pick = [](bool v, auto f) { return v ? f(std::true_type{}) : f(std::false_type{}); };
     pick(u.maximize, [&](auto mx) {
-      pick(u.weight_decay != 0, [&](auto dc) {
-        if (u.momentum == 0) return sgd_run<decltype(mx)::value, decltype(dc)::value, false, false, false>(p, g, buf, n, u);
+      pick(u.has_decay, [&](auto dc) {
+        if (!u.has_momentum) return sgd_run<V, decltype(mx)::value, decltype(dc)::value, false, false, false>(p, g, buf, n, u);
         pick(u.nesterov, [&](auto ne) {
-          pick(u.first_step, [&](auto fi) { sgd_run<decltype(mx)::value, decltype(dc)::value, true, decltype(ne)::value, decltype(fi)::value>(p, g, buf, n, u); });
+          pick(u.first_step, [&](auto fi) { sgd_run<V, decltype(mx)::value, decltype(dc)::value, true, decltype(ne)::value, decltype(fi)::value>(p, g, buf, n, u); });
         });
       });
     });
