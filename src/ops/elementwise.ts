@@ -5,6 +5,7 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { promote, promoteWithScalar, type DType, isDType } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record } from './base.js';
@@ -29,7 +30,7 @@ function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tens
   let pos = putHeader(op, x.shape, p0, p1);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, x._strides);
-  native.unary(meta, o._data, x._data);
+  small.unary(meta, o._data, x._data) || native.unary(meta, o._data, x._data);
   return o;
 }
 
@@ -40,7 +41,7 @@ function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, 
   pos = putView(pos, o._offset, o._strides);
   pos = putView(pos, a._offset, viewOf(a, shape));
   putView(pos, b._offset, viewOf(b, shape));
-  native.binary(meta, o._data, a._data, b._data);
+  small.binary(meta, o._data, a._data, b._data) || native.binary(meta, o._data, a._data, b._data);
   return o;
 }
 
@@ -49,7 +50,7 @@ function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, 
   let pos = putHeader(op, a.shape, p0, s, scalarFirst ? 1 : 0);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, a._offset, a._strides);
-  native.binaryScalar(meta, o._data, a._data);
+  small.binaryScalar(meta, o._data, a._data) || native.binaryScalar(meta, o._data, a._data);
   return o;
 }
 
@@ -76,7 +77,7 @@ export function castKernel(x: Tensor, dtype: DType, out?: Tensor): Tensor {
   let pos = putHeader(0, o.shape);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, viewOf(x, o.shape));
-  native.cast(meta, o._data, x._data);
+  small.cast(meta, o._data, x._data) || native.cast(meta, o._data, x._data);
   return o;
 }
 

@@ -1,6 +1,7 @@
 // Reductions over dims: forward (one native call) beside backward.
 import { describe, rangeError, typeError } from '../errors.js';
 import { ReduceOp, HEADER, meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { parseDims, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
@@ -24,7 +25,8 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   for (const s of x.shape) meta[pos++] = s;
   meta[pos++] = xf._offset;
   for (const s of xf._strides) meta[pos++] = s;
-  native.reduce(meta, xf._data, out._data, (idx?._data as Int32Array | undefined) ?? undefined);
+  const indices = (idx?._data as Int32Array | undefined) ?? undefined;
+  small.reduce(meta, xf._data, out._data, indices) || native.reduce(meta, xf._data, out._data, indices);
   return [out, idx];
 }
 
