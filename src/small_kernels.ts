@@ -94,16 +94,30 @@ function walk(meta: Float64Array, operands: number, n: number): void {
   }
 }
 
+/** A set of op codes (all below 32) as bits: a Set lookup costs more than a small op's element loop. */
+function maskOf(...ops: number[]): number {
+  let mask = 0;
+  for (const op of ops) mask |= 1 << op;
+  return mask;
+}
+
+function takes(mask: number, op: number): boolean {
+  return op >= 0 && op < 32 && ((mask >>> op) & 1) === 1;
+}
+
 // The ops taken here, one element at a time. A switch, not a function per op: called through
 // a table, a per-op closure costs ~9 ns an element (a megamorphic call), the switch ~1 ns.
-const UNARY_OPS = new Set<number>([
-  UnaryOp.Neg, UnaryOp.Exp, UnaryOp.Log, UnaryOp.Sqrt, UnaryOp.Rsqrt, UnaryOp.Abs, UnaryOp.Square, UnaryOp.Relu,
-  UnaryOp.Sigmoid, UnaryOp.Tanh, UnaryOp.Sin, UnaryOp.Cos, UnaryOp.Sign, UnaryOp.LeakyRelu, UnaryOp.Clamp, UnaryOp.Reciprocal,
-]);
+const UNARY_OPS = maskOf(
+  UnaryOp.Neg, UnaryOp.Exp, UnaryOp.Log, UnaryOp.Sqrt, UnaryOp.Rsqrt, UnaryOp.Abs, UnaryOp.Square,
+  UnaryOp.Relu, UnaryOp.Sigmoid, UnaryOp.Tanh, UnaryOp.Sin, UnaryOp.Cos, UnaryOp.Sign,
+  UnaryOp.LeakyRelu, UnaryOp.Clamp, UnaryOp.Reciprocal,
+);
 
-const MATH_OPS = new Set<number>([UnaryOp.Exp, UnaryOp.Log, UnaryOp.Sigmoid, UnaryOp.Tanh, UnaryOp.Sin, UnaryOp.Cos]);
+const MATH_OPS = maskOf(
+  UnaryOp.Exp, UnaryOp.Log, UnaryOp.Sigmoid, UnaryOp.Tanh, UnaryOp.Sin, UnaryOp.Cos,
+);
 
-/** lo/hi: the clamp bounds, NaN when open; slope: leakyRelu's. */
+/** lo, hi: clamp's bounds (±inf when open); lo is also leakyRelu's slope. */
 function unaryOf(op: number, x: number, lo: number, hi: number): number {
   switch (op) {
     case UnaryOp.Neg: return -x;
@@ -129,10 +143,11 @@ function unaryOf(op: number, x: number, lo: number, hi: number): number {
   }
 }
 
-const BINARY_OPS = new Set<number>([
-  BinaryOp.Add, BinaryOp.Sub, BinaryOp.Mul, BinaryOp.Div, BinaryOp.Pow, BinaryOp.Maximum, BinaryOp.Minimum,
-  BinaryOp.ReluBackward, BinaryOp.SigmoidBackward, BinaryOp.TanhBackward, BinaryOp.LeakyReluBackward,
-]);
+const BINARY_OPS = maskOf(
+  BinaryOp.Add, BinaryOp.Sub, BinaryOp.Mul, BinaryOp.Div, BinaryOp.Pow, BinaryOp.Maximum,
+  BinaryOp.Minimum, BinaryOp.ReluBackward, BinaryOp.SigmoidBackward, BinaryOp.TanhBackward,
+  BinaryOp.LeakyReluBackward,
+);
 
 function binaryOf(op: number, a: number, b: number, p0: number): number {
   switch (op) {
@@ -157,10 +172,10 @@ function binaryOf(op: number, a: number, b: number, p0: number): number {
 /** meta: [op, ndim, p0, p1, 0, shape, out view, x view] (binding/elementwise.cc). */
 export function unary(meta: Float64Array, out: Storage, x: Storage): boolean {
   const op = meta[0]! | 0; // an int: a switch on a double compares slowly
-  if (!UNARY_OPS.has(op)) return false;
+  if (!takes(UNARY_OPS, op)) return false;
   const n = count(meta, 2);
   // Math.exp and kin cost ~10 ns an element: those ops pay here only on a quarter of the elements.
-  if (n < 0 || (n > elementLimit / 4 && MATH_OPS.has(op))) return false;
+  if (n < 0 || (n > elementLimit / 4 && takes(MATH_OPS, op))) return false;
   // The binding hands the parameters to the core as float32.
   const p0 = Math.fround(meta[2]!), p1 = Math.fround(meta[3]!);
   const lo = op === UnaryOp.Clamp && p0 !== p0 ? -Infinity : p0, hi = p1 !== p1 ? Infinity : p1;
@@ -178,14 +193,17 @@ export function unary(meta: Float64Array, out: Storage, x: Storage): boolean {
 /** meta: [op, ndim, p0, 0, 0, shape, out view, a view, b view]. */
 export function binary(meta: Float64Array, out: Storage, a: Storage, b: Storage): boolean {
   const op = meta[0]! | 0; // an int: a switch on a double compares slowly
-  if (!BINARY_OPS.has(op)) return false;
+  if (!takes(BINARY_OPS, op)) return false;
   const n = count(meta, 3);
   if (n < 0) return false;
   const p0 = Math.fround(meta[2]!);
   if (line(meta, 3)) {
     const so = LINE_STEP[0]!, sa = LINE_STEP[1]!, sb = LINE_STEP[2]!;
-    for (let i = 0, po = LINE_BASE[0]!, pa = LINE_BASE[1]!, pb = LINE_BASE[2]!; i < n; i++, po += so, pa += sa, pb += sb)
-      out[po] = binaryOf(op, a[pa]!, b[pb]!, p0);
+    let po = LINE_BASE[0]!, pa = LINE_BASE[1]!, pb = LINE_BASE[2]!;
+    // The two hottest ops without the per-element switch.
+    if (op === BinaryOp.Mul) for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) out[po] = a[pa]! * b[pb]!;
+    else if (op === BinaryOp.Add) for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) out[po] = a[pa]! + b[pb]!;
+    else for (let i = 0; i < n; i++, po += so, pa += sa, pb += sb) out[po] = binaryOf(op, a[pa]!, b[pb]!, p0);
     return true;
   }
   walk(meta, 3, n);
@@ -197,7 +215,7 @@ export function binary(meta: Float64Array, out: Storage, a: Storage, b: Storage)
 /** meta: [op, ndim, p0, scalar, scalarFirst, shape, out view, a view]. */
 export function binaryScalar(meta: Float64Array, out: Storage, a: Storage): boolean {
   const op = meta[0]! | 0; // an int: a switch on a double compares slowly
-  if (!BINARY_OPS.has(op)) return false;
+  if (!takes(BINARY_OPS, op)) return false;
   const n = count(meta, 2);
   if (n < 0) return false;
   const p0 = Math.fround(meta[2]!), s = Math.fround(meta[3]!), first = meta[4] !== 0;
@@ -401,6 +419,34 @@ export function matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, b
       pb -= sb * size;
       index[d] = 0;
     }
+  }
+  return true;
+}
+
+/**
+ * SGD's update (cpp/kernels/optim.cpp, binding/optim.cc): meta = [n, param offset, grad offset,
+ * lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep]; the momentum buffer is
+ * contiguous from 0. Every operation rounded to float32 in the core's order, so both agree to the bit.
+ */
+export function sgdStep(meta: Float64Array, p: Float32Array, g: Float32Array, buf?: Float32Array): boolean {
+  const n = meta[0]!;
+  if (n > elementLimit) return false;
+  const po = meta[1]! | 0, go = meta[2]! | 0;
+  const f = Math.fround;
+  const lr = f(meta[3]!), mom = f(meta[4]!), damp = f(1 - meta[5]!), wd = f(meta[6]!);
+  const nesterov = meta[7] !== 0, maximize = meta[8] !== 0, first = meta[9] !== 0;
+  // The core branches on the options as doubles: a momentum of 1e-50 is a momentum.
+  const hasMomentum = meta[4] !== 0, hasDecay = meta[6] !== 0;
+  if (hasMomentum && (buf === undefined || buf.length < n)) return false;
+  for (let i = 0; i < n; i++) {
+    let d = maximize ? -g[go + i]! : g[go + i]!;
+    if (hasDecay) d = f(d + f(wd * p[po + i]!));
+    if (hasMomentum) {
+      const nb = first ? d : f(f(buf![i]! * mom) + f(damp * d));
+      buf![i] = nb;
+      d = nesterov ? f(d + f(mom * nb)) : nb;
+    }
+    p[po + i] = f(p[po + i]! + f(-lr * d));
   }
   return true;
 }

@@ -231,3 +231,22 @@ describe('small kernels (JS) agree with the core', () => {
     }
   });
 });
+
+describe('small SGD step (JS) agrees with the core', () => {
+  it('every option combination, to the bit, over several steps', () => {
+    for (const momentum of [0, 0.9]) for (const weightDecay of [0, 0.01]) for (const nesterov of [false, true]) for (const maximize of [false, true]) {
+      if (nesterov && momentum === 0) continue;
+      const [js, core] = both(() => {
+        seed = 99;
+        const p = tg.tensor(values(7, false)).requiresGrad_();
+        const opt = new tg.optim.SGD([p], { lr: 0.1, momentum, weightDecay, nesterov, maximize, dampening: nesterov ? 0 : 0.3 });
+        for (let s = 0; s < 4; s++) {
+          p.grad = tg.tensor(values(7, false));
+          opt.step();
+        }
+        return p.detach().clone();
+      });
+      expectClose(js, core, 0, `SGD momentum ${momentum} wd ${weightDecay} nesterov ${nesterov} maximize ${maximize}`);
+    }
+  });
+});

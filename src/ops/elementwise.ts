@@ -209,9 +209,11 @@ export function pow(a: Tensor, b: Scalar): Tensor {
   }
   if (typeof b === 'number') {
     const p = b;
-    const y = scalarKernel(BinaryOp.Pow, asFloat(a), p, false);
+    const y = powScalar(asFloat(a), p);
     // d/da = p * a^(p-1); exactly zero for p = 0, as in PyTorch.
-    return record('PowBackward0', y, [a], [a], (g, [x]) => [p === 0 ? mul(g, 0) : mul(g, mul(pow(x!, p - 1), p))]);
+    return record('PowBackward0', y, [a], [a], (g, [x]) => [
+      p === 0 ? mul(g, 0) : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
+    ]);
   }
   const y = binaryKernel('pow', BinaryOp.Pow, asFloat(a), asFloat(b));
   return record('PowBackward1', y, [a, b], [a, b, y], (g, [x, e, r]) => [
@@ -220,6 +222,21 @@ export function pow(a: Tensor, b: Scalar): Tensor {
     // d/de = a^e * log(a), defined as 0 where a == 0 and e >= 0 (PyTorch's masking).
     where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))),
   ]);
+}
+
+/**
+ * x ** p as PyTorch's CPU kernel computes it: exponents 2, 0.5, -0.5 and -1 as x·x, sqrt,
+ * rsqrt and 1/x (exact or correctly rounded, where a general pow is a few ulp off), 1 as a copy.
+ */
+function powScalar(x: Tensor, p: number): Tensor {
+  switch (p) {
+    case 1: return scalarKernel(BinaryOp.Mul, x, 1, false);
+    case 2: return unaryKernel(UnaryOp.Square, x);
+    case 0.5: return unaryKernel(UnaryOp.Sqrt, x);
+    case -0.5: return unaryKernel(UnaryOp.Rsqrt, x);
+    case -1: return unaryKernel(UnaryOp.Reciprocal, x);
+    default: return scalarKernel(BinaryOp.Pow, x, p, false);
+  }
 }
 
 /** s ** x for a JS number s. */
