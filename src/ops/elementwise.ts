@@ -150,7 +150,7 @@ export function sub(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tenso
   if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   const y = arithmetic('sub', BinaryOp.Sub, IntBinaryOp.Sub, a, b, out);
   if (out) return y;
-  return record('SubBackward0', y, [a, typeof b === 'number' ? null : b], [], (g) => [g, neg(g)]);
+  return record('SubBackward0', y, [a, typeof b === 'number' ? null : b], [], (g, _, needs) => [g, needs[1] ? neg(g) : null]);
 }
 
 /** s - x for a JS number s (PyTorch's rsub). */
