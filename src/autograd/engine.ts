@@ -210,8 +210,8 @@ function countDependencies(roots: Tensor[], runId: number): void {
 function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefined)[] {
   if (node.released) throw new Error(SECOND_BACKWARD);
   const saved = node.saved ?? [];
-  saved.forEach((t, i) => {
-    const want = node.savedVersions[i]!;
+  for (let i = 0; i < saved.length; i++) {
+    const t = saved[i]!, want = node.savedVersions[i]!;
     if (t._version.value !== want)
       throw new Error(
         `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
@@ -219,6 +219,6 @@ function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefine
           `${t._version.value}; expected version ${want} instead. Hint: the backtrace further above can help ` +
           'find the operation that failed to compute its gradient: look for in-place ops (add_, mul_, ...) on it.',
       );
-  });
+  }
   return node.backwardFn(g, saved, node.needs);
 }

@@ -13,8 +13,11 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   const xf = x.dtype === 'float32' ? x : E.castKernel(x, 'float32');
   let mask = 0;
   for (const d of dims) mask |= 1 << d;
-  const kept = x.shape.filter((_, i) => !dims.includes(i));
-  const outShape = keepdim ? x.shape.map((s, i) => (dims.includes(i) ? 1 : s)) : kept;
+  const outShape: number[] = [];
+  for (let i = 0; i < x.shape.length; i++) {
+    if (((mask >> i) & 1) === 0) outShape.push(x.shape[i]!);
+    else if (keepdim) outShape.push(1);
+  }
   const isArg = op === ReduceOp.ArgMax || op === ReduceOp.ArgMin;
   const out = empty(outShape, isArg ? 'int32' : 'float32');
   const idx = withIndices ? empty(outShape.slice(), 'int32') : null;
