@@ -20,20 +20,22 @@ const SLAB_ALIGN = 64;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
 
-function carve(bytes: number): [ArrayBuffer, number] {
+/** Reserves `bytes` in the current slab (a new one when full) and returns their offset. */
+function carve(bytes: number): number {
   if (slabUsed + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
   }
   const at = slabUsed;
   slabUsed += (bytes + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
-  return [slab, at];
+  return at;
 }
 
 export function allocate(dtype: DType, n: number): Storage {
   const bytes = n * BYTES_PER_ELEMENT[dtype];
   if (bytes > 0 && bytes <= SLAB_MAX_TENSOR_BYTES) {
-    const [buf, at] = carve(bytes);
+    const at = carve(bytes);
+    const buf = slab;
     switch (dtype) {
       case 'float32': return new Float32Array(buf, at, n);
       case 'int32': return new Int32Array(buf, at, n);
