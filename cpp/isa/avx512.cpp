@@ -55,6 +55,8 @@ struct Avx512V {
   // p * 2^n for integral-valued n: one instruction and one rounding (exp's final scaling,
   // which layers without it do in two multiplies).
   static reg scale2(reg p, reg n) { return _mm512_scalef_ps(p, n); }
+  // table[bits(t) & 15] per lane, from a 16-float table (one register).
+  static reg lookup16(const float* table, reg t) { return _mm512_permutexvar_ps(_mm512_castps_si512(t), _mm512_loadu_ps(table)); }
   static reg split_exponent(reg x, reg* e) {
     __m512i bits = _mm512_castps_si512(x);
     __m512i ex = _mm512_sub_epi32(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(126));
