@@ -64,6 +64,14 @@ struct Avx512V {
     __m512i m = _mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)), _mm512_set1_epi32(0x3f000000));
     return _mm512_castsi512_ps(m);
   }
+  // True when every lane of a, b, c, d has |x| <= lim (lim >= 0), false for any NaN: on the
+  // bits, |x| orders like its unsigned bit pattern, and a NaN's is above inf's.
+  static bool all_abs_le(reg a, reg b, reg c, reg d, float lim) {
+    const __m512i m = _mm512_set1_epi32(0x7fffffff);
+    const __m512i ab = _mm512_max_epu32(_mm512_and_si512(_mm512_castps_si512(a), m), _mm512_and_si512(_mm512_castps_si512(b), m));
+    const __m512i cd = _mm512_max_epu32(_mm512_and_si512(_mm512_castps_si512(c), m), _mm512_and_si512(_mm512_castps_si512(d), m));
+    return _mm512_cmpgt_epu32_mask(_mm512_max_epu32(ab, cd), _mm512_castps_si512(_mm512_set1_ps(lim))) == 0;
+  }
   static float hsum(reg a) { return _mm512_reduce_add_ps(a); }
   // out[i] = hsum of the i-th argument, sharing the shuffles: the 128-bit lanes of a, b, c, d
   // are first folded into one vector of per-lane [a, b, c, d] partial sums.

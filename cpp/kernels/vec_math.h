@@ -41,34 +41,44 @@ struct VecMath {
       -0x1.593abcp-25f, -0x1.5bd5ecp-27f, 0x1.9fcef4p-26f,  -0x1.829fd0p-25f, 0x1.15506ep-27f,  0x1.51f848p-27f,
       -0x1.a94b14p-26f, -0x1.3d56b2p-27f, -0x1.822dbcp-27f, 0x1.52486cp-27f};
 
+  // Whether V has what exp's table form needs (AVX-512).
+  static constexpr bool kTableExp = requires(reg a) { V::scale2(a, a); V::lookup16(kExp2Hi, a); };
+
+  // exp for |x| <= 128 (or NaN) only, where V has the table form: exp without its clamp, for
+  // callers that checked the range (VecKernels' exp loop). Equal to exp(x) there.
+  static reg exp_in_range(reg x) { return exp_table<false>(x, x); }
+
+  // exp(x) = 2^(n/16) e^r = 2^floor(n/16) * T[n mod 16] * e^r, n = round(16 x / ln2),
+  // |r| <= ln2/32: a cubic is within 1e-9 of e^r there (the Cephes form of exp_impl needs a
+  // degree-7 polynomial for its |r| <= ln2/2). 8 vector ops fewer than that form, and fewer on
+  // the FMA pipes, the limit (1M floats: 30 -> 45 GB/s on one Zen 4 core):
+  // - n / 16 from the 1.5 * 2^19 shift: t = x / ln2 + 1.5 * 2^19 rounds x / ln2 to a multiple of
+  //   1/16 (t's last place), so t - shift is n / 16 exactly and the table index is t's low 4
+  //   mantissa bits, with no conversion. Valid for |x| < 2^18 ln2, hence the caller's clamp.
+  // - no range selects: scale2 saturates to inf or 0 (rounding denormals once) by itself, so
+  //   a clamp to [-150, 128], beyond both ends of float's range, is all exp needs; a NaN
+  //   goes through every step as NaN.
+  template <bool kLo>
+  static reg exp_table(reg x, reg xlo) {
+    const reg shift = V::set1(0x1.8p19f);
+    reg t = V::fma(x, V::set1(0x1.715476p+0f), shift);  // 1 / ln2
+    reg m = V::sub(t, shift);
+    reg r = V::fma(m, V::set1(-0x1.62e430p-1f), x);  // ln2 in two parts
+    r = V::fma(m, V::set1(0x1.05c610p-29f), r);
+    if constexpr (kLo) r = V::add(r, xlo);
+    // q = e^r - 1 = r (1 + r (1/2 + r/6)); then T (1 + q) = hi + (hi q + lo), rounded once
+    // where it matters (the last add).
+    reg q = V::fma(V::set1(0x1.555556p-3f), r, V::set1(0.5f));
+    q = V::mul(V::fma(q, r, V::set1(1.0f)), r);
+    reg hi = V::lookup16(kExp2Hi, t);
+    reg y = V::add(hi, V::fma(hi, q, V::lookup16(kExp2Lo, t)));
+    return V::scale2(y, m);  // y 2^floor(m)
+  }
+
   template <bool kLo>
   static reg exp_impl(reg x, reg xlo) {
-    if constexpr (requires(reg a) { V::scale2(a, a); V::lookup16(kExp2Hi, a); }) {
-      // exp(x) = 2^(n/16) e^r = 2^floor(n/16) * T[n mod 16] * e^r, n = round(16 x / ln2),
-      // |r| <= ln2/32: a cubic is within 1e-9 of e^r there (the Cephes form below needs a
-      // degree-7 polynomial for its |r| <= ln2/2). 7 vector ops fewer than that form, and
-      // fewer on the FMA pipes, the limit (1M floats: 30 -> 45 GB/s on one Zen 4 core):
-      // - n from the 1.5 * 2^23 shift: t = 16 x / ln2 + 1.5 * 2^23 rounds n into t's low
-      //   mantissa bits, so the table index is t's low 4 bits with no conversion;
-      // - no range selects: scale2 saturates to inf or 0 (rounding denormals once) by itself,
-      //   and the clamp to [-150, 128] (beyond both ends of float's range) only keeps 16 x / ln2
-      //   small enough for the shift; min(hi, max(lo, x)) returns a NaN x, which stays NaN.
-      const reg shift = V::set1(0x1.8p23f);
-      reg xc = V::min(V::set1(128.0f), V::max(V::set1(-150.0f), x));
-      reg t = V::fma(xc, V::set1(0x1.715476p+4f), shift);  // 16 / ln2
-      reg n = V::sub(t, shift);
-      reg r = V::fma(n, V::set1(-0x1.62e430p-5f), xc);  // ln2 / 16 in two parts
-      r = V::fma(n, V::set1(0x1.05c610p-33f), r);
-      if constexpr (kLo) r = V::add(r, xlo);
-      // q = e^r - 1 = r (1 + r (1/2 + r/6)); then T (1 + q) = hi + (hi q + lo), rounded once
-      // where it matters (the last add).
-      reg q = V::fma(V::set1(0x1.555556p-3f), r, V::set1(0.5f));
-      q = V::mul(V::fma(q, r, V::set1(1.0f)), r);
-      reg hi = V::lookup16(kExp2Hi, t);
-      reg y = V::add(hi, V::fma(hi, q, V::lookup16(kExp2Lo, t)));
-      // scale2 scales by 2^floor(n / 16); n / 16 is exact.
-      return V::scale2(y, V::mul(n, V::set1(0.0625f)));
-    }
+    // min(hi, max(lo, x)) returns a NaN x (max and min return their second operand for NaN).
+    if constexpr (kTableExp) return exp_table<kLo>(V::min(V::set1(128.0f), V::max(V::set1(-150.0f), x)), xlo);
     const reg hi = V::set1(88.7228394f), lo = V::set1(-103.972839f);
     auto over_mask = V::gt(x, hi);
     auto under_mask = V::lt(x, lo);
