@@ -1,7 +1,9 @@
 // The elementwise kernels alone, through the raw binding (no tensor layer): in-place add of
 // 16M floats, exp of 1M floats into a reused output / in place / a fresh output, add of 16M
-// into a fresh output. Several addon builds can be timed side by side in one process (each
-// kernel is timed on every build in turn, per repetition), so a busy machine hits all alike:
+// into a fresh output; the fresh outputs either at malloc's address with the interior hint
+// (adviseHugePages) or, as src/dtype.ts does, 2 MiB-aligned (alignHugePages). Several addon
+// builds can be timed side by side in one process (each kernel is timed on every build in
+// turn, per repetition), so a busy machine hits all alike:
 //
 //   node bench/kernels.mjs [--reps 9] [--threads 1,2] [--only add_,exp] build/Release/tensorgrad.node /tmp/base.node
 //
@@ -47,12 +49,21 @@ const fresh = (n) => {
   return new Float32Array(b.buffer, b.byteOffset, n);
 };
 
+// As src/dtype.ts places storage of 4 MiB and more: at a 2 MiB boundary of a larger buffer.
+const freshAligned = (tg, n) => {
+  if (!tg.hugePageBytes) return fresh(n);
+  const b = Buffer.allocUnsafeSlow(n * 4 + tg.hugePageBytes);
+  return new Float32Array(b.buffer, b.byteOffset + tg.alignHugePages(b, n * 4), n);
+};
+
 const cases = {
   add_: { bytes: 12 * M16, iters: 5, run: (tg) => { header(ADD, M16, 3); tg.binary(meta, a16, a16, b16); } },
   add_fresh: { bytes: 12 * M16, iters: 5, run: (tg) => { header(ADD, M16, 3); const o = fresh(M16); tg.adviseHugePages(o); tg.binary(meta, o, a16, b16); } },
+  add_fresh_aligned: { bytes: 12 * M16, iters: 5, run: (tg) => { header(ADD, M16, 3); tg.binary(meta, freshAligned(tg, M16), a16, b16); } },
   exp_reused: { bytes: 8 * M1, iters: 50, run: (tg) => { header(EXP, M1, 2); tg.unary(meta, y1, x1); } },
   exp_inplace: { bytes: 8 * M1, iters: 50, run: (tg) => { header(EXP, M1, 2); tg.unary(meta, y1, y1); } },
   exp_fresh: { bytes: 8 * M1, iters: 50, run: (tg) => { header(EXP, M1, 2); const o = fresh(M1); tg.adviseHugePages(o); tg.unary(meta, o, x1); } },
+  exp_fresh_aligned: { bytes: 8 * M1, iters: 50, run: (tg) => { header(EXP, M1, 2); tg.unary(meta, freshAligned(tg, M1), x1); } },
 };
 const only = values.only ? values.only.split(',') : Object.keys(cases);
 

@@ -1,4 +1,5 @@
 // dtypes, their storage arrays, and PyTorch's promotion rule for the three we have.
+import { constants as bufferConstants } from 'node:buffer';
 import { native, type Storage } from './native.js';
 
 /** Element type of a tensor: 32-bit float, 32-bit integer or boolean. */
@@ -80,7 +81,7 @@ export function allocateUninit(dtype: DType, n: number): Storage {
   // 4 MiB and more: on whole huge pages from a 2 MiB boundary of a buffer 2 MiB larger
   // (binding/runtime.cc, alignHugePages: the first writes to a fresh 4 MiB output 0.65 ->
   // 0.075 ms). The slack is address space only: nothing touches it.
-  const huge = bytes >= HUGE_MIN_BYTES && HUGE_PAGE_BYTES > 0;
+  const huge = bytes >= HUGE_MIN_BYTES && HUGE_PAGE_BYTES > 0 && bytes + HUGE_PAGE_BYTES <= bufferConstants.MAX_LENGTH;
   const buf = Buffer.allocUnsafeSlow(huge ? bytes + HUGE_PAGE_BYTES : bytes);
   const at = buf.byteOffset + (huge ? native.alignHugePages(buf, bytes) : 0);
   const data =
