@@ -50,8 +50,13 @@ const fresh = (n) => {
 };
 
 // As src/dtype.ts places storage of 4 MiB and more: at a 2 MiB boundary of a larger buffer.
+// A build without alignHugePages gets the old placement (interior hint), like src/dtype.ts.
 const freshAligned = (tg, n) => {
-  if (!tg.hugePageBytes) return fresh(n);
+  if (!tg.hugePageBytes) {
+    const o = fresh(n);
+    tg.adviseHugePages(o);
+    return o;
+  }
   const b = Buffer.allocUnsafeSlow(n * 4 + tg.hugePageBytes);
   return new Float32Array(b.buffer, b.byteOffset + tg.alignHugePages(b, n * 4), n);
 };
