@@ -11,7 +11,8 @@
 // split_exponent(x, &e) -> mantissa in [0.5, 1) with x = m * 2^e for positive normal x;
 // hsum/hmax/hmin; any(mask).
 //
-// exp/log/tanh are Cephes-style minimax polynomials; the normal CDF behind GELU mixes Cephes'
+// exp/log/tanh are Cephes-style minimax polynomials (exp in a 16-entry table form where V has
+// scale2 and lookup16: AVX-512); the normal CDF behind GELU mixes Cephes'
 // erf series with fits of our own. Measured against float64 references in test/simd.test.ts
 // (max over dense sweeps, every ISA): exp, log, tanh <= 1 ulp; sigmoid <= 2; softplus, gelu <= 3.
 #pragma once
