@@ -37,6 +37,10 @@ export interface Native {
   getNumThreads(): number;
   setNumThreads(n: number): void;
   adviseHugePages(data: Storage): void;
+  // Offset of the first 2 MiB boundary in `buffer` (bytes + hugePageBytes long); advises huge
+  // pages for the whole 2 MiB blocks of the `bytes` from there (binding/runtime.cc).
+  alignHugePages(buffer: Uint8Array, bytes: number): number;
+  hugePageBytes: number;  // 0 where there is no huge page hint: then nothing is over-allocated
   napiVersion: number;
 }
 
