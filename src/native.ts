@@ -43,6 +43,10 @@ export interface Native {
   adviseHugePages(data: Storage): void;
   // Bytes from data's first element to the next 64-byte boundary (binding/runtime.cc).
   alignmentGap(data: Storage): number;
+  // Offset of the first 2 MiB boundary in `buffer` (bytes + hugePageBytes long); advises huge
+  // pages for the whole 2 MiB blocks of the `bytes` from there (binding/runtime.cc).
+  alignHugePages(buffer: Uint8Array, bytes: number): number;
+  hugePageBytes: number;  // 0 where there is no huge page hint: then nothing is over-allocated
   napiVersion: number;
 }
 

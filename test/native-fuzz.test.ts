@@ -24,6 +24,9 @@ afterAll(() => {
   native.setNumThreads(ORIGINAL.threads);
 });
 
+const HUGE_PAGE = (loadedAddon as unknown as { hugePageBytes: number }).hugePageBytes;
+const HUGE = new Uint8Array(HUGE_PAGE + 8192);
+
 function generator(seed: number) {
   let s = seed >>> 0 || 1;
   const rnd = () => {
@@ -142,6 +145,12 @@ function makeCalls(seed: number) {
     () => {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));
       native.randomPermutation!(state, buf('i', Math.max(0, k + pick([0, -1, 1]))), k);
+    },
+    () => {  // alignHugePages(buffer of bytes + hugePageBytes, bytes): one reused 2 MiB buffer
+      const bytes = pick([0, 1, 64, 4096, HUGE.length - HUGE_PAGE, HUGE.length - HUGE_PAGE + 1, -1, 0.5, NaN]);
+      const b = pick<unknown>([HUGE, HUGE, HUGE.subarray(int(64)), new Float32Array(HUGE.buffer, 0, HUGE.length >> 2), new Uint8Array(3), [], null]);
+      const at = native.alignHugePages!(b, bytes) as unknown as number;
+      if (!(Number.isInteger(at) && at >= 0 && at < Math.max(HUGE_PAGE, 1))) throw new Error(`alignHugePages returned ${at}`);
     },
     () => {
       const k = pick([0, 1, 5, 17]), lo = int(100) - 50, out = buf('i', Math.max(0, k + pick([0, -1, 1])));

@@ -286,6 +286,23 @@ describe.each(SIMD_PATHS)('%s against scalar', (path) => {
     expect(bad).toEqual([]);
   });
 
+  it('binary ops on long runs (AVX-512 streams +, -, *, / past 2^18 elements), out of place and in place', () => {
+    // Odd length, and halves (on 2 threads) still past 2^18, with a tail under one vector.
+    const n = (1 << 19) + 13;
+    const a = makeInput(n, 11), b = makeInput(n, 12);
+    const bad: string[] = [];
+    for (const { op, name, p0 = 0 } of BINARY_CASES) {
+      const want = on('scalar', () => binaryContig(op, a, b, p0));
+      const got = on(path, () => binaryContig(op, a, b, p0));
+      const inPlace = a.slice();
+      on(path, () => binary(op, [n], contiguous(inPlace), contiguous(inPlace), contiguous(b), p0));
+      const tol = binaryTolerance(op, a, b);
+      bad.push(...mismatches(got, want, tol, (i) => `${name}(${a[i]}, ${b[i]}) [n=${n}]`).slice(0, 5));
+      bad.push(...mismatches(inPlace, want, tol, (i) => `${name}(${a[i]}, ${b[i]}) [n=${n}, in place]`).slice(0, 5));
+    }
+    expect(bad).toEqual([]);
+  });
+
   it('binary ops with a scalar on either side', () => {
     const bad: string[] = [];
     for (const { op, name, p0 = 0 } of BINARY_CASES) {

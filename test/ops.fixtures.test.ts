@@ -1,8 +1,9 @@
 // Every op against PyTorch 1.13: forward values (shape, dtype, data) and the gradients of
 // (out * G).sum() for a fixed random G, from test/fixtures/ops.json (scripts/gen_fixtures.py).
 // Inputs come from the fixtures; each case's call is a small expression both sides interpret.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
+import { _setSmallLimits } from '../src/small_kernels.js';
 import {
   type ErrStats,
   type OpCase,
@@ -98,23 +99,32 @@ function runCase(c: OpCase): void {
   }
 }
 
-describe(`ops vs PyTorch ${fixtures.torch} fixtures`, () => {
-  it('fixtures are present and cover the API', () => {
-    // Guards against an empty or truncated fixture file making every table below vacuous.
-    expect(fixtures.cases.length).toBeGreaterThan(500);
-    expect(new Set(fixtures.cases.map((c) => c.op)).size).toBeGreaterThanOrEqual(73);
-    const ops = new Set(fixtures.cases.map((c) => c.op));
-    for (const op of ['var', 'std', 'prod', 'logsumexp', 'softmax', 'logSoftmax', 'cat', 'stack', 'split', 'chunk', 'gather', 'oneHot'])
-      expect(ops.has(op), op).toBe(true);
-  });
-
-  const ops = [...new Set(fixtures.cases.map((c) => c.op))];
-  for (const op of ops) {
-    describe(op, () => {
-      for (const c of fixtures.cases.filter((k) => k.op === op)) it(c.name, () => runCase(c));
+// Twice: as users run them (tiny operands computed in JS, src/small_kernels.ts), and with every
+// call sent to the native core, so its kernels are held to PyTorch on these shapes too.
+for (const coreOnly of [false, true]) {
+  describe(`ops vs PyTorch ${fixtures.torch} fixtures${coreOnly ? ', core kernels only' : ''}`, () => {
+    if (coreOnly) {
+      let saved: [number, number];
+      beforeAll(() => (saved = _setSmallLimits(0, 0)));
+      afterAll(() => _setSmallLimits(...saved));
+    }
+    it('fixtures are present and cover the API', () => {
+      // Guards against an empty or truncated fixture file making every table below vacuous.
+      expect(fixtures.cases.length).toBeGreaterThan(500);
+      expect(new Set(fixtures.cases.map((c) => c.op)).size).toBeGreaterThanOrEqual(73);
+      const ops = new Set(fixtures.cases.map((c) => c.op));
+      for (const op of ['var', 'std', 'prod', 'logsumexp', 'softmax', 'logSoftmax', 'cat', 'stack', 'split', 'chunk', 'gather', 'oneHot'])
+        expect(ops.has(op), op).toBe(true);
     });
-  }
-});
+
+    const ops = [...new Set(fixtures.cases.map((c) => c.op))];
+    for (const op of ops) {
+      describe(op, () => {
+        for (const c of fixtures.cases.filter((k) => k.op === op)) it(c.name, () => runCase(c));
+      });
+    }
+  });
+}
 
 describe(`invalid calls PyTorch ${fixtures.torch} rejects`, () => {
   it('fixtures are present', () => expect(fixtures.errors.length).toBeGreaterThanOrEqual(40));

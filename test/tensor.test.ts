@@ -197,6 +197,21 @@ describe('conversion and memory', () => {
     expect(small._data.byteOffset === 0 || small._data.byteLength <= 512).toBe(true);
   });
 
+  it('a large output sits on a 2 MiB boundary of its own buffer and dispose still frees it', () => {
+    // allocateUninit over-allocates storage of 4 MiB and more by hugePageBytes (src/dtype.ts).
+    const n = (1 << 20) + 3;
+    const x = tg.arange(n).div(n);
+    const y = x.exp();
+    const d = y._data as Float32Array;
+    expect(d.length).toBe(n);
+    expect(d.byteOffset + d.byteLength).toBeLessThanOrEqual(d.buffer.byteLength);
+    for (const i of [0, 1, 12345, n - 1]) expect(d[i]).toBeCloseTo(Math.exp(i / n), 5);
+    const buffer = d.buffer;
+    y.dispose();
+    expect(buffer.byteLength).toBe(0);  // detached: freed now, not at the next GC
+    x.dispose();
+  });
+
   it('size, dim, numel', () => {
     const t = tg.zeros(2, 3, 4);
     expect(t.size()).toEqual([2, 3, 4]);

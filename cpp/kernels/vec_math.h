@@ -5,11 +5,14 @@
 // max/min (hardware semantics: the second operand is returned when either is NaN);
 // gt lt eq isnan -> mask; select(mask, if_true, if_false); abs; neg;
 // round_nearest; pow2i(n) = 2^n for integral-valued n in [-126, 127]; optionally
-// scale2(p, n) = p * 2^n rounded once (AVX-512's scalef);
+// scale2(p, n) = p * 2^floor(n) rounded once (AVX-512's scalef) and lookup16(table, t) =
+// table[low 4 bits of t's bit pattern] per lane (AVX-512's permutexvar), which together select
+// exp's table form;
 // split_exponent(x, &e) -> mantissa in [0.5, 1) with x = m * 2^e for positive normal x;
 // hsum/hmax/hmin; any(mask).
 //
-// exp/log/tanh are Cephes-style minimax polynomials; the normal CDF behind GELU mixes Cephes'
+// exp/log/tanh are Cephes-style minimax polynomials (exp in a 16-entry table form where V has
+// scale2 and lookup16: AVX-512); the normal CDF behind GELU mixes Cephes'
 // erf series with fits of our own. Measured against float64 references in test/simd.test.ts
 // (max over dense sweeps, every ISA): exp, log, tanh <= 1 ulp; sigmoid <= 2; softplus, gelu <= 3.
 #pragma once
@@ -27,8 +30,56 @@ struct VecMath {
   // where it is not lost to the rounding of x.
   static reg exp_split(reg x, reg xlo) { return exp_impl<true>(x, xlo); }
 
+  // 2^(j/16) for j = 0..15 as hi + lo, each a float (hi rounded to nearest): exp's table where
+  // V has lookup16. The lo part keeps the table's own rounding (up to 1/2 ulp) out of the
+  // result: without it exp was off by up to 1 ulp more often, and sigmoid by 3.
+  static constexpr float kExp2Hi[16] = {
+      0x1.000000p+0f, 0x1.0b5586p+0f, 0x1.172b84p+0f, 0x1.2387a6p+0f, 0x1.306fe0p+0f, 0x1.3dea64p+0f,
+      0x1.4bfdaep+0f, 0x1.5ab07ep+0f, 0x1.6a09e6p+0f, 0x1.7a1148p+0f, 0x1.8ace54p+0f, 0x1.9c4918p+0f,
+      0x1.ae89fap+0f, 0x1.c199bep+0f, 0x1.d5818ep+0f, 0x1.ea4afap+0f};
+  static constexpr float kExp2Lo[16] = {
+      0x0p+0f,         0x1.9f3122p-25f,  -0x1.c15742p-27f, 0x1.ceac48p-25f,  0x1.4636e2p-25f,  0x1.824684p-25f,
+      -0x1.593abcp-25f, -0x1.5bd5ecp-27f, 0x1.9fcef4p-26f,  -0x1.829fd0p-25f, 0x1.15506ep-27f,  0x1.51f848p-27f,
+      -0x1.a94b14p-26f, -0x1.3d56b2p-27f, -0x1.822dbcp-27f, 0x1.52486cp-27f};
+
+  // Whether V has what exp's table form needs (AVX-512).
+  static constexpr bool kTableExp = requires(reg a) { V::scale2(a, a); V::lookup16(kExp2Hi, a); };
+
+  // exp for |x| <= 128 (or NaN) only, where V has the table form: exp without its clamp, for
+  // callers that checked the range (VecKernels' exp loop). Equal to exp(x) there.
+  static reg exp_in_range(reg x) { return exp_table<false>(x, x); }
+
+  // exp(x) = 2^(n/16) e^r = 2^floor(n/16) * T[n mod 16] * e^r, n = round(16 x / ln2),
+  // |r| <= ln2/32: a cubic is within 1e-9 of e^r there (the Cephes form of exp_impl needs a
+  // degree-7 polynomial for its |r| <= ln2/2). 8 vector ops fewer than that form, and fewer on
+  // the FMA pipes, the limit (1M floats: 30 -> 45 GB/s on one Zen 4 core):
+  // - n / 16 from the 1.5 * 2^19 shift: t = x / ln2 + 1.5 * 2^19 rounds x / ln2 to a multiple of
+  //   1/16 (t's last place), so t - shift is n / 16 exactly and the table index is t's low 4
+  //   mantissa bits, with no conversion. Valid for |x| < 2^18 ln2, hence the caller's clamp.
+  // - no range selects: scale2 saturates to inf or 0 (rounding denormals once) by itself, so
+  //   a clamp to [-150, 128], beyond both ends of float's range, is all exp needs; a NaN
+  //   goes through every step as NaN.
+  template <bool kLo>
+  static reg exp_table(reg x, reg xlo) {
+    const reg shift = V::set1(0x1.8p19f);
+    reg t = V::fma(x, V::set1(0x1.715476p+0f), shift);  // 1 / ln2
+    reg m = V::sub(t, shift);
+    reg r = V::fma(m, V::set1(-0x1.62e430p-1f), x);  // ln2 in two parts
+    r = V::fma(m, V::set1(0x1.05c610p-29f), r);
+    if constexpr (kLo) r = V::add(r, xlo);
+    // q = e^r - 1 = r (1 + r (1/2 + r/6)); then T (1 + q) = hi + (hi q + lo), rounded once
+    // where it matters (the last add).
+    reg q = V::fma(V::set1(0x1.555556p-3f), r, V::set1(0.5f));
+    q = V::mul(V::fma(q, r, V::set1(1.0f)), r);
+    reg hi = V::lookup16(kExp2Hi, t);
+    reg y = V::add(hi, V::fma(hi, q, V::lookup16(kExp2Lo, t)));
+    return V::scale2(y, m);  // y 2^floor(m)
+  }
+
   template <bool kLo>
   static reg exp_impl(reg x, reg xlo) {
+    // min(hi, max(lo, x)) returns a NaN x (max and min return their second operand for NaN).
+    if constexpr (kTableExp) return exp_table<kLo>(V::min(V::set1(128.0f), V::max(V::set1(-150.0f), x)), xlo);
     const reg hi = V::set1(88.7228394f), lo = V::set1(-103.972839f);
     auto over_mask = V::gt(x, hi);
     auto under_mask = V::lt(x, lo);
@@ -49,16 +100,11 @@ struct VecMath {
     // 1 + (r + r^2 p) rather than (1 + r) + r^2 p: rounding 1 + r first drops low bits of r,
     // worth a quarter ulp of the result (max error 1.26 -> 0.99 ulp, measured).
     p = V::add(V::fma(p, r2, r), V::set1(1.0f));
-    reg y;
-    if constexpr (requires(reg a) { V::scale2(a, a); }) {
-      y = V::scale2(p, n);
-    } else {
-      // Split the scale in two so that results down to the denormal range stay exact-ish:
-      // p 2^n1 is exact, and the product rounds once, as V::scale2 does.
-      reg n1 = V::round_nearest(V::mul(n, V::set1(0.5f)));
-      reg n2 = V::sub(n, n1);
-      y = V::mul(V::mul(p, V::pow2i(n1)), V::pow2i(n2));
-    }
+    // Split the scale in two so that results down to the denormal range stay exact-ish:
+    // p 2^n1 is exact, and the product rounds once.
+    reg n1 = V::round_nearest(V::mul(n, V::set1(0.5f)));
+    reg n2 = V::sub(n, n1);
+    reg y = V::mul(V::mul(p, V::pow2i(n1)), V::pow2i(n2));
     y = V::select(over_mask, V::set1(INFINITY), y);
     y = V::select(under_mask, V::set1(0.0f), y);
     return V::select(nan_mask, x, y);

@@ -5,9 +5,9 @@ import { describe, fmtShape } from '../errors.js';
 import { setGradEnabled } from './grad_mode.js';
 import type { Node } from './node.js';
 import { Tensor } from '../tensor.js';
-import { onesLike } from '../ops/creation.js';
 import { sumToShape, accumulateInto } from '../ops/helpers.js';
 import { sameShape } from '../shape.js';
+import { empty } from '../ops/base.js';
 
 const SECOND_BACKWARD =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have ' +
@@ -35,7 +35,7 @@ export function backward(
     throw new Error('element 0 of tensors does not require grad and does not have a grad_fn');
   if (gradient === null) {
     if (root.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
-    gradient = onesLike(root);
+    gradient = scalarOne(root);
   } else checkGradShape(root, gradient);
   const createGraph = !!opts.createGraph;
   run([root], [gradient], { retainGraph: opts.retainGraph ?? createGraph, createGraph });
@@ -59,7 +59,7 @@ export function grad(
     const g = gos[i];
     if (g == null) {
       if (o.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
-      return onesLike(o);
+      return scalarOne(o);
     }
     if (!(g instanceof Tensor)) throw new TypeError(`autograd.grad: gradOutputs must be tensors, got ${describe(g)}`);
     checkGradShape(o, g);
@@ -75,6 +75,13 @@ export function grad(
       );
     return g;
   });
+}
+
+/** The implicit gradient of a one-element output: 1, shaped like it (not through onesLike's option parsing). */
+function scalarOne(root: Tensor): Tensor {
+  const one = empty(root.shape.slice(), 'float32');
+  one._data[0] = 1;
+  return one;
 }
 
 function checkGradShape(out: Tensor, g: Tensor): void {
@@ -95,30 +102,19 @@ function run(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | 
 }
 
 function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | null)[] {
-  // Per-run bookkeeping lives on the nodes (stamped with this run's id), not in Maps.
+  // Per-run bookkeeping lives on the nodes (stamped with this run's id), not in Maps; the
+  // capture table of autograd.grad is built only when it asks (backward() runs on small graphs
+  // thousands of times a second, where a Map and three closures per run show in a profile).
   const runId = ++runCounter;
-  const captured: (Tensor | null)[] = opts.capture ? opts.capture.map(() => null) : [];
-  const captureIndex = new Map<Node | Tensor, number[]>();
-  opts.capture?.forEach((t, i) => {
-    const key = t.gradFn ?? t;
-    captureIndex.set(key, [...(captureIndex.get(key) ?? []), i]);
-  });
-  const capture = (key: Node | Tensor, g: Tensor) => {
-    for (const i of captureIndex.get(key) ?? []) captured[i] = captured[i] ? captured[i]!.add(g) : g;
-  };
-  const deliverToLeaf = (leaf: Tensor, g: Tensor) => {
-    if (opts.capture) return capture(leaf, g);
-    accumulateInto(leaf, g, opts.createGraph);
-  };
-  const receive = (node: Node, g: Tensor) => {
-    node._pending = node._pending ? node._pending.add(g) : g;
-  };
+  const capture = opts.capture ? new Capture(opts.capture) : null;
+  const createGraph = opts.createGraph;
 
   countDependencies(roots, runId);
-  roots.forEach((r, i) => {
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i]!;
     if (r.gradFn) receive(r.gradFn, rootGrads[i]!);
-    else deliverToLeaf(r, rootGrads[i]!);
-  });
+    else deliverToLeaf(r, rootGrads[i]!, capture, createGraph);
+  }
   const ready: Node[] = [];
   for (const r of roots) if (r.gradFn && r.gradFn._deps === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn);
 
@@ -129,10 +125,10 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
     const g = node._pending;
     node._pending = null;
     // A node no gradient reached still releases its consumers, so none waits forever.
-    let inputGrads: readonly (Tensor | null | undefined)[] = [];
+    let inputGrads: readonly (Tensor | null | undefined)[] = NO_GRADS;
     if (g) {
-      if (node.retained) accumulateInto(node.retained, g, opts.createGraph);
-      if (opts.capture) capture(node, g);
+      if (node.retained) accumulateInto(node.retained, g, createGraph);
+      capture?.add(node, g);
       inputGrads = callBackward(node, g);
     }
     const next = node.next;
@@ -144,7 +140,7 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
         const shape = node.inputShapes[i]!;
         if (!sameShape(gi.shape, shape)) gi = sumToShape(gi, shape);
         if (edge.leaf) {
-          deliverToLeaf(edge.leaf, gi);
+          deliverToLeaf(edge.leaf, gi, capture, createGraph);
           continue;
         }
         receive(edge.node, gi);
@@ -157,7 +153,37 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
       if (node.saved && node.saved.length > 0) node.released = true;
       node.saved = null;
     }
-  return captured;
+  return capture ? capture.grads : NO_CAPTURE;
+}
+
+const NO_GRADS: readonly (Tensor | null)[] = [];
+const NO_CAPTURE: (Tensor | null)[] = [];
+
+/** autograd.grad's outputs: the gradients reaching each requested tensor (or its node). */
+class Capture {
+  readonly grads: (Tensor | null)[];
+  private readonly index = new Map<Node | Tensor, number[]>();
+
+  constructor(inputs: Tensor[]) {
+    this.grads = inputs.map(() => null);
+    inputs.forEach((t, i) => {
+      const key = t.gradFn ?? t;
+      this.index.set(key, [...(this.index.get(key) ?? []), i]);
+    });
+  }
+
+  add(key: Node | Tensor, g: Tensor): void {
+    for (const i of this.index.get(key) ?? []) this.grads[i] = this.grads[i] ? this.grads[i]!.add(g) : g;
+  }
+}
+
+function deliverToLeaf(leaf: Tensor, g: Tensor, capture: Capture | null, createGraph: boolean): void {
+  if (capture) capture.add(leaf, g);
+  else accumulateInto(leaf, g, createGraph);
+}
+
+function receive(node: Node, g: Tensor): void {
+  node._pending = node._pending ? node._pending.add(g) : g;
 }
 
 /** Counts the edges into each node reachable from the roots (iterative DFS) into node._deps. */
@@ -184,8 +210,8 @@ function countDependencies(roots: Tensor[], runId: number): void {
 function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefined)[] {
   if (node.released) throw new Error(SECOND_BACKWARD);
   const saved = node.saved ?? [];
-  saved.forEach((t, i) => {
-    const want = node.savedVersions[i]!;
+  for (let i = 0; i < saved.length; i++) {
+    const t = saved[i]!, want = node.savedVersions[i]!;
     if (t._version.value !== want)
       throw new Error(
         `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
@@ -193,6 +219,6 @@ function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefine
           `${t._version.value}; expected version ${want} instead. Hint: the backtrace further above can help ` +
           'find the operation that failed to compute its gradient: look for in-place ops (add_, mul_, ...) on it.',
       );
-  });
+  }
   return node.backwardFn(g, saved, node.needs);
 }

@@ -43,11 +43,15 @@ export class Node {
   constructor(name: string, next: Edge[], inputShapes: number[][], backwardFn: BackwardFn, saved: Tensor[]) {
     this.name = name;
     this.next = next;
-    this.needs = next.map((e) => e !== null);
+    const needs: boolean[] = new Array(next.length);
+    for (let i = 0; i < next.length; i++) needs[i] = next[i] !== null;
+    this.needs = needs;
     this.inputShapes = inputShapes;
     this.backwardFn = backwardFn;
     this.saved = saved;
-    this.savedVersions = saved.map((t) => t._version.value);
+    const versions: number[] = new Array(saved.length);
+    for (let i = 0; i < saved.length; i++) versions[i] = saved[i]!._version.value;
+    this.savedVersions = versions;
   }
 
   /** `<Name>`, e.g. `<MulBackward0>`. */

@@ -5,6 +5,7 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { promote, promoteWithScalar, type DType, isDType } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record } from './base.js';
@@ -29,7 +30,7 @@ function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tens
   let pos = putHeader(op, x.shape, p0, p1);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, x._strides);
-  native.unary(meta, o._data, x._data);
+  small.unary(meta, o._data, x._data) || native.unary(meta, o._data, x._data);
   return o;
 }
 
@@ -40,7 +41,7 @@ function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, 
   pos = putView(pos, o._offset, o._strides);
   pos = putView(pos, a._offset, viewOf(a, shape));
   putView(pos, b._offset, viewOf(b, shape));
-  native.binary(meta, o._data, a._data, b._data);
+  small.binary(meta, o._data, a._data, b._data) || native.binary(meta, o._data, a._data, b._data);
   return o;
 }
 
@@ -49,7 +50,7 @@ function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, 
   let pos = putHeader(op, a.shape, p0, s, scalarFirst ? 1 : 0);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, a._offset, a._strides);
-  native.binaryScalar(meta, o._data, a._data);
+  small.binaryScalar(meta, o._data, a._data) || native.binaryScalar(meta, o._data, a._data);
   return o;
 }
 
@@ -76,7 +77,7 @@ export function castKernel(x: Tensor, dtype: DType, out?: Tensor): Tensor {
   let pos = putHeader(0, o.shape);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, viewOf(x, o.shape));
-  native.cast(meta, o._data, x._data);
+  small.cast(meta, o._data, x._data) || native.cast(meta, o._data, x._data);
   return o;
 }
 
@@ -149,7 +150,7 @@ export function sub(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tenso
   if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   const y = arithmetic('sub', BinaryOp.Sub, IntBinaryOp.Sub, a, b, out);
   if (out) return y;
-  return record('SubBackward0', y, [a, typeof b === 'number' ? null : b], [], (g) => [g, neg(g)]);
+  return record('SubBackward0', y, [a, typeof b === 'number' ? null : b], [], (g, _, needs) => [g, needs[1] ? neg(g) : null]);
 }
 
 /** s - x for a JS number s (PyTorch's rsub). */
@@ -208,9 +209,11 @@ export function pow(a: Tensor, b: Scalar): Tensor {
   }
   if (typeof b === 'number') {
     const p = b;
-    const y = scalarKernel(BinaryOp.Pow, asFloat(a), p, false);
+    const y = powScalar(asFloat(a), p);
     // d/da = p * a^(p-1); exactly zero for p = 0, as in PyTorch.
-    return record('PowBackward0', y, [a], [a], (g, [x]) => [p === 0 ? mul(g, 0) : mul(g, mul(pow(x!, p - 1), p))]);
+    return record('PowBackward0', y, [a], [a], (g, [x]) => [
+      p === 0 ? mul(g, 0) : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
+    ]);
   }
   const y = binaryKernel('pow', BinaryOp.Pow, asFloat(a), asFloat(b));
   return record('PowBackward1', y, [a, b], [a, b, y], (g, [x, e, r]) => [
@@ -219,6 +222,21 @@ export function pow(a: Tensor, b: Scalar): Tensor {
     // d/de = a^e * log(a), defined as 0 where a == 0 and e >= 0 (PyTorch's masking).
     where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))),
   ]);
+}
+
+/**
+ * x ** p as PyTorch's CPU kernel computes it: exponents 2, 0.5, -0.5 and -1 as x·x, sqrt,
+ * rsqrt and 1/x (exact or correctly rounded, where a general pow is a few ulp off), 1 as a copy.
+ */
+function powScalar(x: Tensor, p: number): Tensor {
+  switch (p) {
+    case 1: return scalarKernel(BinaryOp.Mul, x, 1, false);
+    case 2: return unaryKernel(UnaryOp.Square, x);
+    case 0.5: return unaryKernel(UnaryOp.Sqrt, x);
+    case -0.5: return unaryKernel(UnaryOp.Rsqrt, x);
+    case -1: return unaryKernel(UnaryOp.Reciprocal, x);
+    default: return scalarKernel(BinaryOp.Pow, x, p, false);
+  }
 }
 
 /** s ** x for a JS number s. */

@@ -4,6 +4,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
 import { promote, promoteWithScalar } from '../dtype.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, putHeader, putView, record } from './base.js';
@@ -126,7 +127,7 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean, op = '
     () => {
       const pos = putHeader(0, self.shape, v);
       putView(pos, self._offset, self._strides);
-      native.fill(meta, self._data);
+      small.fill(meta, self._data) || native.fill(meta, self._data);
     },
     // The old values are overwritten: no gradient flows to them.
     () => E.add(E.mul(V.clone(self), 0), v),

@@ -2,6 +2,7 @@
 // 1-D operands are lifted to matrices with views, so their gradients come from those views.
 import { fmtShape, rangeError } from '../errors.js';
 import { meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { emptyUninit, expectTensor, record } from './base.js';
@@ -42,7 +43,7 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
     meta[pos++] = t._strides[t.dim() - 2]!;
     meta[pos++] = t._strides[t.dim() - 1]!;
   }
-  native.matmul(meta, a._data, b._data, out._data);
+  small.matmul(meta, a._data, b._data, out._data) || native.matmul(meta, a._data, b._data, out._data);
   // dA = g @ B^T, dB = A^T @ g; transposes are stride swaps, summed over broadcast batch dims by the engine.
   // A leaf's gradient is fresh (a new tensor nothing else holds) unless createGraph recorded it.
   return record(batch.length ? 'BmmBackward0' : 'MmBackward0', out, [a, b], [a, b], (g, [x, w], needs) => [
@@ -175,7 +176,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Te
   meta[pos++] = b ? 1 : 0;
   meta[pos++] = b ? b._offset : 0;
   meta[pos++] = relu ? 1 : 0;
-  native.matmul(meta, x._data, w._data, out._data, b ? b._data : null);
+  small.matmul(meta, x._data, w._data, out._data, b ? b._data : null) || native.matmul(meta, x._data, w._data, out._data, b ? b._data : null);
   // g is dy (through relu's mask when fused, y > 0 as in ReluBackward0): dx = g @ w,
   // dw = g^T @ x and db = g summed over the rows, with x's leading dims flattened.
   const name = relu ? 'ReluBackward0' : b ? 'AddmmBackward0' : 'MmBackward0';

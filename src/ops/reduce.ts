@@ -1,6 +1,7 @@
 // Reductions over dims: forward (one native call) beside backward.
 import { describe, rangeError, typeError } from '../errors.js';
 import { ReduceOp, HEADER, meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { parseDims, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
@@ -12,8 +13,11 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   const xf = x.dtype === 'float32' ? x : E.castKernel(x, 'float32');
   let mask = 0;
   for (const d of dims) mask |= 1 << d;
-  const kept = x.shape.filter((_, i) => !dims.includes(i));
-  const outShape = keepdim ? x.shape.map((s, i) => (dims.includes(i) ? 1 : s)) : kept;
+  const outShape: number[] = [];
+  for (let i = 0; i < x.shape.length; i++) {
+    if (((mask >> i) & 1) === 0) outShape.push(x.shape[i]!);
+    else if (keepdim) outShape.push(1);
+  }
   const isArg = op === ReduceOp.ArgMax || op === ReduceOp.ArgMin;
   const out = empty(outShape, isArg ? 'int32' : 'float32');
   const idx = withIndices ? empty(outShape.slice(), 'int32') : null;
@@ -24,7 +28,8 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   for (const s of x.shape) meta[pos++] = s;
   meta[pos++] = xf._offset;
   for (const s of xf._strides) meta[pos++] = s;
-  native.reduce(meta, xf._data, out._data, (idx?._data as Int32Array | undefined) ?? undefined);
+  const indices = (idx?._data as Int32Array | undefined) ?? undefined;
+  small.reduce(meta, xf._data, out._data, indices) || native.reduce(meta, xf._data, out._data, indices);
   return [out, idx];
 }
 

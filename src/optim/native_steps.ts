@@ -4,6 +4,7 @@
 // saved the old values.
 import { rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
+import * as small from '../small_kernels.js';
 import { empty } from '../ops/base.js';
 import * as V from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
@@ -44,11 +45,14 @@ function head(n: number, p: Tensor, g: Tensor): void {
 
 const f32 = (t: Tensor | undefined): Float32Array | undefined => t?._data as Float32Array | undefined;
 
-export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | undefined, h: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean; firstStep: boolean }): void {
+// firstStep apart from the group's options: a merged object per parameter per step costs more
+// than a small parameter's whole update.
+export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | undefined, h: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }, firstStep: boolean): void {
   head(p.numel(), p, g);
   meta[3] = h.lr; meta[4] = h.momentum; meta[5] = h.dampening; meta[6] = h.weightDecay;
-  meta[7] = +h.nesterov; meta[8] = +h.maximize; meta[9] = +h.firstStep;
-  native.sgdStep(meta, p._data as Float32Array, g._data as Float32Array, f32(buf));
+  meta[7] = +h.nesterov; meta[8] = +h.maximize; meta[9] = +firstStep;
+  const pd = p._data as Float32Array, gd = g._data as Float32Array, bd = f32(buf);
+  small.sgdStep(meta, pd, gd, bd) || native.sgdStep(meta, pd, gd, bd);
 }
 
 export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor | undefined, h: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; amsgrad: boolean; maximize: boolean; decoupled: boolean }): void {

@@ -44,7 +44,7 @@ export class SGD extends Optimizer<SGDOptions> {
     const firstStep = g.momentum !== 0 && st.momentumBuffer === undefined;
     if (firstStep) st.momentumBuffer = N.stateLike(p);
     N.withFlat('SGD.step', p, grad, (pp, gg) =>
-      N.sgdStep(pp, gg, g.momentum !== 0 ? (st.momentumBuffer as Tensor) : undefined, { ...g, firstStep }),
+      N.sgdStep(pp, gg, g.momentum !== 0 ? (st.momentumBuffer as Tensor) : undefined, g, firstStep),
     );
   }
 }
