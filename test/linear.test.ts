@@ -147,4 +147,13 @@ describe('leaf gradients kept without a copy', () => {
     close(w.grad!, gw!, 'dW with createGraph');
     expect(w.grad!.requiresGrad).toBe(true);
   });
+
+  it("a gradient autograd.grad returned, passed back into the same leaf, is copied into .grad", () => {
+    const x = tg.randn([4, 3]), w = tg.randn([2, 3], { requiresGrad: true });
+    const [gw] = tg.autograd.grad(linear(x, w, null).sum(), w);
+    const before = Array.from(storage(gw!));
+    w.backward(gw!);
+    w.grad!.add_(1);
+    expect(Array.from(storage(gw!))).toEqual(before);
+  });
 });

@@ -5,7 +5,7 @@ import { describe, fmtShape } from '../errors.js';
 import { setGradEnabled } from './grad_mode.js';
 import type { Node } from './node.js';
 import { Tensor } from '../tensor.js';
-import { sumToShape, accumulateInto } from '../ops/helpers.js';
+import { sumToShape, accumulateInto, forgetFresh } from '../ops/helpers.js';
 import { sameShape } from '../shape.js';
 import { empty } from '../ops/base.js';
 
@@ -173,6 +173,7 @@ class Capture {
   }
 
   add(key: Node | Tensor, g: Tensor): void {
+    forgetFresh(g);
     for (const i of this.index.get(key) ?? []) this.grads[i] = this.grads[i] ? this.grads[i]!.add(g) : g;
   }
 }

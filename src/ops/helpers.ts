@@ -23,14 +23,18 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
 // and matmul's dW, db), with that leaf: the first accumulateInto of such a tensor into that
 // leaf's empty .grad keeps the tensor instead of copying it (copying an MLP's weight gradients
 // was ~5% of its training step). delete() succeeds once, so a gradient that reaches a second
-// place is copied there. (Not covered: a tensor autograd.grad returned this way, later passed
-// by the caller as the gradient that ends in the same leaf; the leaf's .grad then shares it.)
+// place is copied there; one autograd.grad hands to its caller is no longer fresh (forgetFresh).
 const fresh = new WeakMap<Tensor, Tensor>();
 
 /** Marks `g` (contiguous, float32, referenced by no other tensor) as a gradient of leaf `t` that accumulateInto may keep. */
 export function freshGrad(t: Tensor, g: Tensor): Tensor {
   fresh.set(g, t);
   return g;
+}
+
+/** `g` escapes to the caller (autograd.grad's result): no leaf may keep it as its .grad later. */
+export function forgetFresh(g: Tensor): void {
+  fresh.delete(g);
 }
 
 /**
