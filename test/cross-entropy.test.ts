@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { native as loadedAddon } from '../src/native.js';
+import { simdPaths } from './helpers/simd.js';
 
 interface Native {
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;
@@ -15,11 +16,7 @@ interface Native {
 }
 const native = loadedAddon as unknown as Native;
 const ORIGINAL = native.simd();
-const PATHS = ['scalar', 'avx512', 'avx2', 'neon'].filter((p) => {
-  const ok = native.selectSimd(p);
-  native.selectSimd(ORIGINAL);
-  return ok;
-});
+const PATHS = simdPaths();
 afterAll(() => { native.selectSimd(ORIGINAL); });
 
 const F = tg.F;

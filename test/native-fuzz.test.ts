@@ -8,6 +8,7 @@
 // (test/fuzz.test.ts fuzzes the public API; this file the raw binding underneath it.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
+import { simdPaths } from './helpers/simd.js';
 
 type Buf = Float32Array | Int32Array | Uint8Array;
 type Fn = (...args: unknown[]) => void;
@@ -159,11 +160,7 @@ function makeCalls(seed: number) {
   ];
 }
 
-const PATHS = ['scalar', 'avx2', 'avx512', 'neon'].filter((p) => {
-  const ok = native.selectSimd(p);
-  native.selectSimd(ORIGINAL.simd);
-  return ok;
-});
+const PATHS = simdPaths();
 
 describe('native boundary fuzz', () => {
   it.each(PATHS)('generated calls on the %s path return or throw RangeError/TypeError', (path) => {

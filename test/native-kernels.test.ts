@@ -6,6 +6,7 @@
 // float64 reference is test/simd.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
+import { simdPaths } from './helpers/simd.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -42,12 +43,8 @@ const C = { Eq: 0, Ne: 1, Lt: 2, Le: 3, Gt: 4, Ge: 5 } as const;
 const R = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4, ArgMax: 5, ArgMin: 6 } as const;
 
 const ORIGINAL = native.simd();
-const SIMD_PATHS = ['avx512', 'avx2', 'neon'].filter((name) => {
-  const ok = native.selectSimd(name);
-  native.selectSimd(ORIGINAL);
-  return ok;
-});
-const ALL_PATHS = ['scalar', ...SIMD_PATHS];
+const ALL_PATHS = simdPaths();
+const SIMD_PATHS = ALL_PATHS.filter((name) => name !== 'scalar');
 
 function on<T>(path: string, fn: () => T): T {
   if (!native.selectSimd(path)) throw new Error(`SIMD path ${path} unavailable`);

@@ -8,6 +8,7 @@
 // The measured maxima are printed (one line per path) so they can be quoted.
 import { afterAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
+import { simdPaths } from './helpers/simd.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -20,11 +21,7 @@ interface Native {
 const native = loadedAddon as unknown as Native;
 
 const ORIGINAL = native.simd();
-const PATHS = ['scalar', 'avx512', 'avx2', 'neon'].filter((name) => {
-  const ok = native.selectSimd(name);
-  native.selectSimd(ORIGINAL);
-  return ok;
-});
+const PATHS = simdPaths();
 afterAll(() => { native.selectSimd(ORIGINAL); });
 
 // cpp/kernels/ops.h

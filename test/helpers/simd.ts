@@ -1,0 +1,12 @@
+// The SIMD kernel tables this CPU can run, for tests that repeat themselves on each.
+import { native } from '../../src/native.js';
+
+/** 'scalar' and every SIMD path the CPU has, in that order; the loaded path stays selected. */
+export function simdPaths(): string[] {
+  const loaded = native.simd();
+  return ['scalar', 'avx512', 'avx2', 'neon'].filter((name) => {
+    const ok = native.selectSimd(name);
+    native.selectSimd(loaded);
+    return ok;
+  });
+}
