@@ -86,7 +86,9 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
+    // No negative index: a[-1] is a named-property lookup, not an element read.
+    const ia = a.length - n + i, ib = b.length - n + i;
+    const x = ia >= 0 ? a[ia]! : 1, y = ib >= 0 ? b[ib]! : 1;
     if (x !== y && x !== 1 && y !== 1)
       throw rangeError(
         op,

@@ -63,6 +63,14 @@ export function putView(pos: number, offset: number, strides: readonly number[])
 }
 
 /**
+ * Whether an op on `a` (and `b`) is recorded: grad mode on and an operand requires grad. The
+ * hottest ops check it before building record's arguments (arrays and a closure per call).
+ */
+export function tracks(a: Tensor, b?: unknown): boolean {
+  return isGradEnabled() && (a._requiresGrad || (b instanceof Tensor && b._requiresGrad));
+}
+
+/**
  * Attaches the backward of an op to its result when grad mode is on and some input requires
  * grad. `saved` are the tensors the backward reads; their versions are checked before use.
  */

@@ -8,7 +8,7 @@ import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../nati
 import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record } from './base.js';
+import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record, tracks } from './base.js';
 
 type Scalar = Tensor | number;
 
@@ -139,7 +139,7 @@ export function add(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tenso
   const alpha = alphaOf('add', opts);
   if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   const y = arithmetic('add', BinaryOp.Add, IntBinaryOp.Add, a, b, out);
-  if (out) return y;
+  if (out || !tracks(a, b)) return y;
   return record('AddBackward0', y, [a, typeof b === 'number' ? null : b], [], (g) => [g, g]);
 }
 
@@ -149,7 +149,7 @@ export function sub(a: Tensor, b: Scalar, opts?: { alpha?: number }, out?: Tenso
   const alpha = alphaOf('sub', opts);
   if (alpha !== 1) b = typeof b === 'number' ? b * alpha : mul(b, alpha);
   const y = arithmetic('sub', BinaryOp.Sub, IntBinaryOp.Sub, a, b, out);
-  if (out) return y;
+  if (out || !tracks(a, b)) return y;
   return record('SubBackward0', y, [a, typeof b === 'number' ? null : b], [], (g, _, needs) => [g, needs[1] ? neg(g) : null]);
 }
 
@@ -164,7 +164,7 @@ export function mul(a: Tensor, b: Scalar, out?: Tensor): Tensor {
   a = expectTensor('mul', a, 'self');
   b = operand('mul', b, 'other');
   const y = arithmetic('mul', BinaryOp.Mul, IntBinaryOp.Mul, a, b, out);
-  if (out) return y;
+  if (out || !tracks(a, b)) return y;
   if (typeof b === 'number') {
     const s = b;
     return record('MulBackward0', y, [a], [], (g) => [mul(g, s)]);
@@ -180,7 +180,7 @@ export function div(a: Tensor, b: Scalar, out?: Tensor): Tensor {
   a = expectTensor('div', a, 'self');
   b = operand('div', b, 'other');
   const y = arithmetic('div', BinaryOp.Div, null, a, b, out);
-  if (out) return y;
+  if (out || !tracks(a, b)) return y;
   if (typeof b === 'number') {
     const s = b;
     return record('DivBackward0', y, [a], [], (g) => [div(g, s)]);
