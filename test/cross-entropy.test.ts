@@ -77,6 +77,14 @@ describe('fused cross-entropy vs the composed form', () => {
     expect(tg.noGrad(() => F.crossEntropy(x, labels(4, 3, 0))).requiresGrad).toBe(false);
   });
 
+  it('refuses a backward after the targets were changed in place', () => {
+    const x = tg.randn([4, 3], { requiresGrad: true });
+    const t = labels(4, 3, 0);
+    const loss = F.crossEntropy(x, t);
+    t.fill_(1);
+    expect(() => loss.backward()).toThrow(/modified by an inplace operation/);
+  });
+
   it('a custom ignoreIndex, all targets ignored (mean: NaN, zero gradient), an empty batch', () => {
     const x = tg.randn([6, 4]);
     for (const red of REDS) {

@@ -42,11 +42,12 @@ export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduct
   const out = emptyUninit(red === 'none' ? [N] : [], 'float32');
   putMeta(N, C, ignoreIndex, red, input._offset, target._offset, 1);
   native.crossEntropyForward(meta, input._data as Float32Array, target._data as Int32Array, probs._data as Float32Array, out._data as Float32Array);
-  return record('NllLossBackward0', out, [input], [input, probs], (g, [x, p]) => {
-    if (isGradEnabled()) return [composedGrad(x!, target, g, red, ignoreIndex)];
+  // target is saved too, so an in-place change to it before backward is refused, as in PyTorch.
+  return record('NllLossBackward0', out, [input], [input, probs, target], (g, [x, p, t]) => {
+    if (isGradEnabled()) return [composedGrad(x!, t!, g, red, ignoreIndex)];
     const dx = emptyUninit([N, C], 'float32');
-    putMeta(N, C, ignoreIndex, red, g._offset, target._offset, red === 'none' ? g._strides[0]! : 1);
-    native.crossEntropyBackward(meta, p!._data as Float32Array, target._data as Int32Array, g._data as Float32Array, dx._data as Float32Array);
+    putMeta(N, C, ignoreIndex, red, g._offset, t!._offset, red === 'none' ? g._strides[0]! : 1);
+    native.crossEntropyBackward(meta, p!._data as Float32Array, t!._data as Int32Array, g._data as Float32Array, dx._data as Float32Array);
     return [dx];
   });
 }
