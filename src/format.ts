@@ -54,7 +54,9 @@ export function formatTensor(t: Tensor): string {
     if (d === shape.length) return void shown.push(Number(data[base]));
     for (const i of indicesOf(shape[d]!, summarize)) if (i >= 0) collect(d + 1, base + i * strides[d]!);
   };
-  collect(0, 0);
+  // A zero-size tensor shows no values, however long its other dims (2^31 - 1 of them would be
+  // 2^31 index lists).
+  if (data.length > 0) collect(0, 0);
   const f = formatterFor(t, shown);
   const pad = (s: string) => s.padStart(f.width);
   const prefix = 'tensor(';

@@ -5,6 +5,13 @@ export const MAX_DIMS = 16;
 /** Largest element count a single storage may hold (typed arrays index with 32 bits here). */
 export const MAX_NUMEL = 2 ** 31 - 1;
 
+/**
+ * Most JS objects one call may build out of a tensor: pieces of split/chunk, arrays of
+ * toArray. A zero-size tensor can have a dim of 2^31 - 1, and one object per index of it would
+ * exhaust V8's heap, which ends the process (PyTorch, building them, is killed for memory too).
+ */
+export const MAX_PIECES = 2 ** 21;
+
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const s of shape) n *= s;

@@ -35,6 +35,15 @@ describe('errors', () => {
     expect(() => tg.randperm(-1)).toThrow(RangeError);
   });
 
+  it('a zero-size tensor with a dim of 2^31 - 1 prints, and refuses to become 2^31 JS objects', () => {
+    const z = tg.zeros(2 ** 31 - 1, 0);
+    expect(z.toString()).toBe('tensor([], size=(2147483647, 0))');
+    expect(() => z.toArray()).toThrow(RangeError);
+    expect(() => z.split(1)).toThrow(/^split: .*pieces/);
+    expect(() => tg.zeros(0, 3).chunk(2 ** 30)).toThrow(/^chunk: /);
+    expect(tg.zeros(0, 3).chunk(5)).toHaveLength(5);
+  });
+
   it('wrong argument types are TypeErrors naming the op', () => {
     expect(() => tg.zeros('3' as never)).toThrow(/zeros: sizes must be numbers/);
     expect(() => tg.ones(2).add('1' as never)).toThrow(/add: expected a Tensor as other/);

@@ -2,7 +2,7 @@
 // chunk return narrow views. Gradients flow back through the same views.
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { promote } from '../dtype.js';
-import { MAX_DIMS, normDim } from '../shape.js';
+import { MAX_DIMS, MAX_PIECES, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import { castKernel } from './elementwise.js';
@@ -89,6 +89,8 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
     const s = sizeOrSections;
     if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || (s === 0 && size > 0))
       throw rangeError('split', `split_size must be a positive integer, got ${describe(s)}`);
+    const pieces = size === 0 ? 1 : Math.ceil(size / s);
+    if (pieces > MAX_PIECES) throw rangeError('split', `split_size ${s} would cut ${size} into ${pieces} pieces, more than the ${MAX_PIECES} supported`);
     sizes = [];
     if (size === 0) sizes.push(0);
     for (let at = 0; at < size; at += s) sizes.push(Math.min(s, size - at));
@@ -110,6 +112,9 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const d = normDim('chunk', dim, x.dim());
   const size = x.shape[d]!;
   // An empty dim splits into `chunks` empty pieces, as in PyTorch.
-  if (size === 0) return Array.from({ length: chunks }, () => V.narrow(x, d, 0, 0));
+  if (size === 0) {
+    if (chunks > MAX_PIECES) throw rangeError('chunk', `${chunks} empty pieces are more than the ${MAX_PIECES} supported`);
+    return Array.from({ length: chunks }, () => V.narrow(x, d, 0, 0));
+  }
   return split(x, Math.ceil(size / chunks), d);
 }

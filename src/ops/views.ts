@@ -4,7 +4,7 @@ import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { HEADER, meta, native } from '../native.js';
 import type { Storage } from '../native.js';
-import { MAX_DIMS, MAX_NUMEL, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
+import { MAX_DIMS, MAX_NUMEL, MAX_PIECES, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import { castKernel } from './elementwise.js';
@@ -378,8 +378,17 @@ export function contiguousData(x: Tensor): Storage {
   return copyOf(x)._data;
 }
 
+/** V8's longest fast array (FixedArray::kMaxLength on 64-bit, rounded down). */
+const MAX_TO_ARRAY = 2 ** 27 - 8;
+
 export function toNested(x: Tensor): unknown {
   x = expectTensor('toArray', x, 'self');
+  // One JS array per index of every dim but the last, one number per element: a zero-size
+  // tensor of shape [2^31 - 1, 0] would be 2^31 arrays, a huge one more numbers than V8 holds.
+  let arrays = 1;
+  for (let d = 0, rows = 1; d < x.dim() - 1; d++) arrays += rows *= x.shape[d]!;
+  if (arrays > MAX_PIECES || x.numel() > MAX_TO_ARRAY)
+    throw rangeError('toArray', `shape ${fmtShape(x.shape)} is too large for nested JS arrays (at most ${MAX_PIECES} arrays and ${MAX_TO_ARRAY} numbers); use toTypedArray()`);
   const data = contiguousData(x);
   const isBool = x.dtype === 'bool';
   const at = (i: number) => (isBool ? data[i] !== 0 : data[i]!);
