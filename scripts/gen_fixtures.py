@@ -746,8 +746,8 @@ case("eq bool,bool", "eq", "exact", x.eq(y), [boolm(8), boolm(8)])
 
 # ---- reductions -------------------------------------------------------------------------
 
-for op in ["sum", "mean"]:
-    fam = "reduce"
+def dim_cases(op, fam):
+    """The reductions' shared cases: all elements, one dim, negative dims, dim lists."""
     case(f"{op} all", op, fam, getattr(x, op)(), [rn(3, 4, 5)])
     case(f"{op} all [17]", op, fam, getattr(x, op)(), [rn(17)])
     case(f"{op} dim 0", op, fam, getattr(x, op)(0), [rn(3, 4, 5)])
@@ -755,6 +755,11 @@ for op in ["sum", "mean"]:
     case(f"{op} dim -1", op, fam, getattr(x, op)(-1), [rn(3, 4, 5)])
     case(f"{op} dims [0,2]", op, fam, getattr(x, op)([0, 2]), [rn(3, 4, 5)])
     case(f"{op} dims [-1,0]", op, fam, getattr(x, op)([-1, 0]), [rn(3, 4, 5)])
+
+
+for op in ["sum", "mean"]:
+    fam = "reduce"
+    dim_cases(op, fam)
     case(f"{op} dim 1 keepdim", op, fam, getattr(x, op)(1, True), [rn(3, 4, 5)])
     case(f"{op} dims [0,2] keepdim", op, fam, getattr(x, op)([0, 2], True), [rn(3, 4, 5)])
     case(f"{op} all keepdim", op, fam, getattr(x, op)(None, True), [rn(3, 4)])
@@ -953,13 +958,7 @@ NINF, PINF, NAN = float("-inf"), float("inf"), float("nan")
 
 for op in ["var", "std"]:
     fam = "reduce"
-    case(f"{op} all", op, fam, getattr(x, op)(), [rn(3, 4, 5)])
-    case(f"{op} all [17]", op, fam, getattr(x, op)(), [rn(17)])
-    case(f"{op} dim 0", op, fam, getattr(x, op)(0), [rn(3, 4, 5)])
-    case(f"{op} dim 1", op, fam, getattr(x, op)(1), [rn(3, 4, 5)])
-    case(f"{op} dim -1", op, fam, getattr(x, op)(-1), [rn(3, 4, 5)])
-    case(f"{op} dims [0,2]", op, fam, getattr(x, op)([0, 2]), [rn(3, 4, 5)])
-    case(f"{op} dims [-1,0]", op, fam, getattr(x, op)([-1, 0]), [rn(3, 4, 5)])
+    dim_cases(op, fam)
     case(f"{op} dims [0,1,2]", op, fam, getattr(x, op)([0, 1, 2]), [rn(2, 3, 4)])
     case(f"{op} dim 1 keepdim", op, fam, getattr(x, op)(1, True), [rn(3, 4, 5)])
     case(f"{op} dims [0,2] keepdim", op, fam, getattr(x, op)([0, 2], True), [rn(3, 4, 5)])

@@ -1,6 +1,7 @@
 // PyTorch-style printing: tensor([1., 2.], requires_grad=True), 4 decimals or scientific
 // notation chosen from the values, aligned columns, summarized with ... above 1000 elements.
 import type { Tensor } from './tensor.js';
+import { contiguousStrides } from './shape.js';
 
 const THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
@@ -47,7 +48,7 @@ function indicesOf(size: number, summarize: boolean): number[] {
 export function formatTensor(t: Tensor): string {
   if (t.isDisposed) return 'tensor(<disposed>)';
   const data = t.toTypedArray();
-  const shape = t.shape, strides = contiguous(shape);
+  const shape = t.shape, strides = contiguousStrides(shape);
   const summarize = data.length > THRESHOLD;
   const shown: number[] = [];
   const collect = (d: number, base: number) => {
@@ -83,14 +84,4 @@ export function formatTensor(t: Tensor): string {
   if (t.gradFn) suffix.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffix.push('requires_grad=True');
   return `${prefix}${body}${suffix.length ? ', ' + suffix.join(', ') : ''})`;
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
 }

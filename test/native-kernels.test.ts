@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
 import { simdPaths } from './helpers/simd.js';
+import { ulpDistance } from './helpers/ulp.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -57,22 +58,6 @@ function on<T>(path: string, fn: () => T): T {
 
 // ---- float32 helpers ----------------------------------------------------------------------
 
-const f32 = new Float32Array(1);
-const i32 = new Int32Array(f32.buffer);
-
-/** Position of a float32 on the number line, so that adjacent floats differ by 1 (±0 are equal). */
-function ordinal(x: number): number {
-  f32[0] = x;
-  const i = i32[0];
-  return i < 0 ? -(i & 0x7fffffff) : i;
-}
-
-/** Distance in float32 ulps; NaN is at distance 0 from NaN and infinitely far from anything else. */
-function ulpDistance(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
-  if (a === b) return 0;
-  return Math.abs(ordinal(a) - ordinal(b));
-}
 
 const FLT_MAX = 3.4028234663852886e38;
 const FLT_MIN = 1.1754943508222875e-38;

@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
 import { simdPaths } from './helpers/simd.js';
+import { ordinal } from './helpers/ulp.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -38,13 +39,6 @@ function unary(path: string, op: number, x: Float32Array): Float32Array {
   return y;
 }
 
-const f32 = new Float32Array(1);
-const i32 = new Int32Array(f32.buffer);
-function ordinal(x: number): number {
-  f32[0] = x;
-  const i = i32[0];
-  return i < 0 ? -(i & 0x7fffffff) : i;
-}
 
 const FLT_MIN = 2 ** -126;
 const DENORM_MIN = 2 ** -149;

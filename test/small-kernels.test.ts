@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { _setSmallLimits } from '../src/small_kernels.js';
 import type { Tensor } from '../src/index.js';
+import { ulpDistance } from './helpers/ulp.js';
 
 const DEFAULT = _setSmallLimits(0, 0);
 _setSmallLimits(...DEFAULT);
@@ -61,13 +62,6 @@ function viewOf(shape: number[], special: boolean): Tensor {
     return tg.tensor(values(n * 2, special)).reshape(wide).slice(-1, 0, null, 2);
   }
   return tg.tensor(values(n, special)).reshape(shape);
-}
-
-function ulpDistance(a: number, b: number): number {
-  const f = new Float32Array([a, b]);
-  const i = new Int32Array(f.buffer);
-  const key = (k: number) => (i[k]! < 0 ? -2147483648 - i[k]! : i[k]!);
-  return Math.abs(key(0) - key(1));
 }
 
 /**

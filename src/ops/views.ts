@@ -2,11 +2,11 @@
 // each op's backward maps the gradient back to the input's shape.
 import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
-import { HEADER, meta, native } from '../native.js';
+import { meta, native } from '../native.js';
 import type { Storage } from '../native.js';
 import { MAX_DIMS, MAX_NUMEL, MAX_PIECES, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, expectTensor, record } from './base.js';
+import { empty, expectTensor, putHeader, record } from './base.js';
 import { castKernel } from './elementwise.js';
 
 /** The shape of a tensor argument, checked. */
@@ -326,27 +326,18 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const outShape = xd.shape.slice();
   outShape[d] = n;
   const out = empty(outShape, x.dtype);
-  writeIndexMeta(d, xd.shape, n, xc._offset, ic._offset);
+  putHeader(d, xd.shape, n, xc._offset, ic._offset);
   native.indexSelect(meta, xc._data, ic._data as Int32Array, out._data);
   const y = x.dim() === 0 ? reshape(out, [[]]) : out;
   const inShape = xd.shape.slice();
   return record('IndexSelectBackward0', y, [x], [ic], (g, [ix]) => [indexAddInto(reshape(g, [outShape]), inShape, d, ix!)]);
 }
 
-function writeIndexMeta(d: number, shape: number[], n: number, xOffset: number, idxOffset: number): void {
-  meta[0] = d;
-  meta[1] = shape.length;
-  meta[2] = n;
-  meta[3] = xOffset;
-  meta[4] = idxOffset;
-  for (let i = 0; i < shape.length; i++) meta[HEADER + i] = shape[i]!;
-}
-
 /** Zeros of `shape` with rows of g added at `index` along dim (index_select's backward). */
 function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Tensor {
   const z = empty(shape.slice(), 'float32');
   const gc = copyIfStrided(g);
-  writeIndexMeta(d, shape, index.numel(), 0, index._offset);
+  putHeader(d, shape, index.numel(), 0, index._offset);
   if (gc._offset !== 0) throw new Error('indexAdd: internal error, source must start at offset 0');
   native.indexAdd(meta, z._data, index._data as Int32Array, gc._data);
   return record('IndexAddBackward0', z, [g], [index], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
