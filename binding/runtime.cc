@@ -16,6 +16,18 @@ Napi::Value SelectSimd(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), tg::select_simd(info[0].As<Napi::String>().Utf8Value().c_str()));
 }
 
+Napi::Array names_array(Napi::Env env, int (*list)(const char**, int)) {
+  const char* names[16];
+  const int n = list(names, 16);
+  Napi::Array out = Napi::Array::New(env, n);
+  for (int i = 0; i < n; ++i) out.Set(i, Napi::String::New(env, names[i]));
+  return out;
+}
+
+// The tables selectSimd accepts here, best first, and the instruction sets behind the choice.
+Napi::Value SimdSupported(const Napi::CallbackInfo& info) { return names_array(info.Env(), tg::runnable_simd_names); }
+Napi::Value CpuFeatures(const Napi::CallbackInfo& info) { return names_array(info.Env(), tg::cpu_feature_names); }
+
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tg::num_threads()); }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -98,6 +110,8 @@ Napi::Value AlignHugePages(const Napi::CallbackInfo& info) {
 void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("simd", Napi::Function::New(env, Simd, "simd"));
   exports.Set("selectSimd", Napi::Function::New(env, SelectSimd, "selectSimd"));
+  exports.Set("simdSupported", Napi::Function::New(env, SimdSupported, "simdSupported"));
+  exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatures, "cpuFeatures"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));

@@ -118,6 +118,10 @@ Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const 
 // ---- runtime
 const char* simd_name();
 bool select_simd(const char* name);
+// Names into out (at most n, including a terminating null), returning how many: the kernel
+// tables this CPU can run, best first; the instruction sets the CPU and the OS enable.
+int runnable_simd_names(const char** out, int n);
+int cpu_feature_names(const char** out, int n);
 int num_threads();
 void set_num_threads(int n);
 

@@ -133,15 +133,33 @@ export interface BackendInfo {
   version: string;
   /** The kernel path chosen at load (or forced with TG_SIMD). */
   simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  /** Every kernel path this CPU can run, best first (`TG_SIMD` may name any of them). */
+  simdSupported: Array<'avx512' | 'avx2' | 'neon' | 'scalar'>;
+  /**
+   * The instruction sets the choice was made from, as the CPU reports them (cpuid, or HWCAP on
+   * ARM64) and only where the OS also enables their registers: `'sse2'`, `'avx'`, `'fma'`,
+   * `'avx2'`, `'avx512f'`, `'neon'`.
+   */
+  cpuFeatures: string[];
   /** The size of the native thread pool. */
   threads: number;
   /** The Node-API version the addon was built for. */
   napiVersion: number;
 }
 
-/** The package version, the SIMD kernel path chosen at load, the thread count and the Node-API version. */
+/**
+ * The package version, the SIMD kernel path chosen at load (and the paths and CPU features it was
+ * chosen from), the thread count and the Node-API version.
+ */
 export function backendInfo(): BackendInfo {
-  return { version: VERSION, simd: native.simd(), threads: native.getNumThreads(), napiVersion: native.napiVersion };
+  return {
+    version: VERSION,
+    simd: native.simd(),
+    simdSupported: native.simdSupported(),
+    cpuFeatures: native.cpuFeatures(),
+    threads: native.getNumThreads(),
+    napiVersion: native.napiVersion,
+  };
 }
 
 // ---- saving and loading (safetensors) ----------------------------------------------------

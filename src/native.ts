@@ -38,6 +38,8 @@ export interface Native {
   crossEntropyBackward(meta: Float64Array, probs: Float32Array, target: Int32Array, grad: Float32Array, dx: Float32Array): void;
   simd(): 'avx512' | 'avx2' | 'neon' | 'scalar';
   selectSimd(name: string): boolean;
+  simdSupported(): Array<'avx512' | 'avx2' | 'neon' | 'scalar'>;
+  cpuFeatures(): string[];
   getNumThreads(): number;
   setNumThreads(n: number): void;
   adviseHugePages(data: Storage): void;

@@ -99,10 +99,10 @@ using Gemm = GemmKernels<Avx2V, 6, 2, 3, 3>;
 }  // namespace
 
 namespace tg {
-const KernelTable* avx2_kernels() {
-  static const KernelTable t = VecKernels<Avx2V>::table<Gemm>("avx2");
-  return &t;
-}
+namespace {
+constinit const KernelTable kTable = VecKernels<Avx2V>::table<Gemm>("avx2");
+}  // namespace
+const KernelTable* avx2_kernels() { return &kTable; }
 }  // namespace tg
 #else
 namespace tg {

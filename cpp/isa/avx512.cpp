@@ -133,14 +133,14 @@ void binary(tg::BinaryOp op, const float* a, const float* b, float* out, int64_t
 }  // namespace
 
 namespace tg {
-const KernelTable* avx512_kernels() {
-  static const KernelTable t = [] {
-    KernelTable k = Kernels::table<Gemm>("avx512");
-    k.binary_f32 = binary;
-    return k;
-  }();
-  return &t;
+namespace {
+constexpr KernelTable with_streaming_binary(KernelTable k) {
+  k.binary_f32 = binary;
+  return k;
 }
+constinit const KernelTable kTable = with_streaming_binary(Kernels::table<Gemm>("avx512"));
+}  // namespace
+const KernelTable* avx512_kernels() { return &kTable; }
 }  // namespace tg
 #else
 namespace tg {

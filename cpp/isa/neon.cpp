@@ -106,10 +106,10 @@ using Gemm = GemmKernels<NeonV, 8, 3, 4, 4>;
 }  // namespace
 
 namespace tg {
-const KernelTable* neon_kernels() {
-  static const KernelTable t = VecKernels<NeonV>::table<Gemm>("neon");
-  return &t;
-}
+namespace {
+constinit const KernelTable kTable = VecKernels<NeonV>::table<Gemm>("neon");
+}  // namespace
+const KernelTable* neon_kernels() { return &kTable; }
 }  // namespace tg
 #else
 namespace tg {

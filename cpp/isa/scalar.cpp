@@ -81,8 +81,8 @@ using Gemm = GemmKernels<ScalarV, 4, 4, 4, 4>;
 }  // namespace
 
 namespace tg {
-const KernelTable* scalar_kernels() {
-  static const KernelTable t = VecKernels<ScalarV>::table<Gemm>("scalar");
-  return &t;
-}
+namespace {
+constinit const KernelTable kTable = VecKernels<ScalarV>::table<Gemm>("scalar");
+}  // namespace
+const KernelTable* scalar_kernels() { return &kTable; }
 }  // namespace tg

@@ -1,43 +1,51 @@
 // Chooses the kernel table once, at load: the best the CPU supports, unless TG_SIMD names one
 // (so tests can run every path on one machine).
+//
+// The order of the checks is the whole point of this file: an ISA unit (cpp/isa/*.cpp) is
+// compiled with its own -m flags, so none of its code may run, not even the accessor that
+// returns its table, before cpu_features() (baseline code) has said the CPU and the OS can run
+// it. The tables are constant-initialised data (no constructor, no guard), and
+// scripts/check-isa-units.js checks each ISA object exports nothing but its accessor.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 
+#include "core/cpu_features.h"
 #include "kernels/isa_table.h"
+#include "tg.h"
 
 namespace tg {
 namespace {
 
-bool cpu_has(const char* name) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (!std::strcmp(name, "avx512")) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-  if (!std::strcmp(name, "avx2")) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return false;
-#elif defined(__aarch64__)
-  return !std::strcmp(name, "neon");  // NEON (AdvSIMD) is baseline on AArch64
-#else
-  (void)name;
-  return false;
-#endif
-}
+struct TableEntry {
+  const char* name;
+  bool (*runnable)(const CpuFeatures&);
+  const KernelTable* (*table)();
+};
+
+// Best first. What each unit was compiled with (CMakeLists.txt) is what it needs here.
+constexpr TableEntry kTables[] = {
+    {"avx512", [](const CpuFeatures& f) { return f.avx512f && f.avx2 && f.fma; }, avx512_kernels},
+    {"avx2", [](const CpuFeatures& f) { return f.avx2 && f.fma; }, avx2_kernels},
+    {"neon", [](const CpuFeatures& f) { return f.neon; }, neon_kernels},
+    {"scalar", [](const CpuFeatures&) { return true; }, scalar_kernels},
+};
 
 const KernelTable* table_named(const char* name) {
-  const KernelTable* t = nullptr;
-  if (!std::strcmp(name, "avx512")) t = avx512_kernels();
-  else if (!std::strcmp(name, "avx2")) t = avx2_kernels();
-  else if (!std::strcmp(name, "neon")) t = neon_kernels();
-  else if (!std::strcmp(name, "scalar")) return scalar_kernels();
-  return t && cpu_has(name) ? t : nullptr;
+  for (const TableEntry& e : kTables) {
+    if (std::strcmp(name, e.name) != 0) continue;
+    if (!e.runnable(cpu_features())) return nullptr;
+    return e.table();  // nullptr where the unit was not compiled for this architecture
+  }
+  return nullptr;
 }
 
 const KernelTable* best() {
   if (const char* forced = std::getenv("TG_SIMD")) {
     if (const KernelTable* t = table_named(forced)) return t;
   }
-  for (const char* name : {"avx512", "avx2", "neon"})
-    if (const KernelTable* t = table_named(name)) return t;
+  for (const TableEntry& e : kTables)
+    if (const KernelTable* t = table_named(e.name)) return t;
   return scalar_kernels();
 }
 
@@ -52,6 +60,14 @@ bool select_kernels(const char* name) {
   if (!t) return false;
   g_table.store(t, std::memory_order_relaxed);
   return true;
+}
+
+int runnable_simd_names(const char** out, int n) {
+  int count = 0;
+  for (const TableEntry& e : kTables)
+    if (count + 1 < n && table_named(e.name)) out[count++] = e.name;
+  if (n > 0) out[count] = nullptr;
+  return count;
 }
 
 }  // namespace tg

@@ -77,7 +77,9 @@ struct KernelTable {
   void (*sgd_f32)(float* p, const float* g, float* buf, int64_t n, const SgdUpdate& u);
 };
 
-// Tables each ISA translation unit provides; nullptr where the ISA was not compiled.
+// Tables each ISA translation unit provides; nullptr where the ISA was not compiled. Each
+// returns the address of constant-initialised data, but is itself compiled with its unit's ISA
+// flags: only dispatch.cpp calls them, after checking the CPU.
 const KernelTable* scalar_kernels();
 const KernelTable* avx2_kernels();
 const KernelTable* avx512_kernels();

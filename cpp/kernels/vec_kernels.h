@@ -267,8 +267,9 @@ struct VecKernels {
   }
 
   // Gemm: the ISA's GemmKernels instantiation (gemm_kernels.h), which fixes its tile shape.
+  // constexpr, so each unit's table is constant-initialised: no code of the unit runs at load.
   template <class Gemm>
-  static tg::KernelTable table(const char* name) {
+  static constexpr tg::KernelTable table(const char* name) {
     return tg::KernelTable{name, unary,      binary,   binary_vs, binary_sv, sum,      max,
                            min,  accumulate, Gemm::MR, Gemm::NR,  Gemm::W,   Gemm::run,
                            Gemm::DR, Gemm::DC, Gemm::run_dot, sgd};
