@@ -21,14 +21,30 @@ function buildFromSourceRequested() {
 
 // Resolve and load the addon the way the package does at runtime, in a child process so a
 // binary that fails to load (wrong libc, missing CPU feature, crash) sends us to the build.
-// Returns { file } for the loaded .node file, or { error } with the first line of the failure.
+// Returns { file } for the loaded .node file, or { error } saying why it did not load.
 function loadAddon() {
   const code = `const b = require(${JSON.stringify(nodeGypBuild)});
-const file = b.resolve(${JSON.stringify(root)}); require(file); process.stdout.write(file);`;
+const file = b.resolve(${JSON.stringify(root)}); process.stderr.write('resolved: ' + file + '\\n'); require(file); process.stdout.write(file);`;
   const r = spawnSync(process.execPath, ['-e', code], { cwd: root, encoding: 'utf8' });
   if (r.status === 0) return { file: r.stdout };
-  const error = (r.stderr || '').split('\n').find((l) => /^[\w.]*Error: /.test(l)) || `exit ${r.status ?? r.signal}`;
-  return { error: error.trim() };
+  return { error: whyNotLoaded(r) };
+}
+
+// One line a user can act on: which file, and what the loader or the CPU said.
+function whyNotLoaded(r) {
+  const stderr = r.stderr || '';
+  const resolved = (stderr.match(/^resolved: (.*)$/m) || [])[1];
+  const file = resolved ? path.relative(root, resolved) : 'the addon';
+  if (r.signal) {
+    const what = { SIGILL: 'an instruction this CPU does not have', SIGSEGV: 'a crash', SIGBUS: 'a crash' }[r.signal];
+    return `${file} was killed by ${r.signal} while loading${what ? ` (${what})` : ''}`;
+  }
+  const error = stderr.split('\n').find((l) => /^[\w.]*Error: /.test(l)) || `exit ${r.status}`;
+  const glibc = error.match(/GLIBC_[\d.]+/);
+  if (glibc) return `${file} needs ${glibc[0]}, newer than this system's C library (${error.trim()})`;
+  if (/undefined symbol/.test(error)) return `${file} refers to a symbol this Node does not have (${error.trim()})`;
+  if (/wrong ELF class|cannot open shared object|invalid ELF header|Exec format/.test(error)) return `${file} is not for this platform (${error.trim()})`;
+  return resolved ? `${file}: ${error.trim()}` : error.trim();
 }
 
 function found(cmd) {

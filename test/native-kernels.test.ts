@@ -624,7 +624,8 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
   // 14x32 (avx512); K blocks of 256, N panels of 512; operands read in place or packed, in
   // either orientation (C or C^T), on one thread or split over two. Every size 1..40 hits
   // every tile remainder; the larger ones straddle the tile and block boundaries.
-  it('edge tiles and block boundaries, every layout, against float64', () => {
+  // In four parts: one test of over 60 s under QEMU trips vitest's RPC timeout (vitest.emulated.config.ts).
+  const edgeCases = (() => {
     const cases: MatmulCase[] = [];
     const layouts = [{}, { aT: true }, { bT: true }, { aT: true, bT: true }];
     for (let s = 1; s <= 40; s++) {
@@ -659,7 +660,12 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
     );
     // The epilogue (bias, relu) in the write-back of every kind of tile: each case again with it.
     const withEpilogue = cases.map((c, i): MatmulCase => ({ ...c, bias: i % 3 !== 1, relu: i % 3 !== 0 }));
-    for (const c of [...cases, ...withEpilogue]) {
+    const all = [...cases, ...withEpilogue];
+    const quarter = Math.ceil(all.length / 4);
+    return [0, 1, 2, 3].map((q) => all.slice(q * quarter, (q + 1) * quarter));
+  })();
+  it.each([1, 2, 3, 4])('edge tiles and block boundaries, every layout, against float64 (part %i of 4)', (part) => {
+    for (const c of edgeCases[part - 1]) {
       const r = rng(c.M * 7919 + c.N * 104729 + c.K);
       const { got, want, absSum } = on(path, () => matmulCase(c, () => r() * 2 - 1));
       let bad = '';

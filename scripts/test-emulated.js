@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+'use strict';
+// Runs test files on CPUs this machine is not, under QEMU user mode, against the packed
+// prebuilds as users get them:
+//   haswell  x86-64 with AVX2 + FMA and no AVX-512 (most laptops, Zen 2/3): expects 'avx2'
+//   nehalem  x86-64 without AVX (SSE4.2): expects the baseline table
+//   aarch64  ARM64 (an arm64 Node from npm, the linux-arm64 prebuild): expects 'neon'
+//
+//   node scripts/test-emulated.js [--cpu haswell,nehalem,aarch64] [--tarball t.tgz]
+//        [--json-dir dir] [test files...]
+//
+// Without --tarball it packs the package as it is (`npm run prebuild` and `npm run build:ts`
+// first). vitest itself runs natively; its test processes, and every node they spawn, run
+// under the emulator (scripts/emulate/exec-path.cjs). Prints one line per CPU and exits
+// non-zero if any failed.
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+// What the tests run on each CPU: every kernel and its fixtures, gradients and error paths,
+// and the loading of the addon. The whole suite takes ~12 min per emulated CPU.
+const DEFAULT_FILES = [
+  'test/platform.test.ts',
+  'test/native-kernels.test.ts',
+  'test/simd.test.ts',
+  'test/ops.fixtures.test.ts',
+  'test/gradcheck.test.ts',
+  'test/cross-entropy.test.ts',
+  'test/small-kernels.test.ts',
+  'test/native-fuzz.test.ts',
+  'test/linear.test.ts',
+  'test/optim.test.ts',
+];
+
+// QEMU 7.2's Haswell model lists features its TCG does not emulate and warns about each on
+// every thread; they are not instruction sets our code uses.
+const HASWELL = 'Haswell,-pcid,-x2apic,-tsc-deadline,-hle,-invpcid,-rtm';
+
+const CPUS = {
+  haswell: { qemu: 'qemu-x86_64', args: ['-cpu', HASWELL], arch: 'x64', simd: 'avx2' },
+  nehalem: { qemu: 'qemu-x86_64', args: ['-cpu', 'Nehalem'], arch: 'x64', simd: 'scalar' },
+  aarch64: { qemu: 'qemu-aarch64', args: null, arch: 'arm64', simd: 'neon' },
+};
+
+function parseArgs(argv) {
+  const opts = { cpus: Object.keys(CPUS), tarball: null, jsonDir: null, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--cpu') opts.cpus = argv[++i].split(',');
+    else if (a === '--tarball') opts.tarball = path.resolve(argv[++i]);
+    else if (a === '--json-dir') opts.jsonDir = path.resolve(argv[++i]);
+    else opts.files.push(a);
+  }
+  for (const cpu of opts.cpus) if (!CPUS[cpu]) throw new Error(`unknown --cpu ${cpu} (known: ${Object.keys(CPUS).join(', ')})`);
+  if (!opts.files.length) opts.files = DEFAULT_FILES;
+  return opts;
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
+  if (r.status !== 0) throw new Error(`\`${[cmd, ...args].join(' ')}\` failed (${r.error ?? `exit ${r.status ?? r.signal}`})\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+  return r.stdout;
+}
+
+// The package as `npm install` unpacks it, so the addon is found the way users find it.
+function unpack(tarball, dir) {
+  if (!tarball) {
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir]));
+    tarball = path.join(dir, packed.filename);
+  }
+  run('tar', ['xzf', tarball, '-C', dir]);
+  return path.join(dir, 'package');
+}
+
+// The command line that starts node on the emulated CPU, as a shell script: process.execPath
+// has to be one file.
+function writeWrapper(cpu, dir) {
+  const c = CPUS[cpu];
+  let command;
+  if (c.arch === 'arm64') {
+    const { qemuAarch64Args } = require('./lib/arm64-node.js');
+    command = [c.qemu, ...qemuAarch64Args()];
+  } else {
+    command = [c.qemu, ...c.args, process.execPath];
+  }
+  const file = path.join(dir, `node-${cpu}`);
+  const quoted = command.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  fs.writeFileSync(file, `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+  return file;
+}
+
+// node-gyp-build's choice on the emulated CPU, from the unpacked package, prebuilds only.
+function resolveAddon(wrapper, pkgDir) {
+  const code = `const f = require(${JSON.stringify(require.resolve('node-gyp-build'))}).resolve(${JSON.stringify(pkgDir)});
+require(f); process.stdout.write(f);`;
+  return run(wrapper, ['-e', code], { env: { ...process.env, PREBUILDS_ONLY: '1' } });
+}
+
+function counts(jsonFile) {
+  try {
+    const r = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+    return { passed: r.numPassedTests || 0, failed: r.numFailedTests || 0, total: r.numTotalTests || 0 };
+  } catch {
+    return { passed: 0, failed: 0, total: 0 };
+  }
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tg-emulated-'));
+  const jsonDir = opts.jsonDir || tmp;
+  fs.mkdirSync(jsonDir, { recursive: true });
+  const pkgDir = unpack(opts.tarball, tmp);
+  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const results = [];
+  for (const cpu of opts.cpus) {
+    const started = Date.now();
+    const wrapper = writeWrapper(cpu, tmp);
+    const addon = resolveAddon(wrapper, pkgDir);
+    console.log(`\n=== emulated ${cpu}: ${path.relative(pkgDir, addon)} (${CPUS[cpu].qemu})`);
+    const jsonFile = path.join(jsonDir, `emulated-${cpu}.json`);
+    const env = {
+      ...process.env,
+      TG_EMULATOR_WRAPPER: wrapper,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'emulate', 'exec-path.cjs')}`.trim(),
+      TG_ADDON_PATH: addon,
+      TG_EXPECT_ARCH: CPUS[cpu].arch,
+      TG_EXPECT_SIMD: CPUS[cpu].simd,
+    };
+    delete env.TG_SIMD; // the CPU decides
+    const r = spawnSync(
+      process.execPath,
+      [vitest, 'run', '--config', 'vitest.emulated.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...opts.files],
+      { cwd: root, env, stdio: 'inherit' },
+    );
+    const c = counts(jsonFile);
+    const ok = r.status === 0 && c.total > 0 && c.failed === 0;
+    results.push({ cpu, ok, ...c, seconds: (Date.now() - started) / 1000 });
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.log('');
+  for (const r of results)
+    console.log(`emulated ${r.cpu} (${CPUS[r.cpu].simd}): ${r.passed} passed, ${r.failed} failed in ${r.seconds.toFixed(0)} s${r.ok ? '' : ' FAILED'}`);
+  process.exit(results.every((r) => r.ok) ? 0 : 1);
+}
+
+main();
