@@ -120,7 +120,14 @@ function main() {
   for (const cpu of opts.cpus) {
     const started = Date.now();
     const wrapper = writeWrapper(cpu, tmp);
-    const addon = resolveAddon(wrapper, pkgDir);
+    let addon;
+    try {
+      addon = resolveAddon(wrapper, pkgDir);
+    } catch (err) {
+      console.error(`\n=== emulated ${cpu}: the packed prebuild does not load\n${err.message}`);
+      results.push({ cpu, ok: false, passed: 0, failed: 0, total: 0, seconds: (Date.now() - started) / 1000, why: 'the prebuild does not load' });
+      continue;
+    }
     console.log(`\n=== emulated ${cpu}: ${path.relative(pkgDir, addon)} (${CPUS[cpu].qemu})`);
     const jsonFile = path.join(jsonDir, `emulated-${cpu}.json`);
     const env = {
@@ -144,7 +151,7 @@ function main() {
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log('');
   for (const r of results)
-    console.log(`emulated ${r.cpu} (${CPUS[r.cpu].simd}): ${r.passed} passed, ${r.failed} failed in ${r.seconds.toFixed(0)} s${r.ok ? '' : ' FAILED'}`);
+    console.log(`emulated ${r.cpu} (${CPUS[r.cpu].simd}): ${r.passed} passed, ${r.failed} failed in ${r.seconds.toFixed(0)} s${r.ok ? '' : ` FAILED${r.why ? `: ${r.why}` : ''}`}`);
   process.exit(results.every((r) => r.ok) ? 0 : 1);
 }
 
