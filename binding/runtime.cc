@@ -98,8 +98,8 @@ Napi::Value AlignHugePages(const Napi::CallbackInfo& info) {
   if (kHugePage == 0 || !o.base) return Napi::Number::New(env, 0);
   const uintptr_t b = reinterpret_cast<uintptr_t>(o.base);
   const uintptr_t lo = (b + kHugePage - 1) & ~(kHugePage - 1);
-  const uintptr_t hi = lo + (static_cast<uintptr_t>(bytes) & ~(kHugePage - 1));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t hi = lo + (static_cast<uintptr_t>(bytes) & ~(kHugePage - 1));
   if (lo < hi) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);  // failure is harmless
 #endif
   return Napi::Number::New(env, static_cast<double>(lo - b));
