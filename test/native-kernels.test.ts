@@ -469,6 +469,30 @@ describe.each(ALL_PATHS)('%s: reductions', (path) => {
     }
   });
 
+  it('a sum of fewer than 16 terms adds them in index order, so every path gives the same bits', () => {
+    // Magnitudes over 8 decades: almost any other order rounds differently somewhere.
+    const inOrder = (v: ArrayLike<number>) => {
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s = Math.fround(s + v[i]);
+      return s;
+    };
+    for (let n = 2; n < 16; n++) {
+      for (let seed = 0; seed < 20; seed++) {
+        const r = rng(100 * n + seed);
+        const x = Float32Array.from({ length: n }, () => (r() - 0.5) * 10 ** (r() * 8 - 4));
+        expect(on(path, () => reduce1d(R.Sum, x)), `contiguous n=${n} seed=${seed}`).toBe(inOrder(x));
+        // Down the columns of an [n, cols] matrix: a strided run per output (3 columns), and the
+        // row-accumulating path (17).
+        for (const cols of [3, 17]) {
+          const m = Float32Array.from({ length: n * cols }, (_, i) => x[Math.floor(i / cols)] * (1 + (i % cols) / 7));
+          const got = on(path, () => reduce(R.Sum, [n, cols], { data: m, offset: 0, strides: [cols, 1] }, 1, cols));
+          const want = Array.from({ length: cols }, (_, j) => inOrder(Array.from({ length: n }, (_, i) => m[i * cols + j])));
+          expect(Array.from(got), `[${n}, ${cols}] dim 0 seed=${seed}`).toEqual(want);
+        }
+      }
+    }
+  });
+
   it('a NaN anywhere makes max/min NaN and wins argmax, infinities are ordinary', () => {
     for (const n of [1, 7, 17, 33, 1023]) {
       for (const pos of new Set([0, Math.floor(n / 2), n - 1])) {
