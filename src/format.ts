@@ -12,30 +12,39 @@ interface Formatter {
   fmt(v: number): string;
 }
 
+// Extremes by loops: Math.max(...values) passes every element as an argument, and a summarized
+// tensor of many dims shows 6^ndim values, past the stack's room for arguments.
+function widest(values: readonly number[], show: (v: number) => string): number {
+  let width = 0;
+  for (const v of values) width = Math.max(width, show(v).length);
+  return width;
+}
+
 function floatFormatter(values: number[]): Formatter {
-  const finite = values.filter((v) => Number.isFinite(v));
-  const abs = finite.map(Math.abs).filter((v) => v !== 0);
-  const intMode = finite.every((v) => Number.isInteger(v));
+  // Over the finite values; max and min of their nonzero magnitudes.
+  let intMode = true, max = 0, min = Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (!Number.isInteger(v)) intMode = false;
+    const a = Math.abs(v);
+    if (a === 0) continue;
+    if (a > max) max = a;
+    if (a < min) min = a;
+  }
   let fmt: (v: number) => string;
   if (intMode) {
-    const max = abs.length ? Math.max(...abs) : 0;
     fmt = max > 1e8 ? (v) => v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : (v) => `${v.toFixed(0)}.`;
   } else {
-    const max = abs.length ? Math.max(...abs) : 0, min = abs.length ? Math.min(...abs) : 0;
-    const sci = abs.length > 0 && (max / min > 1000 || max > 1e8 || min < 1e-4);
+    const sci = max > 0 && (max / min > 1000 || max > 1e8 || min < 1e-4);
     fmt = sci ? (v) => v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : (v) => v.toFixed(4);
   }
   const show = (v: number) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : fmt(v));
-  const width = Math.max(0, ...values.map((v) => show(v).length));
-  return { width, fmt: show };
+  return { width: widest(values, show), fmt: show };
 }
 
 function formatterFor(t: Tensor, values: number[]): Formatter {
   if (t.dtype === 'bool') return { width: 5, fmt: (v) => (v ? 'True' : 'False') };
-  if (t.dtype === 'int32') {
-    const width = Math.max(0, ...values.map((v) => String(v).length));
-    return { width, fmt: (v) => String(v) };
-  }
+  if (t.dtype === 'int32') return { width: widest(values, String), fmt: (v) => String(v) };
   return floatFormatter(values);
 }
 

@@ -159,6 +159,18 @@ describe('printing', () => {
     expect(String(tg.ones(2000))).toBe('tensor([1., 1., 1.,  ..., 1., 1., 1.])');
     expect(String(tg.tensor([NaN, Infinity, 1.5]))).toBe('tensor([   nan,    inf, 1.5000])');
   });
+
+  it('prints a summarized tensor that still shows 6^7 values', () => {
+    // Every dim is at most 2 x 3 edge items, so summarizing hides none of the 279936 values:
+    // more than a spread into Math.max could pass as arguments.
+    const shape = [6, 6, 6, 6, 6, 6, 6];
+    const x = tg.arange(6 ** 7).mul(0.5).reshape(shape), n = tg.arange(6 ** 7, { dtype: 'int32' }).reshape(shape);
+    const s = String(x), si = String(n);
+    expect(s.startsWith('tensor([[[[[[[0.0000e+00, 5.0000e-01, 1.0000e+00,')).toBe(true);
+    expect(s.endsWith(' 1.3997e+05]]]]]]])')).toBe(true);
+    expect(si.startsWith('tensor([[[[[[[     0,      1,      2,')).toBe(true);
+    expect(si.endsWith('279934, 279935]]]]]]], dtype=int32)')).toBe(true);
+  });
 });
 
 describe('conversion and memory', () => {

@@ -212,7 +212,20 @@ struct VecKernels {
     });
   }
 
+  // A run shorter than kInOrderSumBelow adds in index order, on every table. The accumulators
+  // below would split it across lanes (the scalar table's four floats, NEON's four lanes) and
+  // combine those in a table-dependent order, 1-2 ulp from the others; in index order a short
+  // sum is the same on every table. It is also PyTorch's order for any sum of up to 4 terms and
+  // for the outer sums that broadcasting's gradients mostly are (its cascade sum adds up to 16
+  // rows into each output one at a time): the gradient fixtures match it to the bit.
+  static constexpr int64_t kInOrderSumBelow = 16;
+
   static float sum(const float* x, int64_t n) {
+    if (n < kInOrderSumBelow) {
+      float s = 0;
+      for (int64_t i = 0; i < n; ++i) s += x[i];
+      return s;
+    }
     reg acc0 = V::set1(0.0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     int64_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W) {
