@@ -3,12 +3,15 @@
 // `npm run check:pack`: checks the package as users get it. Builds dist/ and this platform's
 // prebuild, packs the tarball, installs it into an empty project whose PATH holds only node,
 // npm and npx (so the install must not need cmake or a compiler), then uses it from CommonJS,
-// ESM and TypeScript. Prints PASS or FAIL; exits non-zero on failure.
+// ESM and TypeScript, and from CommonJS again under each emulated CPU (scripts/lib/emulators.js).
+// Prints PASS or FAIL; exits non-zero on failure.
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+
+const { CPUS, findQemu, writeEmulatedNode } = require('./lib/emulators.js');
 
 const root = path.resolve(__dirname, '..');
 // Outside the repository: npm puts every node_modules/.bin above the project on a script's PATH.
@@ -130,6 +133,20 @@ if (found.length) { console.error('build tools reachable: ' + found.join(' ')); 
     if (!resolved.endsWith('/dist/index.mjs')) throw new Error('import resolved ' + resolved);${usage}`,
   );
   run('node', ['check.mjs'], { cwd: proj, env: runtimeEnv });
+
+  // The same package on the CPUs users have and this machine is not, where QEMU is installed
+  // (scripts/ci-deps.sh): each loads its prebuild and picks the table that CPU can run.
+  for (const [cpu, { simd, arch }] of Object.entries(CPUS)) {
+    if (!findQemu(cpu)) {
+      console.log(`\n(no ${CPUS[cpu].qemu}: the ${cpu} load is not checked)`);
+      continue;
+    }
+    const emulated = writeEmulatedNode(cpu, tmp);
+    const expect = `
+      if (process.arch !== ${JSON.stringify(arch)} || tg.backendInfo().simd !== ${JSON.stringify(simd)})
+        throw new Error('${cpu}: expected ${arch} / ${simd}, got ' + process.arch + ' / ' + tg.backendInfo().simd);`;
+    run(emulated, ['-e', cjs + expect], { cwd: proj, env: runtimeEnv });
+  }
 
   // Types through the "exports" map, from both an ESM and a CJS consumer. strict turns a missing
   // declaration file into an error; the @ts-expect-error line fails if the module is typed `any`.

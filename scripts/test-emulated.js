@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// Runs test files on CPUs this machine is not, under QEMU user mode, against the packed
-// prebuilds as users get them:
-//   haswell  x86-64 with AVX2 + FMA and no AVX-512 (most laptops, Zen 2/3): expects 'avx2'
-//   nehalem  x86-64 without AVX (SSE4.2): expects the baseline table
-//   aarch64  ARM64 (an arm64 Node from npm, the linux-arm64 prebuild): expects 'neon'
+// Runs test files on CPUs this machine is not (scripts/lib/emulators.js: haswell, nehalem,
+// aarch64), under QEMU user mode, against the packed prebuilds as users get them.
 //
 //   node scripts/test-emulated.js [--cpu haswell,nehalem,aarch64] [--tarball t.tgz]
 //        [--json-dir dir] [test files...]
+//
+// Without test files each CPU runs CPU_SUITE (scripts/lib/suites.js), plus TABLE_SUITE where
+// the host cannot run that CPU's table natively (there npm run test:tables runs it).
 //
 // Without --tarball it packs the package as it is (`npm run prebuild` and `npm run build:ts`
 // first). vitest itself runs natively; its test processes, and every node they spawn, run
@@ -21,30 +21,8 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 
-// What the tests run on each CPU: every kernel and its fixtures, gradients and error paths,
-// and the loading of the addon. The whole suite takes ~12 min per emulated CPU.
-const DEFAULT_FILES = [
-  'test/platform.test.ts',
-  'test/native-kernels.test.ts',
-  'test/simd.test.ts',
-  'test/ops.fixtures.test.ts',
-  'test/gradcheck.test.ts',
-  'test/cross-entropy.test.ts',
-  'test/small-kernels.test.ts',
-  'test/native-fuzz.test.ts',
-  'test/linear.test.ts',
-  'test/optim.test.ts',
-];
-
-// QEMU 7.2's Haswell model lists features its TCG does not emulate and warns about each on
-// every thread; they are not instruction sets our code uses.
-const HASWELL = 'Haswell,-pcid,-x2apic,-tsc-deadline,-hle,-invpcid,-rtm';
-
-const CPUS = {
-  haswell: { qemu: 'qemu-x86_64', args: ['-cpu', HASWELL], arch: 'x64', simd: 'avx2' },
-  nehalem: { qemu: 'qemu-x86_64', args: ['-cpu', 'Nehalem'], arch: 'x64', simd: 'scalar' },
-  aarch64: { qemu: 'qemu-aarch64', args: null, arch: 'arm64', simd: 'neon' },
-};
+const { CPUS, writeEmulatedNode } = require('./lib/emulators.js');
+const { CPU_SUITE, TABLE_SUITE } = require('./lib/suites.js');
 
 function parseArgs(argv) {
   const opts = { cpus: Object.keys(CPUS), tarball: null, jsonDir: null, files: [] };
@@ -56,7 +34,6 @@ function parseArgs(argv) {
     else opts.files.push(a);
   }
   for (const cpu of opts.cpus) if (!CPUS[cpu]) throw new Error(`unknown --cpu ${cpu} (known: ${Object.keys(CPUS).join(', ')})`);
-  if (!opts.files.length) opts.files = DEFAULT_FILES;
   return opts;
 }
 
@@ -76,28 +53,18 @@ function unpack(tarball, dir) {
   return path.join(dir, 'package');
 }
 
-// The command line that starts node on the emulated CPU, as a shell script: process.execPath
-// has to be one file.
-function writeWrapper(cpu, dir) {
-  const c = CPUS[cpu];
-  let command;
-  if (c.arch === 'arm64') {
-    const { qemuAarch64Args } = require('./lib/arm64-node.js');
-    command = [c.qemu, ...qemuAarch64Args()];
-  } else {
-    command = [c.qemu, ...c.args, process.execPath];
-  }
-  const file = path.join(dir, `node-${cpu}`);
-  const quoted = command.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  fs.writeFileSync(file, `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
-  return file;
-}
-
 // node-gyp-build's choice on the emulated CPU, from the unpacked package, prebuilds only.
 function resolveAddon(wrapper, pkgDir) {
   const code = `const f = require(${JSON.stringify(require.resolve('node-gyp-build'))}).resolve(${JSON.stringify(pkgDir)});
 require(f); process.stdout.write(f);`;
   return run(wrapper, ['-e', code], { env: { ...process.env, PREBUILDS_ONLY: '1' } });
+}
+
+// The tables the host runs natively, from the same package.
+function hostSimdSupported(pkgDir) {
+  const code = `const f = require(${JSON.stringify(require.resolve('node-gyp-build'))}).resolve(${JSON.stringify(pkgDir)});
+process.stdout.write(JSON.stringify(require(f).simdSupported()));`;
+  return JSON.parse(run(process.execPath, ['-e', code], { env: { ...process.env, PREBUILDS_ONLY: '1' } }));
 }
 
 function counts(jsonFile) {
@@ -116,10 +83,11 @@ function main() {
   fs.mkdirSync(jsonDir, { recursive: true });
   const pkgDir = unpack(opts.tarball, tmp);
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const hostTables = hostSimdSupported(pkgDir);
   const results = [];
   for (const cpu of opts.cpus) {
     const started = Date.now();
-    const wrapper = writeWrapper(cpu, tmp);
+    const wrapper = writeEmulatedNode(cpu, tmp);
     let addon;
     try {
       addon = resolveAddon(wrapper, pkgDir);
@@ -128,8 +96,10 @@ function main() {
       results.push({ cpu, ok: false, passed: 0, failed: 0, total: 0, seconds: (Date.now() - started) / 1000, why: 'the prebuild does not load' });
       continue;
     }
-    console.log(`\n=== emulated ${cpu}: ${path.relative(pkgDir, addon)} (${CPUS[cpu].qemu})`);
+    const files = opts.files.length ? opts.files : [...CPU_SUITE, ...(hostTables.includes(CPUS[cpu].simd) ? [] : TABLE_SUITE)];
+    console.log(`\n=== emulated ${cpu}: ${path.relative(pkgDir, addon)} (${CPUS[cpu].qemu}, ${files.length} files)`);
     const jsonFile = path.join(jsonDir, `emulated-${cpu}.json`);
+    fs.rmSync(jsonFile, { force: true });
     const env = {
       ...process.env,
       TG_EMULATOR_WRAPPER: wrapper,
@@ -141,7 +111,7 @@ function main() {
     delete env.TG_SIMD; // the CPU decides
     const r = spawnSync(
       process.execPath,
-      [vitest, 'run', '--config', 'vitest.emulated.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...opts.files],
+      [vitest, 'run', '--config', 'vitest.emulated.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...files],
       { cwd: root, env, stdio: 'inherit' },
     );
     const c = counts(jsonFile);

@@ -13,15 +13,18 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
+const { TABLE_SUITE } = require('./lib/suites.js');
+
 const root = path.resolve(__dirname, '..');
-const FILES = ['test/ops.fixtures.test.ts', 'test/gradcheck.test.ts', 'test/cross-entropy.test.ts'];
-const TABLES = ['avx512', 'avx2', 'neon', 'scalar'];
+// --json-dir DIR: vitest's JSON report of each table as DIR/table-<name>.json (for .ci/run).
+const jsonAt = process.argv.indexOf('--json-dir');
+const jsonDir = jsonAt > 0 ? path.resolve(process.argv[jsonAt + 1]) : null;
 
 const probe = spawnSync(process.execPath, ['-e', `
   const path = require('node:path');
   const override = process.env.TG_ADDON_PATH;
   const addon = override ? require(path.resolve(override)) : require('node-gyp-build')(process.cwd());
-  console.log(JSON.stringify(${JSON.stringify(TABLES)}.filter((name) => addon.selectSimd(name))));
+  console.log(JSON.stringify(addon.simdSupported()));
 `], { cwd: root, encoding: 'utf8' });
 if (probe.status !== 0) {
   console.error(`test:tables: could not load the addon to list its tables:\n${probe.stderr}`);
@@ -34,7 +37,8 @@ let failed = 0;
 const t0 = Date.now();
 for (const table of tables) {
   const start = Date.now();
-  const run = spawnSync(process.execPath, [vitest, 'run', ...FILES], {
+  const report = jsonDir ? ['--reporter=default', '--reporter=json', `--outputFile.json=${path.join(jsonDir, `table-${table}.json`)}`] : [];
+  const run = spawnSync(process.execPath, [vitest, 'run', ...report, ...TABLE_SUITE], {
     cwd: root,
     env: { ...process.env, TG_SIMD: table },
     encoding: 'utf8',
