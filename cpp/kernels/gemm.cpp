@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <new>
 
 #include "core/thread_pool.h"
@@ -69,19 +68,25 @@ struct Scratch {
 // dst[p * mr + r] = A[r, p] for r < rows, p < kc: the k-major layout of one A sliver.
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, int mr, float* dst) {
   if (rs == 1) {
-    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * mr, src + p * cs, rows * sizeof(float));
+    // A copy loop, not memcpy: one libc call per 24-byte step of k took 29% of a 4096x256 @
+    // 256x64 (A transposed) on AVX2.
+    for (int64_t p = 0; p < kc; ++p)
+      for (int r = 0; r < rows; ++r) dst[p * mr + r] = src[p * cs + r];
     return;
   }
-  for (int r = 0; r < rows; ++r) {
-    const float* s = src + r * rs;
-    for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = s[p * cs];
-  }
+  // p outer: the writes run contiguously and the reads are `rows` sequential streams, which the
+  // prefetchers follow (r outer wrote with a stride of mr floats: measured at 1024^3 on AVX2,
+  // 8% of the time in this loop, and 0.74 -> 0.84 of OpenBLAS from this order alone).
+  for (int64_t p = 0; p < kc; ++p)
+    for (int r = 0; r < rows; ++r) dst[p * mr + r] = src[r * rs + p * cs];
 }
 
 // dst[p * nr + j] = B[p, j] for j < cols: one B sliver (the tile reads only valid columns).
 void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, int nr, float* dst) {
   if (cs == 1) {
-    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * rs, cols * sizeof(float));
+    // A copy loop, not memcpy, for the same reason as pack_a's.
+    for (int64_t p = 0; p < kc; ++p)
+      for (int j = 0; j < cols; ++j) dst[p * nr + j] = src[p * rs + j];
     return;
   }
   for (int j = 0; j < cols; ++j) {
