@@ -1,7 +1,7 @@
 // SSE2 kernel table: the x86-64 baseline, for the CPUs without AVX2 + FMA. SSE2 is part of
-// x86-64 itself, so this unit needs no -m flag; it must not use anything newer (SSE4.1's
-// blendv, round or the masked loads of AVX), which is why select, rounding and the partial
-// vectors below are built from SSE2 instructions. There is no FMA: fma(a, b, c) is a multiply
+// x86-64 itself, so this unit has no -m flag, and the compiler refuses anything newer in it
+// (SSE4.1's blendv and round, AVX's masked loads): select, rounding and the partial vectors
+// below are built from SSE2 instructions. There is no FMA: fma(a, b, c) is a multiply
 // and an add, each rounded, and vec_math.h computes the one exact product it needs another way.
 #include <emmintrin.h>
 
@@ -21,23 +21,26 @@ struct Sse2V {
   // The first n lanes (1 <= n <= width), for the GEMM tile's last, partial column vector; the
   // other lanes are neither read nor written. SSE2 has no masked load, so the pieces of the
   // partial vector are moved as 1 or 2 floats (the branch is the same every step of a tile's k
-  // loop).
+  // loop). Pairs go through loadl/storel_epi64, which GCC defines on an unaligned type:
+  // _mm_load_sd dereferences a double*, undefined behaviour at a float's alignment (UBSan).
   using tail = int;
   static tail make_tail(int n) { return n; }
+  static reg load_pair(const float* p) { return _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))); }
+  static void store_pair(float* p, reg v) { _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_castps_si128(v)); }
   static reg load_tail(const float* p, tail n) {
     switch (n) {
       case 1: return _mm_load_ss(p);
-      case 2: return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
-      case 3: return _mm_movelh_ps(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))), _mm_load_ss(p + 2));
+      case 2: return load_pair(p);
+      case 3: return _mm_movelh_ps(load_pair(p), _mm_load_ss(p + 2));
       default: return _mm_loadu_ps(p);
     }
   }
   static void store_tail(float* p, reg v, tail n) {
     switch (n) {
       case 1: return _mm_store_ss(p, v);
-      case 2: return _mm_storel_pi(reinterpret_cast<__m64*>(p), v);
+      case 2: return store_pair(p, v);
       case 3:
-        _mm_storel_pi(reinterpret_cast<__m64*>(p), v);
+        store_pair(p, v);
         return _mm_store_ss(p + 2, _mm_movehl_ps(v, v));
       default: return _mm_storeu_ps(p, v);
     }
@@ -113,6 +116,7 @@ struct Sse2V {
 
 // GEMM register tile 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast + 1 product (without
 // FMA each multiply needs a register of its own before the add) of the 16 xmm registers.
+// 4 x 12 would need 17 and spills an accumulator to the stack on every step of k.
 // Dot blocks 3 x 3: 9 accumulators + 3 B vectors + 1 A vector + 1 product.
 namespace {
 using Gemm = GemmKernels<Sse2V, 6, 2, 3, 3>;
