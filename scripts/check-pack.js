@@ -116,7 +116,7 @@ if (found.length) { console.error('build tools reachable: ' + found.join(' ')); 
     const out = tg.tensor([1, 2, 3]).add(1).toArray();
     if (JSON.stringify(out) !== '[2,3,4]') throw new Error('tensor([1,2,3]).add(1).toArray() gave ' + JSON.stringify(out));
     const info = tg.backendInfo();
-    const ok = info && info.version === ${JSON.stringify(pkg.version)} && ['avx512', 'avx2', 'neon', 'scalar'].includes(info.simd)
+    const ok = info && info.version === ${JSON.stringify(pkg.version)} && ['avx512', 'avx2', 'sse2', 'neon', 'scalar'].includes(info.simd)
       && info.threads >= 1 && info.napiVersion >= ${pkg.binary.napi_versions[0]};
     if (!ok) throw new Error('backendInfo() gave ' + JSON.stringify(info));
     console.log(JSON.stringify({ out, info }));`;

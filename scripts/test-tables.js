@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run test:tables`: the PyTorch fixture, gradcheck and cross-entropy suites once per kernel
-// table this CPU has (TG_SIMD=avx512, avx2, neon, scalar), one line per table with the result
+// table this CPU has (TG_SIMD=avx512, avx2, sse2, neon, scalar), one line per table with the result
 // and the time; a failing table's vitest output follows its line. Exits 1 if any table fails.
 //
 // A plain `npm test` loads the best table only, and these suites test through the Tensor layer,

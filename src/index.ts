@@ -132,9 +132,9 @@ export interface BackendInfo {
   /** The package version. */
   version: string;
   /** The kernel path chosen at load (or forced with TG_SIMD). */
-  simd: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  simd: 'avx512' | 'avx2' | 'sse2' | 'neon' | 'scalar';
   /** Every kernel path this CPU can run, best first (`TG_SIMD` may name any of them). */
-  simdSupported: Array<'avx512' | 'avx2' | 'neon' | 'scalar'>;
+  simdSupported: Array<'avx512' | 'avx2' | 'sse2' | 'neon' | 'scalar'>;
   /**
    * The instruction sets the choice was made from, as the CPU reports them (cpuid, or HWCAP on
    * ARM64) and only where the OS also enables their registers: `'sse2'`, `'avx'`, `'fma'`,

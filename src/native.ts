@@ -36,9 +36,9 @@ export interface Native {
   // offset, target offset, grad stride]; probs, out and dx from offset 0.
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;
   crossEntropyBackward(meta: Float64Array, probs: Float32Array, target: Int32Array, grad: Float32Array, dx: Float32Array): void;
-  simd(): 'avx512' | 'avx2' | 'neon' | 'scalar';
+  simd(): 'avx512' | 'avx2' | 'sse2' | 'neon' | 'scalar';
   selectSimd(name: string): boolean;
-  simdSupported(): Array<'avx512' | 'avx2' | 'neon' | 'scalar'>;
+  simdSupported(): Array<'avx512' | 'avx2' | 'sse2' | 'neon' | 'scalar'>;
   cpuFeatures(): string[];
   getNumThreads(): number;
   setNumThreads(n: number): void;

@@ -641,8 +641,8 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
     }
   });
 
-  // cpp/kernels/gemm.cpp: register tiles (MR x NR) of 4x4 (scalar), 6x16 (avx2), 8x12 (neon),
-  // 14x32 (avx512); K blocks of 256, N panels of 512; operands read in place or packed, in
+  // cpp/kernels/gemm.cpp: register tiles (MR x NR) of 4x4 (scalar), 6x8 (sse2), 6x16 (avx2),
+  // 8x12 (neon), 14x32 (avx512); K blocks of 256, N panels of 512; operands read in place or packed, in
   // either orientation (C or C^T), on one thread or split over two. Every size 1..40 hits
   // every tile remainder; the larger ones straddle the tile and block boundaries.
   // In four parts: one test of over 60 s under QEMU trips vitest's RPC timeout (vitest.emulated.config.ts).

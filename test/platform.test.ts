@@ -35,6 +35,7 @@ describe('kernel path chosen at load', () => {
       expect(f.has('sse2')).toBe(true); // baseline of x86-64
       if (f.has('avx512f') && f.has('avx2') && f.has('fma')) expected.push('avx512');
       if (f.has('avx2') && f.has('fma')) expected.push('avx2');
+      expected.push('sse2');
     } else if (process.arch === 'arm64') {
       expect(f.has('neon')).toBe(true); // Advanced SIMD is mandatory on AArch64
       expected.push('neon');

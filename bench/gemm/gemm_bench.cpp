@@ -1,6 +1,7 @@
 // Native GEMM micro-benchmark: tg::matmul_f32 (the core's public entry point, checks included)
-// per shape and operand layout, on 1 and 2 threads, in GFLOP/s (median of 7 samples) and % of
-// the FMA peak measured at start-up; beside OpenBLAS's cblas_sgemm when built with it.
+// per shape and operand layout, on 1 and 2 threads, in GFLOP/s (median of 9 samples) and % of
+// the peak of the running table's multiply-add (--simd), measured at start-up; beside OpenBLAS's
+// cblas_sgemm when built with it.
 //
 //   npm run bench:gemm [-- --simd avx2] [--threads 1,2] [--only 64x784@] [--cpu-clock]
 //
@@ -8,6 +9,7 @@
 // nt = B stored [N, K] (G @ B^T of backward).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +17,12 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 #include "tg.h"
 
@@ -39,38 +47,89 @@ double now() {
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
-// Single-core FMA peak in GFLOP/s: 16 independent FMA chains (enough to cover latency x
-// throughput on any current core) of the widest vector the compiler targets (-march=native).
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-#elif defined(__AVX__)
-constexpr int kLanes = 8;
-#else
-constexpr int kLanes = 4;
-#endif
-double measure_peak() {
-  typedef float vec __attribute__((vector_size(kLanes * 4)));
-  // Distinct starting values: identical chains would be merged into one by the compiler.
-  vec a = {}, b = {}, c0 = {};
-  for (int i = 0; i < kLanes; ++i) a[i] = 1.0f - 1e-7f, b[i] = 1e-7f, c0[i] = 1.0f;
-  vec c1 = c0 * 2, c2 = c0 * 3, c3 = c0 * 4, c4 = c0 * 5, c5 = c0 * 6, c6 = c0 * 7, c7 = c0 * 8;
-  vec c8 = c0 * 9, c9 = c0 * 10, c10 = c0 * 11, c11 = c0 * 12, c12 = c0 * 13, c13 = c0 * 14, c14 = c0 * 15,
-      c15 = c0 * 16;
+// The single-core peak in GFLOP/s of the running table's multiply-add: Chains independent
+// chains c = c * a + b of one register each, a and b in two more. Chains + 2 must fit the
+// register file with no spill (a spilled chain would time its loads and stores instead), and
+// Chains must cover the multiply-add's latency times its throughput (at most 5 cycles x 2 per
+// cycle on current cores; SSE2's separate multiply and add, up to 8 x 1 or 6 x 2). Built with
+// -march=native, so every table this CPU can run has its instructions here; -ffp-contract=off
+// (CMakeLists.txt) keeps SSE2's multiply and add apart, as its kernels have them, and
+// -fno-tree-slp-vectorize keeps the scalar chains from being packed into vectors.
+template <class Reg, int Chains, Reg (*MultiplyAdd)(Reg c, Reg a, Reg b)>
+double multiply_add_peak() {
+  constexpr int kLanes = sizeof(Reg) / sizeof(float);
+  auto broadcast = [](float x) {
+    float lanes[kLanes];
+    for (float& l : lanes) l = x;
+    Reg r;
+    std::memcpy(&r, lanes, sizeof r);
+    return r;
+  };
+  // Distinct starting values, none of them the chains' fixed point 1 = 1 * a + b: the compiler
+  // merges identical chains and folds one that starts at 1 into a constant.
+  const Reg a = broadcast(1.0f - 1e-7f), b = broadcast(1e-7f);
+  Reg c[Chains];
+#pragma GCC unroll 32
+  for (int j = 0; j < Chains; ++j) c[j] = broadcast(float(j + 2));
   const long n = 4000000;
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
     const double t0 = now();
     for (long i = 0; i < n; ++i) {
-      c0 = c0 * a + b, c1 = c1 * a + b, c2 = c2 * a + b, c3 = c3 * a + b;
-      c4 = c4 * a + b, c5 = c5 * a + b, c6 = c6 * a + b, c7 = c7 * a + b;
-      c8 = c8 * a + b, c9 = c9 * a + b, c10 = c10 * a + b, c11 = c11 * a + b;
-      c12 = c12 * a + b, c13 = c13 * a + b, c14 = c14 * a + b, c15 = c15 * a + b;
+#pragma GCC unroll 32
+      for (int j = 0; j < Chains; ++j) c[j] = MultiplyAdd(c[j], a, b);
     }
-    best = std::max(best, n * 16.0 * kLanes * 2 / (now() - t0) / 1e9);
+    best = std::max(best, n * double(Chains) * kLanes * 2 / (now() - t0) / 1e9);
   }
-  volatile float sink = (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15)[0];
-  (void)sink;
+  // By subscript, not by address: an address of c would keep the chains in memory, stored on
+  // every step.
+  float sink = 0;
+#pragma GCC unroll 32
+  for (int j = 0; j < Chains; ++j) {
+    if constexpr (kLanes == 1) sink += c[j];
+    else sink += c[j][0];
+  }
+  volatile float keep = sink;
+  (void)keep;
   return best;
+}
+
+#if defined(__FMA__) || defined(__aarch64__)
+float scalar_multiply_add(float c, float a, float b) { return std::fma(c, a, b); }
+#else
+float scalar_multiply_add(float c, float a, float b) { return c * a + b; }
+#endif
+#if defined(__AVX512F__)
+__m512 fused16(__m512 c, __m512 a, __m512 b) { return _mm512_fmadd_ps(c, a, b); }
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+__m256 fused8(__m256 c, __m256 a, __m256 b) { return _mm256_fmadd_ps(c, a, b); }
+#endif
+#if defined(__SSE2__)
+__m128 unfused4(__m128 c, __m128 a, __m128 b) { return _mm_add_ps(_mm_mul_ps(c, a), b); }
+#endif
+#if defined(__ARM_NEON)
+float32x4_t fused4(float32x4_t c, float32x4_t a, float32x4_t b) { return vfmaq_f32(b, c, a); }
+#endif
+
+// The peak of the table tg runs: 32 vector registers on AVX-512 and AArch64, 16 on x86-64
+// without AVX-512 (and for its scalar floats).
+double measure_peak(const std::string& table) {
+#if defined(__AVX512F__)
+  if (table == "avx512") return multiply_add_peak<__m512, 28, fused16>();
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+  if (table == "avx2") return multiply_add_peak<__m256, 14, fused8>();
+#endif
+#if defined(__SSE2__)
+  if (table == "sse2") return multiply_add_peak<__m128, 14, unfused4>();
+#endif
+#if defined(__ARM_NEON)
+  if (table == "neon") return multiply_add_peak<float32x4_t, 28, fused4>();
+  return multiply_add_peak<float, 28, scalar_multiply_add>();
+#else
+  return multiply_add_peak<float, 14, scalar_multiply_add>();
+#endif
 }
 
 struct Problem {
@@ -171,8 +230,8 @@ int main(int argc, char** argv) {
       {64, 10, 128, "nn,tn,nt"}, {4096, 64, 256, "nn,tn"}, {17, 33, 1000, "nn"},
       {64, 128, 256, "nt"}, {256, 784, 64, "tn"}, {128, 256, 64, "tn"},
   };
-  const double peak = measure_peak();
-  std::printf("tensorgrad %s; single-core FMA peak measured %.1f GFLOP/s; %% of peak is per thread\n",
+  const double peak = measure_peak(tg::simd_name());
+  std::printf("tensorgrad %s; single-core peak of its multiply-add measured %.1f GFLOP/s; %% of peak is per thread\n",
               tg::simd_name(), peak);
 #ifdef TG_HAVE_CBLAS
   std::printf("GFLOP/s: median and best of 9 samples; %%peak and tg/blas from the medians\n");

@@ -27,6 +27,7 @@ struct TableEntry {
 constexpr TableEntry kTables[] = {
     {"avx512", [](const CpuFeatures& f) { return f.avx512f && f.avx2 && f.fma; }, avx512_kernels},
     {"avx2", [](const CpuFeatures& f) { return f.avx2 && f.fma; }, avx2_kernels},
+    {"sse2", [](const CpuFeatures& f) { return f.sse2; }, sse2_kernels},
     {"neon", [](const CpuFeatures& f) { return f.neon; }, neon_kernels},
     {"scalar", [](const CpuFeatures&) { return true; }, scalar_kernels},
 };

@@ -43,7 +43,7 @@ struct SgdUpdate {
 };
 
 struct KernelTable {
-  const char* name;  // "avx512" | "avx2" | "neon" | "scalar"
+  const char* name;  // "avx512" | "avx2" | "sse2" | "neon" | "scalar"
 
   // y[i] = f(x[i]); x and y may alias exactly.
   void (*unary_f32)(UnaryOp op, const float* x, float* y, int64_t n, float p0, float p1);
@@ -83,12 +83,13 @@ struct KernelTable {
 const KernelTable* scalar_kernels();
 const KernelTable* avx2_kernels();
 const KernelTable* avx512_kernels();
+const KernelTable* sse2_kernels();
 const KernelTable* neon_kernels();
 
 // The table chosen at load: the best the CPU supports, or the one TG_SIMD names.
 const KernelTable& kernels();
 
-// Force a table by name ("avx512", "avx2", "neon", "scalar"); false if unsupported here.
+// Force a table by name ("avx512", "avx2", "sse2", "neon", "scalar"); false if unsupported here.
 bool select_kernels(const char* name);
 
 }  // namespace tg

@@ -1,7 +1,8 @@
 // Elementwise math written once over a vector layer V (see cpp/isa/*.cpp for the layers).
 // Instantiated by each ISA translation unit with its own (internal) V: see vec_kernels.h.
 //
-// V provides: reg, mask, width; load/store/set1; add sub mul div fma(a,b,c)=a*b+c;
+// V provides: reg, mask, width; load/store/set1; add sub mul div fma(a,b,c)=a*b+c, rounded
+// once unless V sets fma_rounds_twice = true (SSE2, which has no FMA: a multiply and an add);
 // max/min (hardware semantics: the second operand is returned when either is NaN);
 // gt lt eq isnan -> mask; select(mask, if_true, if_false); abs; neg;
 // round_nearest; pow2i(n) = 2^n for integral-valued n in [-126, 127]; optionally
@@ -23,6 +24,10 @@
 template <class V>
 struct VecMath {
   using reg = typename V::reg;
+
+  // Whether V::fma rounds once. Every polynomial here is accurate with either kind; only the
+  // exact error of a square (square_error) depends on it.
+  static constexpr bool kFusedFma = !requires { requires V::fma_rounds_twice; };
 
   static reg exp(reg x) { return exp_impl<false>(x, x); }
 
@@ -197,9 +202,21 @@ struct VecMath {
   static reg exp_neg_half_sq(reg x) {
     reg ax = V::min(V::set1(20.0f), V::abs(x));  // min returns its second operand for NaN
     reg hi = V::mul(ax, ax);
-    reg lo = V::fma(ax, ax, V::neg(hi));
+    reg lo = square_error(ax, hi);
     const reg mhalf = V::set1(-0.5f);
     return exp_split(V::mul(mhalf, hi), V::mul(mhalf, lo));
+  }
+
+  // a^2 - hi exactly, for hi = a^2 rounded: one fma where it rounds once, else Dekker's
+  // product, where a is split (Veltkamp, by 2^12 + 1) into halves of 12 significant bits whose
+  // products and their sums with hi are all exact, while a^2 neither overflows nor underflows
+  // (exp_neg_half_sq caps |a| at 20; below 2^-50 or so the error is lost, with nothing to lose).
+  static reg square_error(reg a, reg hi) {
+    if constexpr (kFusedFma) return V::fma(a, a, V::neg(hi));
+    reg c = V::mul(a, V::set1(4097.0f));
+    reg ah = V::sub(c, V::sub(c, a));
+    reg al = V::sub(a, ah);
+    return V::add(V::add(V::sub(V::mul(ah, ah), hi), V::mul(V::add(ah, ah), al)), V::mul(al, al));
   }
 
   // The standard normal CDF and GELU. Three pieces:

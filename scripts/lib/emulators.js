@@ -2,7 +2,7 @@
 // The CPUs this project is tested on under QEMU user mode, beside the host's own, and how to
 // start node on each (scripts/test-emulated.js, scripts/check-pack.js).
 //   haswell  x86-64 with AVX2 + FMA and no AVX-512 (most laptops, Zen 2/3): expects 'avx2'
-//   nehalem  x86-64 without AVX (SSE4.2): expects the baseline table
+//   nehalem  x86-64 without AVX (SSE4.2): expects 'sse2'
 //   aarch64  ARM64 (an arm64 Node from npm, the linux-arm64 prebuild): expects 'neon'
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,7 +13,7 @@ const HASWELL = 'Haswell,-pcid,-x2apic,-tsc-deadline,-hle,-invpcid,-rtm';
 
 const CPUS = {
   haswell: { qemu: 'qemu-x86_64', args: ['-cpu', HASWELL], arch: 'x64', simd: 'avx2' },
-  nehalem: { qemu: 'qemu-x86_64', args: ['-cpu', 'Nehalem'], arch: 'x64', simd: 'scalar' },
+  nehalem: { qemu: 'qemu-x86_64', args: ['-cpu', 'Nehalem'], arch: 'x64', simd: 'sse2' },
   aarch64: { qemu: 'qemu-aarch64', args: null, arch: 'arm64', simd: 'neon' },
 };
 
