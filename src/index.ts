@@ -107,11 +107,15 @@ export const autograd = {
   grad,
   /** Compares autograd's gradients of a function with central finite differences. */
   gradcheck,
-  /** Runs backward from each tensor in `tensors` (with its gradient from `gradTensors`, if given). */
-  backward: (tensors: Tensor | Tensor[], gradTensors?: Tensor | Tensor[] | null, opts?: { retainGraph?: boolean; createGraph?: boolean }) => {
+  /**
+   * Backward from all of `tensors` (each with its gradient from `gradTensors`, if given) in one
+   * pass, as torch.autograd.backward: roots may share saved tensors, or repeat, without
+   * retainGraph; every root is checked first, so an error accumulates nothing.
+   */
+  backward: (tensors: Tensor | Tensor[], gradTensors?: Tensor | (Tensor | null)[] | null, opts?: { retainGraph?: boolean; createGraph?: boolean }) => {
     const ts = Array.isArray(tensors) ? tensors : [tensors];
     const gs = gradTensors == null ? [] : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
-    ts.forEach((x, i) => engineBackward(x, gs[i] ?? null, opts));
+    engineBackward(ts, gs, opts);
   },
 };
 

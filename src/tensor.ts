@@ -1,7 +1,7 @@
 // The Tensor: a strided view (shape, strides, offset) over a V8-owned typed array, plus its
 // autograd state. Every method delegates to an op in src/ops/, where forward and backward sit
 // side by side.
-import type { Node } from './autograd/node.js';
+import type { LeafSlot, Node } from './autograd/node.js';
 import * as engine from './autograd/engine.js';
 import type { DType } from './dtype.js';
 import { rangeError, typeError, describe } from './errors.js';
@@ -41,6 +41,7 @@ export class Tensor {
   /** @internal */ _requiresGrad = false;
   /** @internal */ _retainsGrad = false;
   /** @internal The tensor this is a view of, if any. */ _base: Tensor | null = null;
+  /** @internal The engine's bookkeeping while this leaf receives gradients. */ _leafSlot: LeafSlot | null = null;
   /** Size of each dimension; `[]` for a 0-d (scalar) tensor. */
   readonly shape: number[];
   /** Element type: 'float32', 'int32' or 'bool'. */
@@ -180,7 +181,7 @@ export class Tensor {
   }
   /** Computes the gradients of this tensor with respect to the leaves and accumulates them into their `.grad`; `gradient` is required unless this tensor has one element. */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    engine.backward(this, gradient ?? null, opts);
+    engine.backward([this], [gradient], opts);
   }
   /** A new tensor sharing this one's storage, outside the autograd graph. */
   detach(): Tensor {

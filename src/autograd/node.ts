@@ -12,6 +12,13 @@ export type BackwardFn = (
   needs: readonly boolean[],
 ) => readonly (Tensor | null | undefined)[];
 
+/** A leaf's gradients within one backward run, summed until the last of its `deps` edges delivers. */
+export interface LeafSlot {
+  runId: number;
+  deps: number;
+  pending: Tensor | null;
+}
+
 /** Where an input's gradient goes: into another node, or into a leaf's `.grad`. */
 export type Edge = { node: Node; leaf?: undefined } | { node?: undefined; leaf: Tensor } | null;
 
@@ -39,6 +46,8 @@ export class Node {
   _runId = 0;
   /** @internal */ _deps = 0;
   /** @internal */ _pending: Tensor | null = null;
+  /** @internal This run calls its backward (autograd.grad skips nodes that reach no input). */ _runs = false;
+  /** @internal This run needs the gradient reaching it (it runs, or is an input's node). */ _wanted = false;
 
   constructor(name: string, next: Edge[], inputShapes: number[][], backwardFn: BackwardFn, saved: Tensor[]) {
     this.name = name;
