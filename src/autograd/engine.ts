@@ -317,13 +317,24 @@ function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefine
   const saved = node.saved ?? [];
   for (let i = 0; i < saved.length; i++) {
     const t = saved[i]!, want = node.savedVersions[i]!;
-    if (t._version.value !== want)
-      throw new Error(
-        `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
-          `[${t.dtype} ${fmtShape(t.shape)}]${t.gradFn ? `, which is output 0 of ${t.gradFn.name},` : ''} is at version ` +
-          `${t._version.value}; expected version ${want} instead. Hint: the backtrace further above can help ` +
-          'find the operation that failed to compute its gradient: look for in-place ops (add_, mul_, ...) on it.',
-      );
+    if (t._version.value !== want) throw modifiedInPlace(t, i === node.savedOutput ? node : t.gradFn, want);
   }
   return node.backwardFn(g, saved, node.needs);
+}
+
+// PyTorch's legacy type names, which its version-counter message prints.
+const TORCH_TYPE: Record<Tensor['dtype'], string> = { float32: 'torch.FloatTensor', int32: 'torch.IntTensor', bool: 'torch.BoolTensor' };
+
+/**
+ * PyTorch's message, word for word up to its hint. It names the node that made the tensor: for
+ * an output the node saved itself (exp saves its result) that node; for an input, the tensor's
+ * current gradFn, which after the in-place op is that op's node.
+ */
+function modifiedInPlace(t: Tensor, madeBy: Node | null, want: number): Error {
+  return new Error(
+    `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+      `[${TORCH_TYPE[t.dtype]} ${fmtShape(t.shape)}]${madeBy ? `, which is output 0 of ${madeBy.name},` : ''} is at version ` +
+      `${t._version.value}; expected version ${want} instead. Hint: tensorgrad has no anomaly detection; look for an ` +
+      'in-place op (add_, mul_, copy_, ..., also through a view) on this tensor between the forward pass and this backward.',
+  );
 }

@@ -36,6 +36,8 @@ export class Node {
   saved: Tensor[] | null;
   /** @internal */
   savedVersions: number[];
+  /** @internal Index in `saved` of this node's own output, or -1: the version error names it as "output 0 of <this node>". */
+  savedOutput = -1;
   /** @internal True once backward has freed the saved tensors. */
   released = false;
   /** @internal A non-leaf tensor that called retainGrad() and is this node's output. */

@@ -94,7 +94,9 @@ export function record(
     next[i] = !t || !t._requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t };
   }
   out._requiresGrad = true;
-  out.gradFn = new Node(name, next, shapes, backward, saved);
+  const node = new Node(name, next, shapes, backward, saved);
+  node.savedOutput = saved.indexOf(out);
+  out.gradFn = node;
   return out;
 }
 
