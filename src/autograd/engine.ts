@@ -316,7 +316,9 @@ function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefine
   if (node.released) throw new Error(SECOND_BACKWARD);
   const saved = node.saved ?? [];
   for (let i = 0; i < saved.length; i++) {
-    const t = saved[i]!, want = node.savedVersions[i]!;
+    const t = saved[i];
+    if (!t) continue;
+    const want = node.savedVersions[i]!;
     if (t._version.value !== want) throw modifiedInPlace(t, i === node.savedOutput ? node : t.gradFn, want);
   }
   return node.backwardFn(g, saved, node.needs);

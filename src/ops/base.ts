@@ -72,13 +72,15 @@ export function tracks(a: Tensor, b?: unknown): boolean {
 
 /**
  * Attaches the backward of an op to its result when grad mode is on and some input requires
- * grad. `saved` are the tensors the backward reads; their versions are checked before use.
+ * grad. `saved` are the tensors the backward reads; their versions are checked before use. An
+ * op saves only what the derivative of an input that requires grad reads (null elsewhere, see
+ * {@link savedFor}): a saved tensor is one an in-place op may no longer change.
  */
 export function record(
   name: string,
   out: Tensor,
   inputs: readonly (Tensor | null)[],
-  saved: Tensor[],
+  saved: (Tensor | null)[],
   backward: BackwardFn,
 ): Tensor {
   if (!isGradEnabled()) return out;
@@ -98,6 +100,11 @@ export function record(
   node.savedOutput = saved.indexOf(out);
   out.gradFn = node;
   return out;
+}
+
+/** `t` when `wanted` (some input whose derivative reads it requires grad), else null: for `saved`. */
+export function savedFor(wanted: boolean, t: Tensor): Tensor | null {
+  return wanted ? t : null;
 }
 
 /**

@@ -8,7 +8,7 @@ import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../nati
 import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record, tracks } from './base.js';
+import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record, savedFor, tracks } from './base.js';
 
 type Scalar = Tensor | number;
 
@@ -170,7 +170,8 @@ export function mul(a: Tensor, b: Scalar, out?: Tensor): Tensor {
     return record('MulBackward0', y, [a], [], (g) => [mul(g, s)]);
   }
   const bt = b;
-  return record('MulBackward0', y, [a, bt], [a, bt], (g, [x, w], needs) => [
+  // d/da reads b and d/db reads a: each is saved only if the other side needs a gradient.
+  return record('MulBackward0', y, [a, bt], [savedFor(bt._requiresGrad, a), savedFor(a._requiresGrad, bt)], (g, [x, w], needs) => [
     needs[0] ? mul(g, w!) : null,
     needs[1] ? mul(g, x!) : null,
   ]);
@@ -186,7 +187,7 @@ export function div(a: Tensor, b: Scalar, out?: Tensor): Tensor {
     return record('DivBackward0', y, [a], [], (g) => [div(g, s)]);
   }
   // d/da = g / b;  d/db = -g * a / b^2
-  return record('DivBackward0', y, [a, b], [a, b], (g, [x, w], needs) => [
+  return record('DivBackward0', y, [a, b], [savedFor(b._requiresGrad, a), b], (g, [x, w], needs) => [
     needs[0] ? div(g, w!) : null,
     needs[1] ? neg(div(mul(g, x!), mul(w!, w!))) : null,
   ]);
@@ -216,11 +217,13 @@ export function pow(a: Tensor, b: Scalar): Tensor {
     ]);
   }
   const y = binaryKernel('pow', BinaryOp.Pow, asFloat(a), asFloat(b));
-  return record('PowBackward1', y, [a, b], [a, b, y], (g, [x, e, r]) => [
+  // The result is read only by d/de. (PyTorch 1.13 saves it always, so it refuses an in-place
+  // change of the result even when the exponent needs no gradient.)
+  return record('PowBackward1', y, [a, b], [a, b, savedFor(b._requiresGrad, y)], (g, [x, e, r], needs) => [
     // d/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 does not give 0 * inf).
-    where(eq(e!, 0), 0, mul(g, mul(e!, pow(x!, sub(e!, 1))))),
+    needs[0] ? where(eq(e!, 0), 0, mul(g, mul(e!, pow(x!, sub(e!, 1))))) : null,
     // d/de = a^e * log(a), defined as 0 where a == 0 and e >= 0 (PyTorch's masking).
-    where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))),
+    needs[1] ? where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))) : null,
   ]);
 }
 
@@ -397,18 +400,18 @@ export function reluBackward(g: Tensor, y: Tensor): Tensor {
 function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
   const r = binaryKernel('sigmoid', BinaryOp.SigmoidBackward, g, y);
   // d/dg = y(1-y); d/dy = g(1-2y)
-  return record('SigmoidBackwardBackward0', r, [g, y], [g, y], (gg, [g0, y0]) => [
-    sigmoidBackward(gg, y0!),
-    mul(gg, mul(g0!, rsub(mul(y0!, 2), 1))),
+  return record('SigmoidBackwardBackward0', r, [g, y], [savedFor(y._requiresGrad, g), y], (gg, [g0, y0], needs) => [
+    needs[0] ? sigmoidBackward(gg, y0!) : null,
+    needs[1] ? mul(gg, mul(g0!, rsub(mul(y0!, 2), 1))) : null,
   ]);
 }
 
 function tanhBackward(g: Tensor, y: Tensor): Tensor {
   const r = binaryKernel('tanh', BinaryOp.TanhBackward, g, y);
   // d/dg = 1 - y^2; d/dy = -2 g y
-  return record('TanhBackwardBackward0', r, [g, y], [g, y], (gg, [g0, y0]) => [
-    tanhBackward(gg, y0!),
-    mul(gg, mul(mul(g0!, y0!), -2)),
+  return record('TanhBackwardBackward0', r, [g, y], [savedFor(y._requiresGrad, g), y], (gg, [g0, y0], needs) => [
+    needs[0] ? tanhBackward(gg, y0!) : null,
+    needs[1] ? mul(gg, mul(mul(g0!, y0!), -2)) : null,
   ]);
 }
 
@@ -423,18 +426,20 @@ function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
 function geluBackward(g: Tensor, x: Tensor): Tensor {
   const r = binaryKernel('gelu', BinaryOp.GeluBackward, g, x);
   // d/dg = gelu'(x); d/dx = g * gelu''(x), gelu''(x) = phi(x) (2 - x^2)
-  return record('GeluBackwardBackward0', r, [g, x], [g, x], (gg, [g0, x0]) => {
+  return record('GeluBackwardBackward0', r, [g, x], [savedFor(x._requiresGrad, g), x], (gg, [g0, x0], needs) => {
+    if (!needs[1]) return [geluBackward(gg, x0!), null];
     const phi = mul(exp(mul(square(x0!), -0.5)), 0.3989422804014327);
-    return [geluBackward(gg, x0!), mul(gg, mul(g0!, mul(phi, rsub(square(x0!), 2))))];
+    return [needs[0] ? geluBackward(gg, x0!) : null, mul(gg, mul(g0!, mul(phi, rsub(square(x0!), 2))))];
   });
 }
 
 function softplusBackward(g: Tensor, x: Tensor): Tensor {
   const r = binaryKernel('softplus', BinaryOp.SoftplusBackward, g, x);
   // d/dg = sigmoid(x); d/dx = g * s (1 - s)
-  return record('SoftplusBackwardBackward0', r, [g, x], [g, x], (gg, [g0, x0]) => {
+  return record('SoftplusBackwardBackward0', r, [g, x], [savedFor(x._requiresGrad, g), x], (gg, [g0, x0], needs) => {
+    if (!needs[1]) return [softplusBackward(gg, x0!), null];
     const s = sigmoid(x0!);
-    return [softplusBackward(gg, x0!), mul(gg, mul(g0!, mul(s, rsub(s, 1))))];
+    return [needs[0] ? softplusBackward(gg, x0!) : null, mul(gg, mul(g0!, mul(s, rsub(s, 1))))];
   });
 }
 

@@ -5,7 +5,7 @@ import { meta, native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { emptyUninit, expectTensor, record } from './base.js';
+import { emptyUninit, expectTensor, record, savedFor } from './base.js';
 import { freshGrad } from './helpers.js';
 import * as E from './elementwise.js';
 import { castKernel, reluBackward } from './elementwise.js';
@@ -46,18 +46,25 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
   small.matmul(meta, a._data, b._data, out._data) || native.matmul(meta, a._data, b._data, out._data);
   // dA = g @ B^T, dB = A^T @ g; transposes are stride swaps, summed over broadcast batch dims by the engine.
   // A leaf's gradient is fresh (a new tensor nothing else holds) unless createGraph recorded it.
-  return record(batch.length ? 'BmmBackward0' : 'MmBackward0', out, [a, b], [a, b], (g, [x, w], needs) => [
-    needs[0] ? leafGrad(x!, batched(op, g, V.transpose(w!, -1, -2))) : null,
-    needs[1] ? leafGrad(w!, batched(op, V.transpose(x!, -1, -2), g)) : null,
+  // dA reads B and dB reads A: each is saved only if the other side needs a gradient.
+  const aLeaf = leafOrNull(a), bLeaf = leafOrNull(b);
+  return record(batch.length ? 'BmmBackward0' : 'MmBackward0', out, [a, b], [savedFor(b._requiresGrad, a), savedFor(a._requiresGrad, b)], (g, [x, w], needs) => [
+    needs[0] ? leafGrad(aLeaf, batched(op, g, V.transpose(w!, -1, -2))) : null,
+    needs[1] ? leafGrad(bLeaf, batched(op, V.transpose(x!, -1, -2), g)) : null,
   ]);
 }
 
+/** `t` if it is a leaf (its gradient may be kept as its .grad, see leafGrad), else null. */
+function leafOrNull(t: Tensor | null): Tensor | null {
+  return t !== null && t.gradFn === null ? t : null;
+}
+
 /**
- * `g`, a gradient just computed for input `t`, marked for accumulateInto to keep rather than
- * copy when it goes straight into a leaf's .grad: t is a leaf and g a new tensor no graph saw.
+ * `g`, a gradient just computed for an input, marked for accumulateInto to keep rather than
+ * copy when it goes straight into a leaf's .grad: the input is `leaf` and g a new tensor no graph saw.
  */
-function leafGrad(t: Tensor, g: Tensor): Tensor {
-  return t.gradFn === null && g.gradFn === null ? freshGrad(t, g) : g;
+function leafGrad(leaf: Tensor | null, g: Tensor): Tensor {
+  return leaf !== null && g.gradFn === null ? freshGrad(leaf, g) : g;
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -180,13 +187,14 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Te
   // g is dy (through relu's mask when fused, y > 0 as in ReluBackward0): dx = g @ w,
   // dw = g^T @ x and db = g summed over the rows, with x's leading dims flattened.
   const name = relu ? 'ReluBackward0' : b ? 'AddmmBackward0' : 'MmBackward0';
-  return record(name, out, [x, w, b], [x, w, out], (g, [xs, ws, ys], needs) => {
+  const wLeaf = leafOrNull(w), bLeaf = leafOrNull(b);
+  return record(name, out, [x, w, b], [savedFor(w._requiresGrad, x), savedFor(x._requiresGrad, w), savedFor(relu, out)], (g, [xs, ws, ys], needs) => {
     const gy = relu ? reluBackward(g, ys!) : g;
     const g2 = V.reshape(gy, [[-1, N]]);
     return [
       needs[0] ? matmul(gy, ws!) : null,
-      needs[1] ? leafGrad(ws!, matmul(V.t(g2), V.reshape(xs!, [[-1, K]]))) : null,
-      needs[2] ? leafGrad(b!, R.sum(g2, 0)) : null,
+      needs[1] ? leafGrad(wLeaf, matmul(V.t(g2), V.reshape(xs!, [[-1, K]]))) : null,
+      needs[2] ? leafGrad(bLeaf, R.sum(g2, 0)) : null,
     ];
   });
 }
