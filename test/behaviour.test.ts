@@ -317,3 +317,31 @@ describe('ops save only what the derivative of a tracked input reads', () => {
     expect(Array.from(want).some((v) => v !== 0)).toBe(true);
   });
 });
+
+describe('a view of a leaf that requires grad cannot be written in place', () => {
+  const viewTakenBeforeRequiresGrad = (makeView: (a: tg.Tensor) => tg.Tensor, write: (v: tg.Tensor) => void) => {
+    const a = tg.tensor([1, 2, 3]);
+    const v = makeView(a);
+    a.requiresGrad_();
+    return { result: attempt(() => write(v)), a: T(a) };
+  };
+
+  it('slice_view_before_requires_grad_add_', () =>
+    matches('slice_view_before_requires_grad_add_', () => viewTakenBeforeRequiresGrad((a) => a.slice(0, 0, 2), (v) => v.add_(1))));
+
+  it('narrow_view_before_requires_grad_fill_', () =>
+    matches('narrow_view_before_requires_grad_fill_', () => viewTakenBeforeRequiresGrad((a) => a.narrow(0, 1, 2), (v) => v.fill_(0))));
+
+  it('reshape_view_before_requires_grad_copy_', () =>
+    matches('reshape_view_before_requires_grad_copy_', () => viewTakenBeforeRequiresGrad((a) => a.view(3, 1), (v) => v.copy_(tg.zeros([3, 1])))));
+
+  it('such a view can still be written under noGrad, and through .data', () => {
+    const a = tg.tensor([1, 2, 3]);
+    const v = a.narrow(0, 0, 2);
+    a.requiresGrad_();
+    tg.noGrad(() => v.add_(1));
+    a.data.narrow(0, 2, 1).fill_(0);
+    expect(a.toArray()).toEqual([2, 3, 0]);
+    expect(() => v.uniform_()).toThrow(/^uniform_: a view of a leaf Variable that requires grad/);
+  });
+});

@@ -12,10 +12,16 @@ import * as E from './elementwise.js';
 import * as V from './views.js';
 
 const LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation.';
+const VIEW_OF_LEAF_ERROR = 'a view of a leaf Variable that requires grad is being used in an in-place operation.';
 
 function checkWritable(self: Tensor, op: string): void {
   expectTensor(op, self, 'self');
-  if (isGradEnabled() && self.isLeaf && self.requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
+  if (!isGradEnabled()) return;
+  if (self.isLeaf && self.requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
+  // Also a view taken before its base became a leaf that requires grad (v = a.narrow(...);
+  // a.requiresGrad_()): v itself records nothing, but writing it writes the leaf.
+  const base = self._base;
+  if (base !== null && base.isLeaf && base.requiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
 }
 
 /** Runs an in-place op: `direct` writes into self; `recorded` is the out-of-place equivalent. */
@@ -43,8 +49,6 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
  */
 function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor {
   const base = self._base!;
-  if (base.isLeaf && base.requiresGrad)
-    throw new Error(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
   if (!V.isContiguousTensor(base))
     throw new Error(`${op}: in-place ops on views of a non-contiguous base that requires grad are not supported`);
   for (let i = 0; i < self.dim(); i++)
