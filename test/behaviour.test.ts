@@ -345,3 +345,44 @@ describe('a view of a leaf that requires grad cannot be written in place', () =>
     expect(() => v.uniform_()).toThrow(/^uniform_: a view of a leaf Variable that requires grad/);
   });
 });
+
+describe('gradients that are views with an offset or strides', () => {
+  const idx = (v: number[]) => tg.tensor(v, { dtype: 'int32' });
+
+  it('index_select_offset_grad', () =>
+    matches('index_select_offset_grad', () => {
+      const b = leaf([1, 2, 3, 4]);
+      b.indexSelect(0, idx([0, 2])).backward(tg.ones(3).narrow(0, 1, 2));
+      return { bGrad: T(b.grad) };
+    }));
+
+  it('index_select_strided_grad', () =>
+    matches('index_select_strided_grad', () => {
+      const x = leaf([[1, 2, 3], [4, 5, 6]]);
+      const y = x.indexSelect(1, idx([2, 0, 2]));
+      y.backward(tg.arange(12).view(3, 4).t().slice(0, 1, 3));
+      return { xGrad: T(x.grad) };
+    }));
+
+  it('gather_offset_grad', () =>
+    matches('gather_offset_grad', () => {
+      const x = leaf([[1, 2, 3], [4, 5, 6]]);
+      x.gather(1, tg.tensor([[0, 0], [2, 1]], { dtype: 'int32' })).backward(tg.arange(6).view(2, 3).slice(1, 1));
+      return { xGrad: T(x.grad) };
+    }));
+
+  it('cross_entropy_none_strided_grad', () =>
+    matches('cross_entropy_none_strided_grad', () => {
+      const x = leaf([[1, 2, 3, 4], [0.5, -1, 2, 0], [3, 3, 1, -2]]);
+      const loss = tg.F.crossEntropy(x, idx([0, 3, 1]), { reduction: 'none' });
+      loss.backward(tg.arange(6).slice(0, 1, null, 2));
+      return { xGrad: T(x.grad) };
+    }));
+
+  it('max_dim_offset_grad', () =>
+    matches('max_dim_offset_grad', () => {
+      const x = leaf([[1, 5, 3], [4, 2, 6]]);
+      x.max(1).values.backward(tg.tensor([9, 8, 7]).slice(0, 1));
+      return { xGrad: T(x.grad) };
+    }));
+});

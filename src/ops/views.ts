@@ -336,9 +336,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Zeros of `shape` with rows of g added at `index` along dim (index_select's backward). */
 function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Tensor {
   const z = empty(shape.slice(), 'float32');
-  const gc = copyIfStrided(g);
+  // The kernel reads the source from element 0 of its storage: a gradient that is a view (a
+  // narrow of a larger tensor, a transpose) is copied first.
+  const gc = isContiguousTensor(g) && g._offset === 0 ? g : copyOf(g);
   putHeader(d, shape, index.numel(), 0, index._offset);
-  if (gc._offset !== 0) throw new Error('indexAdd: internal error, source must start at offset 0');
   native.indexAdd(meta, z._data, index._data as Int32Array, gc._data);
   return record('IndexAddBackward0', z, [g], [index], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
 }
