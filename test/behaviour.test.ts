@@ -386,3 +386,47 @@ describe('gradients that are views with an offset or strides', () => {
       return { xGrad: T(x.grad) };
     }));
 });
+
+describe("pow's gradient at base 0 and at negative, zero and positive exponents", () => {
+  const EXPONENTS = [-2, -1, -0.5, 0, 0.5, 1, 2, 3, 1.5];
+  const key = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+
+  it('pow_tensor_base_scalar_exponent', () =>
+    matches('pow_tensor_base_scalar_exponent', () =>
+      Object.fromEntries(
+        EXPONENTS.map((p) => {
+          const a = leaf([0, -0, 1, -1, 2]);
+          const y = a.pow(p);
+          y.sum().backward();
+          return [key(p), { y: T(y), grad: T(a.grad) }];
+        }),
+      )));
+
+  it('pow_scalar_base_tensor_exponent', () =>
+    matches('pow_scalar_base_tensor_exponent', () =>
+      Object.fromEntries(
+        [0, 2, -2, 1, 0.5].map((base) => {
+          const b = leaf([-2, -1, -0.5, 0, 0.5, 1, 2]);
+          const y = tg.pow(base, b);
+          y.sum().backward();
+          return [key(base), { y: T(y), grad: T(b.grad) }];
+        }),
+      )));
+
+  it('pow_tensor_base_tensor_exponent', () =>
+    matches('pow_tensor_base_tensor_exponent', () => {
+      const a = leaf([0, 0, 0, 0, 0, 2, -2, 1]), e = leaf([-1, 0, 1, 2, 0.5, 0, 0.5, -1]);
+      const y = a.pow(e);
+      y.sum().backward();
+      return { y: T(y), aGrad: T(a.grad), eGrad: T(e.grad) };
+    }));
+
+  it('pow_zero_exponent_with_nonfinite_grad', () =>
+    matches('pow_zero_exponent_with_nonfinite_grad', () => {
+      const a = leaf([0, 2]);
+      a.pow(0).backward(tg.tensor([Infinity, NaN]));
+      const b = leaf([0, 1]);
+      tg.pow(0, b).backward(tg.tensor([Infinity, NaN]));
+      return { aGrad: T(a.grad), bGrad: T(b.grad) };
+    }));
+});

@@ -211,9 +211,10 @@ export function pow(a: Tensor, b: Scalar): Tensor {
   if (typeof b === 'number') {
     const p = b;
     const y = powScalar(asFloat(a), p);
-    // d/da = p * a^(p-1); exactly zero for p = 0, as in PyTorch.
-    return record('PowBackward0', y, [a], [a], (g, [x]) => [
-      p === 0 ? mul(g, 0) : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
+    // d/da = p * a^(p-1); for p = 0 zeros, whatever the incoming gradient (inf or NaN too), as in PyTorch.
+    const shape = a.shape;
+    return record('PowBackward0', y, [a], [savedFor(p !== 0, a)], (g, [x]) => [
+      p === 0 ? empty(shape.slice(), 'float32') : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
     ]);
   }
   const y = binaryKernel('pow', BinaryOp.Pow, asFloat(a), asFloat(b));
@@ -246,7 +247,11 @@ function powScalar(x: Tensor, p: number): Tensor {
 export function rpow(x: Tensor, s: number): Tensor {
   x = expectTensor('pow', x, 'exponent');
   const y = scalarKernel(BinaryOp.Pow, asFloat(x), s, true);
-  return record('PowBackward2', y, [x], [y], (g, [r]) => [s === 0 ? mul(g, 0) : mul(g, mul(r!, Math.log(s)))]);
+  // d/dx = s^x * log(s). For s = 0 that is 0 where x >= 0 and -inf where x < 0 (inf * -inf),
+  // masked before the incoming gradient multiplies it, as PyTorch's pow_backward_exponent.
+  if (s === 0)
+    return record('PowBackward2', y, [x], [x, y], (g, [e, r]) => [mul(g, where(ge(e!, 0), 0, mul(r!, -Infinity)))]);
+  return record('PowBackward2', y, [x], [y], (g, [r]) => [mul(g, mul(r!, Math.log(s)))]);
 }
 
 export function maximum(a: Tensor, b: Scalar): Tensor {
