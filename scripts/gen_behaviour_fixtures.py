@@ -385,6 +385,16 @@ def compare_with_number():
     }
 
 
+@case
+def clamp_gradient_at_float32_bounds():
+    # float32(0.7) < 0.7 and float32(0.1) > 0.1: the bounds as doubles would cut them off.
+    x = leaf([0.7, 0.8])
+    x.clamp(min=0.7).sum().backward()
+    y = leaf([0.05, 0.1])
+    y.clamp(max=0.1).sum().backward()
+    return {"xGrad": T(x.grad), "yGrad": T(y.grad)}
+
+
 # ---- 8. assigning .grad ------------------------------------------------------------------------
 
 

@@ -430,3 +430,37 @@ describe("pow's gradient at base 0 and at negative, zero and positive exponents"
       return { aGrad: T(a.grad), bGrad: T(b.grad) };
     }));
 });
+
+describe('comparisons with a JS number round it to the tensor dtype first', () => {
+  it('compare_with_number', () =>
+    matches('compare_with_number', () => {
+      const f = tg.tensor([0.1]);
+      const x = leaf([1, 2, 3]);
+      x.div(3).sum().backward();
+      const i = tg.tensor([1, 2, 16777217], { dtype: 'int32' });
+      const b = tg.tensor([true, false], { dtype: 'bool' });
+      return {
+        le: T(f.le(0.1)), lt: T(f.lt(0.1)), eq: T(f.eq(0.1)), ne: T(f.ne(0.1)), ge: T(f.ge(0.1)), gt: T(f.gt(0.1)),
+        third: T(tg.tensor([1 / 3]).eq(1 / 3)), gradEqThird: T(x.grad!.eq(1 / 3)),
+        bigEqInt: T(tg.tensor([16777217]).eq(16777217)),
+        overflow: T(tg.tensor([3e38, Infinity]).eq(1e40)),
+        intLtFraction: T(i.lt(1.5)), intEqInt: T(i.eq(2)), intGtFraction: T(i.gt(16777216.5)),
+        boolEq: T(b.eq(1)), boolGt: T(b.gt(0.5)),
+      };
+    }));
+
+  it('clamp_gradient_at_float32_bounds', () =>
+    matches('clamp_gradient_at_float32_bounds', () => {
+      const x = leaf([0.7, 0.8]);
+      x.clamp(0.7).sum().backward();
+      const y = leaf([0.05, 0.1]);
+      y.clamp(null, 0.1).sum().backward();
+      return { xGrad: T(x.grad), yGrad: T(y.grad) };
+    }));
+
+  it('small and large tensors agree (the JS kernels for tiny tensors and the native ones)', () => {
+    const small = tg.full([3], 0.1), large = tg.full([4096], 0.1);
+    expect(Array.from(small.le(0.1).toTypedArray())).toEqual([1, 1, 1]);
+    expect(large.le(0.1).int().sum().item()).toBe(4096);
+  });
+});

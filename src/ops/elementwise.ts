@@ -454,8 +454,13 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
   a = expectTensor(name, a, 'self');
   b = operand(name, b, 'other');
   if (typeof b === 'number') {
+    // PyTorch compares in the promoted dtype, float32 for a float32 tensor and for an int or bool
+    // one against a fractional number: the number is rounded to float32 first, so
+    // tg.tensor([0.1]).le(0.1) holds. An integer against an int tensor compares exactly.
+    if (a.dtype !== 'float32' && !Number.isInteger(b)) a = castKernel(a, 'float32');
+    const s = a.dtype === 'float32' ? Math.fround(b) : b;
     const o = emptyUninit(a.shape.slice(), 'bool');
-    let pos = putHeader(op, a.shape, b);
+    let pos = putHeader(op, a.shape, s);
     pos = putView(pos, 0, o._strides);
     putView(pos, a._offset, a._strides);
     native.compareScalar(meta, o._data, a._data);
