@@ -4,7 +4,7 @@
 import type { LeafSlot, Node } from './autograd/node.js';
 import * as engine from './autograd/engine.js';
 import type { DType } from './dtype.js';
-import { rangeError, typeError, describe } from './errors.js';
+import { describe, fmtShape, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
 import type { Storage } from './native.js';
 import * as E from './ops/elementwise.js';
@@ -16,7 +16,7 @@ import * as R from './ops/reduce.js';
 import * as Rand from './ops/random.js';
 import * as S from './ops/softmax.js';
 import * as V from './ops/views.js';
-import { numel } from './shape.js';
+import { numel, sameShape } from './shape.js';
 
 /** The storage box views share; `data` is emptied by dispose(). */
 export interface StorageBox {
@@ -46,8 +46,7 @@ export class Tensor {
   readonly shape: number[];
   /** Element type: 'float32', 'int32' or 'bool'. */
   readonly dtype: DType;
-  /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
-  grad: Tensor | null = null;
+  /** @internal The gradient, as the engine writes it (see the checked `grad` setter). */ _grad: Tensor | null = null;
   /** The op that produced this tensor, or null for leaves. */
   gradFn: Node | null = null;
 
@@ -78,6 +77,22 @@ export class Tensor {
   }
 
   // ---- properties -----------------------------------------------------------------------
+  /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  /** Sets the gradient: null, or a tensor of this tensor's shape and dtype (PyTorch's checks). */
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw typeError('grad', `assigned grad expected to be a Tensor or null but got ${describe(g)}`);
+      if (g === this) throw new Error("grad: can't assign Variable as its own grad");
+      if (g.dtype !== this.dtype)
+        throw typeError('grad', `assigned grad has data of a different type (${g.dtype}, the tensor is ${this.dtype})`);
+      if (!sameShape(g.shape, this.shape))
+        throw rangeError('grad', `assigned grad has data of a different size (shape ${fmtShape(g.shape)}, the tensor's ${fmtShape(this.shape)})`);
+    }
+    this._grad = g;
+  }
   /** Whether autograd records operations on this tensor (set it on leaves only). */
   get requiresGrad(): boolean {
     return this._requiresGrad;

@@ -464,3 +464,37 @@ describe('comparisons with a JS number round it to the tensor dtype first', () =
     expect(large.le(0.1).int().sum().item()).toBe(4096);
   });
 });
+
+describe('assigning .grad', () => {
+  it('assign_grad', () =>
+    matches('assign_grad', () => {
+      const x = tg.zeros([2, 3], { requiresGrad: true });
+      const assign = (v: tg.Tensor | null) => () => {
+        x.grad = v;
+      };
+      return {
+        wrongShape: attempt(assign(tg.zeros([3, 2]))),
+        wrongNumel: attempt(assign(tg.zeros([6]))),
+        int32: attempt(assign(tg.zeros([2, 3], { dtype: 'int32' }))),
+        bool: attempt(assign(tg.zeros([2, 3], { dtype: 'bool' }))),
+        gradStillNone: T(x.grad),
+        ok: attempt(assign(tg.ones([2, 3]))),
+        grad: T(x.grad),
+        none: attempt(assign(null)),
+        gradAfterNone: T(x.grad),
+      };
+    }));
+
+  it('the errors are a RangeError for the shape and TypeErrors for the type, naming both', () => {
+    const x = tg.zeros([2, 3], { requiresGrad: true });
+    expect(() => (x.grad = tg.zeros([3, 2]))).toThrow(RangeError);
+    expect(() => (x.grad = tg.zeros([3, 2]))).toThrow('grad: assigned grad has data of a different size (shape [3, 2], the tensor\'s [2, 3])');
+    expect(() => (x.grad = tg.zeros([2, 3], { dtype: 'int32' }))).toThrow(TypeError);
+    expect(() => (x.grad = [1, 2] as unknown as tg.Tensor)).toThrow(/^grad: assigned grad expected to be a Tensor or null but got an array/);
+    expect(() => (x.grad = x)).toThrow(/can't assign Variable as its own grad/);
+    // A gradient assigned by hand is where backward accumulates.
+    x.grad = tg.ones([2, 3]);
+    x.sum().backward();
+    expect(x.grad.toArray()).toEqual([[2, 2, 2], [2, 2, 2]]);
+  });
+});

@@ -44,11 +44,11 @@ export function forgetFresh(g: Tensor): void {
  */
 export function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (createGraph) {
-    t.grad = t.grad ? E.add(t.grad, g) : g;
+    t._grad = t._grad ? E.add(t._grad, g) : g;
     return;
   }
   noGrad(() => {
-    if (t.grad === null || t.grad.isDisposed) t.grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : V.clone(g).detach();
-    else t.grad = t.grad.add_(g);
+    if (t._grad === null || t._grad.isDisposed) t._grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : V.clone(g).detach();
+    else t._grad = t._grad.add_(g);
   });
 }
