@@ -42,8 +42,8 @@ export class Tensor {
   /** @internal */ _retainsGrad = false;
   /** @internal The tensor this is a view of, if any. */ _base: Tensor | null = null;
   /** @internal The engine's bookkeeping while this leaf receives gradients. */ _leafSlot: LeafSlot | null = null;
-  /** Size of each dimension; `[]` for a 0-d (scalar) tensor. */
-  readonly shape: number[];
+  /** @internal Size of each dimension, the array ops read and share (never mutated). */ _shape: number[];
+  /** @internal The frozen copy `shape` hands out, made on first read. */ _publicShape: number[] | null = null;
   /** Element type: 'float32', 'int32' or 'bool'. */
   readonly dtype: DType;
   /** @internal The gradient, as the engine writes it (see the checked `grad` setter). */ _grad: Tensor | null = null;
@@ -53,7 +53,7 @@ export class Tensor {
   /** @internal Use tg.tensor(), tg.zeros(), ... to create tensors. */
   constructor(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: DType, version?: VersionCounter) {
     this._box = box;
-    this.shape = shape;
+    this._shape = shape;
     this._strides = strides;
     this._offset = offset;
     this.dtype = dtype;
@@ -77,6 +77,13 @@ export class Tensor {
   }
 
   // ---- properties -----------------------------------------------------------------------
+  /**
+   * Size of each dimension; `[]` for a 0-d (scalar) tensor. A frozen array (like PyTorch's
+   * immutable `torch.Size`): writing into it throws a TypeError; `size()` gives a fresh copy.
+   */
+  get shape(): number[] {
+    return (this._publicShape ??= Object.freeze(this._shape.slice()) as number[]);
+  }
   /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
   get grad(): Tensor | null {
     return this._grad;
@@ -88,8 +95,8 @@ export class Tensor {
       if (g === this) throw new Error("grad: can't assign Variable as its own grad");
       if (g.dtype !== this.dtype)
         throw typeError('grad', `assigned grad has data of a different type (${g.dtype}, the tensor is ${this.dtype})`);
-      if (!sameShape(g.shape, this.shape))
-        throw rangeError('grad', `assigned grad has data of a different size (shape ${fmtShape(g.shape)}, the tensor's ${fmtShape(this.shape)})`);
+      if (!sameShape(g._shape, this._shape))
+        throw rangeError('grad', `assigned grad has data of a different size (shape ${fmtShape(g._shape)}, the tensor's ${fmtShape(this._shape)})`);
     }
     this._grad = g;
   }
@@ -108,7 +115,7 @@ export class Tensor {
   /** A detached tensor sharing storage, with its own version counter (PyTorch's `.data`). */
   get data(): Tensor {
     this._alive('data');
-    return new Tensor(this._box, this.shape, this._strides, this._offset, this.dtype);
+    return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype);
   }
   /** 2-D transpose. */
   get T(): Tensor {
@@ -127,22 +134,22 @@ export class Tensor {
 
   /** Number of elements (product of the shape). */
   numel(): number {
-    return numel(this.shape);
+    return numel(this._shape);
   }
   /** Number of dimensions. */
   dim(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
   /** Number of dimensions, the same as `dim()`. */
   get ndim(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
   /** The shape, as a new array. */
   size(): number[];
   /** The size of dimension `dim` (negative counts from the end). */
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    return dim === undefined ? this.shape.slice() : this.shape[V.dimOf('size', dim, this.dim())]!;
+    return dim === undefined ? this._shape.slice() : this._shape[V.dimOf('size', dim, this.dim())]!;
   }
   /** The value of a one-element tensor as a JS number (boolean for 'bool'). */
   item(): number | boolean {
@@ -201,7 +208,7 @@ export class Tensor {
   /** A new tensor sharing this one's storage, outside the autograd graph. */
   detach(): Tensor {
     this._alive('detach');
-    return new Tensor(this._box, this.shape, this._strides, this._offset, this.dtype, this._version);
+    return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype, this._version);
   }
   /** Detaches this tensor from the graph in place and returns it. */
   detach_(): this {

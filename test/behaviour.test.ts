@@ -498,3 +498,30 @@ describe('assigning .grad', () => {
     expect(x.grad.toArray()).toEqual([[2, 2, 2], [2, 2, 2]]);
   });
 });
+
+describe('shape is immutable, like torch.Size', () => {
+  it('shape_cannot_be_modified', () =>
+    matches('shape_cannot_be_modified', () => {
+      const x = tg.zeros([2, 3]);
+      const s = x.shape;
+      const write = attempt(() => {
+        s[1] = 10;
+      });
+      // V8's message ("Cannot assign to read only property '1'") is not PyTorch's: the kind is checked below.
+      return { write: isError(write) ? { error: "'torch.Size' object does not support item assignment" } : write, shape: x.shape };
+    }));
+
+  it('writing into shape throws a TypeError and changes nothing; size() is a fresh copy', () => {
+    const x = tg.zeros([2, 3]);
+    expect(() => x.shape.push(4)).toThrow(TypeError);
+    expect(() => {
+      x.shape[0] = 5;
+    }).toThrow(TypeError);
+    expect(x.shape).toEqual([2, 3]);
+    expect(x.view(3, 2).shape).toEqual([3, 2]);
+    expect(x.shape).toBe(x.shape);
+    const s = x.size();
+    s[0] = 7;
+    expect(x.size()).toEqual([2, 3]);
+  });
+});

@@ -88,14 +88,14 @@ export function grad(
 
 /** The implicit gradient of a one-element output: 1, shaped like it (not through onesLike's option parsing). */
 function scalarOne(root: Tensor): Tensor {
-  const one = empty(root.shape.slice(), 'float32');
+  const one = empty(root._shape.slice(), 'float32');
   one._data[0] = 1;
   return one;
 }
 
 function checkGradShape(out: Tensor, g: Tensor, i: number): void {
-  if (!sameShape(out.shape, g.shape))
-    throw new RangeError(`backward: Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g.shape)} and output[${i}] has a shape of ${fmtShape(out.shape)}`);
+  if (!sameShape(out._shape, g._shape))
+    throw new RangeError(`backward: Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g._shape)} and output[${i}] has a shape of ${fmtShape(out._shape)}`);
 }
 
 let runCounter = 0;
@@ -156,7 +156,7 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
       let gi = inputGrads[i] ?? null;
       if (gi !== null) {
         const shape = node.inputShapes[i]!;
-        if (!sameShape(gi.shape, shape)) gi = sumToShape(gi, shape);
+        if (!sameShape(gi._shape, shape)) gi = sumToShape(gi, shape);
       }
       if (edge.leaf) {
         arriveAtLeaf(edge.leaf, gi, capture, createGraph);
@@ -335,7 +335,7 @@ const TORCH_TYPE: Record<Tensor['dtype'], string> = { float32: 'torch.FloatTenso
 function modifiedInPlace(t: Tensor, madeBy: Node | null, want: number): Error {
   return new Error(
     `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
-      `[${TORCH_TYPE[t.dtype]} ${fmtShape(t.shape)}]${madeBy ? `, which is output 0 of ${madeBy.name},` : ''} is at version ` +
+      `[${TORCH_TYPE[t.dtype]} ${fmtShape(t._shape)}]${madeBy ? `, which is output 0 of ${madeBy.name},` : ''} is at version ` +
       `${t._version.value}; expected version ${want} instead. Hint: tensorgrad has no anomaly detection; look for an ` +
       'in-place op (add_, mul_, copy_, ..., also through a view) on this tensor between the forward pass and this backward.',
   );

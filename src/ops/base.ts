@@ -92,7 +92,7 @@ export function record(
   const shapes: number[][] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    shapes[i] = t ? t.shape : [];
+    shapes[i] = t ? t._shape : [];
     next[i] = !t || !t._requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t };
   }
   out._requiresGrad = true;

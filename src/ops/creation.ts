@@ -169,32 +169,32 @@ function likeOptions(op: string, x: Tensor, opts?: TensorOptions): TensorOptions
 /** zeros with the shape (and dtype, unless given) of `x`. */
 export function zerosLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('zerosLike', x, opts);
-  return zeros(x.shape.slice(), o);
+  return zeros(x._shape.slice(), o);
 }
 /** ones with the shape (and dtype, unless given) of `x`. */
 export function onesLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('onesLike', x, opts);
-  return ones(x.shape.slice(), o);
+  return ones(x._shape.slice(), o);
 }
 /** empty with the shape (and dtype, unless given) of `x`. */
 export function emptyLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('emptyLike', x, opts);
-  return empty(x.shape.slice(), o);
+  return empty(x._shape.slice(), o);
 }
 /** full with the shape (and dtype, unless given) of `x`. */
 export function fullLike(x: Tensor, value: number, opts?: TensorOptions): Tensor {
   const o = likeOptions('fullLike', x, opts);
-  return full(x.shape.slice(), value, o);
+  return full(x._shape.slice(), value, o);
 }
 /** rand with the shape of `x`. */
 export function randLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('randLike', x, opts);
-  return rand(x.shape.slice(), { ...o, dtype: 'float32' });
+  return rand(x._shape.slice(), { ...o, dtype: 'float32' });
 }
 /** randn with the shape of `x`. */
 export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('randnLike', x, opts);
-  return randn(x.shape.slice(), { ...o, dtype: 'float32' });
+  return randn(x._shape.slice(), { ...o, dtype: 'float32' });
 }
 
 // ---- tg.tensor(data) --------------------------------------------------------------------

@@ -15,19 +15,19 @@ type Scalar = Tensor | number;
 // ---- kernels: allocate (or take) the output and make one native call ----------------------
 
 function viewOf(t: Tensor, shape: readonly number[]): number[] {
-  return sameShape(t.shape, shape) ? t._strides : broadcastStrides(t.shape, t._strides, shape);
+  return sameShape(t._shape, shape) ? t._strides : broadcastStrides(t._shape, t._strides, shape);
 }
 
 function outFor(op: string, shape: number[], dtype: DType, out?: Tensor): Tensor {
   if (!out) return emptyUninit(shape, dtype);
-  if (!sameShape(out.shape, shape))
-    throw rangeError(op, `output with shape ${fmtShape(out.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+  if (!sameShape(out._shape, shape))
+    throw rangeError(op, `output with shape ${fmtShape(out._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
   return out;
 }
 
 function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tensor {
-  const o = out ?? emptyUninit(x.shape.slice(), 'float32');
-  let pos = putHeader(op, x.shape, p0, p1);
+  const o = out ?? emptyUninit(x._shape.slice(), 'float32');
+  let pos = putHeader(op, x._shape, p0, p1);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, x._strides);
   small.unary(meta, o._data, x._data) || native.unary(meta, o._data, x._data);
@@ -35,7 +35,7 @@ function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tens
 }
 
 function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, out?: Tensor): Tensor {
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
+  const shape = sameShape(a._shape, b._shape) ? a._shape.slice() : broadcastShapes(name, a._shape, b._shape);
   const o = outFor(name, shape, 'float32', out);
   let pos = putHeader(op, shape, p0);
   pos = putView(pos, o._offset, o._strides);
@@ -46,8 +46,8 @@ function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, 
 }
 
 function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, p0 = 0, out?: Tensor): Tensor {
-  const o = out ?? emptyUninit(a.shape.slice(), 'float32');
-  let pos = putHeader(op, a.shape, p0, s, scalarFirst ? 1 : 0);
+  const o = out ?? emptyUninit(a._shape.slice(), 'float32');
+  let pos = putHeader(op, a._shape, p0, s, scalarFirst ? 1 : 0);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, a._offset, a._strides);
   small.binaryScalar(meta, o._data, a._data) || native.binaryScalar(meta, o._data, a._data);
@@ -55,7 +55,7 @@ function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, 
 }
 
 function intKernel(name: string, op: IntBinaryOp, a: Tensor, b: Tensor, out?: Tensor): Tensor {
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
+  const shape = sameShape(a._shape, b._shape) ? a._shape.slice() : broadcastShapes(name, a._shape, b._shape);
   const o = outFor(name, shape, 'int32', out);
   let pos = putHeader(op, shape);
   pos = putView(pos, o._offset, o._strides);
@@ -73,10 +73,10 @@ function scalarTensor(v: number, dtype: DType): Tensor {
 }
 
 export function castKernel(x: Tensor, dtype: DType, out?: Tensor): Tensor {
-  const o = out ?? emptyUninit(x.shape.slice(), dtype);
-  let pos = putHeader(0, o.shape);
+  const o = out ?? emptyUninit(x._shape.slice(), dtype);
+  let pos = putHeader(0, o._shape);
   pos = putView(pos, o._offset, o._strides);
-  putView(pos, x._offset, viewOf(x, o.shape));
+  putView(pos, x._offset, viewOf(x, o._shape));
   small.cast(meta, o._data, x._data) || native.cast(meta, o._data, x._data);
   return o;
 }
@@ -212,7 +212,7 @@ export function pow(a: Tensor, b: Scalar): Tensor {
     const p = b;
     const y = powScalar(asFloat(a), p);
     // d/da = p * a^(p-1); for p = 0 zeros, whatever the incoming gradient (inf or NaN too), as in PyTorch.
-    const shape = a.shape;
+    const shape = a._shape;
     return record('PowBackward0', y, [a], [savedFor(p !== 0, a)], (g, [x]) => [
       p === 0 ? empty(shape.slice(), 'float32') : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
     ]);
@@ -459,8 +459,8 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
     // tg.tensor([0.1]).le(0.1) holds. An integer against an int tensor compares exactly.
     if (a.dtype !== 'float32' && !Number.isInteger(b)) a = castKernel(a, 'float32');
     const s = a.dtype === 'float32' ? Math.fround(b) : b;
-    const o = emptyUninit(a.shape.slice(), 'bool');
-    let pos = putHeader(op, a.shape, s);
+    const o = emptyUninit(a._shape.slice(), 'bool');
+    let pos = putHeader(op, a._shape, s);
     pos = putView(pos, 0, o._strides);
     putView(pos, a._offset, a._strides);
     native.compareScalar(meta, o._data, a._data);
@@ -471,7 +471,7 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
     if (a.dtype !== d) a = castKernel(a, d);
     if (b.dtype !== d) b = castKernel(b, d);
   }
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
+  const shape = sameShape(a._shape, b._shape) ? a._shape.slice() : broadcastShapes(name, a._shape, b._shape);
   const o = emptyUninit(shape, 'bool');
   let pos = putHeader(op, shape);
   pos = putView(pos, 0, o._strides);
@@ -506,8 +506,8 @@ export function where(cond: Tensor, a: Scalar, b: Scalar): Tensor {
     : 'float32';
   const ta = at ? (at.dtype === dtype ? at : castKernel(at, dtype)) : scalarTensor(a as number, dtype);
   const tb = bt ? (bt.dtype === dtype ? bt : castKernel(bt, dtype)) : scalarTensor(b as number, dtype);
-  let shape = broadcastShapes('where', cond.shape, ta.shape);
-  shape = broadcastShapes('where', shape, tb.shape);
+  let shape = broadcastShapes('where', cond._shape, ta._shape);
+  shape = broadcastShapes('where', shape, tb._shape);
   const o = emptyUninit(shape, dtype);
   let pos = putHeader(0, shape);
   pos = putView(pos, 0, o._strides);

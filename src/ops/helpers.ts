@@ -12,7 +12,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   const dims: number[] = [];
   for (let i = 0; i < g.dim(); i++) {
     if (i < lead) dims.push(i);
-    else if (shape[i - lead] === 1 && g.shape[i] !== 1) dims.push(i);
+    else if (shape[i - lead] === 1 && g._shape[i] !== 1) dims.push(i);
   }
   let r = dims.length ? R.sum(g, dims, true) : g;
   if (lead > 0 || r.dim() !== shape.length) r = V.reshape(r, [shape.slice()]);

@@ -52,18 +52,18 @@ function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor
   if (!V.isContiguousTensor(base))
     throw new Error(`${op}: in-place ops on views of a non-contiguous base that requires grad are not supported`);
   for (let i = 0; i < self.dim(); i++)
-    if (self._strides[i] === 0 && self.shape[i]! > 1)
+    if (self._strides[i] === 0 && self._shape[i]! > 1)
       throw rangeError(op, 'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.');
-  const shape = self.shape.slice(), strides = self._strides.slice(), offset = self._offset - base._offset;
+  const shape = self._shape.slice(), strides = self._strides.slice(), offset = self._offset - base._offset;
   const r = recorded();
   // Where the view's elements sit in the base: 0 there, 1 elsewhere (built before the write).
-  const keep = empty(base.shape.slice(), 'float32');
+  const keep = empty(base._shape.slice(), 'float32');
   keep._data.fill(1);
   noGrad(() => new Tensor(keep._box, shape, strides, offset, 'float32').fill_(0));
   E.castKernel(r, self.dtype, self);
   self._version.value++;
   const before = base.requiresGrad ? base : null;
-  const rebased = new Tensor(base._box, base.shape, base._strides, base._offset, base.dtype, base._version);
+  const rebased = new Tensor(base._box, base._shape, base._strides, base._offset, base.dtype, base._version);
   rebased.gradFn = base.gradFn;
   rebased._requiresGrad = base.requiresGrad;
   record('CopySlices', base, [before ? rebased : null, r], [], (g, _s, needs) => {
@@ -79,7 +79,7 @@ function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor
 /** An operand that aliases self's storage through a different view is copied first. */
 function unaliased(self: Tensor, other: unknown): unknown {
   if (!(other instanceof Tensor) || other._box !== self._box) return other;
-  const same = other._offset === self._offset && sameShape(other.shape, self.shape) && other._strides.every((s, i) => s === self._strides[i]);
+  const same = other._offset === self._offset && sameShape(other._shape, self._shape) && other._strides.every((s, i) => s === self._strides[i]);
   return same ? other : V.clone(other).detach();
 }
 
@@ -91,9 +91,9 @@ export function binary_<T extends Tensor>(self: T, op: 'add_' | 'sub_' | 'mul_' 
   if (resultType !== self.dtype && !(resultType === 'int32' && self.dtype === 'int32'))
     throw typeError(op, `result type ${resultType} can't be cast to the desired output type ${self.dtype}`);
   if (other instanceof Tensor) {
-    const shape = broadcastShapes(op, self.shape, other.shape);
-    if (!sameShape(shape, self.shape))
-      throw rangeError(op, `output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`);
+    const shape = broadcastShapes(op, self._shape, other._shape);
+    if (!sameShape(shape, self._shape))
+      throw rangeError(op, `output with shape [${self._shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`);
   }
   const scaled = opts?.alpha !== undefined && opts.alpha !== 1;
   return inplace(
@@ -129,7 +129,7 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean, op = '
     op,
     [],
     () => {
-      const pos = putHeader(0, self.shape, v);
+      const pos = putHeader(0, self._shape, v);
       putView(pos, self._offset, self._strides);
       small.fill(meta, self._data) || native.fill(meta, self._data);
     },
@@ -140,15 +140,15 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean, op = '
 
 export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   src = expectTensor('copy_', src, 'src');
-  const shape = broadcastShapes('copy_', self.shape, src.shape);
-  if (!sameShape(shape, self.shape))
-    throw rangeError('copy_', `src of shape [${src.shape.join(', ')}] cannot be broadcast to [${self.shape.join(', ')}]`);
+  const shape = broadcastShapes('copy_', self._shape, src._shape);
+  if (!sameShape(shape, self._shape))
+    throw rangeError('copy_', `src of shape [${src._shape.join(', ')}] cannot be broadcast to [${self._shape.join(', ')}]`);
   return inplace(
     self,
     'copy_',
     [src],
     () => E.castKernel(unaliased(self, src) as Tensor, self.dtype, self),
-    () => V.clone(V.expand(E.toDType(src, self.dtype), [self.shape])),
+    () => V.clone(V.expand(E.toDType(src, self.dtype), [self._shape])),
   ) as T;
 }
 

@@ -20,7 +20,7 @@ const REDUCTION = { none: 0, sum: 1, mean: 2 } as const;
  * and int32 [N] targets, both contiguous (no weight or label smoothing: the caller checks).
  */
 export function fusable(input: Tensor, target: Tensor): boolean {
-  return input.dtype === 'float32' && input.dim() === 2 && input.shape[1]! > 0 && target.dtype === 'int32' &&
+  return input.dtype === 'float32' && input.dim() === 2 && input._shape[1]! > 0 && target.dtype === 'int32' &&
     target.dim() === 1 && V.isContiguousTensor(input) && V.isContiguousTensor(target);
 }
 
@@ -36,7 +36,7 @@ function putMeta(n: number, c: number, ignoreIndex: number, red: LossReduction, 
 
 /** The cross-entropy loss; targets already checked (shape, range) by the caller. */
 export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduction, ignoreIndex: number): Tensor {
-  const N = input.shape[0]!, C = input.shape[1]!;
+  const N = input._shape[0]!, C = input._shape[1]!;
   const probs = emptyUninit([N, C], 'float32');  // softmax(input) [N, C], every element written
   const out = emptyUninit(red === 'none' ? [N] : [], 'float32');
   putMeta(N, C, ignoreIndex, red, input._offset, target._offset, 1);
@@ -56,7 +56,7 @@ export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduct
 
 /** A tensor standing for `x` in the graph (x's gradFn now), whose storage is x's: never read. */
 function graphPlaceOf(x: Tensor): Tensor {
-  const place = new Tensor(x._box, x.shape, x._strides, x._offset, x.dtype);
+  const place = new Tensor(x._box, x._shape, x._strides, x._offset, x.dtype);
   place.gradFn = x.gradFn;
   place._requiresGrad = x._requiresGrad;
   return place;
@@ -64,14 +64,14 @@ function graphPlaceOf(x: Tensor): Tensor {
 
 /** `probs` (softmax of the logits, computed by the forward) recorded as softmax(logits), so it is differentiable in them to any order. */
 function softmaxOf(logits: Tensor, probs: Tensor): Tensor {
-  const p = new Tensor(probs._box, probs.shape, probs._strides, probs._offset, 'float32');
+  const p = new Tensor(probs._box, probs._shape, probs._strides, probs._offset, 'float32');
   // d softmax: s * (gg - sum(gg * s)) per row, with s this node's own (recorded) output.
   return record('SoftmaxBackward0', p, [logits], [p], (gg, [s]) => [E.mul(s!, E.sub(gg, sum(E.mul(gg, s!), 1, true)))]);
 }
 
 /** (p - onehot(t)) * g per row for p = softmax(logits), zero on ignored rows, / kept rows under 'mean': differentiable in the logits and g. */
 function composedGrad(p: Tensor, target: Tensor, g: Tensor, red: LossReduction, ignoreIndex: number): Tensor {
-  const C = p.shape[1]!;
+  const C = p._shape[1]!;
   const keep = E.ne(target, ignoreIndex);
   const onehot = E.toDType(oneHot(E.where(keep, target, 0), C), 'float32');
   const keepF = E.toDType(keep, 'float32');
