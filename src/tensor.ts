@@ -167,6 +167,14 @@ export class Tensor {
   toTypedArray(): Storage {
     return V.contiguousData(this._alive('toTypedArray')).slice();
   }
+  /**
+   * The form `JSON.stringify` writes: `{ dtype, shape, data }`, `data` as from toArray() (so a
+   * tensor too large for nested arrays throws that RangeError). `tg.tensor(j.data, { dtype: j.dtype })`
+   * reads it back. PyTorch tensors have no JSON form; this one carries values, not autograd state.
+   */
+  toJSON(): { dtype: DType; shape: number[]; data: unknown } {
+    return { dtype: this.dtype, shape: this._shape.slice(), data: V.toNested(this) };
+  }
   /** A printable form like PyTorch's: values, then dtype and requiresGrad where they are not the default. */
   toString(): string {
     return formatTensor(this);

@@ -525,3 +525,30 @@ describe('shape is immutable, like torch.Size', () => {
     expect(x.size()).toEqual([2, 3]);
   });
 });
+
+describe('JSON.stringify(tensor)', () => {
+  it('json_form: { dtype, shape, data } with data as tolist() gives it', () => {
+    const forms = fixture.cases['json_form'] as Record<string, unknown>;
+    const tensors: Record<string, tg.Tensor> = {
+      float32: tg.tensor([[1.5, -2, 0.25], [3, 4, 5]]),
+      int32: tg.tensor([[1, 2], [3, 4]], { dtype: 'int32' }),
+      bool: tg.tensor([true, false]),
+      scalar: tg.tensor(2.5),
+    };
+    for (const [k, t] of Object.entries(tensors)) expect(JSON.parse(JSON.stringify(t)), k).toEqual(forms[k]);
+    // PyTorch has none (json.dumps raises); tensorgrad's is documented in docs/coming-from-pytorch.md.
+    expect(isError(forms['jsonDumps'])).toBe(true);
+  });
+
+  it('is the size of the values, not of the internals, and reads back with tg.tensor', () => {
+    const big = tg.rand([1000, 100]);
+    const json = JSON.stringify(big);
+    // Each value as the double that is its float32 (as tolist() gives it), at most ~20 characters.
+    expect(json.length).toBeLessThan(100_000 * 21);
+    const back = JSON.parse(json) as { dtype: tg.DType; data: number[][] };
+    expect(Object.keys(back).sort()).toEqual(['data', 'dtype', 'shape']);
+    const t = tg.tensor(back.data, { dtype: back.dtype });
+    expect(Array.from(t.toTypedArray())).toEqual(Array.from(big.toTypedArray()));
+    expect(JSON.stringify({ w: tg.tensor([1, 2], { requiresGrad: true }) })).toBe('{"w":{"dtype":"float32","shape":[2],"data":[1,2]}}');
+  });
+});
