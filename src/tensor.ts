@@ -32,8 +32,28 @@ export interface VersionCounter {
 type Dims = number | number[];
 type Scalar = Tensor | number;
 
-/** An n-dimensional array of float32, int32 or bool values on the native core, with PyTorch's autograd: create one with `tg.tensor()`, `tg.zeros()`, `tg.rand()`, ... */
-export class Tensor {
+/** What `item()` gives for a tensor of dtype `D`: a boolean for 'bool', a number otherwise (also when the type does not say the dtype). */
+export type ElementOf<D extends DType> = [D] extends ['bool'] ? boolean : number;
+
+/** Nested arrays of `T` following a shape, or a `T` alone for a 0-d tensor: what `toArray()` gives. */
+export type NestedArray<T> = T | NestedArray<T>[];
+
+/** What `JSON.stringify(tensor)` writes (see `Tensor.toJSON`). */
+export interface TensorJSON<D extends DType = DType> {
+  /** The tensor's dtype. */
+  dtype: D;
+  /** Its shape. */
+  shape: number[];
+  /** Its values, as `toArray()` gives them. */
+  data: NestedArray<ElementOf<D>>;
+}
+
+/**
+ * An n-dimensional array of float32, int32 or bool values on the native core, with PyTorch's
+ * autograd: create one with `tg.tensor()`, `tg.zeros()`, `tg.rand()`, ... `D` is its dtype where
+ * the types know it (comparisons give `Tensor<'bool'>`, views keep their base's), else any dtype.
+ */
+export class Tensor<D extends DType = DType> {
   /** @internal */ _box: StorageBox;
   /** @internal */ _strides: number[];
   /** @internal */ _offset: number;
@@ -45,13 +65,13 @@ export class Tensor {
   /** @internal Size of each dimension, the array ops read and share (never mutated). */ _shape: number[];
   /** @internal The frozen copy `shape` hands out, made on first read. */ _publicShape: number[] | null = null;
   /** Element type: 'float32', 'int32' or 'bool'. */
-  readonly dtype: DType;
+  readonly dtype: D;
   /** @internal The gradient, as the engine writes it (see the checked `grad` setter). */ _grad: Tensor | null = null;
   /** The op that produced this tensor, or null for leaves. */
   gradFn: Node | null = null;
 
   /** @internal Use tg.tensor(), tg.zeros(), ... to create tensors. */
-  constructor(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: DType, version?: VersionCounter) {
+  constructor(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: D, version?: VersionCounter) {
     this._box = box;
     this._shape = shape;
     this._strides = strides;
@@ -61,7 +81,7 @@ export class Tensor {
   }
 
   /** @internal */
-  static _make(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: DType, version?: VersionCounter): Tensor {
+  static _make<D extends DType>(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: D, version?: VersionCounter): Tensor<D> {
     return new Tensor(box, shape, strides, offset, dtype, version);
   }
 
@@ -113,13 +133,13 @@ export class Tensor {
     return this.gradFn === null;
   }
   /** A detached tensor sharing storage, with its own version counter (PyTorch's `.data`). */
-  get data(): Tensor {
+  get data(): Tensor<D> {
     this._alive('data');
     return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype);
   }
   /** 2-D transpose. */
-  get T(): Tensor {
-    return V.transposeT(this);
+  get T(): Tensor<D> {
+    return V.transposeT(this) as Tensor<D>;
   }
   /** Strides in elements. */
   stride(): number[];
@@ -152,16 +172,16 @@ export class Tensor {
     return dim === undefined ? this._shape.slice() : this._shape[V.dimOf('size', dim, this.dim())]!;
   }
   /** The value of a one-element tensor as a JS number (boolean for 'bool'). */
-  item(): number | boolean {
+  item(): ElementOf<D> {
     this._alive('item');
     if (this.numel() !== 1)
       throw rangeError('item', `a Tensor with ${this.numel()} elements cannot be converted to a scalar`);
     const v = this._data[this._offset]!;
-    return this.dtype === 'bool' ? v !== 0 : v;
+    return (this.dtype === 'bool' ? v !== 0 : v) as ElementOf<D>;
   }
   /** The values as nested JS arrays following the shape (a number for a 0-d tensor). */
-  toArray(): unknown {
-    return V.toNested(this);
+  toArray(): NestedArray<ElementOf<D>> {
+    return V.toNested(this) as NestedArray<ElementOf<D>>;
   }
   /** A copy of the values in row-major order as a typed array (Float32Array for 'float32', Int32Array otherwise). */
   toTypedArray(): Storage {
@@ -172,8 +192,8 @@ export class Tensor {
    * tensor too large for nested arrays throws that RangeError). `tg.tensor(j.data, { dtype: j.dtype })`
    * reads it back. PyTorch tensors have no JSON form; this one carries values, not autograd state.
    */
-  toJSON(): { dtype: DType; shape: number[]; data: unknown } {
-    return { dtype: this.dtype, shape: this._shape.slice(), data: V.toNested(this) };
+  toJSON(): TensorJSON<D> {
+    return { dtype: this.dtype, shape: this._shape.slice(), data: this.toArray() };
   }
   /** A printable form like PyTorch's: values, then dtype and requiresGrad where they are not the default. */
   toString(): string {
@@ -214,7 +234,7 @@ export class Tensor {
     engine.backward([this], [gradient], opts);
   }
   /** A new tensor sharing this one's storage, outside the autograd graph. */
-  detach(): Tensor {
+  detach(): Tensor<D> {
     this._alive('detach');
     return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype, this._version);
   }
@@ -227,28 +247,28 @@ export class Tensor {
 
   // ---- conversion and memory -------------------------------------------------------------
   /** A copy with its own storage; recorded by autograd. */
-  clone(): Tensor {
-    return V.clone(this);
+  clone(): Tensor<D> {
+    return V.clone(this) as Tensor<D>;
   }
   /** This tensor if already contiguous, otherwise a contiguous copy. */
-  contiguous(): Tensor {
-    return V.contiguous(this);
+  contiguous(): Tensor<D> {
+    return V.contiguous(this) as Tensor<D>;
   }
   /** A copy converted to `dtype` (this tensor itself if it already has it). */
-  to(dtype: DType): Tensor {
-    return E.toDType(this, dtype);
+  to<T extends DType>(dtype: T): Tensor<T> {
+    return E.toDType(this, dtype) as Tensor<T>;
   }
   /** Same as `to('float32')`. */
-  float(): Tensor {
-    return E.toDType(this, 'float32');
+  float(): Tensor<'float32'> {
+    return E.toDType(this, 'float32') as Tensor<'float32'>;
   }
   /** Same as `to('int32')`. */
-  int(): Tensor {
-    return E.toDType(this, 'int32');
+  int(): Tensor<'int32'> {
+    return E.toDType(this, 'int32') as Tensor<'int32'>;
   }
   /** Same as `to('bool')`. */
-  bool(): Tensor {
-    return E.toDType(this, 'bool');
+  bool(): Tensor<'bool'> {
+    return E.toDType(this, 'bool') as Tensor<'bool'>;
   }
   /** Frees the storage now (for this tensor and every view of it); later use throws. */
   dispose(): void {
@@ -365,28 +385,28 @@ export class Tensor {
     return E.where(condition, this, other);
   }
   /** Elementwise this == other as a 'bool' tensor. */
-  eq(other: Scalar): Tensor {
-    return E.eq(this, other);
+  eq(other: Scalar): Tensor<'bool'> {
+    return E.eq(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this != other as a 'bool' tensor. */
-  ne(other: Scalar): Tensor {
-    return E.ne(this, other);
+  ne(other: Scalar): Tensor<'bool'> {
+    return E.ne(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this < other as a 'bool' tensor. */
-  lt(other: Scalar): Tensor {
-    return E.lt(this, other);
+  lt(other: Scalar): Tensor<'bool'> {
+    return E.lt(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this <= other as a 'bool' tensor. */
-  le(other: Scalar): Tensor {
-    return E.le(this, other);
+  le(other: Scalar): Tensor<'bool'> {
+    return E.le(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this > other as a 'bool' tensor. */
-  gt(other: Scalar): Tensor {
-    return E.gt(this, other);
+  gt(other: Scalar): Tensor<'bool'> {
+    return E.gt(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this >= other as a 'bool' tensor. */
-  ge(other: Scalar): Tensor {
-    return E.ge(this, other);
+  ge(other: Scalar): Tensor<'bool'> {
+    return E.ge(this, other) as Tensor<'bool'>;
   }
 
   // ---- reductions -----------------------------------------------------------------------
@@ -399,38 +419,38 @@ export class Tensor {
     return R.mean(this, dim, keepdim);
   }
   /** The largest element, as a 0-d tensor. */
-  max(): Tensor;
+  max(): Tensor<D>;
   /** The largest values along `dim` and their indices. */
   max(dim: number, keepdim?: boolean): {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   };
-  max(dim?: number, keepdim = false): Tensor | {
+  max(dim?: number, keepdim = false): Tensor<D> | {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   } {
-    return dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true);
+    return (dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true)) as Tensor<D> | { values: Tensor<D>; indices: Tensor<'int32'> };
   }
   /** The smallest element, as a 0-d tensor. */
-  min(): Tensor;
+  min(): Tensor<D>;
   /** The smallest values along `dim` and their indices. */
   min(dim: number, keepdim?: boolean): {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   };
-  min(dim?: number, keepdim = false): Tensor | {
+  min(dim?: number, keepdim = false): Tensor<D> | {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   } {
-    return dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false);
+    return (dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false)) as Tensor<D> | { values: Tensor<D>; indices: Tensor<'int32'> };
   }
   /** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
   var(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
@@ -457,12 +477,12 @@ export class Tensor {
     return S.logSoftmax(this, dim);
   }
   /** Index of the largest element along `dim` (of the flattened tensor when omitted). */
-  argmax(dim?: number | null, keepdim = false): Tensor {
-    return R.argExtreme(this, dim, keepdim, true);
+  argmax(dim?: number | null, keepdim = false): Tensor<'int32'> {
+    return R.argExtreme(this, dim, keepdim, true) as Tensor<'int32'>;
   }
   /** Index of the smallest element along `dim` (of the flattened tensor when omitted). */
-  argmin(dim?: number | null, keepdim = false): Tensor {
-    return R.argExtreme(this, dim, keepdim, false);
+  argmin(dim?: number | null, keepdim = false): Tensor<'int32'> {
+    return R.argExtreme(this, dim, keepdim, false) as Tensor<'int32'>;
   }
 
   // ---- linear algebra ------------------------------------------------------------------
@@ -487,74 +507,74 @@ export class Tensor {
     return L.outer(this, other);
   }
   /** Transpose of a tensor with at most 2 dims (a view). */
-  t(): Tensor {
-    return V.t(this);
+  t(): Tensor<D> {
+    return V.t(this) as Tensor<D>;
   }
 
   // ---- shape ----------------------------------------------------------------------------
   /** The same elements in a new shape (one size may be −1); a view when possible, a copy otherwise. */
-  reshape(...shape: (number | number[])[]): Tensor {
-    return V.reshape(this, shape);
+  reshape(...shape: (number | number[])[]): Tensor<D> {
+    return V.reshape(this, shape) as Tensor<D>;
   }
   /** A view with a new shape sharing storage; throws when the strides do not allow one. */
-  view(...shape: (number | number[])[]): Tensor {
-    return V.view(this, shape);
+  view(...shape: (number | number[])[]): Tensor<D> {
+    return V.view(this, shape) as Tensor<D>;
   }
   /** Merges dims startDim..endDim into one. */
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return V.flatten(this, startDim, endDim);
+  flatten(startDim = 0, endDim = -1): Tensor<D> {
+    return V.flatten(this, startDim, endDim) as Tensor<D>;
   }
   /** A view with dims dim0 and dim1 swapped. */
-  transpose(dim0: number, dim1: number): Tensor {
-    return V.transpose(this, dim0, dim1);
+  transpose(dim0: number, dim1: number): Tensor<D> {
+    return V.transpose(this, dim0, dim1) as Tensor<D>;
   }
   /** A view with the dims reordered. */
-  permute(...dims: (number | number[])[]): Tensor {
-    return V.permute(this, dims);
+  permute(...dims: (number | number[])[]): Tensor<D> {
+    return V.permute(this, dims) as Tensor<D>;
   }
   /** A view without the size-1 dims (only those in `dim`, if given). */
-  squeeze(dim?: Dims): Tensor {
-    return V.squeeze(this, dim);
+  squeeze(dim?: Dims): Tensor<D> {
+    return V.squeeze(this, dim) as Tensor<D>;
   }
   /** A view with a size-1 dim inserted at `dim`. */
-  unsqueeze(dim: number): Tensor {
-    return V.unsqueeze(this, dim);
+  unsqueeze(dim: number): Tensor<D> {
+    return V.unsqueeze(this, dim) as Tensor<D>;
   }
   /** A broadcast view to `shape` (−1 keeps a size); size-1 dims repeat without copying. */
-  expand(...shape: (number | number[])[]): Tensor {
-    return V.expand(this, shape);
+  expand(...shape: (number | number[])[]): Tensor<D> {
+    return V.expand(this, shape) as Tensor<D>;
   }
   /** Same as `expand(other.shape)`. */
-  expandAs(other: Tensor): Tensor {
-    return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs');
+  expandAs(other: Tensor): Tensor<D> {
+    return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs') as Tensor<D>;
   }
   /** A view of `length` elements of `dim` from `start`. */
-  narrow(dim: number, start: number, length: number): Tensor {
-    return V.narrow(this, dim, start, length);
+  narrow(dim: number, start: number, length: number): Tensor<D> {
+    return V.narrow(this, dim, start, length) as Tensor<D>;
   }
   /** The entries of `dim` listed in the 1-D integer tensor `index` (a copy). */
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return V.indexSelect(this, dim, index);
+  indexSelect(dim: number, index: Tensor): Tensor<D> {
+    return V.indexSelect(this, dim, index) as Tensor<D>;
   }
   /** Values picked along `dim` at the positions in `index` (same number of dims as this tensor). */
-  gather(dim: number, index: Tensor): Tensor {
-    return Ix.gather(this, dim, index);
+  gather(dim: number, index: Tensor): Tensor<D> {
+    return Ix.gather(this, dim, index) as Tensor<D>;
   }
   /** Views of consecutive pieces along `dim`: of equal size (the last may be smaller), or of the listed sizes. */
-  split(splitSizeOrSections: number | number[], dim = 0): Tensor[] {
-    return J.split(this, splitSizeOrSections, dim);
+  split(splitSizeOrSections: number | number[], dim = 0): Tensor<D>[] {
+    return J.split(this, splitSizeOrSections, dim) as Tensor<D>[];
   }
   /** Up to `chunks` views of (nearly) equal size along `dim`. */
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return J.chunk(this, chunks, dim);
+  chunk(chunks: number, dim = 0): Tensor<D>[] {
+    return J.chunk(this, chunks, dim) as Tensor<D>[];
   }
   /** A view of entry `index` of `dim`, with that dim removed. */
-  select(dim: number, index: number): Tensor {
-    return V.select(this, dim, index);
+  select(dim: number, index: number): Tensor<D> {
+    return V.select(this, dim, index) as Tensor<D>;
   }
   /** A view of entries start, start + step, ... before end along `dim` (Python slice semantics). */
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return V.slice(this, dim, start, end, step);
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor<D> {
+    return V.slice(this, dim, start, end, step) as Tensor<D>;
   }
 
   // ---- in-place -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import { allocate, isDType, type DType } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel, parseShape, splitOptions } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, type NestedArray } from '../tensor.js';
 import { empty as emptyOf, expectTensor } from './base.js';
 import { castKernel } from './elementwise.js';
 import * as Rand from './random.js';
@@ -202,6 +202,11 @@ export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
 type Nested = number | boolean | Nested[];
 
 /** A tensor from nested arrays, a typed array (with `opts.shape` for more than 1-D) or a tensor (copied). dtype: 'bool' for booleans and Uint8Array, 'int32' for Int32Array, 'float32' otherwise, unless `opts.dtype` is given. */
+export function tensor<D extends DType>(data: Nested | Float32Array | Int32Array | Uint8Array | Tensor, opts: TensorOptions & { dtype: D; shape?: number[] }): Tensor<D>;
+/** Booleans (nested) or a Uint8Array give a 'bool' tensor. */
+export function tensor(data: boolean | NestedArray<boolean> | Uint8Array, opts?: TensorOptions & { shape?: number[] }): Tensor<'bool'>;
+/** Numbers (nested) or a Float32Array give a 'float32' tensor, an Int32Array an 'int32' one, a tensor a copy of its dtype. */
+export function tensor(data: Nested | Float32Array | Int32Array | Uint8Array | Tensor, opts?: TensorOptions & { shape?: number[] }): Tensor;
 export function tensor(
   data: Nested | Float32Array | Int32Array | Uint8Array | Tensor,
   opts?: TensorOptions & { shape?: number[] },
