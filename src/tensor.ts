@@ -3,6 +3,7 @@
 // side by side.
 import type { LeafSlot, Node } from './autograd/node.js';
 import * as engine from './autograd/engine.js';
+import { enableGrad } from './autograd/grad_mode.js';
 import type { DType } from './dtype.js';
 import { describe, fmtShape, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
@@ -67,8 +68,9 @@ export class Tensor<D extends DType = DType> {
   /** Element type: 'float32', 'int32' or 'bool'. */
   readonly dtype: D;
   /** @internal The gradient, as the engine writes it (see the checked `grad` setter). */ _grad: Tensor | null = null;
-  /** The op that produced this tensor, or null for leaves. */
-  gradFn: Node | null = null;
+  /** @internal The op that produced this tensor (see the `gradFn` accessor). */ _gradFn: Node | null = null;
+  /** @internal For a view: the version of the shared counter when its history was last set. */ _viewVersion = 0;
+  /** @internal For a view: taken under noGrad, so an in-place op that records may not write it. */ _viewInNoGrad = false;
 
   /** @internal Use tg.tensor(), tg.zeros(), ... to create tensors. */
   constructor(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: D, version?: VersionCounter) {
@@ -98,6 +100,44 @@ export class Tensor<D extends DType = DType> {
 
   // ---- properties -----------------------------------------------------------------------
   /**
+   * The op that produced this tensor, or null for leaves. For a view whose base was written in
+   * place since the view was taken, a view (`AsStridedBackward0`) of the base's new history, as
+   * PyTorch regenerates it.
+   */
+  get gradFn(): Node | null {
+    if (this._base !== null && this._viewVersion !== this._version.value) this._followBase();
+    return this._gradFn;
+  }
+  /** Sets the op that produced this tensor (the in-place ops adopt their result's). */
+  set gradFn(node: Node | null) {
+    this._gradFn = node;
+    this._viewVersion = this._version.value;
+  }
+  /**
+   * @internal requiresGrad, after a view caught up with in-place writes to its base. A view
+   * requires grad when its base does, also one taken before requiresGrad_() or under noGrad (as
+   * PyTorch's views do); such a view has no history, and gradients reaching it go nowhere.
+   */
+  _requiresGradNow(): boolean {
+    const base = this._base;
+    if (base === null) return this._requiresGrad;
+    if (this._viewVersion !== this._version.value) this._followBase();
+    return this._requiresGrad || base._requiresGrad;
+  }
+  /**
+   * @internal This view's base (or another view of it) was written in place: the view's history
+   * becomes "this region of the base as it is now". Bases are contiguous, but for one that is not,
+   * there is no such region to name, and the view keeps its history.
+   */
+  _followBase(): void {
+    const base = this._base!;
+    this._viewVersion = this._version.value;
+    if (!base._requiresGrad || !V.isContiguousTensor(base)) return;
+    const region = enableGrad(() => V.asStrided(base, this._shape, this._strides, this._offset - base._offset));
+    this._gradFn = region._gradFn;
+    this._requiresGrad = true;
+  }
+  /**
    * Size of each dimension; `[]` for a 0-d (scalar) tensor. A frozen array (like PyTorch's
    * immutable `torch.Size`): writing into it throws a TypeError; `size()` gives a fresh copy.
    */
@@ -122,7 +162,7 @@ export class Tensor<D extends DType = DType> {
   }
   /** Whether autograd records operations on this tensor (set it on leaves only). */
   get requiresGrad(): boolean {
-    return this._requiresGrad;
+    return this._requiresGradNow();
   }
   /** Same as {@link Tensor.requiresGrad_}. */
   set requiresGrad(flag: boolean) {

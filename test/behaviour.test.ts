@@ -552,3 +552,122 @@ describe('JSON.stringify(tensor)', () => {
     expect(JSON.stringify({ w: tg.tensor([1, 2], { requiresGrad: true }) })).toBe('{"w":{"dtype":"float32","shape":[2],"data":[1,2]}}');
   });
 });
+
+describe('retainGrad (ported from test_autograd)', () => {
+  it('retain_grad_then_inplace', () =>
+    matches('retain_grad_then_inplace', () => {
+      const x = leaf([1, 2]);
+      const y = x.mul(2);
+      y.retainGrad();
+      y.mul_(3);
+      y.mul(y).sum().backward();
+      return { yGrad: T(y.grad), xGrad: T(x.grad) };
+    }));
+
+  it('retain_grad_twice', () =>
+    matches('retain_grad_twice', () => {
+      const y = leaf([1, 2]).mul(2);
+      y.retainGrad();
+      y.retainGrad();
+      y.mul(y).sum().backward();
+      return { yGrad: T(y.grad) };
+    }));
+
+  it('retain_grad_accumulates', () =>
+    matches('retain_grad_accumulates', () => {
+      const x = leaf([1, 2]);
+      const y = x.mul(2);
+      y.retainGrad();
+      const z = y.mul(y).sum();
+      z.backward(null, { retainGraph: true });
+      z.backward();
+      return { yGrad: T(y.grad), xGrad: T(x.grad) };
+    }));
+
+  it('retain_grad_in_autograd_grad', () =>
+    matches('retain_grad_in_autograd_grad', () => {
+      const x = leaf([1, 2]);
+      const y = x.mul(2);
+      y.retainGrad();
+      tg.autograd.grad(y.mul(y).sum(), [x]);
+      return { yGrad: T(y.grad), xGrad: T(x.grad) };
+    }));
+
+  it('retains_grad_flags', () =>
+    matches('retains_grad_flags', () => {
+      const x = leaf([1, 2]);
+      x.retainGrad();
+      const y = x.mul(2);
+      const before = y.retainsGrad;
+      y.retainGrad();
+      return { leaf: x.retainsGrad, before, after: y.retainsGrad, noGrad: attempt(() => tg.ones(2).retainGrad()) };
+    }));
+});
+
+describe('version counters: shared by views and detach(), not by .data (ported)', () => {
+  it('detach_shares_version', () =>
+    matches('detach_shares_version', () => {
+      const y = leaf([1, 2]).exp();
+      y.detach().add_(1);
+      return { result: attempt(() => y.sum().backward()) };
+    }));
+
+  it('data_does_not_share_version', () =>
+    matches('data_does_not_share_version', () => {
+      const x = leaf([1, 2]);
+      const y = x.exp();
+      y.data.add_(1);
+      const result = attempt(() => y.sum().backward());
+      return { result, xGrad: T(x.grad) };
+    }));
+
+  it('view_shares_version', () =>
+    matches('view_shares_version', () => {
+      const y = leaf([1, 2, 3]).mul(1);
+      const v = y.slice(0, 0, 2);
+      const w = v.mul(v).sum();
+      y.add_(1);
+      return { result: attempt(() => w.backward()) };
+    }));
+});
+
+describe('in-place through views (ported from test_view_ops)', () => {
+  it('inplace_on_view_of_view', () =>
+    matches('inplace_on_view_of_view', () => {
+      const x = leaf([[1, 2, 3], [4, 5, 6]]);
+      const y = x.mul(1);
+      y.select(0, 1).slice(0, 1).mul_(10);
+      y.sum().backward();
+      return { y: T(y), xGrad: T(x.grad), yGradFn: y.gradFn!.name };
+    }));
+
+  it('inplace_on_view_then_view_used', () =>
+    matches('inplace_on_view_then_view_used', () => {
+      const x = leaf([1, 2, 3]);
+      const y = x.mul(1);
+      const v = y.slice(0, 0, 2);
+      v.mul_(3);
+      v.sum().mul(2).add(y.sum()).backward();
+      return { xGrad: T(x.grad) };
+    }));
+
+  it('old_view_after_base_inplace', () =>
+    matches('old_view_after_base_inplace', () => {
+      const x = leaf([1, 2, 3]);
+      const y = x.mul(1);
+      const v = y.slice(0, 0, 2);
+      y.mul_(2);
+      const result = attempt(() => v.sum().backward());
+      return { result, xGrad: T(x.grad), vGradFn: v.gradFn!.name };
+    }));
+
+  it('view_created_in_no_grad_then_inplace', () =>
+    matches('view_created_in_no_grad_then_inplace', () => {
+      const y = leaf([1, 2]).mul(1);
+      const v = tg.noGrad(() => y.slice(0, 0, 1));
+      return { result: attempt(() => v.mul_(2)) };
+    }));
+
+  it('requires_grad_false_on_non_leaf', () =>
+    matches('requires_grad_false_on_non_leaf', () => ({ result: attempt(() => leaf([1, 2]).mul(2).requiresGrad_(false)) })));
+});

@@ -67,7 +67,7 @@ export function putView(pos: number, offset: number, strides: readonly number[])
  * hottest ops check it before building record's arguments (arrays and a closure per call).
  */
 export function tracks(a: Tensor, b?: unknown): boolean {
-  return isGradEnabled() && (a._requiresGrad || (b instanceof Tensor && b._requiresGrad));
+  return isGradEnabled() && (a._requiresGradNow() || (b instanceof Tensor && b._requiresGradNow()));
 }
 
 /**
@@ -85,7 +85,7 @@ export function record(
 ): Tensor {
   if (!isGradEnabled()) return out;
   let any = false;
-  for (let i = 0; i < inputs.length; i++) if (inputs[i]?._requiresGrad) any = true;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]?._requiresGradNow()) any = true;
   if (!any) return out;
   // One pass over the inputs; shapes are kept as they are (a tensor's shape never changes).
   const next: Edge[] = new Array(inputs.length);
@@ -93,12 +93,14 @@ export function record(
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
     shapes[i] = t ? t._shape : [];
-    next[i] = !t || !t._requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t };
+    // A view that requires grad only through its base, with no history of its own, has no edge.
+    const node = t ? t.gradFn : null;
+    next[i] = !t || !t._requiresGradNow() ? null : node ? { node } : t._requiresGrad ? { leaf: t } : null;
   }
   out._requiresGrad = true;
   const node = new Node(name, next, shapes, backward, saved);
   node.savedOutput = saved.indexOf(out);
-  out.gradFn = node;
+  out._gradFn = node;
   return out;
 }
 

@@ -6,6 +6,7 @@ import { describe, rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { broadcastShapes, sameShape } from '../shape.js';
+import type { Node } from '../autograd/node.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, putHeader, putView, record } from './base.js';
 import * as E from './elementwise.js';
@@ -17,11 +18,12 @@ const VIEW_OF_LEAF_ERROR = 'a view of a leaf Variable that requires grad is bein
 function checkWritable(self: Tensor, op: string): void {
   expectTensor(op, self, 'self');
   if (!isGradEnabled()) return;
-  if (self.isLeaf && self.requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
   // Also a view taken before its base became a leaf that requires grad (v = a.narrow(...);
-  // a.requiresGrad_()): v itself records nothing, but writing it writes the leaf.
+  // a.requiresGrad_()): v has no history of its own, but writing it writes the leaf.
   const base = self._base;
   if (base !== null && base.isLeaf && base.requiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
+  // A leaf of its own: a view requiring grad only through its base is not one.
+  if (self.isLeaf && self._requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
 }
 
 /** Runs an in-place op: `direct` writes into self; `recorded` is the out-of-place equivalent. */
@@ -37,9 +39,22 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
   const r = recorded();
   E.castKernel(r, self.dtype, self);
   self._version.value++;
-  self.gradFn = r.gradFn;
+  adoptHistory(self, r.gradFn);
   self._requiresGrad = r.requiresGrad;
   return self;
+}
+
+/**
+ * Gives self the history of the in-place op just applied to it. A retainGrad() moves along, as
+ * in PyTorch: `.grad` is then the gradient of the tensor as it is now, not as it was.
+ */
+function adoptHistory(self: Tensor, node: Node | null): void {
+  const before = self._gradFn;
+  self.gradFn = node;
+  if (self._retainsGrad && node !== null) {
+    if (before?.retained === self) before.retained = null;
+    node.retained = self;
+  }
 }
 
 /**
@@ -49,6 +64,10 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
  */
 function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor {
   const base = self._base!;
+  if (self._viewInNoGrad)
+    throw new Error(
+      `${op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the noGrad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
+    );
   if (!V.isContiguousTensor(base))
     throw new Error(`${op}: in-place ops on views of a non-contiguous base that requires grad are not supported`);
   for (let i = 0; i < self.dim(); i++)
@@ -71,7 +90,7 @@ function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor
     return [needs[0] ? E.mul(gc, keep) : null, needs[1] ? V.asStrided(gc, shape, strides, offset) : null];
   });
   const asView = V.asStrided(base, shape, strides, offset);
-  self.gradFn = asView.gradFn;
+  adoptHistory(self, asView.gradFn);
   self._requiresGrad = true;
   return self;
 }

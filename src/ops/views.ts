@@ -1,5 +1,6 @@
 // Shape ops. Views share storage and version counter with their base, as in PyTorch;
 // each op's backward maps the gradient back to the input's shape.
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
@@ -25,6 +26,8 @@ export function isContiguousTensor(t: Tensor): boolean {
 function makeView(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const v = new Tensor(x._box, shape, strides, offset, x.dtype, x._version);
   v._base = x._base ?? x;
+  v._viewVersion = x._version.value;
+  v._viewInNoGrad = !isGradEnabled();
   return v;
 }
 
