@@ -621,6 +621,39 @@ def old_view_after_base_inplace():
 
 
 @case
+def write_through_one_view_read_through_another():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 1
+    a = y[0:2]
+    b = y[1:3]
+    a.mul_(2)
+    b.sum().backward()
+    return {"b": T(b), "xGrad": T(x.grad), "bGradFn": type(b.grad_fn).__name__}
+
+
+@case
+def plain_base_written_with_grad_then_older_view_used():
+    w = leaf([2.0, 3.0])
+    z = torch.zeros(4)
+    v = z[0:2]
+    u = z[1:3]
+    v.copy_(w * w)
+    r = {"uRequiresGrad": u.requires_grad}
+    (u * torch.tensor([10.0, 100.0])).sum().backward()
+    r["wGrad"] = T(w.grad)
+    return r
+
+
+@case
+def leaf_view_of_plain_tensor():
+    z = torch.zeros(4)
+    v = z[1:3]
+    v.requires_grad_()
+    (v * torch.tensor([2.0, 3.0])).sum().backward()
+    return {"vGrad": T(v.grad), "isLeaf": v.is_leaf, "inplace": attempt(lambda: v.add_(1))}
+
+
+@case
 def view_created_in_no_grad_then_inplace():
     x = leaf([1.0, 2.0])
     y = x * 1

@@ -213,6 +213,22 @@ describe("the version-counter error is PyTorch's, naming the node that made the 
       y.sum().backward();
     }));
 
+  it('view_shares_version (the view read the base\'s new history: AsStridedBackward0)', () =>
+    sameMessage('view_shares_version', () => {
+      const y = leaf([1, 2, 3]).mul(1);
+      const v = y.slice(0, 0, 2);
+      const w = v.mul(v).sum();
+      y.add_(1);
+      w.backward();
+    }));
+
+  it('detach_shares_version', () =>
+    sameMessage('detach_shares_version', () => {
+      const y = leaf([1, 2]).exp();
+      y.detach().add_(1);
+      y.sum().backward();
+    }));
+
   it('version_error_matrix', () =>
     sameMessage('version_error_matrix', () => {
       const y = leaf([[1, 2], [3, 4]]).exp();
@@ -659,6 +675,35 @@ describe('in-place through views (ported from test_view_ops)', () => {
       y.mul_(2);
       const result = attempt(() => v.sum().backward());
       return { result, xGrad: T(x.grad), vGradFn: v.gradFn!.name };
+    }));
+
+  it('write_through_one_view_read_through_another', () =>
+    matches('write_through_one_view_read_through_another', () => {
+      const x = leaf([1, 2, 3]);
+      const y = x.mul(1);
+      const a = y.slice(0, 0, 2), b = y.slice(0, 1, 3);
+      a.mul_(2);
+      b.sum().backward();
+      return { b: T(b), xGrad: T(x.grad), bGradFn: b.gradFn!.name };
+    }));
+
+  it('plain_base_written_with_grad_then_older_view_used', () =>
+    matches('plain_base_written_with_grad_then_older_view_used', () => {
+      const w = leaf([2, 3]);
+      const z = tg.zeros(4);
+      const v = z.slice(0, 0, 2), u = z.slice(0, 1, 3);
+      v.copy_(w.mul(w));
+      const uRequiresGrad = u.requiresGrad;
+      u.mul(tg.tensor([10, 100])).sum().backward();
+      return { uRequiresGrad, wGrad: T(w.grad) };
+    }));
+
+  it('leaf_view_of_plain_tensor', () =>
+    matches('leaf_view_of_plain_tensor', () => {
+      const v = tg.zeros(4).slice(0, 1, 3);
+      v.requiresGrad_();
+      v.mul(tg.tensor([2, 3])).sum().backward();
+      return { vGrad: T(v.grad), isLeaf: v.isLeaf, inplace: attempt(() => v.add_(1)) };
     }));
 
   it('view_created_in_no_grad_then_inplace', () =>

@@ -18,10 +18,11 @@ const VIEW_OF_LEAF_ERROR = 'a view of a leaf Variable that requires grad is bein
 function checkWritable(self: Tensor, op: string): void {
   expectTensor(op, self, 'self');
   if (!isGradEnabled()) return;
-  // Also a view taken before its base became a leaf that requires grad (v = a.narrow(...);
-  // a.requiresGrad_()): v has no history of its own, but writing it writes the leaf.
+  // A view that requires grad (through its base, or as a leaf view of its own) of a leaf, also
+  // one taken before the leaf's requiresGrad_(): v has no history of its own, and writing it
+  // writes the leaf.
   const base = self._base;
-  if (base !== null && base.isLeaf && base.requiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
+  if (base !== null && base.isLeaf && self.requiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
   // A leaf of its own: a view requiring grad only through its base is not one.
   if (self.isLeaf && self._requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
 }
