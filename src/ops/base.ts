@@ -87,15 +87,16 @@ export function record(
   let any = false;
   for (let i = 0; i < inputs.length; i++) if (inputs[i]?._requiresGradNow()) any = true;
   if (!any) return out;
-  // One pass over the inputs; shapes are kept as they are (a tensor's shape never changes).
+  // One pass over the inputs (views caught up with their bases above); shapes are kept as they
+  // are (a tensor's shape never changes). A tensor with history requires grad; one without is
+  // a leaf if it requires grad itself: a view requiring grad only through its base gets no edge.
   const next: Edge[] = new Array(inputs.length);
   const shapes: number[][] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
     shapes[i] = t ? t._shape : [];
-    // A view that requires grad only through its base, with no history of its own, has no edge.
-    const node = t ? t.gradFn : null;
-    next[i] = !t || !t._requiresGradNow() ? null : node ? { node } : t._requiresGrad ? { leaf: t } : null;
+    const node = t ? t._gradFn : null;
+    next[i] = node ? { node } : t?._requiresGrad ? { leaf: t } : null;
   }
   out._requiresGrad = true;
   const node = new Node(name, next, shapes, backward, saved);
