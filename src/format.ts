@@ -57,7 +57,7 @@ function indicesOf(size: number, summarize: boolean): number[] {
 export function formatTensor(t: Tensor): string {
   if (t.isDisposed) return 'tensor(<disposed>)';
   const data = t.toTypedArray();
-  const shape = t.shape, strides = contiguousStrides(shape);
+  const shape = t._shape, strides = contiguousStrides(shape);
   const summarize = data.length > THRESHOLD;
   const shown: number[] = [];
   const collect = (d: number, base: number) => {

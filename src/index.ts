@@ -15,6 +15,7 @@ import { Tensor } from './tensor.js';
 import { VERSION } from './version.js';
 
 export { Tensor } from './tensor.js';
+export type { ElementOf, NestedArray, TensorJSON } from './tensor.js';
 export type { DType } from './dtype.js';
 export type { Node as GradFn } from './autograd/node.js';
 export type { TensorOptions } from './ops/creation.js';
@@ -52,8 +53,10 @@ export const square = E.square, reciprocal = E.reciprocal, sin = E.sin, cos = E.
 export const sigmoid = E.sigmoid, relu = E.relu, leakyRelu = E.leakyRelu, gelu = E.gelu, softplus = E.softplus;
 /** sign(x), clamp(x, min, max) and where(cond, a, b): the free-function forms of the Tensor methods. */
 export const sign = E.sign, clamp = E.clamp, where = E.where;
+// The ops return a plain Tensor; these are always 'bool', which the types then say.
+type Comparison = (a: Tensor, b: Scalar) => Tensor<'bool'>;
 /** Elementwise comparisons with broadcasting; the result is a 'bool' tensor. */
-export const eq = E.eq, ne = E.ne, lt = E.lt, le = E.le, gt = E.gt, ge = E.ge;
+export const eq = E.eq as Comparison, ne = E.ne as Comparison, lt = E.lt as Comparison, le = E.le as Comparison, gt = E.gt as Comparison, ge = E.ge as Comparison;
 /** Sum over `dim` (all elements when omitted), keeping reduced dims as size 1 if `keepdim`. */
 export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false) => R.sum(x, dim, keepdim);
 /** Mean over `dim` (all elements when omitted), keeping reduced dims as size 1 if `keepdim`. */
@@ -107,11 +110,15 @@ export const autograd = {
   grad,
   /** Compares autograd's gradients of a function with central finite differences. */
   gradcheck,
-  /** Runs backward from each tensor in `tensors` (with its gradient from `gradTensors`, if given). */
-  backward: (tensors: Tensor | Tensor[], gradTensors?: Tensor | Tensor[] | null, opts?: { retainGraph?: boolean; createGraph?: boolean }) => {
+  /**
+   * Backward from all of `tensors` (each with its gradient from `gradTensors`, if given) in one
+   * pass, as torch.autograd.backward: roots may share saved tensors, or repeat, without
+   * retainGraph; every root is checked first, so an error accumulates nothing.
+   */
+  backward: (tensors: Tensor | Tensor[], gradTensors?: Tensor | (Tensor | null)[] | null, opts?: { retainGraph?: boolean; createGraph?: boolean }) => {
     const ts = Array.isArray(tensors) ? tensors : [tensors];
     const gs = gradTensors == null ? [] : Array.isArray(gradTensors) ? gradTensors : [gradTensors];
-    ts.forEach((x, i) => engineBackward(x, gs[i] ?? null, opts));
+    engineBackward(ts, gs, opts);
   },
 };
 

@@ -1,10 +1,11 @@
 // The Tensor: a strided view (shape, strides, offset) over a V8-owned typed array, plus its
 // autograd state. Every method delegates to an op in src/ops/, where forward and backward sit
 // side by side.
-import type { Node } from './autograd/node.js';
+import type { LeafSlot, Node } from './autograd/node.js';
 import * as engine from './autograd/engine.js';
+import { enableGrad } from './autograd/grad_mode.js';
 import type { DType } from './dtype.js';
-import { rangeError, typeError, describe } from './errors.js';
+import { describe, fmtShape, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
 import type { Storage } from './native.js';
 import * as E from './ops/elementwise.js';
@@ -16,7 +17,7 @@ import * as R from './ops/reduce.js';
 import * as Rand from './ops/random.js';
 import * as S from './ops/softmax.js';
 import * as V from './ops/views.js';
-import { numel } from './shape.js';
+import { numel, sameShape } from './shape.js';
 
 /** The storage box views share; `data` is emptied by dispose(). */
 export interface StorageBox {
@@ -32,8 +33,28 @@ export interface VersionCounter {
 type Dims = number | number[];
 type Scalar = Tensor | number;
 
-/** An n-dimensional array of float32, int32 or bool values on the native core, with PyTorch's autograd: create one with `tg.tensor()`, `tg.zeros()`, `tg.rand()`, ... */
-export class Tensor {
+/** What `item()` gives for a tensor of dtype `D`: a boolean for 'bool', a number otherwise (also when the type does not say the dtype). */
+export type ElementOf<D extends DType> = [D] extends ['bool'] ? boolean : number;
+
+/** Nested arrays of `T` following a shape, or a `T` alone for a 0-d tensor: what `toArray()` gives. */
+export type NestedArray<T> = T | NestedArray<T>[];
+
+/** What `JSON.stringify(tensor)` writes (see `Tensor.toJSON`). */
+export interface TensorJSON<D extends DType = DType> {
+  /** The tensor's dtype. */
+  dtype: D;
+  /** Its shape. */
+  shape: number[];
+  /** Its values, as `toArray()` gives them. */
+  data: NestedArray<ElementOf<D>>;
+}
+
+/**
+ * An n-dimensional array of float32, int32 or bool values on the native core, with PyTorch's
+ * autograd: create one with `tg.tensor()`, `tg.zeros()`, `tg.rand()`, ... `D` is its dtype where
+ * the types know it (comparisons give `Tensor<'bool'>`, views keep their base's), else any dtype.
+ */
+export class Tensor<D extends DType = DType> {
   /** @internal */ _box: StorageBox;
   /** @internal */ _strides: number[];
   /** @internal */ _offset: number;
@@ -41,19 +62,20 @@ export class Tensor {
   /** @internal */ _requiresGrad = false;
   /** @internal */ _retainsGrad = false;
   /** @internal The tensor this is a view of, if any. */ _base: Tensor | null = null;
-  /** Size of each dimension; `[]` for a 0-d (scalar) tensor. */
-  readonly shape: number[];
+  /** @internal The engine's bookkeeping while this leaf receives gradients. */ _leafSlot: LeafSlot | null = null;
+  /** @internal Size of each dimension, the array ops read and share (never mutated). */ _shape: number[];
+  /** @internal The frozen copy `shape` hands out, made on first read. */ _publicShape: number[] | null = null;
   /** Element type: 'float32', 'int32' or 'bool'. */
-  readonly dtype: DType;
-  /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
-  grad: Tensor | null = null;
-  /** The op that produced this tensor, or null for leaves. */
-  gradFn: Node | null = null;
+  readonly dtype: D;
+  /** @internal The gradient, as the engine writes it (see the checked `grad` setter). */ _grad: Tensor | null = null;
+  /** @internal The op that produced this tensor (see the `gradFn` accessor). */ _gradFn: Node | null = null;
+  /** @internal For a view: the version of the shared counter when its history was last set. */ _viewVersion = 0;
+  /** @internal For a view: taken under noGrad, so an in-place op that records may not write it. */ _viewInNoGrad = false;
 
   /** @internal Use tg.tensor(), tg.zeros(), ... to create tensors. */
-  constructor(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: DType, version?: VersionCounter) {
+  constructor(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: D, version?: VersionCounter) {
     this._box = box;
-    this.shape = shape;
+    this._shape = shape;
     this._strides = strides;
     this._offset = offset;
     this.dtype = dtype;
@@ -61,7 +83,7 @@ export class Tensor {
   }
 
   /** @internal */
-  static _make(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: DType, version?: VersionCounter): Tensor {
+  static _make<D extends DType>(box: StorageBox, shape: number[], strides: number[], offset: number, dtype: D, version?: VersionCounter): Tensor<D> {
     return new Tensor(box, shape, strides, offset, dtype, version);
   }
 
@@ -77,9 +99,70 @@ export class Tensor {
   }
 
   // ---- properties -----------------------------------------------------------------------
+  /**
+   * The op that produced this tensor, or null for leaves. For a view whose base was written in
+   * place since the view was taken, a view (`AsStridedBackward0`) of the base's new history, as
+   * PyTorch regenerates it.
+   */
+  get gradFn(): Node | null {
+    if (this._base !== null && this._viewVersion !== this._version.value) this._followBase();
+    return this._gradFn;
+  }
+  /** Sets the op that produced this tensor (the in-place ops adopt their result's). */
+  set gradFn(node: Node | null) {
+    this._gradFn = node;
+    this._viewVersion = this._version.value;
+  }
+  /**
+   * @internal requiresGrad, after a view caught up with in-place writes to its base. A view
+   * requires grad when its base does, also one taken before requiresGrad_() or under noGrad (as
+   * PyTorch's views do); such a view has no history, and gradients reaching it go nowhere.
+   */
+  _requiresGradNow(): boolean {
+    const base = this._base;
+    if (base === null) return this._requiresGrad;
+    if (this._viewVersion !== this._version.value) this._followBase();
+    return this._requiresGrad || base._requiresGrad;
+  }
+  /**
+   * @internal This view's base (or another view of it) was written in place: the view's history
+   * becomes "this region of the base as it is now". Bases are contiguous, but for one that is not,
+   * there is no such region to name, and the view keeps its history.
+   */
+  _followBase(): void {
+    const base = this._base!;
+    this._viewVersion = this._version.value;
+    if (!base._requiresGrad || !V.isContiguousTensor(base)) return;
+    const region = enableGrad(() => V.asStrided(base, this._shape, this._strides, this._offset - base._offset));
+    this._gradFn = region._gradFn;
+    this._requiresGrad = true;
+  }
+  /**
+   * Size of each dimension; `[]` for a 0-d (scalar) tensor. A frozen array (like PyTorch's
+   * immutable `torch.Size`): writing into it throws a TypeError; `size()` gives a fresh copy.
+   */
+  get shape(): number[] {
+    return (this._publicShape ??= Object.freeze(this._shape.slice()) as number[]);
+  }
+  /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  /** Sets the gradient: null, or a tensor of this tensor's shape and dtype (PyTorch's checks). */
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw typeError('grad', `assigned grad expected to be a Tensor or null but got ${describe(g)}`);
+      if (g === this) throw new Error("grad: can't assign Variable as its own grad");
+      if (g.dtype !== this.dtype)
+        throw typeError('grad', `assigned grad has data of a different type (${g.dtype}, the tensor is ${this.dtype})`);
+      if (!sameShape(g._shape, this._shape))
+        throw rangeError('grad', `assigned grad has data of a different size (shape ${fmtShape(g._shape)}, the tensor's ${fmtShape(this._shape)})`);
+    }
+    this._grad = g;
+  }
   /** Whether autograd records operations on this tensor (set it on leaves only). */
   get requiresGrad(): boolean {
-    return this._requiresGrad;
+    return this._requiresGradNow();
   }
   /** Same as {@link Tensor.requiresGrad_}. */
   set requiresGrad(flag: boolean) {
@@ -90,13 +173,13 @@ export class Tensor {
     return this.gradFn === null;
   }
   /** A detached tensor sharing storage, with its own version counter (PyTorch's `.data`). */
-  get data(): Tensor {
+  get data(): Tensor<D> {
     this._alive('data');
-    return new Tensor(this._box, this.shape, this._strides, this._offset, this.dtype);
+    return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype);
   }
   /** 2-D transpose. */
-  get T(): Tensor {
-    return V.transposeT(this);
+  get T(): Tensor<D> {
+    return V.transposeT(this) as Tensor<D>;
   }
   /** Strides in elements. */
   stride(): number[];
@@ -111,38 +194,46 @@ export class Tensor {
 
   /** Number of elements (product of the shape). */
   numel(): number {
-    return numel(this.shape);
+    return numel(this._shape);
   }
   /** Number of dimensions. */
   dim(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
   /** Number of dimensions, the same as `dim()`. */
   get ndim(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
   /** The shape, as a new array. */
   size(): number[];
   /** The size of dimension `dim` (negative counts from the end). */
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    return dim === undefined ? this.shape.slice() : this.shape[V.dimOf('size', dim, this.dim())]!;
+    return dim === undefined ? this._shape.slice() : this._shape[V.dimOf('size', dim, this.dim())]!;
   }
   /** The value of a one-element tensor as a JS number (boolean for 'bool'). */
-  item(): number | boolean {
+  item(): ElementOf<D> {
     this._alive('item');
     if (this.numel() !== 1)
       throw rangeError('item', `a Tensor with ${this.numel()} elements cannot be converted to a scalar`);
     const v = this._data[this._offset]!;
-    return this.dtype === 'bool' ? v !== 0 : v;
+    return (this.dtype === 'bool' ? v !== 0 : v) as ElementOf<D>;
   }
   /** The values as nested JS arrays following the shape (a number for a 0-d tensor). */
-  toArray(): unknown {
-    return V.toNested(this);
+  toArray(): NestedArray<ElementOf<D>> {
+    return V.toNested(this) as NestedArray<ElementOf<D>>;
   }
   /** A copy of the values in row-major order as a typed array (Float32Array for 'float32', Int32Array otherwise). */
   toTypedArray(): Storage {
     return V.contiguousData(this._alive('toTypedArray')).slice();
+  }
+  /**
+   * The form `JSON.stringify` writes: `{ dtype, shape, data }`, `data` as from toArray() (so a
+   * tensor too large for nested arrays throws that RangeError). `tg.tensor(j.data, { dtype: j.dtype })`
+   * reads it back. PyTorch tensors have no JSON form; this one carries values, not autograd state.
+   */
+  toJSON(): TensorJSON<D> {
+    return { dtype: this.dtype, shape: this._shape.slice(), data: this.toArray() };
   }
   /** A printable form like PyTorch's: values, then dtype and requiresGrad where they are not the default. */
   toString(): string {
@@ -180,12 +271,12 @@ export class Tensor {
   }
   /** Computes the gradients of this tensor with respect to the leaves and accumulates them into their `.grad`; `gradient` is required unless this tensor has one element. */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    engine.backward(this, gradient ?? null, opts);
+    engine.backward([this], [gradient], opts);
   }
   /** A new tensor sharing this one's storage, outside the autograd graph. */
-  detach(): Tensor {
+  detach(): Tensor<D> {
     this._alive('detach');
-    return new Tensor(this._box, this.shape, this._strides, this._offset, this.dtype, this._version);
+    return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype, this._version);
   }
   /** Detaches this tensor from the graph in place and returns it. */
   detach_(): this {
@@ -196,28 +287,28 @@ export class Tensor {
 
   // ---- conversion and memory -------------------------------------------------------------
   /** A copy with its own storage; recorded by autograd. */
-  clone(): Tensor {
-    return V.clone(this);
+  clone(): Tensor<D> {
+    return V.clone(this) as Tensor<D>;
   }
   /** This tensor if already contiguous, otherwise a contiguous copy. */
-  contiguous(): Tensor {
-    return V.contiguous(this);
+  contiguous(): Tensor<D> {
+    return V.contiguous(this) as Tensor<D>;
   }
   /** A copy converted to `dtype` (this tensor itself if it already has it). */
-  to(dtype: DType): Tensor {
-    return E.toDType(this, dtype);
+  to<T extends DType>(dtype: T): Tensor<T> {
+    return E.toDType(this, dtype) as Tensor<T>;
   }
   /** Same as `to('float32')`. */
-  float(): Tensor {
-    return E.toDType(this, 'float32');
+  float(): Tensor<'float32'> {
+    return E.toDType(this, 'float32') as Tensor<'float32'>;
   }
   /** Same as `to('int32')`. */
-  int(): Tensor {
-    return E.toDType(this, 'int32');
+  int(): Tensor<'int32'> {
+    return E.toDType(this, 'int32') as Tensor<'int32'>;
   }
   /** Same as `to('bool')`. */
-  bool(): Tensor {
-    return E.toDType(this, 'bool');
+  bool(): Tensor<'bool'> {
+    return E.toDType(this, 'bool') as Tensor<'bool'>;
   }
   /** Frees the storage now (for this tensor and every view of it); later use throws. */
   dispose(): void {
@@ -334,28 +425,28 @@ export class Tensor {
     return E.where(condition, this, other);
   }
   /** Elementwise this == other as a 'bool' tensor. */
-  eq(other: Scalar): Tensor {
-    return E.eq(this, other);
+  eq(other: Scalar): Tensor<'bool'> {
+    return E.eq(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this != other as a 'bool' tensor. */
-  ne(other: Scalar): Tensor {
-    return E.ne(this, other);
+  ne(other: Scalar): Tensor<'bool'> {
+    return E.ne(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this < other as a 'bool' tensor. */
-  lt(other: Scalar): Tensor {
-    return E.lt(this, other);
+  lt(other: Scalar): Tensor<'bool'> {
+    return E.lt(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this <= other as a 'bool' tensor. */
-  le(other: Scalar): Tensor {
-    return E.le(this, other);
+  le(other: Scalar): Tensor<'bool'> {
+    return E.le(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this > other as a 'bool' tensor. */
-  gt(other: Scalar): Tensor {
-    return E.gt(this, other);
+  gt(other: Scalar): Tensor<'bool'> {
+    return E.gt(this, other) as Tensor<'bool'>;
   }
   /** Elementwise this >= other as a 'bool' tensor. */
-  ge(other: Scalar): Tensor {
-    return E.ge(this, other);
+  ge(other: Scalar): Tensor<'bool'> {
+    return E.ge(this, other) as Tensor<'bool'>;
   }
 
   // ---- reductions -----------------------------------------------------------------------
@@ -368,38 +459,38 @@ export class Tensor {
     return R.mean(this, dim, keepdim);
   }
   /** The largest element, as a 0-d tensor. */
-  max(): Tensor;
+  max(): Tensor<D>;
   /** The largest values along `dim` and their indices. */
   max(dim: number, keepdim?: boolean): {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   };
-  max(dim?: number, keepdim = false): Tensor | {
+  max(dim?: number, keepdim = false): Tensor<D> | {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   } {
-    return dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true);
+    return (dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true)) as Tensor<D> | { values: Tensor<D>; indices: Tensor<'int32'> };
   }
   /** The smallest element, as a 0-d tensor. */
-  min(): Tensor;
+  min(): Tensor<D>;
   /** The smallest values along `dim` and their indices. */
   min(dim: number, keepdim?: boolean): {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   };
-  min(dim?: number, keepdim = false): Tensor | {
+  min(dim?: number, keepdim = false): Tensor<D> | {
     /** The extreme values. */
-    values: Tensor;
+    values: Tensor<D>;
     /** Their positions along `dim`. */
-    indices: Tensor;
+    indices: Tensor<'int32'>;
   } {
-    return dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false);
+    return (dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false)) as Tensor<D> | { values: Tensor<D>; indices: Tensor<'int32'> };
   }
   /** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
   var(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
@@ -426,12 +517,12 @@ export class Tensor {
     return S.logSoftmax(this, dim);
   }
   /** Index of the largest element along `dim` (of the flattened tensor when omitted). */
-  argmax(dim?: number | null, keepdim = false): Tensor {
-    return R.argExtreme(this, dim, keepdim, true);
+  argmax(dim?: number | null, keepdim = false): Tensor<'int32'> {
+    return R.argExtreme(this, dim, keepdim, true) as Tensor<'int32'>;
   }
   /** Index of the smallest element along `dim` (of the flattened tensor when omitted). */
-  argmin(dim?: number | null, keepdim = false): Tensor {
-    return R.argExtreme(this, dim, keepdim, false);
+  argmin(dim?: number | null, keepdim = false): Tensor<'int32'> {
+    return R.argExtreme(this, dim, keepdim, false) as Tensor<'int32'>;
   }
 
   // ---- linear algebra ------------------------------------------------------------------
@@ -456,74 +547,74 @@ export class Tensor {
     return L.outer(this, other);
   }
   /** Transpose of a tensor with at most 2 dims (a view). */
-  t(): Tensor {
-    return V.t(this);
+  t(): Tensor<D> {
+    return V.t(this) as Tensor<D>;
   }
 
   // ---- shape ----------------------------------------------------------------------------
   /** The same elements in a new shape (one size may be −1); a view when possible, a copy otherwise. */
-  reshape(...shape: (number | number[])[]): Tensor {
-    return V.reshape(this, shape);
+  reshape(...shape: (number | number[])[]): Tensor<D> {
+    return V.reshape(this, shape) as Tensor<D>;
   }
   /** A view with a new shape sharing storage; throws when the strides do not allow one. */
-  view(...shape: (number | number[])[]): Tensor {
-    return V.view(this, shape);
+  view(...shape: (number | number[])[]): Tensor<D> {
+    return V.view(this, shape) as Tensor<D>;
   }
   /** Merges dims startDim..endDim into one. */
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return V.flatten(this, startDim, endDim);
+  flatten(startDim = 0, endDim = -1): Tensor<D> {
+    return V.flatten(this, startDim, endDim) as Tensor<D>;
   }
   /** A view with dims dim0 and dim1 swapped. */
-  transpose(dim0: number, dim1: number): Tensor {
-    return V.transpose(this, dim0, dim1);
+  transpose(dim0: number, dim1: number): Tensor<D> {
+    return V.transpose(this, dim0, dim1) as Tensor<D>;
   }
   /** A view with the dims reordered. */
-  permute(...dims: (number | number[])[]): Tensor {
-    return V.permute(this, dims);
+  permute(...dims: (number | number[])[]): Tensor<D> {
+    return V.permute(this, dims) as Tensor<D>;
   }
   /** A view without the size-1 dims (only those in `dim`, if given). */
-  squeeze(dim?: Dims): Tensor {
-    return V.squeeze(this, dim);
+  squeeze(dim?: Dims): Tensor<D> {
+    return V.squeeze(this, dim) as Tensor<D>;
   }
   /** A view with a size-1 dim inserted at `dim`. */
-  unsqueeze(dim: number): Tensor {
-    return V.unsqueeze(this, dim);
+  unsqueeze(dim: number): Tensor<D> {
+    return V.unsqueeze(this, dim) as Tensor<D>;
   }
   /** A broadcast view to `shape` (−1 keeps a size); size-1 dims repeat without copying. */
-  expand(...shape: (number | number[])[]): Tensor {
-    return V.expand(this, shape);
+  expand(...shape: (number | number[])[]): Tensor<D> {
+    return V.expand(this, shape) as Tensor<D>;
   }
   /** Same as `expand(other.shape)`. */
-  expandAs(other: Tensor): Tensor {
-    return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs');
+  expandAs(other: Tensor): Tensor<D> {
+    return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs') as Tensor<D>;
   }
   /** A view of `length` elements of `dim` from `start`. */
-  narrow(dim: number, start: number, length: number): Tensor {
-    return V.narrow(this, dim, start, length);
+  narrow(dim: number, start: number, length: number): Tensor<D> {
+    return V.narrow(this, dim, start, length) as Tensor<D>;
   }
   /** The entries of `dim` listed in the 1-D integer tensor `index` (a copy). */
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return V.indexSelect(this, dim, index);
+  indexSelect(dim: number, index: Tensor): Tensor<D> {
+    return V.indexSelect(this, dim, index) as Tensor<D>;
   }
   /** Values picked along `dim` at the positions in `index` (same number of dims as this tensor). */
-  gather(dim: number, index: Tensor): Tensor {
-    return Ix.gather(this, dim, index);
+  gather(dim: number, index: Tensor): Tensor<D> {
+    return Ix.gather(this, dim, index) as Tensor<D>;
   }
   /** Views of consecutive pieces along `dim`: of equal size (the last may be smaller), or of the listed sizes. */
-  split(splitSizeOrSections: number | number[], dim = 0): Tensor[] {
-    return J.split(this, splitSizeOrSections, dim);
+  split(splitSizeOrSections: number | number[], dim = 0): Tensor<D>[] {
+    return J.split(this, splitSizeOrSections, dim) as Tensor<D>[];
   }
   /** Up to `chunks` views of (nearly) equal size along `dim`. */
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return J.chunk(this, chunks, dim);
+  chunk(chunks: number, dim = 0): Tensor<D>[] {
+    return J.chunk(this, chunks, dim) as Tensor<D>[];
   }
   /** A view of entry `index` of `dim`, with that dim removed. */
-  select(dim: number, index: number): Tensor {
-    return V.select(this, dim, index);
+  select(dim: number, index: number): Tensor<D> {
+    return V.select(this, dim, index) as Tensor<D>;
   }
   /** A view of entries start, start + step, ... before end along `dim` (Python slice semantics). */
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return V.slice(this, dim, start, end, step);
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor<D> {
+    return V.slice(this, dim, start, end, step) as Tensor<D>;
   }
 
   // ---- in-place -------------------------------------------------------------------------

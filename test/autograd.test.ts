@@ -241,3 +241,31 @@ describe('retainGrad and autograd.grad', () => {
     expect(tg.autograd.gradcheck(wrong, [x], { raiseException: false })).toBe(false);
   });
 });
+
+describe('grad mode and async callbacks', () => {
+  it('noGrad(async fn) covers only the code before the first await, and warns once', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const x = tg.tensor([1], { requiresGrad: true });
+      const seen: boolean[] = [];
+      const run = () =>
+        tg.noGrad(async () => {
+          seen.push(x.mul(2).requiresGrad);
+          await Promise.resolve();
+          seen.push(x.mul(2).requiresGrad);
+        });
+      await run();
+      await run();
+      tg.noGrad(() => x.mul(2));
+      await new Promise((r) => setImmediate(r));
+      // Before the await: not recorded; after it: recorded, as grad mode is back on.
+      expect(seen).toEqual([false, true, false, true]);
+      expect(warnings.filter((m) => m.startsWith('noGrad: the callback returned a promise'))).toHaveLength(1);
+      expect(tg.isGradEnabled()).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

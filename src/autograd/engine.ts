@@ -22,23 +22,36 @@ interface RunOptions {
   capture?: Tensor[];
 }
 
+/**
+ * Backward from several roots as one pass (torch.autograd.backward): every root is checked
+ * before anything runs, so a bad root leaves every .grad as it was, and roots that share
+ * saved tensors (or are the same tensor) need no retainGraph.
+ */
 export function backward(
-  root: Tensor,
-  gradient: Tensor | null,
+  roots: Tensor[],
+  gradients: (Tensor | null | undefined)[],
   opts: { retainGraph?: boolean; createGraph?: boolean } = {},
 ): void {
-  root._alive('backward');
-  if (gradient !== null && !(gradient instanceof Tensor))
-    throw new TypeError(`backward: gradient must be a Tensor or null, got ${describe(gradient)}`);
   if (opts === null || typeof opts !== 'object') throw new TypeError(`backward: options must be an object, got ${describe(opts)}`);
-  if (!root.requiresGrad)
-    throw new Error('element 0 of tensors does not require grad and does not have a grad_fn');
-  if (gradient === null) {
-    if (root.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
-    gradient = scalarOne(root);
-  } else checkGradShape(root, gradient);
+  // A loop, not map(): loss.backward() comes here thousands of times a second.
+  const grads: Tensor[] = new Array(roots.length);
+  for (let i = 0; i < roots.length; i++) {
+    const root = roots[i];
+    if (!(root instanceof Tensor)) throw new TypeError(`backward: expected tensors, got ${describe(root)} as element ${i}`);
+    root._alive('backward');
+    const g = gradients[i] ?? null;
+    if (g !== null && !(g instanceof Tensor)) throw new TypeError(`backward: gradient must be a Tensor or null, got ${describe(g)}`);
+    if (!root.requiresGrad) throw new Error(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    if (g === null) {
+      if (root.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
+      grads[i] = scalarOne(root);
+    } else {
+      checkGradShape(root, g, i);
+      grads[i] = g;
+    }
+  }
   const createGraph = !!opts.createGraph;
-  run([root], [gradient], { retainGraph: opts.retainGraph ?? createGraph, createGraph });
+  run(roots, grads, { retainGraph: opts.retainGraph ?? createGraph, createGraph });
 }
 
 export function grad(
@@ -55,14 +68,14 @@ export function grad(
   for (const t of ins)
     if (!t.requiresGrad) throw new Error('autograd.grad: One of the differentiated Tensors does not require grad');
   const grads = outs.map((o, i) => {
-    if (!o.requiresGrad) throw new Error('autograd.grad: One of the differentiated Tensors does not require grad');
+    if (!o.requiresGrad) throw new Error(`autograd.grad: element ${i} of tensors does not require grad and does not have a grad_fn`);
     const g = gos[i];
     if (g == null) {
       if (o.numel() !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
       return scalarOne(o);
     }
     if (!(g instanceof Tensor)) throw new TypeError(`autograd.grad: gradOutputs must be tensors, got ${describe(g)}`);
-    checkGradShape(o, g);
+    checkGradShape(o, g, i);
     return g;
   });
   const createGraph = !!opts.createGraph;
@@ -79,14 +92,14 @@ export function grad(
 
 /** The implicit gradient of a one-element output: 1, shaped like it (not through onesLike's option parsing). */
 function scalarOne(root: Tensor): Tensor {
-  const one = empty(root.shape.slice(), 'float32');
+  const one = empty(root._shape.slice(), 'float32');
   one._data[0] = 1;
   return one;
 }
 
-function checkGradShape(out: Tensor, g: Tensor): void {
-  if (!sameShape(out.shape, g.shape))
-    throw new RangeError(`backward: Mismatch in shape: grad_output has a shape of ${fmtShape(g.shape)} and output has a shape of ${fmtShape(out.shape)}`);
+function checkGradShape(out: Tensor, g: Tensor, i: number): void {
+  if (!sameShape(out._shape, g._shape))
+    throw new RangeError(`backward: Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g._shape)} and output[${i}] has a shape of ${fmtShape(out._shape)}`);
 }
 
 let runCounter = 0;
@@ -102,28 +115,37 @@ function run(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | 
 }
 
 function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | null)[] {
-  // Per-run bookkeeping lives on the nodes (stamped with this run's id), not in Maps; the
-  // capture table of autograd.grad is built only when it asks (backward() runs on small graphs
-  // thousands of times a second, where a Map and three closures per run show in a profile).
+  // Per-run bookkeeping lives on the nodes and leaves (stamped with this run's id), not in Maps;
+  // the capture table of autograd.grad is built only when it asks (backward() runs on small
+  // graphs thousands of times a second, where a Map and three closures per run show in a profile).
   const runId = ++runCounter;
   const capture = opts.capture ? new Capture(opts.capture) : null;
   const createGraph = opts.createGraph;
 
-  countDependencies(roots, runId);
+  if (capture) markWhatReachesInputs(roots, runId, capture);
+  else countDependencies(roots, runId);
   for (let i = 0; i < roots.length; i++) {
     const r = roots[i]!;
-    if (r.gradFn) receive(r.gradFn, rootGrads[i]!);
-    else deliverToLeaf(r, rootGrads[i]!, capture, createGraph);
+    if (r.gradFn) {
+      if (r.gradFn._wanted) receive(r.gradFn, rootGrads[i]!);
+    } else arriveAtLeaf(r, rootGrads[i]!, capture, createGraph);
   }
   const ready: Node[] = [];
-  for (const r of roots) if (r.gradFn && r.gradFn._deps === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn);
+  for (const r of roots)
+    if (r.gradFn && r.gradFn._wanted && r.gradFn._deps === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn);
 
   const visited: Node[] = [];
   while (ready.length > 0) {
     const node = ready.pop()!;
-    visited.push(node);
     const g = node._pending;
     node._pending = null;
+    if (!node._runs) {
+      // An input of autograd.grad that nothing below it was asked for: its gradient is the
+      // answer, and its backward (and everything below) stays unrun and unfreed, as in PyTorch.
+      if (g) capture!.add(node, g);
+      continue;
+    }
+    visited.push(node);
     // A node no gradient reached still releases its consumers, so none waits forever.
     let inputGrads: readonly (Tensor | null | undefined)[] = NO_GRADS;
     if (g) {
@@ -135,17 +157,19 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
     for (let i = 0; i < next.length; i++) {
       const edge = next[i];
       if (!edge) continue;
-      let gi = inputGrads[i];
-      if (gi != null) {
+      let gi = inputGrads[i] ?? null;
+      if (gi !== null) {
         const shape = node.inputShapes[i]!;
-        if (!sameShape(gi.shape, shape)) gi = sumToShape(gi, shape);
-        if (edge.leaf) {
-          deliverToLeaf(edge.leaf, gi, capture, createGraph);
-          continue;
-        }
-        receive(edge.node, gi);
+        if (!sameShape(gi._shape, shape)) gi = sumToShape(gi, shape);
       }
-      if (edge.node && --edge.node._deps === 0) ready.push(edge.node);
+      if (edge.leaf) {
+        arriveAtLeaf(edge.leaf, gi, capture, createGraph);
+        continue;
+      }
+      const to = edge.node;
+      if (!to._wanted) continue;
+      if (gi !== null) receive(to, gi);
+      if (--to._deps === 0) ready.push(to);
     }
   }
   if (!opts.retainGraph)
@@ -172,22 +196,56 @@ class Capture {
     });
   }
 
+  has(key: Node | Tensor): boolean {
+    return this.index.has(key);
+  }
+
   add(key: Node | Tensor, g: Tensor): void {
     forgetFresh(g);
     for (const i of this.index.get(key) ?? []) this.grads[i] = this.grads[i] ? this.grads[i]!.add(g) : g;
   }
 }
 
-function deliverToLeaf(leaf: Tensor, g: Tensor, capture: Capture | null, createGraph: boolean): void {
-  if (capture) capture.add(leaf, g);
-  else accumulateInto(leaf, g, createGraph);
+/**
+ * A gradient (or, as null, the news that none comes) reaching a leaf along one edge. Under
+ * backward() a leaf's gradients are summed over all its edges and accumulated into .grad once,
+ * when the last one arrives (PyTorch's AccumulateGrad): a pass that fails half way leaves a
+ * leaf's .grad either untouched or complete, never half accumulated.
+ */
+function arriveAtLeaf(leaf: Tensor, g: Tensor | null, capture: Capture | null, createGraph: boolean): void {
+  if (capture) {
+    if (g !== null) capture.add(leaf, g);
+    return;
+  }
+  const slot = leaf._leafSlot!;
+  if (g !== null) slot.pending = slot.pending ? slot.pending.add(g) : g;
+  if (--slot.deps === 0 && slot.pending !== null) {
+    const total = slot.pending;
+    slot.pending = null;
+    accumulateInto(leaf, total, createGraph);
+  }
 }
 
 function receive(node: Node, g: Tensor): void {
   node._pending = node._pending ? node._pending.add(g) : g;
 }
 
-/** Counts the edges into each node reachable from the roots (iterative DFS) into node._deps. */
+/** Counts this run's edges into `leaf` (a root counts as one). */
+function expectAtLeaf(leaf: Tensor, runId: number): void {
+  let slot = leaf._leafSlot;
+  if (slot === null) slot = leaf._leafSlot = { runId, deps: 0, pending: null };
+  else if (slot.runId !== runId) {
+    slot.runId = runId;
+    slot.deps = 0;
+    slot.pending = null;
+  }
+  slot.deps++;
+}
+
+/**
+ * backward(): every node reachable from the roots runs. Counts the edges into each node
+ * (iterative DFS) into node._deps, and into each leaf into its slot.
+ */
 function countDependencies(roots: Tensor[], runId: number): void {
   const stack: Node[] = [];
   const visit = (node: Node) => {
@@ -195,31 +253,94 @@ function countDependencies(roots: Tensor[], runId: number): void {
     node._runId = runId;
     node._deps = 0;
     node._pending = null;
+    node._runs = true;
+    node._wanted = true;
     stack.push(node);
   };
-  for (const r of roots) if (r.gradFn) visit(r.gradFn);
+  for (const r of roots) {
+    if (r.gradFn) visit(r.gradFn);
+    else expectAtLeaf(r, runId);
+  }
   while (stack.length > 0) {
     const node = stack.pop()!;
     for (const edge of node.next) {
-      if (!edge?.node) continue;
+      if (!edge) continue;
+      if (edge.leaf) {
+        expectAtLeaf(edge.leaf, runId);
+        continue;
+      }
       visit(edge.node);
       edge.node._deps++;
     }
   }
 }
 
+/**
+ * autograd.grad(): only the nodes on a path from the roots to a requested input run (PyTorch's
+ * exec_info). Marks, children before parents (an iterative post-order DFS), which nodes run
+ * (an edge leads to a wanted node or a requested leaf) and which are wanted (they run or are a
+ * requested input's node), then counts only the edges from running to wanted nodes.
+ */
+function markWhatReachesInputs(roots: Tensor[], runId: number, capture: Capture): void {
+  const order: Node[] = [];
+  const stack: Node[] = [], edgeAt: number[] = [];
+  const enter = (node: Node) => {
+    if (node._runId === runId) return;
+    node._runId = runId;
+    node._deps = 0;
+    node._pending = null;
+    stack.push(node);
+    edgeAt.push(0);
+  };
+  for (const r of roots) if (r.gradFn) enter(r.gradFn);
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const node = stack[top]!, i = edgeAt[top]!;
+    if (i < node.next.length) {
+      edgeAt[top] = i + 1;
+      const edge = node.next[i];
+      if (edge?.node) enter(edge.node);
+      continue;
+    }
+    stack.pop();
+    edgeAt.pop();
+    order.push(node);
+  }
+  for (const node of order) {
+    let runs = false;
+    for (const edge of node.next) if (edge && (edge.leaf ? capture.has(edge.leaf) : edge.node._wanted)) runs = true;
+    node._runs = runs;
+    node._wanted = runs || capture.has(node);
+  }
+  for (const node of order)
+    if (node._runs) for (const edge of node.next) if (edge?.node?._wanted) edge.node._deps++;
+}
+
 function callBackward(node: Node, g: Tensor): readonly (Tensor | null | undefined)[] {
   if (node.released) throw new Error(SECOND_BACKWARD);
   const saved = node.saved ?? [];
   for (let i = 0; i < saved.length; i++) {
-    const t = saved[i]!, want = node.savedVersions[i]!;
-    if (t._version.value !== want)
-      throw new Error(
-        `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
-          `[${t.dtype} ${fmtShape(t.shape)}]${t.gradFn ? `, which is output 0 of ${t.gradFn.name},` : ''} is at version ` +
-          `${t._version.value}; expected version ${want} instead. Hint: the backtrace further above can help ` +
-          'find the operation that failed to compute its gradient: look for in-place ops (add_, mul_, ...) on it.',
-      );
+    const t = saved[i];
+    if (!t) continue;
+    const want = node.savedVersions[i]!;
+    if (t._version.value !== want) throw modifiedInPlace(t, i === node.savedOutput ? node : t.gradFn, want);
   }
   return node.backwardFn(g, saved, node.needs);
+}
+
+// PyTorch's legacy type names, which its version-counter message prints.
+const TORCH_TYPE: Record<Tensor['dtype'], string> = { float32: 'torch.FloatTensor', int32: 'torch.IntTensor', bool: 'torch.BoolTensor' };
+
+/**
+ * PyTorch's message, word for word up to its hint. It names the node that made the tensor: for
+ * an output the node saved itself (exp saves its result) that node; for an input, the tensor's
+ * current gradFn, which after the in-place op is that op's node.
+ */
+function modifiedInPlace(t: Tensor, madeBy: Node | null, want: number): Error {
+  return new Error(
+    `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+      `[${TORCH_TYPE[t.dtype]} ${fmtShape(t._shape)}]${madeBy ? `, which is output 0 of ${madeBy.name},` : ''} is at version ` +
+      `${t._version.value}; expected version ${want} instead. Hint: tensorgrad has no anomaly detection; look for an ` +
+      'in-place op (add_, mul_, copy_, ..., also through a view) on this tensor between the forward pass and this backward.',
+  );
 }

@@ -35,8 +35,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor | 
         // Storage index of logical element i.
         let rem = i, idx = x._offset;
         for (let d = x.dim() - 1; d >= 0; d--) {
-          idx += (rem % x.shape[d]!) * strides[d]!;
-          rem = Math.floor(rem / x.shape[d]!);
+          idx += (rem % x._shape[d]!) * strides[d]!;
+          rem = Math.floor(rem / x._shape[d]!);
         }
         const orig = data[idx]!;
         data[idx] = orig + eps;

@@ -8,9 +8,16 @@ import type { Tensor } from '../tensor.js';
  */
 export type BackwardFn = (
   grad: Tensor,
-  saved: readonly Tensor[],
+  saved: readonly (Tensor | null)[],
   needs: readonly boolean[],
 ) => readonly (Tensor | null | undefined)[];
+
+/** A leaf's gradients within one backward run, summed until the last of its `deps` edges delivers. */
+export interface LeafSlot {
+  runId: number;
+  deps: number;
+  pending: Tensor | null;
+}
 
 /** Where an input's gradient goes: into another node, or into a leaf's `.grad`. */
 export type Edge = { node: Node; leaf?: undefined } | { node?: undefined; leaf: Tensor } | null;
@@ -25,10 +32,15 @@ export class Node {
   readonly inputShapes: number[][];
   /** @internal */
   backwardFn: BackwardFn;
-  /** @internal Tensors the backward needs, with their version when saved. */
-  saved: Tensor[] | null;
+  /**
+   * @internal Tensors the backward needs, with their version when saved; null in a slot that only
+   * the derivative of an input needing no gradient would read (so it is neither kept nor checked).
+   */
+  saved: (Tensor | null)[] | null;
   /** @internal */
   savedVersions: number[];
+  /** @internal Index in `saved` of this node's own output, or -1: the version error names it as "output 0 of <this node>". */
+  savedOutput = -1;
   /** @internal True once backward has freed the saved tensors. */
   released = false;
   /** @internal A non-leaf tensor that called retainGrad() and is this node's output. */
@@ -39,8 +51,10 @@ export class Node {
   _runId = 0;
   /** @internal */ _deps = 0;
   /** @internal */ _pending: Tensor | null = null;
+  /** @internal This run calls its backward (autograd.grad skips nodes that reach no input). */ _runs = false;
+  /** @internal This run needs the gradient reaching it (it runs, or is an input's node). */ _wanted = false;
 
-  constructor(name: string, next: Edge[], inputShapes: number[][], backwardFn: BackwardFn, saved: Tensor[]) {
+  constructor(name: string, next: Edge[], inputShapes: number[][], backwardFn: BackwardFn, saved: (Tensor | null)[]) {
     this.name = name;
     this.next = next;
     const needs: boolean[] = new Array(next.length);
@@ -50,7 +64,7 @@ export class Node {
     this.backwardFn = backwardFn;
     this.saved = saved;
     const versions: number[] = new Array(saved.length);
-    for (let i = 0; i < saved.length; i++) versions[i] = saved[i]!._version.value;
+    for (let i = 0; i < saved.length; i++) versions[i] = saved[i]?._version.value ?? 0;
     this.savedVersions = versions;
   }
 

@@ -28,15 +28,15 @@ export class TensorDataset implements Dataset<Tensor[]> {
       if (!(t instanceof Tensor)) throw typeError('TensorDataset', `argument ${i} is ${describe(t)}, not a Tensor`);
       if (t.dim() === 0) throw rangeError('TensorDataset', `tensor ${i} is 0-d; tensors need a first (sample) dimension`);
     });
-    const n = tensors[0]!.shape[0]!;
-    const bad = tensors.findIndex((t) => t.shape[0] !== n);
+    const n = tensors[0]!._shape[0]!;
+    const bad = tensors.findIndex((t) => t._shape[0] !== n);
     if (bad >= 0)
-      throw rangeError('TensorDataset', `Size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)}, tensor ${bad} has shape ${fmtShape(tensors[bad]!.shape)} (first dims must be equal)`);
+      throw rangeError('TensorDataset', `Size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!._shape)}, tensor ${bad} has shape ${fmtShape(tensors[bad]!._shape)} (first dims must be equal)`);
     this.tensors = tensors;
   }
   /** Number of samples. */
   get length(): number {
-    return this.tensors[0]!.shape[0]!;
+    return this.tensors[0]!._shape[0]!;
   }
   /** Sample `index`: row `index` of every tensor (negative counts from the end). */
   get(index: number): Tensor[] {

@@ -107,7 +107,7 @@ function encode(op: string, tensors: unknown, metadata: unknown): Uint8Array[] {
   for (const [name, t] of list) {
     const data = littleEndianBytes(contiguousData(t));
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${FILE_DTYPE[t.dtype]}","shape":[${t.shape.join(',')}],` +
+      `${JSON.stringify(name)}:{"dtype":"${FILE_DTYPE[t.dtype]}","shape":[${t._shape.join(',')}],` +
         `"data_offsets":[${offset},${offset + data.length}]}`,
     );
     chunks.push(data);

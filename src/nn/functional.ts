@@ -69,7 +69,7 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return x;
   if (p === 1) return E.mul(x, 0);
   // Keep where u < 1 - p (PyTorch's bernoulli_(1 - p)); the mask carries the 1/(1-p) scale.
-  const keep = E.lt(rand(x.shape.slice()), 1 - p);
+  const keep = E.lt(rand(x._shape.slice()), 1 - p);
   return E.mul(x, E.div(E.toDType(keep, 'float32'), 1 - p));
 }
 
@@ -77,8 +77,8 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 
 function pair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
   const i = expectTensor(op, input, 'input'), t = expectTensor(op, target, 'target');
-  if (i.shape.length !== t.shape.length || i.shape.some((s, k) => s !== t.shape[k]))
-    throw rangeError(op, `input shape ${fmtShape(i.shape)} and target shape ${fmtShape(t.shape)} must be equal (broadcasting in a loss is almost always a bug)`);
+  if (i._shape.length !== t._shape.length || i._shape.some((s, k) => s !== t._shape[k]))
+    throw rangeError(op, `input shape ${fmtShape(i._shape)} and target shape ${fmtShape(t._shape)} must be equal (broadcasting in a loss is almost always a bug)`);
   return [i, t.dtype === 'float32' ? t : E.toDType(t, 'float32')];
 }
 
@@ -143,17 +143,17 @@ function classDim(op: string, input: Tensor): number {
 function checkWeight(op: string, weight: Tensor | null | undefined, C: number): Tensor | null {
   if (weight == null) return null;
   const w = expectTensor(op, weight, 'weight');
-  if (w.dim() !== 1 || w.shape[0] !== C)
-    throw rangeError(op, `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${fmtShape(w.shape)}`);
+  if (w.dim() !== 1 || w._shape[0] !== C)
+    throw rangeError(op, `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${fmtShape(w._shape)}`);
   return w.dtype === 'float32' ? w : E.toDType(w, 'float32');
 }
 
 /** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and its range. */
 function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignoreIndex: number): void {
-  const want = input.shape.filter((_, k) => k !== cd);
-  if (target.shape.length !== want.length || target.shape.some((s, k) => s !== want[k]))
-    throw rangeError(op, `target shape ${fmtShape(target.shape)} does not match input shape ${fmtShape(input.shape)} (expected ${fmtShape(want)})`);
-  const C = input.shape[cd]!;
+  const want = input._shape.filter((_, k) => k !== cd);
+  if (target._shape.length !== want.length || target._shape.some((s, k) => s !== want[k]))
+    throw rangeError(op, `target shape ${fmtShape(target._shape)} does not match input shape ${fmtShape(input._shape)} (expected ${fmtShape(want)})`);
+  const C = input._shape[cd]!;
   const t = target.toTypedArray();
   for (let k = 0; k < t.length; k++) {
     const v = t[k]!;
@@ -167,7 +167,7 @@ function nllTerms(logp: Tensor, target: Tensor, cd: number, weight: Tensor | nul
   const safe = E.where(keep, target, 0);
   const picked = V.squeeze(E.neg(logp).gather(cd, V.unsqueeze(safe, cd)), cd);
   const keepF = E.toDType(keep, 'float32');
-  const w = weight ? E.mul(V.reshape(V.indexSelect(weight, 0, V.reshape(safe, [[-1]])), [safe.shape]), keepF) : keepF;
+  const w = weight ? E.mul(V.reshape(V.indexSelect(weight, 0, V.reshape(safe, [[-1]])), [safe._shape]), keepF) : keepF;
   return [E.mul(picked, w), w];
 }
 
@@ -177,7 +177,7 @@ function nllFromLogp(op: string, logp: Tensor, target: Tensor, opts: NllOptions)
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (target.dtype !== 'int32') throw typeError(op, `target must be int32 class indices, got ${target.dtype}`);
   checkIndexTarget(op, logp, target, cd, ignoreIndex);
-  const weight = checkWeight(op, opts.weight, logp.shape[cd]!);
+  const weight = checkWeight(op, opts.weight, logp._shape[cd]!);
   const [loss, w] = nllTerms(logp, target, cd, weight, ignoreIndex);
   if (red === 'none') return loss;
   if (red === 'sum') return R.sum(loss);
@@ -206,7 +206,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   input = expectTensor(op, input, 'input');
   target = expectTensor(op, target, 'target');
   const cd = classDim(op, input);
-  const C = input.shape[cd]!;
+  const C = input._shape[cd]!;
   const red = reductionOf(op, opts.reduction);
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw rangeError(op, `label_smoothing must be between 0.0 and 1.0. Got: ${describe(eps)}`);
@@ -221,11 +221,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   }
   const logp = S.logSoftmax(input, cd);
   // Weight shaped to broadcast along the class dim: [C] for [C] input, [1, C, 1...] otherwise.
-  const wView = weight && (cd === 0 ? weight : V.reshape(weight, [input.shape.map((s, k) => (k === cd ? s : 1))]));
+  const wView = weight && (cd === 0 ? weight : V.reshape(weight, [input._shape.map((s, k) => (k === cd ? s : 1))]));
 
   if (target.dtype === 'float32') {
-    if (target.shape.length !== input.shape.length || target.shape.some((s, k) => s !== input.shape[k]))
-      throw rangeError(op, `class-probability target shape ${fmtShape(target.shape)} must equal input shape ${fmtShape(input.shape)}`);
+    if (target._shape.length !== input._shape.length || target._shape.some((s, k) => s !== input._shape[k]))
+      throw rangeError(op, `class-probability target shape ${fmtShape(target._shape)} must equal input shape ${fmtShape(input._shape)}`);
     const t = eps > 0 ? E.add(E.mul(target, 1 - eps), eps / C) : target;
     let terms = E.mul(logp, t);
     if (wView) terms = E.mul(terms, wView);
@@ -261,7 +261,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   // PyTorch refuses probabilities outside [0, 1] rather than returning NaN.
   const xs = x.toTypedArray();
   for (let i = 0; i < xs.length; i++)
-    if (!(xs[i]! >= 0 && xs[i]! <= 1)) throw rangeError(op, `all elements of input should be between 0 and 1 (got ${xs[i]} in input of shape ${fmtShape(x.shape)})`);
+    if (!(xs[i]! >= 0 && xs[i]! <= 1)) throw rangeError(op, `all elements of input should be between 0 and 1 (got ${xs[i]} in input of shape ${fmtShape(x._shape)})`);
   const logX = E.clamp(E.log(x), -100, null);
   const log1mX = E.clamp(E.log(E.rsub(x, 1)), -100, null);
   let loss = E.neg(E.add(E.mul(t, logX), E.mul(E.rsub(t, 1), log1mX)));

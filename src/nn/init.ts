@@ -48,9 +48,9 @@ function target(op: string, t: Tensor): Tensor {
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   t = expectTensor('calculateFanInAndFanOut', t, 'tensor');
   if (t.dim() < 2)
-    throw rangeError('init', `Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`);
-  const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
-  return [t.shape[1]! * receptive, t.shape[0]! * receptive];
+    throw rangeError('init', `Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape ${fmtShape(t._shape)})`);
+  const receptive = t._shape.slice(2).reduce((a, b) => a * b, 1);
+  return [t._shape[1]! * receptive, t._shape[0]! * receptive];
 }
 
 function fanOf(t: Tensor, mode: FanMode): number {

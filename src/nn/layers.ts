@@ -60,8 +60,8 @@ export class Linear extends Module {
 
   private run(x: Tensor, relu: boolean): Tensor {
     x = expectTensor('Linear', x, 'input');
-    if (x.dim() === 0 || x.shape[x.dim() - 1] !== this.inFeatures)
-      throw rangeError('Linear', `input of shape [${x.shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
+    if (x.dim() === 0 || x._shape[x.dim() - 1] !== this.inFeatures)
+      throw rangeError('Linear', `input of shape [${x._shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
     return L.linear(x, this.weight, this.bias, relu);
   }
 

@@ -302,9 +302,9 @@ export class Module {
         errors.push(`While copying the parameter named "${k}", expected a Tensor, got ${describe(src)}.`);
         continue;
       }
-      if (src.shape.length !== dst.shape.length || src.shape.some((s, i) => s !== dst.shape[i]))
+      if (src._shape.length !== dst._shape.length || src._shape.some((s, i) => s !== dst._shape[i]))
         errors.push(
-          `size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)} from checkpoint, the shape in current model is ${fmtShape(dst.shape)}.`,
+          `size mismatch for ${k}: copying a param with shape ${fmtShape(src._shape)} from checkpoint, the shape in current model is ${fmtShape(dst._shape)}.`,
         );
     }
     if (errors.length) throw new Error(`Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}`);

@@ -11,7 +11,7 @@ export class Parameter extends Tensor {
     if (requiresGrad && data.dtype !== 'float32')
       throw typeError('Parameter', `only float32 tensors can require gradients, got ${data.dtype}`);
     // A fresh leaf over the same storage (and version counter): PyTorch's Parameter(t).
-    super(data._box, data.shape.slice(), data._strides.slice(), data._offset, data.dtype, data._version);
+    super(data._box, data._shape.slice(), data._strides.slice(), data._offset, data.dtype, data._version);
     this._requiresGrad = requiresGrad;
   }
 

@@ -67,35 +67,47 @@ export function putView(pos: number, offset: number, strides: readonly number[])
  * hottest ops check it before building record's arguments (arrays and a closure per call).
  */
 export function tracks(a: Tensor, b?: unknown): boolean {
-  return isGradEnabled() && (a._requiresGrad || (b instanceof Tensor && b._requiresGrad));
+  return isGradEnabled() && (a._requiresGradNow() || (b instanceof Tensor && b._requiresGradNow()));
 }
 
 /**
  * Attaches the backward of an op to its result when grad mode is on and some input requires
- * grad. `saved` are the tensors the backward reads; their versions are checked before use.
+ * grad. `saved` are the tensors the backward reads; their versions are checked before use. An
+ * op saves only what the derivative of an input that requires grad reads (null elsewhere, see
+ * {@link savedFor}): a saved tensor is one an in-place op may no longer change.
  */
 export function record(
   name: string,
   out: Tensor,
   inputs: readonly (Tensor | null)[],
-  saved: Tensor[],
+  saved: (Tensor | null)[],
   backward: BackwardFn,
 ): Tensor {
   if (!isGradEnabled()) return out;
   let any = false;
-  for (let i = 0; i < inputs.length; i++) if (inputs[i]?._requiresGrad) any = true;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]?._requiresGradNow()) any = true;
   if (!any) return out;
-  // One pass over the inputs; shapes are kept as they are (a tensor's shape never changes).
+  // One pass over the inputs (views caught up with their bases above); shapes are kept as they
+  // are (a tensor's shape never changes). A tensor with history requires grad; one without is
+  // a leaf if it requires grad itself: a view requiring grad only through its base gets no edge.
   const next: Edge[] = new Array(inputs.length);
   const shapes: number[][] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    shapes[i] = t ? t.shape : [];
-    next[i] = !t || !t._requiresGrad ? null : t.gradFn ? { node: t.gradFn } : { leaf: t };
+    shapes[i] = t ? t._shape : [];
+    const node = t ? t._gradFn : null;
+    next[i] = node ? { node } : t?._requiresGrad ? { leaf: t } : null;
   }
   out._requiresGrad = true;
-  out.gradFn = new Node(name, next, shapes, backward, saved);
+  const node = new Node(name, next, shapes, backward, saved);
+  node.savedOutput = saved.indexOf(out);
+  out._gradFn = node;
   return out;
+}
+
+/** `t` when `wanted` (some input whose derivative reads it requires grad), else null: for `saved`. */
+export function savedFor(wanted: boolean, t: Tensor): Tensor | null {
+  return wanted ? t : null;
 }
 
 /**

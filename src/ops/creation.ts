@@ -2,7 +2,7 @@
 import { allocate, isDType, type DType } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel, parseShape, splitOptions } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, type NestedArray } from '../tensor.js';
 import { empty as emptyOf, expectTensor } from './base.js';
 import { castKernel } from './elementwise.js';
 import * as Rand from './random.js';
@@ -169,32 +169,32 @@ function likeOptions(op: string, x: Tensor, opts?: TensorOptions): TensorOptions
 /** zeros with the shape (and dtype, unless given) of `x`. */
 export function zerosLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('zerosLike', x, opts);
-  return zeros(x.shape.slice(), o);
+  return zeros(x._shape.slice(), o);
 }
 /** ones with the shape (and dtype, unless given) of `x`. */
 export function onesLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('onesLike', x, opts);
-  return ones(x.shape.slice(), o);
+  return ones(x._shape.slice(), o);
 }
 /** empty with the shape (and dtype, unless given) of `x`. */
 export function emptyLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('emptyLike', x, opts);
-  return empty(x.shape.slice(), o);
+  return empty(x._shape.slice(), o);
 }
 /** full with the shape (and dtype, unless given) of `x`. */
 export function fullLike(x: Tensor, value: number, opts?: TensorOptions): Tensor {
   const o = likeOptions('fullLike', x, opts);
-  return full(x.shape.slice(), value, o);
+  return full(x._shape.slice(), value, o);
 }
 /** rand with the shape of `x`. */
 export function randLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('randLike', x, opts);
-  return rand(x.shape.slice(), { ...o, dtype: 'float32' });
+  return rand(x._shape.slice(), { ...o, dtype: 'float32' });
 }
 /** randn with the shape of `x`. */
 export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
   const o = likeOptions('randnLike', x, opts);
-  return randn(x.shape.slice(), { ...o, dtype: 'float32' });
+  return randn(x._shape.slice(), { ...o, dtype: 'float32' });
 }
 
 // ---- tg.tensor(data) --------------------------------------------------------------------
@@ -202,6 +202,11 @@ export function randnLike(x: Tensor, opts?: TensorOptions): Tensor {
 type Nested = number | boolean | Nested[];
 
 /** A tensor from nested arrays, a typed array (with `opts.shape` for more than 1-D) or a tensor (copied). dtype: 'bool' for booleans and Uint8Array, 'int32' for Int32Array, 'float32' otherwise, unless `opts.dtype` is given. */
+export function tensor<D extends DType>(data: Nested | Float32Array | Int32Array | Uint8Array | Tensor, opts: TensorOptions & { dtype: D; shape?: number[] }): Tensor<D>;
+/** Booleans (nested) or a Uint8Array give a 'bool' tensor. */
+export function tensor(data: boolean | NestedArray<boolean> | Uint8Array, opts?: TensorOptions & { shape?: number[] }): Tensor<'bool'>;
+/** Numbers (nested) or a Float32Array give a 'float32' tensor, an Int32Array an 'int32' one, a tensor a copy of its dtype. */
+export function tensor(data: Nested | Float32Array | Int32Array | Uint8Array | Tensor, opts?: TensorOptions & { shape?: number[] }): Tensor;
 export function tensor(
   data: Nested | Float32Array | Int32Array | Uint8Array | Tensor,
   opts?: TensorOptions & { shape?: number[] },

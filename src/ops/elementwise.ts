@@ -8,26 +8,26 @@ import { BinaryOp, CompareOp, IntBinaryOp, UnaryOp, meta, native } from '../nati
 import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record, tracks } from './base.js';
+import { empty, emptyUninit, expectNumber, expectTensor, putHeader, putView, record, savedFor, tracks } from './base.js';
 
 type Scalar = Tensor | number;
 
 // ---- kernels: allocate (or take) the output and make one native call ----------------------
 
 function viewOf(t: Tensor, shape: readonly number[]): number[] {
-  return sameShape(t.shape, shape) ? t._strides : broadcastStrides(t.shape, t._strides, shape);
+  return sameShape(t._shape, shape) ? t._strides : broadcastStrides(t._shape, t._strides, shape);
 }
 
 function outFor(op: string, shape: number[], dtype: DType, out?: Tensor): Tensor {
   if (!out) return emptyUninit(shape, dtype);
-  if (!sameShape(out.shape, shape))
-    throw rangeError(op, `output with shape ${fmtShape(out.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+  if (!sameShape(out._shape, shape))
+    throw rangeError(op, `output with shape ${fmtShape(out._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
   return out;
 }
 
 function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tensor {
-  const o = out ?? emptyUninit(x.shape.slice(), 'float32');
-  let pos = putHeader(op, x.shape, p0, p1);
+  const o = out ?? emptyUninit(x._shape.slice(), 'float32');
+  let pos = putHeader(op, x._shape, p0, p1);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, x._offset, x._strides);
   small.unary(meta, o._data, x._data) || native.unary(meta, o._data, x._data);
@@ -35,7 +35,7 @@ function unaryKernel(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, out?: Tensor): Tens
 }
 
 function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, out?: Tensor): Tensor {
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
+  const shape = sameShape(a._shape, b._shape) ? a._shape.slice() : broadcastShapes(name, a._shape, b._shape);
   const o = outFor(name, shape, 'float32', out);
   let pos = putHeader(op, shape, p0);
   pos = putView(pos, o._offset, o._strides);
@@ -46,8 +46,8 @@ function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor, p0 = 0, 
 }
 
 function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, p0 = 0, out?: Tensor): Tensor {
-  const o = out ?? emptyUninit(a.shape.slice(), 'float32');
-  let pos = putHeader(op, a.shape, p0, s, scalarFirst ? 1 : 0);
+  const o = out ?? emptyUninit(a._shape.slice(), 'float32');
+  let pos = putHeader(op, a._shape, p0, s, scalarFirst ? 1 : 0);
   pos = putView(pos, o._offset, o._strides);
   putView(pos, a._offset, a._strides);
   small.binaryScalar(meta, o._data, a._data) || native.binaryScalar(meta, o._data, a._data);
@@ -55,7 +55,7 @@ function scalarKernel(op: BinaryOp, a: Tensor, s: number, scalarFirst: boolean, 
 }
 
 function intKernel(name: string, op: IntBinaryOp, a: Tensor, b: Tensor, out?: Tensor): Tensor {
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
+  const shape = sameShape(a._shape, b._shape) ? a._shape.slice() : broadcastShapes(name, a._shape, b._shape);
   const o = outFor(name, shape, 'int32', out);
   let pos = putHeader(op, shape);
   pos = putView(pos, o._offset, o._strides);
@@ -73,10 +73,10 @@ function scalarTensor(v: number, dtype: DType): Tensor {
 }
 
 export function castKernel(x: Tensor, dtype: DType, out?: Tensor): Tensor {
-  const o = out ?? emptyUninit(x.shape.slice(), dtype);
-  let pos = putHeader(0, o.shape);
+  const o = out ?? emptyUninit(x._shape.slice(), dtype);
+  let pos = putHeader(0, o._shape);
   pos = putView(pos, o._offset, o._strides);
-  putView(pos, x._offset, viewOf(x, o.shape));
+  putView(pos, x._offset, viewOf(x, o._shape));
   small.cast(meta, o._data, x._data) || native.cast(meta, o._data, x._data);
   return o;
 }
@@ -170,7 +170,8 @@ export function mul(a: Tensor, b: Scalar, out?: Tensor): Tensor {
     return record('MulBackward0', y, [a], [], (g) => [mul(g, s)]);
   }
   const bt = b;
-  return record('MulBackward0', y, [a, bt], [a, bt], (g, [x, w], needs) => [
+  // d/da reads b and d/db reads a: each is saved only if the other side needs a gradient.
+  return record('MulBackward0', y, [a, bt], [savedFor(bt._requiresGrad, a), savedFor(a._requiresGrad, bt)], (g, [x, w], needs) => [
     needs[0] ? mul(g, w!) : null,
     needs[1] ? mul(g, x!) : null,
   ]);
@@ -186,7 +187,7 @@ export function div(a: Tensor, b: Scalar, out?: Tensor): Tensor {
     return record('DivBackward0', y, [a], [], (g) => [div(g, s)]);
   }
   // d/da = g / b;  d/db = -g * a / b^2
-  return record('DivBackward0', y, [a, b], [a, b], (g, [x, w], needs) => [
+  return record('DivBackward0', y, [a, b], [savedFor(b._requiresGrad, a), b], (g, [x, w], needs) => [
     needs[0] ? div(g, w!) : null,
     needs[1] ? neg(div(mul(g, x!), mul(w!, w!))) : null,
   ]);
@@ -210,17 +211,20 @@ export function pow(a: Tensor, b: Scalar): Tensor {
   if (typeof b === 'number') {
     const p = b;
     const y = powScalar(asFloat(a), p);
-    // d/da = p * a^(p-1); exactly zero for p = 0, as in PyTorch.
-    return record('PowBackward0', y, [a], [a], (g, [x]) => [
-      p === 0 ? mul(g, 0) : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
+    // d/da = p * a^(p-1); for p = 0 zeros, whatever the incoming gradient (inf or NaN too), as in PyTorch.
+    const shape = a._shape;
+    return record('PowBackward0', y, [a], [savedFor(p !== 0, a)], (g, [x]) => [
+      p === 0 ? empty(shape.slice(), 'float32') : p === 2 ? mul(g, mul(x!, 2)) : mul(g, mul(pow(x!, p - 1), p)),
     ]);
   }
   const y = binaryKernel('pow', BinaryOp.Pow, asFloat(a), asFloat(b));
-  return record('PowBackward1', y, [a, b], [a, b, y], (g, [x, e, r]) => [
+  // The result is read only by d/de. (PyTorch 1.13 saves it always, so it refuses an in-place
+  // change of the result even when the exponent needs no gradient.)
+  return record('PowBackward1', y, [a, b], [a, b, savedFor(b._requiresGrad, y)], (g, [x, e, r], needs) => [
     // d/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 does not give 0 * inf).
-    where(eq(e!, 0), 0, mul(g, mul(e!, pow(x!, sub(e!, 1))))),
+    needs[0] ? where(eq(e!, 0), 0, mul(g, mul(e!, pow(x!, sub(e!, 1))))) : null,
     // d/de = a^e * log(a), defined as 0 where a == 0 and e >= 0 (PyTorch's masking).
-    where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))),
+    needs[1] ? where(logicalAnd(eq(x!, 0), ge(e!, 0)), 0, mul(g, mul(r!, log(x!)))) : null,
   ]);
 }
 
@@ -243,7 +247,11 @@ function powScalar(x: Tensor, p: number): Tensor {
 export function rpow(x: Tensor, s: number): Tensor {
   x = expectTensor('pow', x, 'exponent');
   const y = scalarKernel(BinaryOp.Pow, asFloat(x), s, true);
-  return record('PowBackward2', y, [x], [y], (g, [r]) => [s === 0 ? mul(g, 0) : mul(g, mul(r!, Math.log(s)))]);
+  // d/dx = s^x * log(s). For s = 0 that is 0 where x >= 0 and -inf where x < 0 (inf * -inf),
+  // masked before the incoming gradient multiplies it, as PyTorch's pow_backward_exponent.
+  if (s === 0)
+    return record('PowBackward2', y, [x], [x, y], (g, [e, r]) => [mul(g, where(ge(e!, 0), 0, mul(r!, -Infinity)))]);
+  return record('PowBackward2', y, [x], [y], (g, [r]) => [mul(g, mul(r!, Math.log(s)))]);
 }
 
 export function maximum(a: Tensor, b: Scalar): Tensor {
@@ -397,18 +405,18 @@ export function reluBackward(g: Tensor, y: Tensor): Tensor {
 function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
   const r = binaryKernel('sigmoid', BinaryOp.SigmoidBackward, g, y);
   // d/dg = y(1-y); d/dy = g(1-2y)
-  return record('SigmoidBackwardBackward0', r, [g, y], [g, y], (gg, [g0, y0]) => [
-    sigmoidBackward(gg, y0!),
-    mul(gg, mul(g0!, rsub(mul(y0!, 2), 1))),
+  return record('SigmoidBackwardBackward0', r, [g, y], [savedFor(y._requiresGrad, g), y], (gg, [g0, y0], needs) => [
+    needs[0] ? sigmoidBackward(gg, y0!) : null,
+    needs[1] ? mul(gg, mul(g0!, rsub(mul(y0!, 2), 1))) : null,
   ]);
 }
 
 function tanhBackward(g: Tensor, y: Tensor): Tensor {
   const r = binaryKernel('tanh', BinaryOp.TanhBackward, g, y);
   // d/dg = 1 - y^2; d/dy = -2 g y
-  return record('TanhBackwardBackward0', r, [g, y], [g, y], (gg, [g0, y0]) => [
-    tanhBackward(gg, y0!),
-    mul(gg, mul(mul(g0!, y0!), -2)),
+  return record('TanhBackwardBackward0', r, [g, y], [savedFor(y._requiresGrad, g), y], (gg, [g0, y0], needs) => [
+    needs[0] ? tanhBackward(gg, y0!) : null,
+    needs[1] ? mul(gg, mul(mul(g0!, y0!), -2)) : null,
   ]);
 }
 
@@ -423,18 +431,20 @@ function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
 function geluBackward(g: Tensor, x: Tensor): Tensor {
   const r = binaryKernel('gelu', BinaryOp.GeluBackward, g, x);
   // d/dg = gelu'(x); d/dx = g * gelu''(x), gelu''(x) = phi(x) (2 - x^2)
-  return record('GeluBackwardBackward0', r, [g, x], [g, x], (gg, [g0, x0]) => {
+  return record('GeluBackwardBackward0', r, [g, x], [savedFor(x._requiresGrad, g), x], (gg, [g0, x0], needs) => {
+    if (!needs[1]) return [geluBackward(gg, x0!), null];
     const phi = mul(exp(mul(square(x0!), -0.5)), 0.3989422804014327);
-    return [geluBackward(gg, x0!), mul(gg, mul(g0!, mul(phi, rsub(square(x0!), 2))))];
+    return [needs[0] ? geluBackward(gg, x0!) : null, mul(gg, mul(g0!, mul(phi, rsub(square(x0!), 2))))];
   });
 }
 
 function softplusBackward(g: Tensor, x: Tensor): Tensor {
   const r = binaryKernel('softplus', BinaryOp.SoftplusBackward, g, x);
   // d/dg = sigmoid(x); d/dx = g * s (1 - s)
-  return record('SoftplusBackwardBackward0', r, [g, x], [g, x], (gg, [g0, x0]) => {
+  return record('SoftplusBackwardBackward0', r, [g, x], [savedFor(x._requiresGrad, g), x], (gg, [g0, x0], needs) => {
+    if (!needs[1]) return [softplusBackward(gg, x0!), null];
     const s = sigmoid(x0!);
-    return [softplusBackward(gg, x0!), mul(gg, mul(g0!, mul(s, rsub(s, 1))))];
+    return [needs[0] ? softplusBackward(gg, x0!) : null, mul(gg, mul(g0!, mul(s, rsub(s, 1))))];
   });
 }
 
@@ -444,8 +454,13 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
   a = expectTensor(name, a, 'self');
   b = operand(name, b, 'other');
   if (typeof b === 'number') {
-    const o = emptyUninit(a.shape.slice(), 'bool');
-    let pos = putHeader(op, a.shape, b);
+    // PyTorch compares in the promoted dtype, float32 for a float32 tensor and for an int or bool
+    // one against a fractional number: the number is rounded to float32 first, so
+    // tg.tensor([0.1]).le(0.1) holds. An integer against an int tensor compares exactly.
+    if (a.dtype !== 'float32' && !Number.isInteger(b)) a = castKernel(a, 'float32');
+    const s = a.dtype === 'float32' ? Math.fround(b) : b;
+    const o = emptyUninit(a._shape.slice(), 'bool');
+    let pos = putHeader(op, a._shape, s);
     pos = putView(pos, 0, o._strides);
     putView(pos, a._offset, a._strides);
     native.compareScalar(meta, o._data, a._data);
@@ -456,7 +471,7 @@ function comparison(name: string, op: CompareOp, a: Tensor, b: Scalar): Tensor {
     if (a.dtype !== d) a = castKernel(a, d);
     if (b.dtype !== d) b = castKernel(b, d);
   }
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(name, a.shape, b.shape);
+  const shape = sameShape(a._shape, b._shape) ? a._shape.slice() : broadcastShapes(name, a._shape, b._shape);
   const o = emptyUninit(shape, 'bool');
   let pos = putHeader(op, shape);
   pos = putView(pos, 0, o._strides);
@@ -491,8 +506,8 @@ export function where(cond: Tensor, a: Scalar, b: Scalar): Tensor {
     : 'float32';
   const ta = at ? (at.dtype === dtype ? at : castKernel(at, dtype)) : scalarTensor(a as number, dtype);
   const tb = bt ? (bt.dtype === dtype ? bt : castKernel(bt, dtype)) : scalarTensor(b as number, dtype);
-  let shape = broadcastShapes('where', cond.shape, ta.shape);
-  shape = broadcastShapes('where', shape, tb.shape);
+  let shape = broadcastShapes('where', cond._shape, ta._shape);
+  shape = broadcastShapes('where', shape, tb._shape);
   const o = emptyUninit(shape, dtype);
   let pos = putHeader(0, shape);
   pos = putView(pos, 0, o._strides);

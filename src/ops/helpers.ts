@@ -12,7 +12,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   const dims: number[] = [];
   for (let i = 0; i < g.dim(); i++) {
     if (i < lead) dims.push(i);
-    else if (shape[i - lead] === 1 && g.shape[i] !== 1) dims.push(i);
+    else if (shape[i - lead] === 1 && g._shape[i] !== 1) dims.push(i);
   }
   let r = dims.length ? R.sum(g, dims, true) : g;
   if (lead > 0 || r.dim() !== shape.length) r = V.reshape(r, [shape.slice()]);
@@ -44,11 +44,11 @@ export function forgetFresh(g: Tensor): void {
  */
 export function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (createGraph) {
-    t.grad = t.grad ? E.add(t.grad, g) : g;
+    t._grad = t._grad ? E.add(t._grad, g) : g;
     return;
   }
   noGrad(() => {
-    if (t.grad === null || t.grad.isDisposed) t.grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : V.clone(g).detach();
-    else t.grad = t.grad.add_(g);
+    if (t._grad === null || t._grad.isDisposed) t._grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : V.clone(g).detach();
+    else t._grad = t._grad.add_(g);
   });
 }

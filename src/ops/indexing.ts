@@ -26,20 +26,20 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const x1 = x.dim() === 0 ? V.reshape(x, [[1]]) : x;
   const i1 = index.dim() === 0 ? V.reshape(index, [[1]]) : index;
   if (i1.dim() !== x1.dim())
-    throw rangeError('gather', `Index tensor must have the same number of dimensions as input tensor (shapes ${fmtShape(x.shape)} and ${fmtShape(index.shape)})`);
+    throw rangeError('gather', `Index tensor must have the same number of dimensions as input tensor (shapes ${fmtShape(x._shape)} and ${fmtShape(index._shape)})`);
   const d = normDim('gather', dim, x1.dim());
-  const out = empty(i1.shape.slice(), x.dtype);
+  const out = empty(i1._shape.slice(), x.dtype);
   meta[0] = d;
   meta[1] = x1.dim();
-  let pos = putShape(HEADER, i1.shape);
-  pos = putShape(pos, x1.shape);
+  let pos = putShape(HEADER, i1._shape);
+  pos = putShape(pos, x1._shape);
   pos = putStrided(pos, x1);
   putStrided(pos, i1);
   native.gather(meta, x1._data, i1._data as Int32Array, out._data);
   const y = index.dim() === 0 ? V.reshape(out, [[]]) : out;
-  const xShape = x1.shape.slice();
+  const xShape = x1._shape.slice();
   return record('GatherBackward0', y, [x], [i1], (g, [ix]) => [
-    V.reshape(scatterAdd(V.reshape(g, [ix!.shape]), xShape, d, ix!), [x.shape]),
+    V.reshape(scatterAdd(V.reshape(g, [ix!._shape]), xShape, d, ix!), [x._shape]),
   ]);
 }
 
@@ -48,7 +48,7 @@ export function scatterAdd(src: Tensor, shape: number[], d: number, index: Tenso
   const out = empty(shape.slice(), 'float32');
   meta[0] = d;
   meta[1] = shape.length;
-  let pos = putShape(HEADER, index.shape);
+  let pos = putShape(HEADER, index._shape);
   pos = putShape(pos, shape);
   pos = putStrided(pos, out);
   pos = putStrided(pos, index);

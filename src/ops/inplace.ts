@@ -6,16 +6,25 @@ import { describe, rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { broadcastShapes, sameShape } from '../shape.js';
+import type { Node } from '../autograd/node.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, putHeader, putView, record } from './base.js';
 import * as E from './elementwise.js';
 import * as V from './views.js';
 
 const LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation.';
+const VIEW_OF_LEAF_ERROR = 'a view of a leaf Variable that requires grad is being used in an in-place operation.';
 
 function checkWritable(self: Tensor, op: string): void {
   expectTensor(op, self, 'self');
-  if (isGradEnabled() && self.isLeaf && self.requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
+  if (!isGradEnabled()) return;
+  // A view that requires grad (through its base, or as a leaf view of its own) of a leaf, also
+  // one taken before the leaf's requiresGrad_(): v has no history of its own, and writing it
+  // writes the leaf.
+  const base = self._base;
+  if (base !== null && base.isLeaf && self.requiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
+  // A leaf of its own: a view requiring grad only through its base is not one.
+  if (self.isLeaf && self._requiresGrad) throw new Error(`${op}: ${LEAF_ERROR}`);
 }
 
 /** Runs an in-place op: `direct` writes into self; `recorded` is the out-of-place equivalent. */
@@ -31,9 +40,22 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
   const r = recorded();
   E.castKernel(r, self.dtype, self);
   self._version.value++;
-  self.gradFn = r.gradFn;
+  adoptHistory(self, r.gradFn);
   self._requiresGrad = r.requiresGrad;
   return self;
+}
+
+/**
+ * Gives self the history of the in-place op just applied to it. A retainGrad() moves along, as
+ * in PyTorch: `.grad` is then the gradient of the tensor as it is now, not as it was.
+ */
+function adoptHistory(self: Tensor, node: Node | null): void {
+  const before = self._gradFn;
+  self.gradFn = node;
+  if (self._retainsGrad && node !== null) {
+    if (before?.retained === self) before.retained = null;
+    node.retained = self;
+  }
 }
 
 /**
@@ -43,23 +65,25 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
  */
 function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor {
   const base = self._base!;
-  if (base.isLeaf && base.requiresGrad)
-    throw new Error(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+  if (self._viewInNoGrad)
+    throw new Error(
+      `${op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the noGrad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
+    );
   if (!V.isContiguousTensor(base))
     throw new Error(`${op}: in-place ops on views of a non-contiguous base that requires grad are not supported`);
   for (let i = 0; i < self.dim(); i++)
-    if (self._strides[i] === 0 && self.shape[i]! > 1)
+    if (self._strides[i] === 0 && self._shape[i]! > 1)
       throw rangeError(op, 'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.');
-  const shape = self.shape.slice(), strides = self._strides.slice(), offset = self._offset - base._offset;
+  const shape = self._shape.slice(), strides = self._strides.slice(), offset = self._offset - base._offset;
   const r = recorded();
   // Where the view's elements sit in the base: 0 there, 1 elsewhere (built before the write).
-  const keep = empty(base.shape.slice(), 'float32');
+  const keep = empty(base._shape.slice(), 'float32');
   keep._data.fill(1);
   noGrad(() => new Tensor(keep._box, shape, strides, offset, 'float32').fill_(0));
   E.castKernel(r, self.dtype, self);
   self._version.value++;
   const before = base.requiresGrad ? base : null;
-  const rebased = new Tensor(base._box, base.shape, base._strides, base._offset, base.dtype, base._version);
+  const rebased = new Tensor(base._box, base._shape, base._strides, base._offset, base.dtype, base._version);
   rebased.gradFn = base.gradFn;
   rebased._requiresGrad = base.requiresGrad;
   record('CopySlices', base, [before ? rebased : null, r], [], (g, _s, needs) => {
@@ -67,7 +91,7 @@ function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor
     return [needs[0] ? E.mul(gc, keep) : null, needs[1] ? V.asStrided(gc, shape, strides, offset) : null];
   });
   const asView = V.asStrided(base, shape, strides, offset);
-  self.gradFn = asView.gradFn;
+  adoptHistory(self, asView.gradFn);
   self._requiresGrad = true;
   return self;
 }
@@ -75,7 +99,7 @@ function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor
 /** An operand that aliases self's storage through a different view is copied first. */
 function unaliased(self: Tensor, other: unknown): unknown {
   if (!(other instanceof Tensor) || other._box !== self._box) return other;
-  const same = other._offset === self._offset && sameShape(other.shape, self.shape) && other._strides.every((s, i) => s === self._strides[i]);
+  const same = other._offset === self._offset && sameShape(other._shape, self._shape) && other._strides.every((s, i) => s === self._strides[i]);
   return same ? other : V.clone(other).detach();
 }
 
@@ -87,9 +111,9 @@ export function binary_<T extends Tensor>(self: T, op: 'add_' | 'sub_' | 'mul_' 
   if (resultType !== self.dtype && !(resultType === 'int32' && self.dtype === 'int32'))
     throw typeError(op, `result type ${resultType} can't be cast to the desired output type ${self.dtype}`);
   if (other instanceof Tensor) {
-    const shape = broadcastShapes(op, self.shape, other.shape);
-    if (!sameShape(shape, self.shape))
-      throw rangeError(op, `output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`);
+    const shape = broadcastShapes(op, self._shape, other._shape);
+    if (!sameShape(shape, self._shape))
+      throw rangeError(op, `output with shape [${self._shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`);
   }
   const scaled = opts?.alpha !== undefined && opts.alpha !== 1;
   return inplace(
@@ -125,7 +149,7 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean, op = '
     op,
     [],
     () => {
-      const pos = putHeader(0, self.shape, v);
+      const pos = putHeader(0, self._shape, v);
       putView(pos, self._offset, self._strides);
       small.fill(meta, self._data) || native.fill(meta, self._data);
     },
@@ -136,15 +160,15 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean, op = '
 
 export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   src = expectTensor('copy_', src, 'src');
-  const shape = broadcastShapes('copy_', self.shape, src.shape);
-  if (!sameShape(shape, self.shape))
-    throw rangeError('copy_', `src of shape [${src.shape.join(', ')}] cannot be broadcast to [${self.shape.join(', ')}]`);
+  const shape = broadcastShapes('copy_', self._shape, src._shape);
+  if (!sameShape(shape, self._shape))
+    throw rangeError('copy_', `src of shape [${src._shape.join(', ')}] cannot be broadcast to [${self._shape.join(', ')}]`);
   return inplace(
     self,
     'copy_',
     [src],
     () => E.castKernel(unaliased(self, src) as Tensor, self.dtype, self),
-    () => V.clone(V.expand(E.toDType(src, self.dtype), [self.shape])),
+    () => V.clone(V.expand(E.toDType(src, self.dtype), [self._shape])),
   ) as T;
 }
 

@@ -33,12 +33,12 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     if (t.dim() !== ref.dim())
       throw rangeError('cat', `Tensors must have same number of dimensions: got ${ref.dim()} and ${t.dim()}`);
     for (let i = 0; i < t.dim(); i++)
-      if (i !== d && t.shape[i] !== ref.shape[i])
-        throw rangeError('cat', `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[i]} but got size ${t.shape[i]} for tensor number ${parts.indexOf(t)} in the list (shapes ${fmtShape(ref.shape)} and ${fmtShape(t.shape)}).`);
+      if (i !== d && t._shape[i] !== ref._shape[i])
+        throw rangeError('cat', `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape[i]} but got size ${t._shape[i]} for tensor number ${parts.indexOf(t)} in the list (shapes ${fmtShape(ref._shape)} and ${fmtShape(t._shape)}).`);
     dtype = promote(dtype, t.dtype);
   }
-  const shape = ref.shape.slice();
-  shape[d] = parts.reduce((s, t) => s + t.shape[d]!, 0);
+  const shape = ref._shape.slice();
+  shape[d] = parts.reduce((s, t) => s + t._shape[d]!, 0);
   const out = empty(shape, dtype);
   // Where each input (by position in `ts`) starts along dim; skipped inputs have none.
   const starts: number[] = [];
@@ -46,15 +46,15 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   for (const t of ts) {
     starts.push(at);
     if (skipped(t)) continue;
-    const dst = new Tensor(out._box, t.shape.slice(), out._strides.slice(), at * out._strides[d]!, dtype);
+    const dst = new Tensor(out._box, t._shape.slice(), out._strides.slice(), at * out._strides[d]!, dtype);
     castKernel(t, dtype, dst);
-    at += t.shape[d]!;
+    at += t._shape[d]!;
   }
   return record('CatBackward0', out, ts, [], (g, _s, needs) =>
     ts.map((t, i) => {
       if (!needs[i]) return null;
       if (skipped(t)) return empty([0], 'float32');
-      return V.narrow(g, d, starts[i]!, t.shape[d]!);
+      return V.narrow(g, d, starts[i]!, t._shape[d]!);
     }),
   );
 }
@@ -65,8 +65,8 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (ref.dim() + 1 > MAX_DIMS) throw rangeError('stack', `at most ${MAX_DIMS} dims`);
   const d = normDim('stack', dim, ref.dim() + 1);
   for (const t of ts)
-    if (t.shape.length !== ref.shape.length || t.shape.some((s, i) => s !== ref.shape[i]))
-      throw rangeError('stack', `stack expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${ts.indexOf(t)}`);
+    if (t._shape.length !== ref._shape.length || t._shape.some((s, i) => s !== ref._shape[i]))
+      throw rangeError('stack', `stack expects each tensor to be equal size, but got ${fmtShape(ref._shape)} at entry 0 and ${fmtShape(t._shape)} at entry ${ts.indexOf(t)}`);
   return cat(ts.map((t) => V.unsqueeze(t, d)), d);
 }
 
@@ -75,7 +75,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
   x = expectTensor('split', x, 'self');
   if (x.dim() === 0) throw rangeError('split', 'split expects at least a 1-dimensional tensor');
   const d = normDim('split', dim, x.dim());
-  const size = x.shape[d]!;
+  const size = x._shape[d]!;
   let sizes: number[];
   if (Array.isArray(sizeOrSections)) {
     sizes = sizeOrSections.map((s) => {
@@ -110,7 +110,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
     throw rangeError('chunk', `chunk expects \`chunks\` to be greater than 0, got: ${describe(chunks)}`);
   if (x.dim() === 0) throw rangeError('chunk', 'chunk expects at least a 1-dimensional tensor');
   const d = normDim('chunk', dim, x.dim());
-  const size = x.shape[d]!;
+  const size = x._shape[d]!;
   // An empty dim splits into `chunks` empty pieces, as in PyTorch.
   if (size === 0) {
     if (chunks > MAX_PIECES) throw rangeError('chunk', `${chunks} empty pieces are more than the ${MAX_PIECES} supported`);

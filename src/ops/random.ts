@@ -86,7 +86,7 @@ export function uniform_<T extends Tensor>(self: T, low = 0, high = 1): T {
   if (self.dtype !== 'float32') throw typeError('uniform_', `expected a float32 tensor, got ${self.dtype}`);
   return overwrite_(self, 'uniform_', () => {
     if (isContiguousTensor(self) && self._offset === 0) native.randomUniform(state, self._data as Float32Array, self.numel(), low, high);
-    else fillFrom(self, uniform(self.shape.slice(), low, high));
+    else fillFrom(self, uniform(self._shape.slice(), low, high));
   });
 }
 
@@ -94,5 +94,5 @@ export function normal_<T extends Tensor>(self: T, mean = 0, std = 1): T {
   if (typeof mean !== 'number' || typeof std !== 'number') throw typeError('normal_', 'mean and std must be numbers');
   if (std < 0) throw rangeError('normal_', `normal expects std >= 0.0, but found std ${std}`);
   if (self.dtype !== 'float32') throw typeError('normal_', `expected a float32 tensor, got ${self.dtype}`);
-  return overwrite_(self, 'normal_', () => fillFrom(self, normal(self.shape.slice(), mean, std)));
+  return overwrite_(self, 'normal_', () => fillFrom(self, normal(self._shape.slice(), mean, std)));
 }

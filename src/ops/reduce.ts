@@ -14,8 +14,8 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   let mask = 0;
   for (const d of dims) mask |= 1 << d;
   const outShape: number[] = [];
-  for (let i = 0; i < x.shape.length; i++) {
-    if (((mask >> i) & 1) === 0) outShape.push(x.shape[i]!);
+  for (let i = 0; i < x._shape.length; i++) {
+    if (((mask >> i) & 1) === 0) outShape.push(x._shape[i]!);
     else if (keepdim) outShape.push(1);
   }
   const isArg = op === ReduceOp.ArgMax || op === ReduceOp.ArgMin;
@@ -25,7 +25,7 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   meta[1] = x.dim();
   meta[2] = mask;
   let pos = HEADER;
-  for (const s of x.shape) meta[pos++] = s;
+  for (const s of x._shape) meta[pos++] = s;
   meta[pos++] = xf._offset;
   for (const s of xf._strides) meta[pos++] = s;
   const indices = (idx?._data as Int32Array | undefined) ?? undefined;
@@ -37,7 +37,7 @@ function dimsOf(op: string, x: Tensor, dim: unknown): number[] {
   const d = parseDims(op, dim, x.dim());
   // A 0-d tensor accepts dim 0 / -1 (PyTorch), which reduces nothing.
   if (d && x.dim() === 0) return [];
-  return d ?? x.shape.map((_, i) => i);
+  return d ?? x._shape.map((_, i) => i);
 }
 
 function checkKeepdim(op: string, keepdim: unknown): boolean {
@@ -55,7 +55,7 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
   x = expectTensor('sum', x, 'self');
   const dims = dimsOf('sum', x, dim);
   checkKeepdim('sum', keepdim);
-  const inShape = x.shape.slice();
+  const inShape = x._shape.slice();
   let [y] = reduceKernel(ReduceOp.Sum, x, dims, keepdim, false);
   // PyTorch sums int tensors to int64; we keep int32.
   if (x.dtype !== 'float32') y = E.castKernel(y, 'int32');
@@ -68,7 +68,7 @@ export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false)
     throw typeError('mean', `could not infer output dtype. Input dtype must be float32, got ${x.dtype}`);
   const dims = dimsOf('mean', x, dim);
   checkKeepdim('mean', keepdim);
-  const inShape = x.shape.slice();
+  const inShape = x._shape.slice();
   const n = dims.reduce((p, d) => p * inShape[d]!, 1);
   const [y] = reduceKernel(ReduceOp.Mean, x, dims, keepdim, false);
   return record('MeanBackward1', y, [x], [], (g) => [
@@ -82,7 +82,7 @@ export function amaxAll(x: Tensor, isMax: boolean): Tensor {
   x = expectTensor(name, x, 'self');
   if (x.numel() === 0)
     throw rangeError(name, 'max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the \'dim\' argument.');
-  const dims = x.shape.map((_, i) => i);
+  const dims = x._shape.map((_, i) => i);
   let [y] = reduceKernel(isMax ? ReduceOp.Max : ReduceOp.Min, x, dims, false, false);
   if (x.dtype !== 'float32') y = E.castKernel(y, x.dtype);
   return record(isMax ? 'MaxBackward1' : 'MinBackward1', y, [x], [x, y], (g, [v, r]) => {
@@ -98,8 +98,8 @@ export function maxDim(x: Tensor, dim: number, keepdim: boolean, isMax: boolean)
   const d = normDim(name, dim, x.dim());
   checkKeepdim(name, keepdim);
   const dims = x.dim() === 0 ? [] : [d];
-  const inShape = x.shape.slice();
-  if (x.dim() > 0 && x.shape[d] === 0)
+  const inShape = x._shape.slice();
+  if (x.dim() > 0 && x._shape[d] === 0)
     throw rangeError(name, `Expected reduction dim ${d} to have non-zero size.`);
   let [values, indices] = reduceKernel(isMax ? ReduceOp.Max : ReduceOp.Min, x, dims, keepdim, true);
   if (x.dtype !== 'float32') values = E.castKernel(values, x.dtype);
@@ -126,11 +126,11 @@ export function argExtreme(x: Tensor, dim: number | null | undefined, keepdim: b
   checkKeepdim(name, keepdim);
   if (dim == null) {
     if (x.numel() === 0) throw rangeError(name, 'Expected reduction dim to be specified for input.numel() == 0.');
-    const [flat] = reduceKernel(isMax ? ReduceOp.ArgMax : ReduceOp.ArgMin, x, x.shape.map((_, i) => i), false, false);
-    return keepdim ? V.reshape(flat, [x.shape.map(() => 1)]) : flat;
+    const [flat] = reduceKernel(isMax ? ReduceOp.ArgMax : ReduceOp.ArgMin, x, x._shape.map((_, i) => i), false, false);
+    return keepdim ? V.reshape(flat, [x._shape.map(() => 1)]) : flat;
   }
   const d = normDim(name, dim, x.dim());
-  if (x.dim() > 0 && x.shape[d] === 0) throw rangeError(name, `Expected reduction dim ${d} to have non-zero size.`);
+  if (x.dim() > 0 && x._shape[d] === 0) throw rangeError(name, `Expected reduction dim ${d} to have non-zero size.`);
   const [y] = reduceKernel(isMax ? ReduceOp.ArgMax : ReduceOp.ArgMin, x, x.dim() === 0 ? [] : [d], keepdim, false);
   return y;
 }
@@ -141,7 +141,7 @@ export function prod(x: Tensor, dim?: number | number[] | null, keepdim = false)
   x = expectTensor('prod', x, 'self');
   const dims = dimsOf('prod', x, dim);
   checkKeepdim('prod', keepdim);
-  const inShape = x.shape.slice();
+  const inShape = x._shape.slice();
   let [y] = reduceKernel(ReduceOp.Prod, x, dims, keepdim, false);
   if (x.dtype !== 'float32') y = E.castKernel(y, 'int32');
   return record('ProdBackward1', y, [x], [x], (g, [v]) => {
@@ -182,7 +182,7 @@ function varArgs(op: string, x: Tensor, dim: unknown, keepdim: unknown, opts: un
   if (unbiased !== undefined && typeof unbiased !== 'boolean') throw typeError(op, `unbiased must be a boolean, got ${describe(unbiased)}`);
   if (correction !== undefined && (typeof correction !== 'number' || !Number.isFinite(correction)))
     throw typeError(op, `correction must be a finite number, got ${describe(correction)}`);
-  const n = dims.reduce((p, d) => p * x.shape[d]!, 1);
+  const n = dims.reduce((p, d) => p * x._shape[d]!, 1);
   return { x, dims, n, correction: correction ?? (unbiased === false ? 0 : 1) };
 }
 
@@ -196,7 +196,7 @@ function squaredDeviations(x: Tensor, dims: number[], keepdim: boolean): Tensor 
 
 export function variance(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
   const a = varArgs('var', x, dim, keepdim, opts);
-  const inShape = a.x.shape.slice();
+  const inShape = a.x._shape.slice();
   const y = E.div(squaredDeviations(a.x, a.dims, keepdim), Math.max(a.n - a.correction, 0));
   // PyTorch's var_backward: 2 / (n - correction) * g * (x - mean); infinite when n == correction.
   const dof = a.n - a.correction;
@@ -210,7 +210,7 @@ export function variance(x: Tensor, dim?: number | number[] | null, keepdim = fa
 
 export function std(x: Tensor, dim?: number | number[] | null, keepdim = false, opts: VarOptions = {}): Tensor {
   const a = varArgs('std', x, dim, keepdim, opts);
-  const inShape = a.x.shape.slice();
+  const inShape = a.x._shape.slice();
   const y = E.sqrt(E.div(squaredDeviations(a.x, a.dims, keepdim), Math.max(a.n - a.correction, 0)));
   // PyTorch's std_backward: g * (x - mean) / (std * (n - correction)), and 0 where std is 0.
   return record('StdBackward0', y, [a.x], [a.x, y], (g, [v, s]) => {
@@ -239,5 +239,5 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   if (xf.numel() === 0) return E.log(sum(E.exp(xf), dims, keepdim));
   const m = stableShift(xf, dims);
   const out = E.add(E.log(sum(E.exp(E.sub(xf, m)), dims, true)), m);
-  return named(keepdim ? out : V.reshape(out, [x.shape.filter((_, i) => !dims.includes(i))]), 'LogsumexpBackward0');
+  return named(keepdim ? out : V.reshape(out, [x._shape.filter((_, i) => !dims.includes(i))]), 'LogsumexpBackward0');
 }

@@ -1,5 +1,6 @@
 // Shape ops. Views share storage and version counter with their base, as in PyTorch;
 // each op's backward maps the gradient back to the input's shape.
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { meta, native } from '../native.js';
@@ -11,7 +12,7 @@ import { castKernel } from './elementwise.js';
 
 /** The shape of a tensor argument, checked. */
 export function shapeOf(op: string, t: unknown): number[] {
-  return expectTensor(op, t, 'other').shape.slice();
+  return expectTensor(op, t, 'other')._shape.slice();
 }
 
 export function dimOf(op: string, dim: unknown, ndim: number): number {
@@ -19,12 +20,14 @@ export function dimOf(op: string, dim: unknown, ndim: number): number {
 }
 
 export function isContiguousTensor(t: Tensor): boolean {
-  return isContiguous(t.shape, t._strides);
+  return isContiguous(t._shape, t._strides);
 }
 
 function makeView(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const v = new Tensor(x._box, shape, strides, offset, x.dtype, x._version);
   v._base = x._base ?? x;
+  v._viewVersion = x._version.value;
+  v._viewInNoGrad = !isGradEnabled();
   return v;
 }
 
@@ -91,8 +94,8 @@ function viewStrides(shape: number[], strides: number[], target: number[]): numb
 }
 
 function reshapeTo(op: string, x: Tensor, shape: number[], mustView: boolean): Tensor {
-  const inShape = x.shape.slice();
-  const strides = viewStrides(x.shape, x._strides, shape);
+  const inShape = x._shape.slice();
+  const strides = viewStrides(x._shape, x._strides, shape);
   let y: Tensor;
   if (strides) y = makeView(x, shape, strides, x._offset);
   else if (mustView)
@@ -126,7 +129,7 @@ export function flatten(x: Tensor, start = 0, end = -1): Tensor {
   }
   const s = normDim('flatten', start, x.dim()), e = normDim('flatten', end, x.dim());
   if (s > e) throw rangeError('flatten', 'start_dim cannot come after end_dim');
-  const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((p, v) => p * v, 1), ...x.shape.slice(e + 1)];
+  const shape = [...x._shape.slice(0, s), x._shape.slice(s, e + 1).reduce((p, v) => p * v, 1), ...x._shape.slice(e + 1)];
   return reshapeTo('flatten', x, shape, false);
 }
 
@@ -134,10 +137,10 @@ export function permute(x: Tensor, args: readonly unknown[]): Tensor {
   x = expectTensor('permute', x, 'self');
   const raw = flatArgs('permute', args);
   if (raw.length !== x.dim())
-    throw rangeError('permute', `number of dims don't match in permute: got ${raw.length} dims for a tensor of shape ${fmtShape(x.shape)}`);
+    throw rangeError('permute', `number of dims don't match in permute: got ${raw.length} dims for a tensor of shape ${fmtShape(x._shape)}`);
   const dims = raw.map((d) => normDim('permute', d, x.dim()));
   if (new Set(dims).size !== dims.length) throw rangeError('permute', 'repeated dim in permute');
-  const y = makeView(x, dims.map((d) => x.shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
+  const y = makeView(x, dims.map((d) => x._shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
   const inverse = new Array<number>(dims.length);
   dims.forEach((d, i) => (inverse[d] = i));
   return record('PermuteBackward0', y, [x], [], (g) => [permute(g, [inverse])]);
@@ -151,10 +154,10 @@ export function transpose(x: Tensor, d0: number, d1: number): Tensor {
     return record('TransposeBackward0', makeView(x, [], [], x._offset), [x], [], (g) => [g]);
   }
   const a = normDim('transpose', d0, x.dim()), b = normDim('transpose', d1, x.dim());
-  const dims = x.shape.map((_, i) => i);
+  const dims = x._shape.map((_, i) => i);
   dims[a] = b;
   dims[b] = a;
-  const y = makeView(x, dims.map((d) => x.shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
+  const y = makeView(x, dims.map((d) => x._shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
   return record('TransposeBackward0', y, [x], [], (g) => [transpose(g, a, b)]);
 }
 
@@ -167,28 +170,28 @@ export function t(x: Tensor): Tensor {
 /** `.T`: reverses all dims (the 2-D transpose for matrices). */
 export function transposeT(x: Tensor): Tensor {
   x = expectTensor('T', x, 'self');
-  return permute(x, [x.shape.map((_, i) => x.dim() - 1 - i)]);
+  return permute(x, [x._shape.map((_, i) => x.dim() - 1 - i)]);
 }
 
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   x = expectTensor('squeeze', x, 'self');
-  const inShape = x.shape.slice();
+  const inShape = x._shape.slice();
   let drop: Set<number>;
-  if (dim === undefined) drop = new Set(x.shape.flatMap((s, i) => (s === 1 ? [i] : [])));
+  if (dim === undefined) drop = new Set(x._shape.flatMap((s, i) => (s === 1 ? [i] : [])));
   else {
     const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim('squeeze', d, x.dim()));
-    drop = new Set(dims.filter((d) => x.shape[d] === 1));
+    drop = new Set(dims.filter((d) => x._shape[d] === 1));
   }
-  const keep = x.shape.map((_, i) => i).filter((i) => !drop.has(i));
-  const y = makeView(x, keep.map((i) => x.shape[i]!), keep.map((i) => x._strides[i]!), x._offset);
+  const keep = x._shape.map((_, i) => i).filter((i) => !drop.has(i));
+  const y = makeView(x, keep.map((i) => x._shape[i]!), keep.map((i) => x._strides[i]!), x._offset);
   return record('SqueezeBackward0', y, [x], [], (g) => [reshape(g, [inShape])]);
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   x = expectTensor('unsqueeze', x, 'self');
   const d = normDim('unsqueeze', dim, x.dim() + 1);
-  const shape = x.shape.slice(), strides = x._strides.slice();
-  const stride = d < x.dim() ? x.shape[d]! * x._strides[d]! : 1;
+  const shape = x._shape.slice(), strides = x._strides.slice();
+  const stride = d < x.dim() ? x._shape[d]! * x._strides[d]! : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
   if (shape.length > MAX_DIMS) throw rangeError('unsqueeze', `at most ${MAX_DIMS} dims`);
@@ -214,11 +217,11 @@ export function expand(x: Tensor, args: readonly unknown[], op = 'expand'): Tens
       strides.push(0);
       return;
     }
-    const s = x.shape[j]!;
+    const s = x._shape[j]!;
     const want = v === -1 ? s : v;
     if (s !== want && s !== 1)
       throw rangeError(op,
-        `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: [${raw.map(describe).join(", ")}].  Tensor sizes: ${fmtShape(x.shape)}`,
+        `The expanded size of the tensor (${want}) must match the existing size (${s}) at non-singleton dimension ${i}.  Target sizes: [${raw.map(describe).join(", ")}].  Tensor sizes: ${fmtShape(x._shape)}`,
       );
     shape.push(want);
     strides.push(s === want ? x._strides[j]! : 0);
@@ -231,7 +234,7 @@ export function expand(x: Tensor, args: readonly unknown[], op = 'expand'): Tens
 
 /** Elements start, start+step, ... (count of them) along dim: the view behind narrow/slice/select. */
 function stridedSlice(op: string, x: Tensor, d: number, start: number, count: number, step: number, keepDim: boolean): Tensor {
-  const shape = x.shape.slice(), strides = x._strides.slice();
+  const shape = x._shape.slice(), strides = x._strides.slice();
   const offset = x._offset + start * x._strides[d]!;
   if (keepDim) {
     shape[d] = count;
@@ -240,7 +243,7 @@ function stridedSlice(op: string, x: Tensor, d: number, start: number, count: nu
     shape.splice(d, 1);
     strides.splice(d, 1);
   }
-  const inShape = x.shape.slice();
+  const inShape = x._shape.slice();
   const y = makeView(x, shape, strides, offset);
   return record(keepDim ? 'SliceBackward0' : 'SelectBackward0', y, [x], [], (g) => [
     sliceScatter(keepDim ? g : unsqueeze(g, d), inShape, d, start, step),
@@ -252,9 +255,9 @@ function sliceScatter(g: Tensor, shape: number[], d: number, start: number, step
   const z = empty(shape.slice(), 'float32');
   const strides = z._strides.slice();
   strides[d] = strides[d]! * step;
-  const dst = new Tensor(z._box, g.shape.slice(), strides, start * z._strides[d]!, 'float32');
+  const dst = new Tensor(z._box, g._shape.slice(), strides, start * z._strides[d]!, 'float32');
   castKernel(g, 'float32', dst);
-  const count = g.shape[d]!;
+  const count = g._shape[d]!;
   return record('SliceBackwardBackward0', z, [g], [], (gg) => [stridedSlice('slice', gg, d, start, count, step, true)]);
 }
 
@@ -264,7 +267,7 @@ function sliceScatter(g: Tensor, shape: number[], d: number, start: number, step
  */
 export function asStrided(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const y = makeView(x, shape.slice(), strides.slice(), x._offset + offset);
-  const inShape = x.shape.slice();
+  const inShape = x._shape.slice();
   return record('AsStridedBackward0', y, [x], [], (g) => [asStridedScatter(g, inShape, shape, strides, offset)]);
 }
 
@@ -278,7 +281,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   x = expectTensor('narrow', x, 'self');
   if (x.dim() === 0) throw rangeError('narrow', 'narrow() cannot be applied to a 0-dim tensor.');
   const d = normDim('narrow', dim, x.dim());
-  const size = x.shape[d]!;
+  const size = x._shape[d]!;
   if (typeof start !== 'number' || !Number.isInteger(start)) throw typeError('narrow', `start must be an integer, got ${describe(start)}`);
   if (typeof length !== 'number' || !Number.isInteger(length) || length < 0)
     throw rangeError('narrow', `length must be a non-negative integer, got ${describe(length)}`);
@@ -292,7 +295,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   x = expectTensor('slice', x, 'self');
   const d = normDim('slice', dim, x.dim());
-  const size = x.shape[d]!;
+  const size = x._shape[d]!;
   if (typeof step !== 'number' || !Number.isInteger(step) || step <= 0) throw rangeError('slice', `step must be a positive integer, got ${describe(step)}`);
   const clampIdx = (v: number | null | undefined, dflt: number) => {
     if (v == null) return dflt;
@@ -308,7 +311,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   x = expectTensor('select', x, 'self');
   if (x.dim() === 0) throw rangeError('select', 'select() cannot be applied to a 0-dim tensor.');
   const d = normDim('select', dim, x.dim());
-  const size = x.shape[d]!;
+  const size = x._shape[d]!;
   if (typeof index !== 'number' || !Number.isInteger(index) || index < -size || index >= size)
     throw rangeError('select', `index ${describe(index)} is out of range for dimension ${d} with size ${size}`);
   return stridedSlice('select', x, d, index < 0 ? index + size : index, 1, 1, false);
@@ -318,27 +321,28 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   x = expectTensor('indexSelect', x, 'self');
   index = expectTensor('indexSelect', index, 'index');
   if (index.dtype !== 'int32') throw typeError('indexSelect', `index must be an int32 tensor, got ${index.dtype}`);
-  if (index.dim() > 1) throw rangeError('indexSelect', `index must be 0-D or 1-D, got shape ${fmtShape(index.shape)}`);
+  if (index.dim() > 1) throw rangeError('indexSelect', `index must be 0-D or 1-D, got shape ${fmtShape(index._shape)}`);
   const xd = x.dim() === 0 ? reshape(x, [[1]]) : x;
   const d = normDim('indexSelect', dim, xd.dim());
   const xc = copyIfStrided(xd), ic = copyIfStrided(index);
   const n = index.numel();
-  const outShape = xd.shape.slice();
+  const outShape = xd._shape.slice();
   outShape[d] = n;
   const out = empty(outShape, x.dtype);
-  putHeader(d, xd.shape, n, xc._offset, ic._offset);
+  putHeader(d, xd._shape, n, xc._offset, ic._offset);
   native.indexSelect(meta, xc._data, ic._data as Int32Array, out._data);
   const y = x.dim() === 0 ? reshape(out, [[]]) : out;
-  const inShape = xd.shape.slice();
+  const inShape = xd._shape.slice();
   return record('IndexSelectBackward0', y, [x], [ic], (g, [ix]) => [indexAddInto(reshape(g, [outShape]), inShape, d, ix!)]);
 }
 
 /** Zeros of `shape` with rows of g added at `index` along dim (index_select's backward). */
 function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Tensor {
   const z = empty(shape.slice(), 'float32');
-  const gc = copyIfStrided(g);
+  // The kernel reads the source from element 0 of its storage: a gradient that is a view (a
+  // narrow of a larger tensor, a transpose) is copied first.
+  const gc = isContiguousTensor(g) && g._offset === 0 ? g : copyOf(g);
   putHeader(d, shape, index.numel(), 0, index._offset);
-  if (gc._offset !== 0) throw new Error('indexAdd: internal error, source must start at offset 0');
   native.indexAdd(meta, z._data, index._data as Int32Array, gc._data);
   return record('IndexAddBackward0', z, [g], [index], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
 }
@@ -349,7 +353,7 @@ function copyIfStrided(x: Tensor): Tensor {
 
 /** A contiguous copy, unrecorded. */
 function copyOf(x: Tensor): Tensor {
-  return castKernel(x, x.dtype, empty(x.shape.slice(), x.dtype));
+  return castKernel(x, x.dtype, empty(x._shape.slice(), x.dtype));
 }
 
 export function clone(x: Tensor): Tensor {
@@ -377,16 +381,16 @@ export function toNested(x: Tensor): unknown {
   // One JS array per index of every dim but the last, one number per element: a zero-size
   // tensor of shape [2^31 - 1, 0] would be 2^31 arrays, a huge one more numbers than V8 holds.
   let arrays = 1;
-  for (let d = 0, rows = 1; d < x.dim() - 1; d++) arrays += rows *= x.shape[d]!;
+  for (let d = 0, rows = 1; d < x.dim() - 1; d++) arrays += rows *= x._shape[d]!;
   if (arrays > MAX_PIECES || x.numel() > MAX_TO_ARRAY)
-    throw rangeError('toArray', `shape ${fmtShape(x.shape)} is too large for nested JS arrays (at most ${MAX_PIECES} arrays and ${MAX_TO_ARRAY} numbers); use toTypedArray()`);
+    throw rangeError('toArray', `shape ${fmtShape(x._shape)} is too large for nested JS arrays (at most ${MAX_PIECES} arrays and ${MAX_TO_ARRAY} numbers); use toTypedArray()`);
   const data = contiguousData(x);
   const isBool = x.dtype === 'bool';
   const at = (i: number) => (isBool ? data[i] !== 0 : data[i]!);
   if (x.dim() === 0) return at(0);
   let pos = 0;
   const build = (d: number): unknown[] => {
-    const n = x.shape[d]!;
+    const n = x._shape[d]!;
     const out = new Array(n);
     for (let i = 0; i < n; i++) out[i] = d === x.dim() - 1 ? at(pos++) : build(d + 1);
     return out;

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor.js';
 
 /** A zero-filled float32 state buffer shaped like p. */
 export function stateLike(p: Tensor, fill = 0): Tensor {
-  const t = empty(p.shape.slice(), 'float32');
+  const t = empty(p._shape.slice(), 'float32');
   if (fill !== 0) (t._data as Float32Array).fill(fill);
   return t;
 }
@@ -23,8 +23,8 @@ export function stateLike(p: Tensor, fill = 0): Tensor {
 export function withFlat(op: string, p: Tensor, grad: Tensor, call: (param: Tensor, grad: Tensor) => void): void {
   p._alive(op);
   grad._alive(op);
-  if (grad.numel() !== p.numel() || grad.shape.length !== p.shape.length || grad.shape.some((s, i) => s !== p.shape[i]))
-    throw rangeError(op, `gradient of shape [${grad.shape.join(', ')}] does not match the parameter's shape [${p.shape.join(', ')}]`);
+  if (grad.numel() !== p.numel() || grad._shape.length !== p._shape.length || grad._shape.some((s, i) => s !== p._shape[i]))
+    throw rangeError(op, `gradient of shape [${grad._shape.join(', ')}] does not match the parameter's shape [${p._shape.join(', ')}]`);
   if (grad.dtype !== 'float32') throw typeError(op, `gradient must be float32, got ${grad.dtype}`);
   const g = V.isContiguousTensor(grad) ? grad : V.contiguous(grad.detach());
   if (V.isContiguousTensor(p)) call(p, g);
