@@ -221,15 +221,6 @@ def matmul_by_constant_then_inplace():
 
 
 @case
-def matmul_constant_modified():
-    x = leaf([[1.0, -2.0]])
-    m = torch.ones(2, 2)
-    y = (x * 1).mm(m)
-    m.add_(1)
-    return {"result": attempt(lambda: y.sum().backward())}
-
-
-@case
 def linear_constant_weight_then_inplace():
     x = leaf([[1.0, 2.0], [3.0, 4.0]])
     h = x * 1

@@ -15,7 +15,7 @@ import { Tensor } from './tensor.js';
 import { VERSION } from './version.js';
 
 export { Tensor } from './tensor.js';
-export type { ElementOf, NestedArray, TensorJSON } from './tensor.js';
+export type { ElementOf, NestedArray, TensorJSON, ValuesIndices } from './tensor.js';
 export type { DType } from './dtype.js';
 export type { Node as GradFn } from './autograd/node.js';
 export type { TensorOptions } from './ops/creation.js';

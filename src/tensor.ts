@@ -49,6 +49,14 @@ export interface TensorJSON<D extends DType = DType> {
   data: NestedArray<ElementOf<D>>;
 }
 
+/** What `max(dim)` / `min(dim)` return: the extreme values along the dim and their positions. */
+export interface ValuesIndices<D extends DType = DType> {
+  /** The extreme values. */
+  values: Tensor<D>;
+  /** Their positions along `dim`. */
+  indices: Tensor<'int32'>;
+}
+
 /**
  * An n-dimensional array of float32, int32 or bool values on the native core, with PyTorch's
  * autograd: create one with `tg.tensor()`, `tg.zeros()`, `tg.rand()`, ... `D` is its dtype where
@@ -461,36 +469,16 @@ export class Tensor<D extends DType = DType> {
   /** The largest element, as a 0-d tensor. */
   max(): Tensor<D>;
   /** The largest values along `dim` and their indices. */
-  max(dim: number, keepdim?: boolean): {
-    /** The extreme values. */
-    values: Tensor<D>;
-    /** Their positions along `dim`. */
-    indices: Tensor<'int32'>;
-  };
-  max(dim?: number, keepdim = false): Tensor<D> | {
-    /** The extreme values. */
-    values: Tensor<D>;
-    /** Their positions along `dim`. */
-    indices: Tensor<'int32'>;
-  } {
-    return (dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true)) as Tensor<D> | { values: Tensor<D>; indices: Tensor<'int32'> };
+  max(dim: number, keepdim?: boolean): ValuesIndices<D>;
+  max(dim?: number, keepdim = false): Tensor<D> | ValuesIndices<D> {
+    return (dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true)) as Tensor<D> | ValuesIndices<D>;
   }
   /** The smallest element, as a 0-d tensor. */
   min(): Tensor<D>;
   /** The smallest values along `dim` and their indices. */
-  min(dim: number, keepdim?: boolean): {
-    /** The extreme values. */
-    values: Tensor<D>;
-    /** Their positions along `dim`. */
-    indices: Tensor<'int32'>;
-  };
-  min(dim?: number, keepdim = false): Tensor<D> | {
-    /** The extreme values. */
-    values: Tensor<D>;
-    /** Their positions along `dim`. */
-    indices: Tensor<'int32'>;
-  } {
-    return (dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false)) as Tensor<D> | { values: Tensor<D>; indices: Tensor<'int32'> };
+  min(dim: number, keepdim?: boolean): ValuesIndices<D>;
+  min(dim?: number, keepdim = false): Tensor<D> | ValuesIndices<D> {
+    return (dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false)) as Tensor<D> | ValuesIndices<D>;
   }
   /** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
   var(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
