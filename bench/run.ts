@@ -2,6 +2,13 @@
 //
 //   npm run bench [-- --impl src|dist|file.mjs] [--reps N] [--only id,id] [--threads 1,2]
 //                    [--no-torch] [--python /usr/bin/python3] [--out bench/results/latest.json]
+//                    [--isa avx2]
+//
+// --isa avx2 times both sides on their AVX2 code, whatever the CPU has beyond it: tensorgrad
+// with TG_SIMD=avx2, PyTorch with ATEN_CPU_CAPABILITY=avx2 (its own kernels) and
+// OPENBLAS_CORETYPE=Haswell (OpenBLAS's AVX2 kernels); the results go to
+// bench/results/latest-avx2.json unless --out says otherwise. Without it each side runs the best
+// path it finds on this CPU.
 //
 // tensorgrad runs in this process; PyTorch in a subprocess (bench/torch_bench.py --serve), one
 // per thread count. Each workload is timed on our side, then at once on PyTorch's: never at the
@@ -244,11 +251,12 @@ class TorchServer {
   private stderr = '';
   private exited: string | null = null;
 
-  constructor(python: string, threads: number) {
-    // As the project's instructions for PyTorch timing: OPENBLAS_CORETYPE unset, thread counts
-    // pinned through the environment.
+  constructor(python: string, threads: number, isa: string | undefined) {
+    // As the project's instructions for PyTorch timing: OPENBLAS_CORETYPE unset (unless --isa
+    // asks for a kernel family), thread counts pinned through the environment.
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.OPENBLAS_CORETYPE;
+    if (isa === 'avx2') Object.assign(env, { ATEN_CPU_CAPABILITY: 'avx2', OPENBLAS_CORETYPE: 'Haswell' });
     for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[k] = String(threads);
     this.child = spawn(python, [path.join(BENCH, 'torch_bench.py'), '--threads', String(threads), '--serve'], { env });
     // A python that failed to start surfaces through 'error'/'exit' below; without this
@@ -299,7 +307,8 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
       python: { type: 'string', default: process.env.BENCH_PYTHON ?? '/usr/bin/python3' },
-      out: { type: 'string', default: path.join(BENCH, 'results', 'latest.json') },
+      out: { type: 'string' },
+      isa: { type: 'string' },
     },
   });
   const config = JSON.parse(fs.readFileSync(path.join(BENCH, 'workloads.json'), 'utf8')) as Config;
@@ -311,6 +320,11 @@ async function main(): Promise<void> {
   const threadCounts = values.threads
     ? values.threads.split(',').map(Number)
     : [...new Set(workloads.flatMap((w) => w.threads))].sort((a, b) => a - b);
+
+  if (values.isa !== undefined && values.isa !== 'avx2') throw new Error(`--isa ${values.isa}: only avx2 is known`);
+  // The addon reads TG_SIMD when it loads, below.
+  if (values.isa) process.env.TG_SIMD = values.isa;
+  const out = values.out ?? path.join(BENCH, 'results', values.isa ? `latest-${values.isa}.json` : 'latest.json');
 
   let tg: TG;
   if (values.impl === 'src') {
@@ -329,10 +343,12 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) console.warn('note: gc() not exposed (run through `npm run bench`); workloads may pay for earlier garbage');
   const info = tg.backendInfo();
+  if (values.isa && info.simd !== values.isa) throw new Error(`--isa ${values.isa}: this CPU runs ${info.simdSupported.join(', ')}`);
   const impl = values.impl === 'src' || values.impl === 'dist' ? values.impl : path.relative(ROOT, path.resolve(values.impl!));
   console.log(
     `tensorgrad ${info.version} (${impl}), simd ${info.simd}, node ${process.version}, ` +
-      `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}; ${reps} reps, median`,
+      `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}; ${reps} reps, median` +
+      (values.isa ? `; PyTorch with ATEN_CPU_CAPABILITY=${values.isa}, OPENBLAS_CORETYPE=Haswell` : ''),
   );
 
   const make = makers(tg);
@@ -346,7 +362,7 @@ async function main(): Promise<void> {
     tg.setNumThreads(threads);
     let torch: TorchServer | null = null;
     if (!values['no-torch']) {
-      torch = new TorchServer(values.python!, threads);
+      torch = new TorchServer(values.python!, threads, values.isa);
       try {
         torchInfo[`threads_${threads}`] = await torch.request<TorchInfo>({ op: 'info' });
       } catch (err) {
@@ -413,6 +429,7 @@ async function main(): Promise<void> {
     git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' },
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${os.platform()}-${os.arch()}` },
     node: process.version,
+    isa: values.isa ?? 'best',
     tensorgrad: { ...info, impl },
     torch: torchInfo,
     loadavg: { start: loadAtStart, end: os.loadavg() },
@@ -431,11 +448,11 @@ async function main(): Promise<void> {
     })),
   };
   // Write-then-rename so an interrupted run never leaves a truncated latest.json.
-  fs.mkdirSync(path.dirname(values.out!), { recursive: true });
-  const tmp = `${values.out}.tmp`;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-  fs.renameSync(tmp, values.out!);
-  console.log(`wrote ${path.relative(process.cwd(), values.out!)}`);
+  fs.renameSync(tmp, out);
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 
 main().catch((err: unknown) => {

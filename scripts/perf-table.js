@@ -4,14 +4,17 @@
 // (default bench/results/latest.json, which `npm run bench` writes), between the markers
 //   <!-- perf-table:start --> and <!-- perf-table:end -->
 // One row per workload, in bench/workloads.json's order, its 1- and 2-thread figures side by
-// side. Run it after a full `npm run bench` on a quiet machine:
-//   node scripts/perf-table.js [results.json]
+// side; a second column group from bench/results/latest-avx2.json (`npm run bench -- --isa
+// avx2`, both sides on their AVX2 code) where that file exists. Run it after full runs on a
+// quiet machine:
+//   node scripts/perf-table.js [results.json [avx2-results.json]]
 
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const resultsFile = path.resolve(process.argv[2] ?? path.join(root, 'bench', 'results', 'latest.json'));
+const avx2File = path.resolve(process.argv[3] ?? path.join(root, 'bench', 'results', 'latest-avx2.json'));
 const readmeFile = path.join(root, 'README.md');
 const START = '<!-- perf-table:start -->';
 const END = '<!-- perf-table:end -->';
@@ -50,26 +53,45 @@ function ratioText(r) {
   return `${r.toFixed(2)}x`;
 }
 
+/** The runs of one workload measured on both sides, by thread count. */
+function runsOf(results, id) {
+  return results.results.filter((r) => r.id === id && r.tensorgrad && r.torch).sort((a, b) => a.threads - b.threads);
+}
+
+/** tensorgrad | PyTorch | ratio cells of one run set ('' where it has none). */
+function group(runs) {
+  if (runs.length === 0) return '– | – | –';
+  return `${cell(runs, 'tensorgrad')} | ${cell(runs, 'torch')} | ${runs.map((r) => ratioText(r.ratio)).join(' / ')}`;
+}
+
+function measured(results, command) {
+  return `${results.date.slice(0, 10)} at commit ${String(results.git.commit).slice(0, 7)}${results.git.dirty ? ' (with local changes)' : ''} ` +
+    `(\`${command}\`, medians of ${results.reps})`;
+}
+
 function main() {
   const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+  const avx2 = fs.existsSync(avx2File) ? JSON.parse(fs.readFileSync(avx2File, 'utf8')) : null;
   const order = JSON.parse(fs.readFileSync(path.join(root, 'bench', 'workloads.json'), 'utf8')).workloads.map((w) => w.id);
   const rows = [];
   for (const id of order) {
-    const runs = results.results.filter((r) => r.id === id && r.tensorgrad && r.torch).sort((a, b) => a.threads - b.threads);
+    const runs = runsOf(results, id);
     if (runs.length === 0) continue;
-    const join = (f) => runs.map(f).join(' / ');
-    rows.push(
-      `| ${LABELS[id] ?? runs[0].label} | ${join((r) => r.threads)} | ${cell(runs, 'tensorgrad')} | ${cell(runs, 'torch')} | ` +
-        `${join((r) => ratioText(r.ratio))} |`,
-    );
+    const threads = runs.map((r) => r.threads).join(' / ');
+    // The AVX2 group only where it has the same thread counts, so one threads column serves both.
+    const avx2Runs = avx2 ? runsOf(avx2, id).filter((r) => runs.some((b) => b.threads === r.threads)) : [];
+    const sameThreads = avx2Runs.map((r) => r.threads).join(' / ') === threads;
+    rows.push(`| ${LABELS[id] ?? runs[0].label} | ${threads} | ${group(runs)} |${avx2 ? ` ${group(sameThreads ? avx2Runs : [])} |` : ''}`);
   }
   if (rows.length === 0) throw new Error(`${resultsFile} has no workload measured on both sides`);
+  const best = `best path (${results.tensorgrad.simd})`;
   const table = [
-    `Measured ${results.date.slice(0, 10)} at commit ${String(results.git.commit).slice(0, 7)}${results.git.dirty ? ' (with local changes)' : ''}, ` +
-      `${results.machine.cpu}, ${results.machine.cores} cores (\`npm run bench\`, medians of ${results.reps}; \`npm run bench:readme\` wrote this table).`,
+    `Measured on ${results.machine.cpu}, ${results.machine.cores} cores: ${best} ${measured(results, 'npm run bench')}` +
+      (avx2 ? `; AVX2 ${measured(avx2, 'npm run bench -- --isa avx2')}, PyTorch with \`ATEN_CPU_CAPABILITY=avx2\` and \`OPENBLAS_CORETYPE=Haswell\`` : '') +
+      `. \`npm run bench:readme\` wrote this table.`,
     '',
-    '| workload | threads | tensorgrad | PyTorch 1.13 | ratio |',
-    '|---|---|---|---|---|',
+    `| workload | threads | tensorgrad, ${best} | PyTorch 1.13 | ratio |${avx2 ? ' tensorgrad, AVX2 | PyTorch 1.13, AVX2 | ratio, AVX2 |' : ''}`,
+    `|---|---|---|---|---|${avx2 ? '---|---|---|' : ''}`,
     ...rows,
     '',
     'ratio = PyTorch time / tensorgrad time: above 1, tensorgrad is faster.',
@@ -78,7 +100,7 @@ function main() {
   const a = readme.indexOf(START), b = readme.indexOf(END);
   if (a < 0 || b < a) throw new Error(`README.md has no ${START} ... ${END} section`);
   fs.writeFileSync(readmeFile, `${readme.slice(0, a + START.length)}\n${table}\n${readme.slice(b)}`);
-  console.log(`README.md: performance table rewritten from ${path.relative(root, resultsFile)} (${rows.length} rows)`);
+  console.log(`README.md: performance table rewritten from ${path.relative(root, resultsFile)}${avx2 ? ` and ${path.relative(root, avx2File)}` : ''} (${rows.length} rows)`);
 }
 
 main();
