@@ -426,7 +426,7 @@ async function main(): Promise<void> {
   // ---- JSON ------------------------------------------------------------------------------
   const result = {
     date: new Date().toISOString(),
-    git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' },
+    git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results') !== '' },
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${os.platform()}-${os.arch()}` },
     node: process.version,
     isa: values.isa ?? 'best',
