@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { CPUS, findQemu, writeEmulatedNode } = require('./lib/emulators.js');
+const { which } = require('./lib/tools.js');
 
 const root = path.resolve(__dirname, '..');
 // Outside the repository: npm puts every node_modules/.bin above the project on a script's PATH.
@@ -31,25 +32,14 @@ function run(cmd, args, { capture = false, ...opts } = {}) {
   return capture ? r.stdout + r.stderr : r.stdout;
 }
 
-function which(name, PATH) {
-  for (const dir of PATH.split(path.delimiter)) {
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {}
-  }
-  return null;
-}
-
 // The user-side environment: only node, npm, npx and sh (npm runs scripts with it) on PATH, no
 // npm_* variables inherited from the `npm run` that started us (npm reads npm_config_* as
 // config), no build-from-source.
 function userEnv() {
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin);
-  const npmCli = process.env.npm_execpath || which('npm', process.env.PATH);
-  const sh = which('sh', process.env.PATH);
+  const npmCli = process.env.npm_execpath || which('npm');
+  const sh = which('sh');
   check(npmCli && sh, 'npm or sh not found on PATH');
   const npxCli = path.join(path.dirname(fs.realpathSync(npmCli)), 'npx-cli.js');
   fs.symlinkSync(sh, path.join(bin, 'sh'));

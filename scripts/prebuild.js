@@ -18,11 +18,11 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
+const { addonProbe, which } = require('./lib/tools.js');
 
 const root = path.resolve(__dirname, '..');
 const cmakeJsPkg = require.resolve('cmake-js/package.json');
 const cmakeJs = path.join(path.dirname(cmakeJsPkg), require(cmakeJsPkg).bin['cmake-js']);
-const nodeGypBuild = require.resolve('node-gyp-build');
 
 const CROSS_CXX = 'aarch64-linux-gnu-g++';
 const QEMU = 'qemu-aarch64';
@@ -30,10 +30,6 @@ const QEMU = 'qemu-aarch64';
 function fail(message) {
   console.error(`prebuild: ${message}`);
   process.exit(1);
-}
-
-function onPath(cmd) {
-  return !spawnSync(cmd, ['--version'], { stdio: 'ignore' }).error;
 }
 
 function nativeTarget() {
@@ -53,7 +49,7 @@ function crossArm64Target() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     return { reason: `cross-compiling to linux-arm64 needs an x86-64 Linux host, this is ${process.platform}-${process.arch}` };
   }
-  const missing = [CROSS_CXX, QEMU].filter((cmd) => !onPath(cmd));
+  const missing = [CROSS_CXX, QEMU].filter((cmd) => !which(cmd));
   if (missing.length) {
     return { reason: `${missing.join(' and ')} not found (apt-get install g++-aarch64-linux-gnu qemu-user)` };
   }
@@ -108,8 +104,7 @@ function buildPrebuild(target) {
   fs.copyFileSync(path.join(outDir, 'Release', 'tensorgrad.node'), dest);
 
   // Check that node-gyp-build really selects and loads this file when only prebuilds count.
-  const code = `const f = require(${JSON.stringify(nodeGypBuild)}).resolve(${JSON.stringify(root)}); require(f); process.stdout.write(f)`;
-  const probe = target.probe(['-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
+  const probe = target.probe(['-e', addonProbe(root)], { cwd: root, encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
   if (probe.status !== 0 || probe.stdout !== dest) {
     fail(`node-gyp-build did not load ${dest}\n${probe.error ?? ''}${probe.stdout}${probe.stderr}`);
   }

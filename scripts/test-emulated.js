@@ -23,6 +23,7 @@ const root = path.resolve(__dirname, '..');
 
 const { CPUS, writeEmulatedNode } = require('./lib/emulators.js');
 const { CPU_SUITE, TABLE_SUITE } = require('./lib/suites.js');
+const { addonProbe } = require('./lib/tools.js');
 
 function parseArgs(argv) {
   const opts = { cpus: Object.keys(CPUS), tarball: null, jsonDir: null, files: [] };
@@ -55,15 +56,12 @@ function unpack(tarball, dir) {
 
 // node-gyp-build's choice on the emulated CPU, from the unpacked package, prebuilds only.
 function resolveAddon(wrapper, pkgDir) {
-  const code = `const f = require(${JSON.stringify(require.resolve('node-gyp-build'))}).resolve(${JSON.stringify(pkgDir)});
-require(f); process.stdout.write(f);`;
-  return run(wrapper, ['-e', code], { env: { ...process.env, PREBUILDS_ONLY: '1' } });
+  return run(wrapper, ['-e', addonProbe(pkgDir)], { env: { ...process.env, PREBUILDS_ONLY: '1' } });
 }
 
 // The tables the host runs natively, from the same package.
 function hostSimdSupported(pkgDir) {
-  const code = `const f = require(${JSON.stringify(require.resolve('node-gyp-build'))}).resolve(${JSON.stringify(pkgDir)});
-process.stdout.write(JSON.stringify(require(f).simdSupported()));`;
+  const code = addonProbe(pkgDir, 'process.stdout.write(JSON.stringify(addon.simdSupported()));');
   return JSON.parse(run(process.execPath, ['-e', code], { env: { ...process.env, PREBUILDS_ONLY: '1' } }));
 }
 

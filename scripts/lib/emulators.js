@@ -6,6 +6,7 @@
 //   aarch64  ARM64 (an arm64 Node from npm, the linux-arm64 prebuild): expects 'neon'
 const fs = require('node:fs');
 const path = require('node:path');
+const { which } = require('./tools.js');
 
 // QEMU 7.2's Haswell model lists features its TCG does not emulate and warns about each on
 // every thread; none is an instruction set our code uses.
@@ -18,16 +19,7 @@ const CPUS = {
 };
 
 // The emulator's absolute path (the wrapper may run with a PATH that lacks it), or null.
-function findQemu(cpu) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    const file = path.join(dir, CPUS[cpu].qemu);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {}
-  }
-  return null;
-}
+const findQemu = (cpu) => which(CPUS[cpu].qemu);
 
 // Writes dir/node-<cpu>, a script that starts node on the emulated CPU with its arguments
 // (process.execPath has to be one file), and returns its path.
