@@ -24,13 +24,16 @@ T* at(const Operand& o) { return static_cast<T*>(o.base); }
 // 32K floats 13.5 us, add_ 3.1 us), so a quarter of the grain buys the same work per task.
 constexpr int64_t kMathGrain = kParallelGrain / 4;
 
+// From the cost column of TG_UNARY_OPS (kernels/ops.h).
 int64_t grain_of(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Exp: case UnaryOp::Log: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
-    case UnaryOp::Softplus: case UnaryOp::Gelu: case UnaryOp::Sin: case UnaryOp::Cos:
-      return kMathGrain;
-    default: return kParallelGrain;
+#define TG_UNARY_GRAIN_CASE(name, cost, ...) \
+  case UnaryOp::name: return OpCost::cost == OpCost::Math ? kMathGrain : kParallelGrain;
+    TG_UNARY_OPS(TG_UNARY_GRAIN_CASE, TG_UNARY_GRAIN_CASE)
+#undef TG_UNARY_GRAIN_CASE
+    case UnaryOp::Count: break;
   }
+  return kParallelGrain;
 }
 
 int64_t grain_of(BinaryOp op) {

@@ -118,19 +118,15 @@ struct VecKernels {
     using tg::UnaryOp;
     const reg zero = V::set1(0.0f), one = V::set1(1.0f);
     switch (op) {
-      case UnaryOp::Neg: return map1(x, y, n, [](reg v) { return V::neg(v); });
+      // The FORMULA lines of TG_UNARY_OPS (kernels/ops.h): map1 over their expression of v.
+#define TG_UNARY_FORMULA_CASE(name, cost, formula) \
+  case UnaryOp::name: return map1(x, y, n, [=](reg v) { return formula; });
+#define TG_UNARY_OWN_CASE(name, cost)
+      TG_UNARY_OPS(TG_UNARY_FORMULA_CASE, TG_UNARY_OWN_CASE)
+#undef TG_UNARY_FORMULA_CASE
+#undef TG_UNARY_OWN_CASE
+      // The OWN lines; -Wswitch names any op that has neither.
       case UnaryOp::Exp: return exp_blocks(x, y, n);
-      case UnaryOp::Log: return map1(x, y, n, [](reg v) { return M::log(v); });
-      case UnaryOp::Sqrt: return map1(x, y, n, [](reg v) { return V::sqrt(v); });
-      case UnaryOp::Rsqrt: return map1(x, y, n, [one](reg v) { return V::div(one, V::sqrt(v)); });
-      case UnaryOp::Abs: return map1(x, y, n, [](reg v) { return V::abs(v); });
-      case UnaryOp::Square: return map1(x, y, n, [](reg v) { return V::mul(v, v); });
-      case UnaryOp::Relu: return map1(x, y, n, [zero](reg v) { return V::max(zero, v); });
-      case UnaryOp::Sigmoid: return map1(x, y, n, [](reg v) { return M::sigmoid(v); });
-      case UnaryOp::Tanh: return map1(x, y, n, [](reg v) { return M::tanh(v); });
-      case UnaryOp::Softplus: return map1(x, y, n, [](reg v) { return M::softplus(v); });
-      case UnaryOp::Gelu: return map1(x, y, n, [](reg v) { return M::gelu(v); });
-      case UnaryOp::Reciprocal: return map1(x, y, n, [one](reg v) { return V::div(one, v); });
       case UnaryOp::Sign:
         return map1(x, y, n, [zero, one](reg v) {
           // sign(NaN) = 0, as in PyTorch.
