@@ -1,6 +1,7 @@
-// The op codes the core understands, each list written once as an X-macro: the enums below
-// and the kernels' switches (vec_kernels.h, elementwise.cpp) are generated from these lines.
-// JS passes the codes as integers (mirrored in src/native.ts): append, never renumber.
+// The op codes the core understands, each list written once as an X-macro: the enums below,
+// the kernels' switches (vec_kernels.h, elementwise.cpp) and the binding's opCodes table
+// (binding/op_codes.cc, which JS reads codes from by name) are all generated from these lines.
+// A code is its line's position: new ops go at the end, so existing codes keep their values.
 #pragma once
 #include <cstdint>
 
