@@ -144,6 +144,7 @@ CALLS = {
     "abs": torch.abs,
     "exp": torch.exp,
     "log": torch.log,
+    "log2": torch.log2,
     "sqrt": torch.sqrt,
     "rsqrt": torch.rsqrt,
     "square": torch.square,
@@ -520,6 +521,7 @@ UNARY = [
     ("reciprocal", "arith", away, ()),
     ("exp", "transcendental", lambda *s, **k: un(*s, lo=-3, hi=3, **k), ()),
     ("log", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
+    ("log2", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
     ("sqrt", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
     ("rsqrt", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
     ("sin", "transcendental", lambda *s, **k: un(*s, lo=-4, hi=4, **k), ()),
@@ -554,6 +556,8 @@ case("exp wide range", "exp", "transcendental", x.exp(), [un(67, lo=-80, hi=80)]
 case("sigmoid wide range", "sigmoid", "transcendental", x.sigmoid(), [un(67, lo=-30, hi=30)])
 case("tanh wide range", "tanh", "transcendental", x.tanh(), [un(67, lo=-12, hi=12)])
 case("log wide range", "log", "transcendental", x.log(), [un(67, lo=1e-6, hi=1e6)])
+case("log2 wide range", "log2", "transcendental", x.log2(), [un(67, lo=1e-6, hi=1e6)])
+case("log2 special values: powers of two", "log2", "transcendental", x.log2(), [lit([0.125, 0.5, 1.0, 2.0, 1024.0, 2.0 ** -126, 2.0 ** 100])])
 case("sin wide range", "sin", "transcendental", x.sin(), [un(67, lo=-100, hi=100)])
 case("cos wide range", "cos", "transcendental", x.cos(), [un(67, lo=-100, hi=100)])
 # Kinks at exactly 0: PyTorch's conventions are sign(0) = 0 (abs grad 0), relu grad 0 at 0,
@@ -562,11 +566,12 @@ for op in ["abs", "relu", "leakyRelu", "sign"]:
     case(f"{op} at 0", op, "exact" if op != "leakyRelu" else "arith", getattr(x, op)(), [lit([0.0, -0.0, 2.0, -2.0])])
 # Free-function forms.
 case("tg.exp(x)", "exp", "transcendental", Fn("exp", x), [un(9, lo=-2, hi=2)])
+case("tg.log2(x)", "log2", "transcendental", Fn("log2", x), [pos(9)])
 case("tg.relu(x)", "relu", "exact", Fn("relu", x), [away(9)])
 # int32 inputs: neg/abs/sign/relu/square keep int32 (PyTorch); float functions promote to float32.
 for op in ["neg", "abs", "sign", "relu", "square"]:
     case(f"{op} int32", op, "int32", getattr(x, op)(), [ints(11)])
-for op in ["exp", "sqrt", "sigmoid"]:
+for op in ["exp", "sqrt", "sigmoid", "log2"]:
     case(f"{op} int32 -> float32", op, "transcendental", getattr(x, op)(), [ints(11, lo=0, hi=6)])
 
 # ---- elementwise binary -----------------------------------------------------------------
@@ -1261,6 +1266,7 @@ hvp("pow tensor", "pow", x.pow(y), [pos(5), rn(5)])
 hvp("tg.pow(2, t)", "pow", Fn("pow", 2, x), [rn(5)])
 hvp("div", "div", x.div(y), [rn(5), away(5)])
 hvp("log", "log", x.log(), [pos(6)])
+hvp("log2", "log2", x.log2(), [pos(6)])
 hvp("sqrt", "sqrt", x.sqrt(), [pos(6)])
 hvp("sin", "sin", x.sin(), [rn(6)])
 hvp("gelu", "gelu", x.gelu(), [un(7, lo=-3, hi=3)])

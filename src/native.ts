@@ -1,10 +1,21 @@
-// The native addon and the wire format of its calls (see binding/*.cc). Op codes mirror
-// cpp/kernels/ops.h: append, never renumber.
+// The native addon's interface (binding/*.cc). The call metadata each function takes is
+// written by src/call.ts; kernel codes are the addon's own (opCodes), read through the op
+// registry (src/ops/registry.ts).
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type Storage = Float32Array | Int32Array | Uint8Array;
+
+/** One tensor of a safetensors header, as binding/io.cc parses it: byte range [begin, end) of the data. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: string;
+  target: 'float32' | 'int32' | 'bool';
+  shape: number[];
+  begin: number;
+  end: number;
+}
 
 export interface Native {
   unary(meta: Float64Array, out: Storage, x: Storage): void;
@@ -17,8 +28,8 @@ export interface Native {
   cast(meta: Float64Array, out: Storage, x: Storage): void;
   fill(meta: Float64Array, out: Storage): void;
   reduce(meta: Float64Array, x: Storage, out: Storage, indices?: Int32Array): void;
-  // bias: the epilogue's (binding/linalg.cc); passing it, even null, enables meta's epilogue fields.
-  matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, bias?: Storage | null): void;
+  // bias: the epilogue's (binding/linalg.cc), passed when meta's hasBias is set.
+  matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, bias?: Storage): void;
   indexSelect(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
   indexAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   gather(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
@@ -36,6 +47,9 @@ export interface Native {
   // offset, target offset, grad stride]; probs, out and dx from offset 0.
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;
   crossEntropyBackward(meta: Float64Array, probs: Float32Array, target: Int32Array, grad: Float32Array, dx: Float32Array): void;
+  // safetensors (binding/io.cc): the header's entries, and one entry's bytes converted into dst.
+  safetensorsParse(bytes: Uint8Array, op: string): { entries: SafetensorsEntry[]; metadata: [string, string][] };
+  safetensorsConvert(bytes: Uint8Array, dtype: string, begin: number, end: number, dst: Storage, name: string, op: string): void;
   simd(): 'avx512' | 'avx2' | 'sse2' | 'neon' | 'scalar';
   selectSimd(name: string): boolean;
   simdSupported(): Array<'avx512' | 'avx2' | 'sse2' | 'neon' | 'scalar'>;
@@ -50,6 +64,8 @@ export interface Native {
   alignHugePages(buffer: Uint8Array, bytes: number): number;
   hugePageBytes: number;  // 0 where there is no huge page hint: then nothing is over-allocated
   napiVersion: number;
+  /** Kernel name -> code, per kernel table: generated from the X-macro lists in cpp/kernels/ops.h. */
+  opCodes: Readonly<Record<'unary' | 'binary' | 'compare' | 'intBinary' | 'reduce', Readonly<Record<string, number | undefined>>>>;
 }
 
 function packageRoot(): string {
@@ -80,25 +96,3 @@ function load(): Native {
 }
 
 export const native: Native = load();
-
-export const enum UnaryOp {
-  Neg = 0, Exp, Log, Sqrt, Rsqrt, Abs, Square, Relu, Sigmoid, Tanh,
-  Sin, Cos, Sign, Softplus, Gelu, LeakyRelu, Clamp, Reciprocal,
-}
-
-export const enum BinaryOp {
-  Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum,
-  ReluBackward, SigmoidBackward, TanhBackward, GeluBackward, SoftplusBackward, LeakyReluBackward,
-}
-
-export const enum CompareOp { Eq = 0, Ne, Lt, Le, Gt, Ge }
-
-export const enum IntBinaryOp { Add = 0, Sub, Mul, Maximum, Minimum, FloorDiv, Remainder }
-
-export const enum ReduceOp { Sum = 0, Mean, Max, Min, Prod, ArgMax, ArgMin }
-
-/** Header slots before the shape in the elementwise meta layout: [op, ndim, p0, p1, p2]. */
-export const HEADER = 5;
-
-/** One reusable metadata buffer: calls are synchronous, so no two ever overlap. */
-export const meta = new Float64Array(256);

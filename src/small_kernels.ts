@@ -12,7 +12,14 @@
 // rounded result or within an ulp of it (the SIMD kernels are within 1-3 ulp); sums add in float32
 // in order, as PyTorch and the core do on so few elements. Ops whose JS form would not be that close (gelu, softplus)
 // are left to the core.
-import { BinaryOp, HEADER, ReduceOp, UnaryOp, type Storage } from './native.js';
+import { HEADER } from './call.js';
+import type { Storage } from './native.js';
+import { kernelCodesOf } from './ops/registry.js';
+
+// The kernels this file has JS forms of (codes from the addon, cpp/kernels/ops.h).
+const UnaryOp = kernelCodesOf('unary', ['Neg', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Abs', 'Square', 'Relu', 'Sigmoid', 'Tanh', 'Sin', 'Cos', 'Sign', 'LeakyRelu', 'Clamp', 'Reciprocal']);
+const BinaryOp = kernelCodesOf('binary', ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Maximum', 'Minimum', 'ReluBackward', 'SigmoidBackward', 'TanhBackward', 'LeakyReluBackward']);
+const ReduceOp = kernelCodesOf('reduce', ['Sum', 'Mean', 'Max', 'Min']);
 
 /** Largest output (elements) computed here; for matmul, the largest M·N·K. */
 let elementLimit = 64;
@@ -373,10 +380,10 @@ function runLength(meta: Float64Array): number {
 }
 
 /**
- * meta: [M, N, K, batchNdim, accumulate, batch shape, a view, b view, then optionally hasBias,
- * biasOffset, relu] (binding/linalg.cc); c is contiguous [batch..., M, N].
+ * meta: [M, N, K, batchNdim, accumulate, batch shape, a view, b view, hasBias, biasOffset, relu]
+ * (binding/linalg.cc, src/call.ts encodeMatmul); c is contiguous [batch..., M, N].
  */
-export function matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, bias?: Storage | null): boolean {
+export function matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, bias?: Storage): boolean {
   const M = meta[0]!, N = meta[1]!, K = meta[2]!, bn = meta[3]!;
   let batch = 1;
   for (let d = 0; d < bn; d++) batch *= meta[HEADER + d]!;
@@ -394,9 +401,9 @@ export function matmul(meta: Float64Array, a: Storage, b: Storage, c: Storage, b
   const aRow = meta[aView + bn + 1]! | 0, aCol = meta[aView + bn + 2]! | 0;
   const bRow = meta[bView + bn + 1]! | 0, bCol = meta[bView + bn + 2]! | 0;
   const tail = bView + bn + 3;
-  const hasBias = bias !== undefined && bias !== null && meta[tail] === 1;
+  const hasBias = bias !== undefined && meta[tail] === 1;
   const biasOff = hasBias ? meta[tail + 1]! | 0 : 0;
-  const relu = bias !== undefined && meta[tail + 2] === 1;
+  const relu = meta[tail + 2] === 1;
   index.fill(0, 0, bn);
   let pa = meta[aView]! | 0, pb = meta[bView]! | 0, pc = 0;
   for (let t = 0; t < batch; t++) {

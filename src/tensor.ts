@@ -1,23 +1,27 @@
-// The Tensor: a strided view (shape, strides, offset) over a V8-owned typed array, plus its
-// autograd state. Every method delegates to an op in src/ops/, where forward and backward sit
-// side by side.
+// The Tensor's data core: a strided view (shape, strides, offset) over a V8-owned typed array,
+// plus its autograd state. It imports no op: the methods that compute are installed on the
+// prototype from the op registry (src/ops/registry.ts, by src/tensor_methods.ts), and typed
+// below from the registered functions themselves (MethodsOf), so an op is declared once.
 import type { LeafSlot, Node } from './autograd/node.js';
-import * as engine from './autograd/engine.js';
-import { enableGrad } from './autograd/grad_mode.js';
 import type { DType } from './dtype.js';
 import { describe, fmtShape, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
 import type { Storage } from './native.js';
-import * as E from './ops/elementwise.js';
-import * as I from './ops/inplace.js';
-import * as Ix from './ops/indexing.js';
-import * as J from './ops/join.js';
-import * as L from './ops/linalg.js';
-import * as R from './ops/reduce.js';
-import * as Rand from './ops/random.js';
-import * as S from './ops/softmax.js';
-import * as V from './ops/views.js';
-import { numel, sameShape } from './shape.js';
+import type * as MethodOps from './ops/methods.js';
+import type * as PublicOps from './ops/public.js';
+import type { MethodKind } from './ops/registry.js';
+import { isContiguous, normDim, numel, sameShape } from './shape.js';
+
+/**
+ * The recorded region of `base` that `view` is (an as_strided view of the base as it is now);
+ * installed by src/ops/views.ts, which owns as_strided.
+ */
+let regionOfBase: ((base: Tensor, view: Tensor) => Tensor) | null = null;
+
+/** @internal Called once by src/ops/views.ts. */
+export function _setRegionOfBase(fn: (base: Tensor, view: Tensor) => Tensor): void {
+  regionOfBase = fn;
+}
 
 /** The storage box views share; `data` is emptied by dispose(). */
 export interface StorageBox {
@@ -29,9 +33,6 @@ export interface StorageBox {
 export interface VersionCounter {
   value: number;
 }
-
-type Dims = number | number[];
-type Scalar = Tensor | number;
 
 /** What `item()` gives for a tensor of dtype `D`: a boolean for 'bool', a number otherwise (also when the type does not say the dtype). */
 export type ElementOf<D extends DType> = [D] extends ['bool'] ? boolean : number;
@@ -140,9 +141,8 @@ export class Tensor<D extends DType = DType> {
   _followBase(): void {
     const base = this._base!;
     this._viewVersion = this._version.value;
-    if (!base._requiresGrad || !V.isContiguousTensor(base)) return;
-    const region = enableGrad(() => V.asStrided(base, this._shape, this._strides, this._offset - base._offset));
-    this._gradFn = region._gradFn;
+    if (!base._requiresGrad || !isContiguous(base._shape, base._strides)) return;
+    this._gradFn = regionOfBase!(base, this)._gradFn;
     this._requiresGrad = true;
   }
   /**
@@ -185,19 +185,20 @@ export class Tensor<D extends DType = DType> {
     this._alive('data');
     return new Tensor(this._box, this._shape, this._strides, this._offset, this.dtype);
   }
-  /** 2-D transpose. */
+  /** This tensor with its dims reversed (the transpose, for a 2-D tensor): a view. */
   get T(): Tensor<D> {
-    return V.transposeT(this) as Tensor<D>;
+    const n = this._shape.length;
+    return this.permute(this._shape.map((_, i) => n - 1 - i));
   }
   /** Strides in elements. */
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
-    return dim === undefined ? this._strides.slice() : this._strides[V.dimOf('stride', dim, this.dim())]!;
+    return dim === undefined ? this._strides.slice() : this._strides[normDim('stride', dim, this.dim())]!;
   }
   /** True if the elements are laid out row-major without gaps, so views like `view()` need no copy. */
   isContiguous(): boolean {
-    return V.isContiguousTensor(this);
+    return isContiguous(this._shape, this._strides);
   }
 
   /** Number of elements (product of the shape). */
@@ -217,7 +218,7 @@ export class Tensor<D extends DType = DType> {
   /** The size of dimension `dim` (negative counts from the end). */
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    return dim === undefined ? this._shape.slice() : this._shape[V.dimOf('size', dim, this.dim())]!;
+    return dim === undefined ? this._shape.slice() : this._shape[normDim('size', dim, this.dim())]!;
   }
   /** The value of a one-element tensor as a JS number (boolean for 'bool'). */
   item(): ElementOf<D> {
@@ -226,14 +227,6 @@ export class Tensor<D extends DType = DType> {
       throw rangeError('item', `a Tensor with ${this.numel()} elements cannot be converted to a scalar`);
     const v = this._data[this._offset]!;
     return (this.dtype === 'bool' ? v !== 0 : v) as ElementOf<D>;
-  }
-  /** The values as nested JS arrays following the shape (a number for a 0-d tensor). */
-  toArray(): NestedArray<ElementOf<D>> {
-    return V.toNested(this) as NestedArray<ElementOf<D>>;
-  }
-  /** A copy of the values in row-major order as a typed array (Float32Array for 'float32', Int32Array otherwise). */
-  toTypedArray(): Storage {
-    return V.contiguousData(this._alive('toTypedArray')).slice();
   }
   /**
    * The form `JSON.stringify` writes: `{ dtype, shape, data }`, `data` as from toArray() (so a
@@ -277,10 +270,6 @@ export class Tensor<D extends DType = DType> {
   get retainsGrad(): boolean {
     return this._retainsGrad;
   }
-  /** Computes the gradients of this tensor with respect to the leaves and accumulates them into their `.grad`; `gradient` is required unless this tensor has one element. */
-  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    engine.backward([this], [gradient], opts);
-  }
   /** A new tensor sharing this one's storage, outside the autograd graph. */
   detach(): Tensor<D> {
     this._alive('detach');
@@ -293,357 +282,25 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  // ---- conversion and memory -------------------------------------------------------------
-  /** A copy with its own storage; recorded by autograd. */
-  clone(): Tensor<D> {
-    return V.clone(this) as Tensor<D>;
-  }
-  /** This tensor if already contiguous, otherwise a contiguous copy. */
-  contiguous(): Tensor<D> {
-    return V.contiguous(this) as Tensor<D>;
-  }
-  /** A copy converted to `dtype` (this tensor itself if it already has it). */
-  to<T extends DType>(dtype: T): Tensor<T> {
-    return E.toDType(this, dtype) as Tensor<T>;
-  }
-  /** Same as `to('float32')`. */
-  float(): Tensor<'float32'> {
-    return E.toDType(this, 'float32') as Tensor<'float32'>;
-  }
-  /** Same as `to('int32')`. */
-  int(): Tensor<'int32'> {
-    return E.toDType(this, 'int32') as Tensor<'int32'>;
-  }
-  /** Same as `to('bool')`. */
-  bool(): Tensor<'bool'> {
-    return E.toDType(this, 'bool') as Tensor<'bool'>;
-  }
-  /** Frees the storage now (for this tensor and every view of it); later use throws. */
-  dispose(): void {
-    V.dispose(this);
-  }
   /** True after dispose() on this tensor or on a view sharing its storage. */
   get isDisposed(): boolean {
     return !!this._box.disposed;
   }
-
-  // ---- elementwise ----------------------------------------------------------------------
-  /** this + alpha·other, with broadcasting. */
-  add(other: Scalar, opts?: { alpha?: number }): Tensor {
-    return E.add(this, other, opts);
-  }
-  /** this − alpha·other, with broadcasting. */
-  sub(other: Scalar, opts?: { alpha?: number }): Tensor {
-    return E.sub(this, other, opts);
-  }
-  /** Elementwise product, with broadcasting. */
-  mul(other: Scalar): Tensor {
-    return E.mul(this, other);
-  }
-  /** Elementwise true division, with broadcasting. */
-  div(other: Scalar): Tensor {
-    return E.div(this, other);
-  }
-  /** Elementwise power, with broadcasting. */
-  pow(exponent: Scalar): Tensor {
-    return E.pow(this, exponent);
-  }
-  /** Elementwise larger of this and other, with broadcasting. */
-  maximum(other: Scalar): Tensor {
-    return E.maximum(this, other);
-  }
-  /** Elementwise smaller of this and other, with broadcasting. */
-  minimum(other: Scalar): Tensor {
-    return E.minimum(this, other);
-  }
-  /** Elementwise −x. */
-  neg(): Tensor {
-    return E.neg(this);
-  }
-  /** Elementwise |x|. */
-  abs(): Tensor {
-    return E.abs(this);
-  }
-  /** Elementwise eˣ. */
-  exp(): Tensor {
-    return E.exp(this);
-  }
-  /** Elementwise natural logarithm. */
-  log(): Tensor {
-    return E.log(this);
-  }
-  /** Elementwise square root. */
-  sqrt(): Tensor {
-    return E.sqrt(this);
-  }
-  /** Elementwise 1 / √x. */
-  rsqrt(): Tensor {
-    return E.rsqrt(this);
-  }
-  /** Elementwise x². */
-  square(): Tensor {
-    return E.square(this);
-  }
-  /** Elementwise 1 / x. */
-  reciprocal(): Tensor {
-    return E.reciprocal(this);
-  }
-  /** Elementwise sine. */
-  sin(): Tensor {
-    return E.sin(this);
-  }
-  /** Elementwise cosine. */
-  cos(): Tensor {
-    return E.cos(this);
-  }
-  /** Elementwise hyperbolic tangent. */
-  tanh(): Tensor {
-    return E.tanh(this);
-  }
-  /** Elementwise 1 / (1 + e⁻ˣ). */
-  sigmoid(): Tensor {
-    return E.sigmoid(this);
-  }
-  /** Elementwise max(x, 0). */
-  relu(): Tensor {
-    return E.relu(this);
-  }
-  /** Elementwise x for x > 0, negativeSlope·x otherwise. */
-  leakyRelu(negativeSlope = 0.01): Tensor {
-    return E.leakyRelu(this, negativeSlope);
-  }
-  /** Elementwise GELU, x·Φ(x). */
-  gelu(): Tensor {
-    return E.gelu(this);
-  }
-  /** Elementwise log(1 + eˣ). */
-  softplus(): Tensor {
-    return E.softplus(this);
-  }
-  /** Elementwise −1, 0 or 1. */
-  sign(): Tensor {
-    return E.sign(this);
-  }
-  /** Elementwise x limited to [min, max]; a null or omitted bound is not applied. */
-  clamp(min?: number | null, max?: number | null): Tensor {
-    return E.clamp(this, min, max);
-  }
-  /** This tensor where `condition` is true, `other` elsewhere (broadcast). */
-  where(condition: Tensor, other: Scalar): Tensor {
-    return E.where(condition, this, other);
-  }
-  /** Elementwise this == other as a 'bool' tensor. */
-  eq(other: Scalar): Tensor<'bool'> {
-    return E.eq(this, other) as Tensor<'bool'>;
-  }
-  /** Elementwise this != other as a 'bool' tensor. */
-  ne(other: Scalar): Tensor<'bool'> {
-    return E.ne(this, other) as Tensor<'bool'>;
-  }
-  /** Elementwise this < other as a 'bool' tensor. */
-  lt(other: Scalar): Tensor<'bool'> {
-    return E.lt(this, other) as Tensor<'bool'>;
-  }
-  /** Elementwise this <= other as a 'bool' tensor. */
-  le(other: Scalar): Tensor<'bool'> {
-    return E.le(this, other) as Tensor<'bool'>;
-  }
-  /** Elementwise this > other as a 'bool' tensor. */
-  gt(other: Scalar): Tensor<'bool'> {
-    return E.gt(this, other) as Tensor<'bool'>;
-  }
-  /** Elementwise this >= other as a 'bool' tensor. */
-  ge(other: Scalar): Tensor<'bool'> {
-    return E.ge(this, other) as Tensor<'bool'>;
-  }
-
-  // ---- reductions -----------------------------------------------------------------------
-  /** Sum over `dim` (all elements when omitted); `keepdim` keeps reduced dims as size 1. */
-  sum(dim?: Dims | null, keepdim = false): Tensor {
-    return R.sum(this, dim, keepdim);
-  }
-  /** Mean over `dim` (all elements when omitted); `keepdim` keeps reduced dims as size 1. */
-  mean(dim?: Dims | null, keepdim = false): Tensor {
-    return R.mean(this, dim, keepdim);
-  }
-  /** The largest element, as a 0-d tensor. */
-  max(): Tensor<D>;
-  /** The largest values along `dim` and their indices. */
-  max(dim: number, keepdim?: boolean): ValuesIndices<D>;
-  max(dim?: number, keepdim = false): Tensor<D> | ValuesIndices<D> {
-    return (dim === undefined ? R.amaxAll(this, true) : R.maxDim(this, dim, keepdim, true)) as Tensor<D> | ValuesIndices<D>;
-  }
-  /** The smallest element, as a 0-d tensor. */
-  min(): Tensor<D>;
-  /** The smallest values along `dim` and their indices. */
-  min(dim: number, keepdim?: boolean): ValuesIndices<D>;
-  min(dim?: number, keepdim = false): Tensor<D> | ValuesIndices<D> {
-    return (dim === undefined ? R.amaxAll(this, false) : R.maxDim(this, dim, keepdim, false)) as Tensor<D> | ValuesIndices<D>;
-  }
-  /** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
-  var(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
-    return R.variance(this, dim, keepdim, opts);
-  }
-  /** Standard deviation over `dim` (all elements when omitted); `opts` as for var(). */
-  std(dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor {
-    return R.std(this, dim, keepdim, opts);
-  }
-  /** Product over `dim` (all elements when omitted). */
-  prod(dim?: Dims | null, keepdim = false): Tensor {
-    return R.prod(this, dim, keepdim);
-  }
-  /** log(sum(exp(x))) over `dim`, computed stably. */
-  logsumexp(dim: Dims, keepdim = false): Tensor {
-    return R.logsumexp(this, dim, keepdim);
-  }
-  /** exp(x) normalised to sum to 1 along `dim`. */
-  softmax(dim: number): Tensor {
-    return S.softmax(this, dim);
-  }
-  /** log(softmax(x)) along `dim`, computed stably. */
-  logSoftmax(dim: number): Tensor {
-    return S.logSoftmax(this, dim);
-  }
-  /** Index of the largest element along `dim` (of the flattened tensor when omitted). */
-  argmax(dim?: number | null, keepdim = false): Tensor<'int32'> {
-    return R.argExtreme(this, dim, keepdim, true) as Tensor<'int32'>;
-  }
-  /** Index of the smallest element along `dim` (of the flattened tensor when omitted). */
-  argmin(dim?: number | null, keepdim = false): Tensor<'int32'> {
-    return R.argExtreme(this, dim, keepdim, false) as Tensor<'int32'>;
-  }
-
-  // ---- linear algebra ------------------------------------------------------------------
-  /** Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims. */
-  matmul(other: Tensor): Tensor {
-    return L.matmul(this, other);
-  }
-  /** Product of two 2-D matrices. */
-  mm(other: Tensor): Tensor {
-    return L.mm(this, other);
-  }
-  /** Batched product of two 3-D tensors, [b, n, m] @ [b, m, p]. */
-  bmm(other: Tensor): Tensor {
-    return L.bmm(this, other);
-  }
-  /** Inner product of two 1-D tensors. */
-  dot(other: Tensor): Tensor {
-    return L.dot(this, other);
-  }
-  /** Outer product of two 1-D tensors. */
-  outer(other: Tensor): Tensor {
-    return L.outer(this, other);
-  }
-  /** Transpose of a tensor with at most 2 dims (a view). */
-  t(): Tensor<D> {
-    return V.t(this) as Tensor<D>;
-  }
-
-  // ---- shape ----------------------------------------------------------------------------
-  /** The same elements in a new shape (one size may be −1); a view when possible, a copy otherwise. */
-  reshape(...shape: (number | number[])[]): Tensor<D> {
-    return V.reshape(this, shape) as Tensor<D>;
-  }
-  /** A view with a new shape sharing storage; throws when the strides do not allow one. */
-  view(...shape: (number | number[])[]): Tensor<D> {
-    return V.view(this, shape) as Tensor<D>;
-  }
-  /** Merges dims startDim..endDim into one. */
-  flatten(startDim = 0, endDim = -1): Tensor<D> {
-    return V.flatten(this, startDim, endDim) as Tensor<D>;
-  }
-  /** A view with dims dim0 and dim1 swapped. */
-  transpose(dim0: number, dim1: number): Tensor<D> {
-    return V.transpose(this, dim0, dim1) as Tensor<D>;
-  }
-  /** A view with the dims reordered. */
-  permute(...dims: (number | number[])[]): Tensor<D> {
-    return V.permute(this, dims) as Tensor<D>;
-  }
-  /** A view without the size-1 dims (only those in `dim`, if given). */
-  squeeze(dim?: Dims): Tensor<D> {
-    return V.squeeze(this, dim) as Tensor<D>;
-  }
-  /** A view with a size-1 dim inserted at `dim`. */
-  unsqueeze(dim: number): Tensor<D> {
-    return V.unsqueeze(this, dim) as Tensor<D>;
-  }
-  /** A broadcast view to `shape` (−1 keeps a size); size-1 dims repeat without copying. */
-  expand(...shape: (number | number[])[]): Tensor<D> {
-    return V.expand(this, shape) as Tensor<D>;
-  }
-  /** Same as `expand(other.shape)`. */
-  expandAs(other: Tensor): Tensor<D> {
-    return V.expand(this, [V.shapeOf('expandAs', other)], 'expandAs') as Tensor<D>;
-  }
-  /** A view of `length` elements of `dim` from `start`. */
-  narrow(dim: number, start: number, length: number): Tensor<D> {
-    return V.narrow(this, dim, start, length) as Tensor<D>;
-  }
-  /** The entries of `dim` listed in the 1-D integer tensor `index` (a copy). */
-  indexSelect(dim: number, index: Tensor): Tensor<D> {
-    return V.indexSelect(this, dim, index) as Tensor<D>;
-  }
-  /** Values picked along `dim` at the positions in `index` (same number of dims as this tensor). */
-  gather(dim: number, index: Tensor): Tensor<D> {
-    return Ix.gather(this, dim, index) as Tensor<D>;
-  }
-  /** Views of consecutive pieces along `dim`: of equal size (the last may be smaller), or of the listed sizes. */
-  split(splitSizeOrSections: number | number[], dim = 0): Tensor<D>[] {
-    return J.split(this, splitSizeOrSections, dim) as Tensor<D>[];
-  }
-  /** Up to `chunks` views of (nearly) equal size along `dim`. */
-  chunk(chunks: number, dim = 0): Tensor<D>[] {
-    return J.chunk(this, chunks, dim) as Tensor<D>[];
-  }
-  /** A view of entry `index` of `dim`, with that dim removed. */
-  select(dim: number, index: number): Tensor<D> {
-    return V.select(this, dim, index) as Tensor<D>;
-  }
-  /** A view of entries start, start + step, ... before end along `dim` (Python slice semantics). */
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor<D> {
-    return V.slice(this, dim, start, end, step) as Tensor<D>;
-  }
-
-  // ---- in-place -------------------------------------------------------------------------
-  /** Fills with zeros in place. */
-  zero_(): this {
-    return I.fill_(this, 0, 'zero_');
-  }
-  /** Fills with `value` in place. */
-  fill_(value: number | boolean): this {
-    return I.fill_(this, value, 'fill_');
-  }
-  /** Copies `src` (broadcast, converted to this dtype) into this tensor in place. */
-  copy_(src: Tensor): this {
-    return I.copy_(this, src);
-  }
-  /** In-place this += alpha·other. */
-  add_(other: Scalar, opts?: { alpha?: number }): this {
-    return I.binary_(this, 'add_', other, opts);
-  }
-  /** In-place this −= alpha·other. */
-  sub_(other: Scalar, opts?: { alpha?: number }): this {
-    return I.binary_(this, 'sub_', other, opts);
-  }
-  /** In-place this ·= other. */
-  mul_(other: Scalar): this {
-    return I.binary_(this, 'mul_', other);
-  }
-  /** In-place this /= other. */
-  div_(other: Scalar): this {
-    return I.binary_(this, 'div_', other);
-  }
-  /** In-place clamp to [min, max]. */
-  clamp_(min?: number | null, max?: number | null): this {
-    return I.clamp_(this, min, max);
-  }
-  /** Fills in place with samples from U[low, high), from the global generator. */
-  uniform_(low = 0, high = 1): this {
-    return Rand.uniform_(this, low, high);
-  }
-  /** Fills in place with samples from N(mean, std²), from the global generator. */
-  normal_(mean = 0, std = 1): this {
-    return Rand.normal_(this, mean, std);
-  }
 }
+
+/** A registered function's method form: `self` dropped; for 'sameDType' ops, Tensor results become `Tensor<D>`. */
+type SelfMethod<F, K, D extends DType> = F extends (self: never, ...args: infer A) => infer R
+  ? (...args: A) => K extends 'sameDType' ? (R extends Tensor[] ? Tensor<D>[] : R extends Tensor ? Tensor<D> : R) : R
+  : never;
+
+/** The Tensor methods of a module of registered ops: its exports whose registration makes them methods. */
+type MethodsOf<M, D extends DType> = {
+  [K in keyof M as M[K] extends { readonly __method?: infer Kind } ? ([Kind] extends ['plain' | 'sameDType'] ? K : never) : never]: M[K] extends {
+    readonly __method?: infer Kind extends MethodKind;
+  }
+    ? SelfMethod<M[K], Kind, D>
+    : never;
+};
+
+// The methods the registry installs (src/tensor_methods.ts), typed from the registered ops.
+export interface Tensor<D extends DType = DType> extends MethodsOf<typeof PublicOps, D>, MethodsOf<typeof MethodOps, D>, MethodOps.OverloadedMethods<D> {}

@@ -29,20 +29,6 @@ export interface Loaded {
   metadata: Metadata;
 }
 
-// The two native entry points, declared beside their only caller (see binding/io.cc).
-interface Entry {
-  name: string;
-  dtype: string;
-  target: DType;
-  shape: number[];
-  begin: number;
-  end: number;
-}
-interface SafetensorsNative {
-  safetensorsParse(bytes: Uint8Array, op: string): { entries: Entry[]; metadata: [string, string][] };
-  safetensorsConvert(bytes: Uint8Array, dtype: string, begin: number, end: number, dst: Storage, name: string, op: string): void;
-}
-const io = native as unknown as SafetensorsNative;
 
 const FILE_DTYPE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -146,7 +132,7 @@ function decode(op: string, bytes: unknown): Loaded {
   if (bytes instanceof Uint8Array) u8 = bytes;
   else if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
   else throw typeError(op, `expected the file's bytes as a Uint8Array, Buffer or ArrayBuffer, got ${describe(bytes)}`);
-  const header = io.safetensorsParse(u8, op);
+  const header = native.safetensorsParse(u8, op);
   const tensors: Record<string, Tensor> = {};
   for (const e of header.entries) {
     const n = numel(e.shape);
@@ -157,7 +143,7 @@ function decode(op: string, bytes: unknown): Loaded {
     } catch (err) {
       throw rangeError(op, `tensor '${e.name}': cannot allocate ${n} elements (${err instanceof Error ? err.message : err})`);
     }
-    io.safetensorsConvert(u8, e.dtype, e.begin, e.end, data, e.name, op);
+    native.safetensorsConvert(u8, e.dtype, e.begin, e.end, data, e.name, op);
     define(tensors, e.name, Tensor._make({ data }, e.shape, contiguousStrides(e.shape), 0, e.target));
   }
   const metadata: Metadata = {};

@@ -5,6 +5,7 @@ import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { rand } from '../ops/creation.js';
 import { expectTensor } from '../ops/base.js';
 import * as E from '../ops/elementwise.js';
+import { toDType } from '../ops/elementwise_kernels.js';
 import { oneHot as oneHotOp } from '../ops/indexing.js';
 import * as L from '../ops/linalg.js';
 import { crossEntropyFused, fusable } from '../ops/loss.js';
@@ -70,7 +71,7 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (p === 1) return E.mul(x, 0);
   // Keep where u < 1 - p (PyTorch's bernoulli_(1 - p)); the mask carries the 1/(1-p) scale.
   const keep = E.lt(rand(x._shape.slice()), 1 - p);
-  return E.mul(x, E.div(E.toDType(keep, 'float32'), 1 - p));
+  return E.mul(x, E.div(toDType(keep, 'float32'), 1 - p));
 }
 
 // ---- regression losses ------------------------------------------------------------------------
@@ -79,7 +80,7 @@ function pair(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
   const i = expectTensor(op, input, 'input'), t = expectTensor(op, target, 'target');
   if (i._shape.length !== t._shape.length || i._shape.some((s, k) => s !== t._shape[k]))
     throw rangeError(op, `input shape ${fmtShape(i._shape)} and target shape ${fmtShape(t._shape)} must be equal (broadcasting in a loss is almost always a bug)`);
-  return [i, t.dtype === 'float32' ? t : E.toDType(t, 'float32')];
+  return [i, t.dtype === 'float32' ? t : toDType(t, 'float32')];
 }
 
 /** Mean squared error, (input − target)², reduced as `opts.reduction` says. */
@@ -145,7 +146,7 @@ function checkWeight(op: string, weight: Tensor | null | undefined, C: number): 
   const w = expectTensor(op, weight, 'weight');
   if (w.dim() !== 1 || w._shape[0] !== C)
     throw rangeError(op, `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${fmtShape(w._shape)}`);
-  return w.dtype === 'float32' ? w : E.toDType(w, 'float32');
+  return w.dtype === 'float32' ? w : toDType(w, 'float32');
 }
 
 /** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and its range. */
@@ -166,7 +167,7 @@ function nllTerms(logp: Tensor, target: Tensor, cd: number, weight: Tensor | nul
   const keep = E.ne(target, ignoreIndex);
   const safe = E.where(keep, target, 0);
   const picked = V.squeeze(E.neg(logp).gather(cd, V.unsqueeze(safe, cd)), cd);
-  const keepF = E.toDType(keep, 'float32');
+  const keepF = toDType(keep, 'float32');
   const w = weight ? E.mul(V.reshape(V.indexSelect(weight, 0, V.reshape(safe, [[-1]])), [safe._shape]), keepF) : keepF;
   return [E.mul(picked, w), w];
 }
@@ -240,7 +241,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const nllRed = red === 'none' ? nll : red === 'sum' ? R.sum(nll) : E.div(R.sum(nll), R.sum(w));
   if (eps === 0) return nllRed;
   // The smoothing term: -Σ_c w_c logp_c per position, zero where the target is ignored.
-  const keepF = E.toDType(E.ne(target, ignoreIndex), 'float32');
+  const keepF = toDType(E.ne(target, ignoreIndex), 'float32');
   const smooth = E.mul(E.neg(R.sum(wView ? E.mul(logp, wView) : logp, cd)), keepF);
   // 'mean' divides by Σ w[t] over kept targets (with weight) or by their count (without).
   const smoothRed = red === 'none' ? smooth : red === 'sum' ? R.sum(smooth) : E.div(R.sum(smooth), R.sum(w));
@@ -263,8 +264,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   for (let i = 0; i < xs.length; i++)
     if (!(xs[i]! >= 0 && xs[i]! <= 1)) throw rangeError(op, `all elements of input should be between 0 and 1 (got ${xs[i]} in input of shape ${fmtShape(x._shape)})`);
   const logX = E.clamp(E.log(x), -100, null);
-  const log1mX = E.clamp(E.log(E.rsub(x, 1)), -100, null);
-  let loss = E.neg(E.add(E.mul(t, logX), E.mul(E.rsub(t, 1), log1mX)));
+  const log1mX = E.clamp(E.log(E.sub(1, x)), -100, null);
+  let loss = E.neg(E.add(E.mul(t, logX), E.mul(E.sub(1, t), log1mX)));
   if (opts.weight != null) loss = E.mul(loss, expectTensor(op, opts.weight, 'weight'));
   return reduce(loss, reductionOf(op, opts.reduction));
 }
@@ -286,7 +287,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   const m = E.relu(E.neg(x));
   const softplusNegX = E.add(E.log(E.add(E.exp(E.neg(m)), E.exp(E.sub(E.neg(x), m)))), m);
   const lw = opts.posWeight != null ? E.add(E.mul(E.sub(expectTensor(op, opts.posWeight, 'posWeight'), 1), t), 1) : null;
-  let loss = E.add(E.mul(E.rsub(t, 1), x), lw ? E.mul(lw, softplusNegX) : softplusNegX);
+  let loss = E.add(E.mul(E.sub(1, t), x), lw ? E.mul(lw, softplusNegX) : softplusNegX);
   if (opts.weight != null) loss = E.mul(loss, expectTensor(op, opts.weight, 'weight'));
   return reduce(loss, reductionOf(op, opts.reduction));
 }

@@ -1,10 +1,9 @@
-// What every op file shares: allocating outputs, writing views into the call metadata,
-// argument checks, and `record`, which attaches an op's backward to its result.
+// What every op file shares: allocating outputs, argument checks, and `record`, which
+// attaches an op's backward to its result.
 import { Node, type BackwardFn, type Edge } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { allocate, allocateUninit, type DType } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
-import { HEADER, meta } from '../native.js';
 import { MAX_NUMEL, contiguousStrides, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -29,6 +28,11 @@ export function emptyUninit(shape: number[], dtype: DType): Tensor {
   return Tensor._make({ data: allocateUninit(dtype, checkedNumel(shape)) }, shape, contiguousStrides(shape), 0, dtype);
 }
 
+/** True for a Tensor (the ops take tensors and JS numbers where PyTorch takes tensors and Python scalars). */
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
 /** Checks that `v` is a live tensor; the message names the op and the argument. */
 export function expectTensor(op: string, v: unknown, what = 'argument'): Tensor {
   if (!(v instanceof Tensor)) throw typeError(op, `expected a Tensor as ${what}, got ${describe(v)}`);
@@ -39,27 +43,6 @@ export function expectTensor(op: string, v: unknown, what = 'argument'): Tensor 
 export function expectNumber(op: string, v: unknown, what: string): number {
   if (typeof v !== 'number') throw typeError(op, `${what} must be a number, got ${describe(v)}`);
   return v;
-}
-
-/**
- * Writes the elementwise header and shape into `meta` and returns the next free slot:
- * [op, ndim, p0, p1, p2, shape...].
- */
-export function putHeader(op: number, shape: readonly number[], p0 = 0, p1 = 0, p2 = 0): number {
-  meta[0] = op;
-  meta[1] = shape.length;
-  meta[2] = p0;
-  meta[3] = p1;
-  meta[4] = p2;
-  for (let i = 0; i < shape.length; i++) meta[HEADER + i] = shape[i]!;
-  return HEADER + shape.length;
-}
-
-/** Writes offset and strides of a view at `pos`; returns the next free slot. */
-export function putView(pos: number, offset: number, strides: readonly number[]): number {
-  meta[pos++] = offset;
-  for (let i = 0; i < strides.length; i++) meta[pos++] = strides[i]!;
-  return pos;
 }
 
 /**

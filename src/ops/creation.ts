@@ -4,7 +4,7 @@ import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel, parseShape, splitOptions } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { empty as emptyOf, expectTensor } from './base.js';
-import { castKernel } from './elementwise.js';
+import { castKernel } from './elementwise_kernels.js';
 import * as Rand from './random.js';
 
 /** Options the creation functions take. */

@@ -1,22 +1,13 @@
 // gather (with its backward, scatterAdd) and oneHot.
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
-import { HEADER, meta, native } from '../native.js';
+import { encodeGather, meta } from '../call.js';
+import { native } from '../native.js';
 import { MAX_NUMEL, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
+import { toDType } from './elementwise_kernels.js';
 import * as V from './views.js';
-
-function putShape(pos: number, shape: readonly number[]): number {
-  for (const s of shape) meta[pos++] = s;
-  return pos;
-}
-
-function putStrided(pos: number, t: Tensor): number {
-  meta[pos++] = t._offset;
-  for (const s of t._strides) meta[pos++] = s;
-  return pos;
-}
 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   x = expectTensor('gather', x, 'self');
@@ -29,12 +20,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     throw rangeError('gather', `Index tensor must have the same number of dimensions as input tensor (shapes ${fmtShape(x._shape)} and ${fmtShape(index._shape)})`);
   const d = normDim('gather', dim, x1.dim());
   const out = empty(i1._shape.slice(), x.dtype);
-  meta[0] = d;
-  meta[1] = x1.dim();
-  let pos = putShape(HEADER, i1._shape);
-  pos = putShape(pos, x1._shape);
-  pos = putStrided(pos, x1);
-  putStrided(pos, i1);
+  encodeGather(d, i1._shape, x1._shape, [x1, i1]);
   native.gather(meta, x1._data, i1._data as Int32Array, out._data);
   const y = index.dim() === 0 ? V.reshape(out, [[]]) : out;
   const xShape = x1._shape.slice();
@@ -46,13 +32,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Zeros of `shape` with src added at the positions index names along dim (gather's backward). */
 export function scatterAdd(src: Tensor, shape: number[], d: number, index: Tensor): Tensor {
   const out = empty(shape.slice(), 'float32');
-  meta[0] = d;
-  meta[1] = shape.length;
-  let pos = putShape(HEADER, index._shape);
-  pos = putShape(pos, shape);
-  pos = putStrided(pos, out);
-  pos = putStrided(pos, index);
-  putStrided(pos, src);
+  encodeGather(d, index._shape, shape, [out, index, src]);
   native.scatterAdd(meta, out._data, index._data as Int32Array, src._data);
   return record('ScatterAddBackward0', out, [src], [index], (g, [ix]) => [gather(g, d, ix!)]);
 }
@@ -75,5 +55,5 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   }
   const classes = empty([numClasses], 'int32');
   for (let i = 0; i < numClasses; i++) classes._data[i] = i;
-  return E.toDType(E.eq(V.unsqueeze(labels, -1), classes), 'int32');
+  return toDType(E.eq(V.unsqueeze(labels, -1), classes), 'int32');
 }

@@ -3,13 +3,15 @@
 import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
 import { promote, promoteWithScalar } from '../dtype.js';
 import { describe, rangeError, typeError } from '../errors.js';
-import { meta, native } from '../native.js';
+import { meta, putHeader, putView } from '../call.js';
+import { native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import type { Node } from '../autograd/node.js';
 import { Tensor } from '../tensor.js';
-import { empty, expectTensor, putHeader, putView, record } from './base.js';
+import { empty, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
+import { binaryInto, castKernel, clampInto, toDType } from './elementwise_kernels.js';
 import * as V from './views.js';
 
 const LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation.';
@@ -38,7 +40,7 @@ function inplace(self: Tensor, op: string, inputs: unknown[], direct: () => void
   }
   if (self._base !== null) return inplaceOnView(self, op, recorded);
   const r = recorded();
-  E.castKernel(r, self.dtype, self);
+  castKernel(r, self.dtype, self);
   self._version.value++;
   adoptHistory(self, r.gradFn);
   self._requiresGrad = r.requiresGrad;
@@ -80,7 +82,7 @@ function inplaceOnView(self: Tensor, op: string, recorded: () => Tensor): Tensor
   const keep = empty(base._shape.slice(), 'float32');
   keep._data.fill(1);
   noGrad(() => new Tensor(keep._box, shape, strides, offset, 'float32').fill_(0));
-  E.castKernel(r, self.dtype, self);
+  castKernel(r, self.dtype, self);
   self._version.value++;
   const before = base.requiresGrad ? base : null;
   const rebased = new Tensor(base._box, base._shape, base._strides, base._offset, base.dtype, base._version);
@@ -123,7 +125,7 @@ export function binary_<T extends Tensor>(self: T, op: 'add_' | 'sub_' | 'mul_' 
     () => {
       const o = unaliased(self, other) as Tensor | number;
       const b = scaled ? (typeof o === 'number' ? o * opts!.alpha! : E.mul(o, opts!.alpha!)) : o;
-      E.binaryInto(name, self, self, b);
+      binaryInto(name, self, self, b);
     },
     () => {
       const before = V.clone(self);
@@ -137,7 +139,7 @@ export function binary_<T extends Tensor>(self: T, op: 'add_' | 'sub_' | 'mul_' 
 
 export function clamp_<T extends Tensor>(self: T, min?: number | null, max?: number | null): T {
   if (self.dtype !== 'float32') throw typeError('clamp_', `only float32 tensors are supported, got ${self.dtype}`);
-  return inplace(self, 'clamp_', [], () => E.clampInto(self, self, min, max), () => E.clamp(V.clone(self), min, max)) as T;
+  return inplace(self, 'clamp_', [], () => clampInto(self, self, min, max), () => E.clamp(V.clone(self), min, max)) as T;
 }
 
 export function fill_<T extends Tensor>(self: T, value: number | boolean, op = 'fill_'): T {
@@ -167,8 +169,8 @@ export function copy_<T extends Tensor>(self: T, src: Tensor): T {
     self,
     'copy_',
     [src],
-    () => E.castKernel(unaliased(self, src) as Tensor, self.dtype, self),
-    () => V.clone(V.expand(E.toDType(src, self.dtype), [self._shape])),
+    () => castKernel(unaliased(self, src) as Tensor, self.dtype, self),
+    () => V.clone(V.expand(toDType(src, self.dtype), [self._shape])),
   ) as T;
 }
 

@@ -5,7 +5,7 @@ import { promote } from '../dtype.js';
 import { MAX_DIMS, MAX_PIECES, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
-import { castKernel } from './elementwise.js';
+import { castKernel } from './elementwise_kernels.js';
 import * as V from './views.js';
 
 function tensorList(op: string, tensors: unknown): Tensor[] {

@@ -1,14 +1,16 @@
 // Matrix products. One batched, broadcasting kernel call covers mm, bmm and N-D matmul;
 // 1-D operands are lifted to matrices with views, so their gradients come from those views.
 import { fmtShape, rangeError } from '../errors.js';
-import { meta, native } from '../native.js';
+import { encodeMatmul, meta } from '../call.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { emptyUninit, expectTensor, record, savedFor } from './base.js';
 import { freshGrad } from './helpers.js';
 import * as E from './elementwise.js';
-import { castKernel, reluBackward } from './elementwise.js';
+import { castKernel, reluBackwardKernel } from './elementwise_kernels.js';
 import * as R from './reduce.js';
 import * as V from './views.js';
 
@@ -30,19 +32,7 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes(op, aBatch, bBatch);
   // The GEMM writes every element of C (zeros when K == 0); a throw leaves `out` unreachable.
   const out = emptyUninit([...batch, M, N], 'float32');
-  meta[0] = M;
-  meta[1] = N;
-  meta[2] = K;
-  meta[3] = batch.length;
-  meta[4] = 0;
-  let pos = 5;
-  for (const s of batch) meta[pos++] = s;
-  for (const t of [a, b]) {
-    meta[pos++] = t._offset;
-    for (const s of broadcastStrides(t._shape.slice(0, -2), t._strides.slice(0, -2), batch)) meta[pos++] = s;
-    meta[pos++] = t._strides[t.dim() - 2]!;
-    meta[pos++] = t._strides[t.dim() - 1]!;
-  }
+  encodeMatmul(M, N, K, batch, matmulOperand(a, batch), matmulOperand(b, batch));
   small.matmul(meta, a._data, b._data, out._data) || native.matmul(meta, a._data, b._data, out._data);
   // dA = g @ B^T, dB = A^T @ g; transposes are stride swaps, summed over broadcast batch dims by the engine.
   // A leaf's gradient is fresh (a new tensor nothing else holds) unless createGraph recorded it.
@@ -52,6 +42,12 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
     needs[0] ? leafGrad(aLeaf, batched(op, g, V.transpose(w!, -1, -2))) : null,
     needs[1] ? leafGrad(bLeaf, batched(op, V.transpose(x!, -1, -2), g)) : null,
   ]);
+}
+
+/** A [batch..., rows, cols] operand of the GEMM, its batch strides broadcast to `batch`. */
+function matmulOperand(t: Tensor, batch: readonly number[]) {
+  const d = t.dim();
+  return { offset: t._offset, batchStrides: broadcastStrides(t._shape.slice(0, -2), t._strides.slice(0, -2), batch), rowStride: t._strides[d - 2]!, colStride: t._strides[d - 1]! };
 }
 
 /** `t` if it is a leaf (its gradient may be kept as its .grad, see leafGrad), else null. */
@@ -164,32 +160,19 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Te
   // Batch dims (none when the rows collapse) and the matrix the GEMM sees: M rows of x.
   const batch = rs === null ? lead.slice(0, -1) : [];
   const M = rs === null ? lead[lead.length - 1]! : lead.reduce((p, q) => p * q, 1);
-  meta[0] = M;
-  meta[1] = N;
-  meta[2] = K;
-  meta[3] = batch.length;
-  meta[4] = 0;
-  let pos = 5;
-  for (const s of batch) meta[pos++] = s;
-  meta[pos++] = x._offset;
-  for (let d = 0; d < batch.length; d++) meta[pos++] = x._strides[d]!;
-  meta[pos++] = rs ?? x._strides[x.dim() - 2]!;
-  meta[pos++] = x._strides[x.dim() - 1]!;
+  const xOperand = { offset: x._offset, batchStrides: x._strides.slice(0, batch.length), rowStride: rs ?? x._strides[x.dim() - 2]!, colStride: x._strides[x.dim() - 1]! };
   // B = w^T, the same for every batch: B[k, j] = w[j, k].
-  meta[pos++] = w._offset;
-  for (let d = 0; d < batch.length; d++) meta[pos++] = 0;
-  meta[pos++] = w._strides[1]!;
-  meta[pos++] = w._strides[0]!;
-  meta[pos++] = b ? 1 : 0;
-  meta[pos++] = b ? b._offset : 0;
-  meta[pos++] = relu ? 1 : 0;
-  small.matmul(meta, x._data, w._data, out._data, b ? b._data : null) || native.matmul(meta, x._data, w._data, out._data, b ? b._data : null);
+  const wOperand = { offset: w._offset, batchStrides: batch.map(() => 0), rowStride: w._strides[1]!, colStride: w._strides[0]! };
+  encodeMatmul(M, N, K, batch, xOperand, wOperand, b ? b._offset : null, relu);
+  const bias = b ? b._data : undefined;
+  small.matmul(meta, x._data, w._data, out._data, bias) || native.matmul(meta, x._data, w._data, out._data, bias);
   // g is dy (through relu's mask when fused, y > 0 as in ReluBackward0): dx = g @ w,
   // dw = g^T @ x and db = g summed over the rows, with x's leading dims flattened.
   const name = relu ? 'ReluBackward0' : b ? 'AddmmBackward0' : 'MmBackward0';
   const wLeaf = leafOrNull(w), bLeaf = leafOrNull(b);
   return record(name, out, [x, w, b], [savedFor(w._requiresGrad, x), savedFor(x._requiresGrad, w), savedFor(relu, out)], (g, [xs, ws, ys], needs) => {
-    const gy = relu ? reluBackward(g, ys!) : g;
+    // Under createGraph (grad mode on in backward) relu's mask as a differentiable op.
+    const gy = !relu ? g : isGradEnabled() ? E.where(E.gt(ys!, 0), g, 0) : reluBackwardKernel(g, ys!);
     const g2 = V.reshape(gy, [[-1, N]]);
     return [
       needs[0] ? matmul(gy, ws!) : null,

@@ -4,10 +4,12 @@
 // ~15 ops. The backward is PyTorch's NllLossBackward0 through LogSoftmaxBackward0 in one step;
 // under createGraph (double backward) it is built from differentiable ops instead.
 import { isGradEnabled } from '../autograd/grad_mode.js';
-import { meta, native } from '../native.js';
+import { encodeCrossEntropy, meta } from '../call.js';
+import { native } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { emptyUninit, record } from './base.js';
 import * as E from './elementwise.js';
+import { toDType } from './elementwise_kernels.js';
 import { oneHot } from './indexing.js';
 import { sum } from './reduce.js';
 import * as V from './views.js';
@@ -24,22 +26,12 @@ export function fusable(input: Tensor, target: Tensor): boolean {
     target.dim() === 1 && V.isContiguousTensor(input) && V.isContiguousTensor(target);
 }
 
-function putMeta(n: number, c: number, ignoreIndex: number, red: LossReduction, offset: number, targetOffset: number, gradStride: number): void {
-  meta[0] = n;
-  meta[1] = c;
-  meta[2] = ignoreIndex;
-  meta[3] = REDUCTION[red];
-  meta[4] = offset;
-  meta[5] = targetOffset;
-  meta[6] = gradStride;
-}
-
 /** The cross-entropy loss; targets already checked (shape, range) by the caller. */
 export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduction, ignoreIndex: number): Tensor {
   const N = input._shape[0]!, C = input._shape[1]!;
   const probs = emptyUninit([N, C], 'float32');  // softmax(input) [N, C], every element written
   const out = emptyUninit(red === 'none' ? [N] : [], 'float32');
-  putMeta(N, C, ignoreIndex, red, input._offset, target._offset, 1);
+  encodeCrossEntropy(N, C, ignoreIndex, REDUCTION[red], input._offset, target._offset, 1);
   native.crossEntropyForward(meta, input._data as Float32Array, target._data as Int32Array, probs._data as Float32Array, out._data as Float32Array);
   // The logits are not saved (PyTorch saves log_softmax's result, not its input), so an in-place
   // change to them after the loss is allowed; createGraph's path needs only their place in the
@@ -48,7 +40,7 @@ export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduct
   return record('NllLossBackward0', out, [input], [probs, target], (g, [p, t]) => {
     if (isGradEnabled()) return [composedGrad(softmaxOf(logits, p!), t!, g, red, ignoreIndex)];
     const dx = emptyUninit([N, C], 'float32');
-    putMeta(N, C, ignoreIndex, red, g._offset, t!._offset, red === 'none' ? g._strides[0]! : 1);
+    encodeCrossEntropy(N, C, ignoreIndex, REDUCTION[red], g._offset, t!._offset, red === 'none' ? g._strides[0]! : 1);
     native.crossEntropyBackward(meta, p!._data as Float32Array, t!._data as Int32Array, g._data as Float32Array, dx._data as Float32Array);
     return [dx];
   });
@@ -73,8 +65,8 @@ function softmaxOf(logits: Tensor, probs: Tensor): Tensor {
 function composedGrad(p: Tensor, target: Tensor, g: Tensor, red: LossReduction, ignoreIndex: number): Tensor {
   const C = p._shape[1]!;
   const keep = E.ne(target, ignoreIndex);
-  const onehot = E.toDType(oneHot(E.where(keep, target, 0), C), 'float32');
-  const keepF = E.toDType(keep, 'float32');
+  const onehot = toDType(oneHot(E.where(keep, target, 0), C), 'float32');
+  const keepF = toDType(keep, 'float32');
   let w = E.mul(red === 'none' ? g : V.reshape(g, [[1]]), keepF);  // [N]
   if (red === 'mean') w = E.div(w, sum(keepF));
   return E.mul(E.sub(p, onehot), V.unsqueeze(w, 1));

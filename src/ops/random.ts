@@ -4,7 +4,7 @@ import { describe, rangeError, typeError } from '../errors.js';
 import { native } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { empty } from './base.js';
-import { castKernel } from './elementwise.js';
+import { castKernel } from './elementwise_kernels.js';
 import { overwrite_ } from './inplace.js';
 import { isContiguousTensor } from './views.js';
 

@@ -1,16 +1,22 @@
 // Reductions over dims: forward (one native call) beside backward.
 import { describe, rangeError, typeError } from '../errors.js';
-import { ReduceOp, HEADER, meta, native } from '../native.js';
+import { encodeReduce, meta } from '../call.js';
+import { native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { parseDims, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { empty, expectTensor, named, record } from './base.js';
 import * as E from './elementwise.js';
+import { castKernel, toDType } from './elementwise_kernels.js';
+import { kernelCodesOf } from './registry.js';
 import * as V from './views.js';
 
-function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean, withIndices: boolean): [Tensor, Tensor | null] {
-  const xf = x.dtype === 'float32' ? x : E.castKernel(x, 'float32');
+/** The reduce kernels (cpp/kernels/ops.h). */
+const ReduceOp = kernelCodesOf('reduce', ['Sum', 'Mean', 'Max', 'Min', 'Prod', 'ArgMax', 'ArgMin']);
+
+function reduceKernel(op: number, x: Tensor, dims: number[], keepdim: boolean, withIndices: boolean): [Tensor, Tensor | null] {
+  const xf = x.dtype === 'float32' ? x : castKernel(x, 'float32');
   let mask = 0;
   for (const d of dims) mask |= 1 << d;
   const outShape: number[] = [];
@@ -21,13 +27,7 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean,
   const isArg = op === ReduceOp.ArgMax || op === ReduceOp.ArgMin;
   const out = empty(outShape, isArg ? 'int32' : 'float32');
   const idx = withIndices ? empty(outShape.slice(), 'int32') : null;
-  meta[0] = op;
-  meta[1] = x.dim();
-  meta[2] = mask;
-  let pos = HEADER;
-  for (const s of x._shape) meta[pos++] = s;
-  meta[pos++] = xf._offset;
-  for (const s of xf._strides) meta[pos++] = s;
+  encodeReduce(op, xf, mask);
   const indices = (idx?._data as Int32Array | undefined) ?? undefined;
   small.reduce(meta, xf._data, out._data, indices) || native.reduce(meta, xf._data, out._data, indices);
   return [out, idx];
@@ -58,7 +58,7 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
   const inShape = x._shape.slice();
   let [y] = reduceKernel(ReduceOp.Sum, x, dims, keepdim, false);
   // PyTorch sums int tensors to int64; we keep int32.
-  if (x.dtype !== 'float32') y = E.castKernel(y, 'int32');
+  if (x.dtype !== 'float32') y = castKernel(y, 'int32');
   return record('SumBackward1', y, [x], [], (g) => [V.expand(unsqueezeReduced(g, inShape, dims, keepdim), [inShape])]);
 }
 
@@ -84,9 +84,9 @@ export function amaxAll(x: Tensor, isMax: boolean): Tensor {
     throw rangeError(name, 'max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the \'dim\' argument.');
   const dims = x._shape.map((_, i) => i);
   let [y] = reduceKernel(isMax ? ReduceOp.Max : ReduceOp.Min, x, dims, false, false);
-  if (x.dtype !== 'float32') y = E.castKernel(y, x.dtype);
+  if (x.dtype !== 'float32') y = castKernel(y, x.dtype);
   return record(isMax ? 'MaxBackward1' : 'MinBackward1', y, [x], [x, y], (g, [v, r]) => {
-    const mask = E.toDType(E.eq(v!, r!), 'float32');
+    const mask = toDType(E.eq(v!, r!), 'float32');
     return [E.mul(E.div(mask, sum(mask)), g)];
   });
 }
@@ -102,13 +102,13 @@ export function maxDim(x: Tensor, dim: number, keepdim: boolean, isMax: boolean)
   if (x.dim() > 0 && x._shape[d] === 0)
     throw rangeError(name, `Expected reduction dim ${d} to have non-zero size.`);
   let [values, indices] = reduceKernel(isMax ? ReduceOp.Max : ReduceOp.Min, x, dims, keepdim, true);
-  if (x.dtype !== 'float32') values = E.castKernel(values, x.dtype);
+  if (x.dtype !== 'float32') values = castKernel(values, x.dtype);
   const idx = indices!;
   values = record(isMax ? 'MaxBackward0' : 'MinBackward0', values, [x], [idx], (g, [ix]) => {
     if (dims.length === 0) return [g];
     // Route each gradient to its argmax position: one-hot along dim, built by comparison.
     const positions = V.reshape(arangeInt(inShape[d]!), [inShape.map((s, i) => (i === d ? s : 1))]);
-    const onehot = E.toDType(E.eq(positions, unsqueezeReduced(ix!, inShape, dims, keepdim)), 'float32');
+    const onehot = toDType(E.eq(positions, unsqueezeReduced(ix!, inShape, dims, keepdim)), 'float32');
     return [E.mul(onehot, unsqueezeReduced(g, inShape, dims, keepdim))];
   });
   return { values, indices: idx };
@@ -143,13 +143,13 @@ export function prod(x: Tensor, dim?: number | number[] | null, keepdim = false)
   checkKeepdim('prod', keepdim);
   const inShape = x._shape.slice();
   let [y] = reduceKernel(ReduceOp.Prod, x, dims, keepdim, false);
-  if (x.dtype !== 'float32') y = E.castKernel(y, 'int32');
+  if (x.dtype !== 'float32') y = castKernel(y, 'int32');
   return record('ProdBackward1', y, [x], [x], (g, [v]) => {
     // d prod / dx_i is the product of the other elements. Written per count of zeros in the
     // slice so that it is exact and its own derivative is right too (double backward).
     const keep = (t: Tensor) => unsqueezeReduced(t, inShape, dims, keepdim);
     const isZero = E.eq(v!, 0);
-    const isZeroF = E.toDType(isZero, 'float32');
+    const isZeroF = toDType(isZero, 'float32');
     const nonzero = E.where(isZero, 1, v!);
     const p = keep(prod(nonzero, dims, keepdim));
     const zeros = keep(sum(isZeroF, dims, keepdim));
@@ -235,7 +235,7 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   x = expectTensor('logsumexp', x, 'self');
   const dims = dimsOf('logsumexp', x, dim);
   checkKeepdim('logsumexp', keepdim);
-  const xf = x.dtype === 'float32' ? x : E.castKernel(x, 'float32');
+  const xf = x.dtype === 'float32' ? x : castKernel(x, 'float32');
   if (xf.numel() === 0) return E.log(sum(E.exp(xf), dims, keepdim));
   const m = stableShift(xf, dims);
   const out = E.add(E.log(sum(E.exp(E.sub(xf, m)), dims, true)), m);

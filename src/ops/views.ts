@@ -1,14 +1,15 @@
 // Shape ops. Views share storage and version counter with their base, as in PyTorch;
 // each op's backward maps the gradient back to the input's shape.
-import { isGradEnabled } from '../autograd/grad_mode.js';
+import { enableGrad, isGradEnabled } from '../autograd/grad_mode.js';
 import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
-import { meta, native } from '../native.js';
+import { encodeIndex, meta } from '../call.js';
+import { native } from '../native.js';
 import type { Storage } from '../native.js';
 import { MAX_DIMS, MAX_NUMEL, MAX_PIECES, contiguousStrides, isContiguous, normDim, numel } from '../shape.js';
-import { Tensor } from '../tensor.js';
-import { empty, expectTensor, putHeader, record } from './base.js';
-import { castKernel } from './elementwise.js';
+import { Tensor, _setRegionOfBase } from '../tensor.js';
+import { empty, expectTensor, record } from './base.js';
+import { castKernel } from './elementwise_kernels.js';
 
 /** The shape of a tensor argument, checked. */
 export function shapeOf(op: string, t: unknown): number[] {
@@ -329,7 +330,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const outShape = xd._shape.slice();
   outShape[d] = n;
   const out = empty(outShape, x.dtype);
-  putHeader(d, xd._shape, n, xc._offset, ic._offset);
+  encodeIndex(d, xd._shape, n, xc._offset, ic._offset);
   native.indexSelect(meta, xc._data, ic._data as Int32Array, out._data);
   const y = x.dim() === 0 ? reshape(out, [[]]) : out;
   const inShape = xd._shape.slice();
@@ -342,7 +343,7 @@ function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Ten
   // The kernel reads the source from element 0 of its storage: a gradient that is a view (a
   // narrow of a larger tensor, a transpose) is copied first.
   const gc = isContiguousTensor(g) && g._offset === 0 ? g : copyOf(g);
-  putHeader(d, shape, index.numel(), 0, index._offset);
+  encodeIndex(d, shape, index.numel(), 0, index._offset);
   native.indexAdd(meta, z._data, index._data as Int32Array, gc._data);
   return record('IndexAddBackward0', z, [g], [index], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
 }
@@ -414,3 +415,6 @@ export function dispose(x: Tensor): void {
     }
   if (x.grad) dispose(x.grad);
 }
+
+// A view whose base was written in place follows it as this region of the base (Tensor.gradFn).
+_setRegionOfBase((base, v) => enableGrad(() => asStrided(base, v._shape, v._strides, v._offset - base._offset)));

@@ -3,7 +3,8 @@
 // counter is bumped as by any in-place op, so autograd refuses a backward through a graph that
 // saved the old values.
 import { rangeError, typeError } from '../errors.js';
-import { meta, native } from '../native.js';
+import { encodeStep, meta } from '../call.js';
+import { native } from '../native.js';
 import * as small from '../small_kernels.js';
 import { empty } from '../ops/base.js';
 import * as V from '../ops/views.js';
@@ -37,40 +38,27 @@ export function withFlat(op: string, p: Tensor, grad: Tensor, call: (param: Tens
   p._version.value++;
 }
 
-function head(n: number, p: Tensor, g: Tensor): void {
-  meta[0] = n;
-  meta[1] = p._offset;
-  meta[2] = g._offset;
-}
-
 const f32 = (t: Tensor | undefined): Float32Array | undefined => t?._data as Float32Array | undefined;
 
 // firstStep apart from the group's options: a merged object per parameter per step costs more
 // than a small parameter's whole update.
 export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | undefined, h: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }, firstStep: boolean): void {
-  head(p.numel(), p, g);
-  meta[3] = h.lr; meta[4] = h.momentum; meta[5] = h.dampening; meta[6] = h.weightDecay;
-  meta[7] = +h.nesterov; meta[8] = +h.maximize; meta[9] = +firstStep;
+  encodeStep(p.numel(), p._offset, g._offset, h.lr, h.momentum, h.dampening, h.weightDecay, +h.nesterov, +h.maximize, +firstStep);
   const pd = p._data as Float32Array, gd = g._data as Float32Array, bd = f32(buf);
   small.sgdStep(meta, pd, gd, bd) || native.sgdStep(meta, pd, gd, bd);
 }
 
 export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor | undefined, h: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; amsgrad: boolean; maximize: boolean; decoupled: boolean }): void {
-  head(p.numel(), p, g);
-  meta[3] = h.lr; meta[4] = h.beta1; meta[5] = h.beta2; meta[6] = h.eps; meta[7] = h.weightDecay;
-  meta[8] = h.step; meta[9] = +h.amsgrad; meta[10] = +h.maximize; meta[11] = +h.decoupled;
+  encodeStep(p.numel(), p._offset, g._offset, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.step, +h.amsgrad, +h.maximize, +h.decoupled);
   native.adamStep(meta, p._data as Float32Array, g._data as Float32Array, f32(m)!, f32(v)!, f32(vmax));
 }
 
 export function rmspropStep(p: Tensor, g: Tensor, sq: Tensor, gavg: Tensor | undefined, mbuf: Tensor | undefined, h: { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }): void {
-  head(p.numel(), p, g);
-  meta[3] = h.lr; meta[4] = h.alpha; meta[5] = h.eps; meta[6] = h.weightDecay; meta[7] = h.momentum;
-  meta[8] = +h.centered; meta[9] = +h.maximize;
+  encodeStep(p.numel(), p._offset, g._offset, h.lr, h.alpha, h.eps, h.weightDecay, h.momentum, +h.centered, +h.maximize);
   native.rmspropStep(meta, p._data as Float32Array, g._data as Float32Array, f32(sq)!, f32(gavg), f32(mbuf));
 }
 
 export function adagradStep(p: Tensor, g: Tensor, sum: Tensor, h: { lr: number; lrDecay: number; weightDecay: number; eps: number; step: number; maximize: boolean }): void {
-  head(p.numel(), p, g);
-  meta[3] = h.lr; meta[4] = h.lrDecay; meta[5] = h.weightDecay; meta[6] = h.eps; meta[7] = h.step; meta[8] = +h.maximize;
+  encodeStep(p.numel(), p._offset, g._offset, h.lr, h.lrDecay, h.weightDecay, h.eps, h.step, +h.maximize);
   native.adagradStep(meta, p._data as Float32Array, g._data as Float32Array, f32(sum)!);
 }

@@ -1,0 +1,136 @@
+// The call format of the native addon, written in one place: each native call takes one
+// Float64Array of call metadata (op code, ndim, scalar parameters, shapes, then each operand's
+// offset and strides) beside the operands' storage. binding/args.h reads it (class Meta); each
+// binding file's header comment gives its layout, and each encoder here writes exactly that.
+// Calls are synchronous, so the one buffer is never shared by two calls in flight.
+
+/** The metadata buffer every encoder writes and every native call (and small_kernels.ts) reads. */
+export const meta = new Float64Array(256);
+
+/** Header slots before the shape in the elementwise layout: [op, ndim, p0, p1, p2]. */
+export const HEADER = 5;
+
+/** An operand as the encoders read it: storage offset and strides (elements), shape. */
+export interface View {
+  readonly _offset: number;
+  readonly _strides: readonly number[];
+  readonly _shape: readonly number[];
+}
+
+/**
+ * Elementwise, cast, compare, where, fill: [op, ndim, p0, p1, p2, shape...], then one view per
+ * operand (putView). Returns the next free slot.
+ */
+export function putHeader(op: number, shape: readonly number[], p0 = 0, p1 = 0, p2 = 0): number {
+  meta[0] = op;
+  meta[1] = shape.length;
+  meta[2] = p0;
+  meta[3] = p1;
+  meta[4] = p2;
+  for (let i = 0; i < shape.length; i++) meta[HEADER + i] = shape[i]!;
+  return HEADER + shape.length;
+}
+
+/** An operand's offset and strides at `pos` (as many strides as the header's ndim); returns the next free slot. */
+export function putView(pos: number, offset: number, strides: readonly number[]): number {
+  meta[pos++] = offset;
+  for (let i = 0; i < strides.length; i++) meta[pos++] = strides[i]!;
+  return pos;
+}
+
+function putShape(pos: number, shape: readonly number[]): number {
+  for (let i = 0; i < shape.length; i++) meta[pos++] = shape[i]!;
+  return pos;
+}
+
+/** Reduce (binding/reduce.cc): [op, ndim, dim mask, 0, 0, shape..., x offset, x strides...]. */
+export function encodeReduce(op: number, x: View, dimMask: number): void {
+  let pos = putHeader(op, x._shape, dimMask);
+  putView(pos, x._offset, x._strides);
+}
+
+/** One matmul operand: a [batch..., rows, cols] view with its batch strides already broadcast. */
+export interface MatmulOperand {
+  offset: number;
+  batchStrides: readonly number[];
+  rowStride: number;
+  colStride: number;
+}
+
+/**
+ * Matmul (binding/linalg.cc): [M, N, K, batch ndim, accumulate, batch shape..., a (offset, batch
+ * strides, row stride, col stride), b (the same), hasBias, bias offset, relu]. The epilogue
+ * C = relu?(C + bias) is always encoded; the bias storage is passed only when `biasOffset` is set.
+ */
+export function encodeMatmul(
+  M: number, N: number, K: number, batch: readonly number[],
+  a: MatmulOperand, b: MatmulOperand,
+  biasOffset: number | null = null, relu = false,
+): void {
+  meta[0] = M;
+  meta[1] = N;
+  meta[2] = K;
+  meta[3] = batch.length;
+  meta[4] = 0;
+  let pos = putShape(HEADER, batch);
+  for (const o of [a, b]) {
+    pos = putView(pos, o.offset, o.batchStrides);
+    meta[pos++] = o.rowStride;
+    meta[pos++] = o.colStride;
+  }
+  meta[pos++] = biasOffset === null ? 0 : 1;
+  meta[pos++] = biasOffset ?? 0;
+  meta[pos] = relu ? 1 : 0;
+}
+
+/**
+ * indexSelect / indexAdd (binding/index.cc): [dim, ndim, index count, data offset, index
+ * offset, shape...]; the data operand and the third one are contiguous over `shape`.
+ */
+export function encodeIndex(dim: number, shape: readonly number[], count: number, dataOffset: number, indexOffset: number): void {
+  meta[0] = dim;
+  meta[1] = shape.length;
+  meta[2] = count;
+  meta[3] = dataOffset;
+  meta[4] = indexOffset;
+  putShape(HEADER, shape);
+}
+
+/**
+ * gather / scatterAdd (binding/index.cc): [dim, ndim, 0, 0, 0, index shape..., data shape...,
+ * then the views of the call's operands in order]: gather's x and index (its output is
+ * contiguous and not encoded), scatterAdd's out, index and src.
+ */
+export function encodeGather(dim: number, indexShape: readonly number[], dataShape: readonly number[], views: readonly View[]): void {
+  meta[0] = dim;
+  meta[1] = indexShape.length;
+  meta[2] = meta[3] = meta[4] = 0;
+  let pos = putShape(HEADER, indexShape);
+  pos = putShape(pos, dataShape);
+  for (const v of views) pos = putView(pos, v._offset, v._strides);
+}
+
+/**
+ * Cross-entropy (binding/loss.cc): [n, c, ignoreIndex, reduction, logits or grad offset,
+ * target offset, grad stride].
+ */
+export function encodeCrossEntropy(n: number, c: number, ignoreIndex: number, reduction: number, offset: number, targetOffset: number, gradStride: number): void {
+  meta[0] = n;
+  meta[1] = c;
+  meta[2] = ignoreIndex;
+  meta[3] = reduction;
+  meta[4] = offset;
+  meta[5] = targetOffset;
+  meta[6] = gradStride;
+}
+
+/**
+ * An optimizer step (binding/optim.cc): [n, param offset, grad offset, hyper-parameters...],
+ * each step's hyper-parameters in the order its binding function lists them (booleans as 0/1).
+ */
+export function encodeStep(n: number, paramOffset: number, gradOffset: number, ...hyper: number[]): void {
+  meta[0] = n;
+  meta[1] = paramOffset;
+  meta[2] = gradOffset;
+  for (let i = 0; i < hyper.length; i++) meta[3 + i] = hyper[i]!;
+}
