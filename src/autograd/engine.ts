@@ -5,7 +5,7 @@ import { describe, fmtShape } from '../errors.js';
 import { setGradEnabled } from './grad_mode.js';
 import type { Node } from './node.js';
 import { Tensor } from '../tensor.js';
-import { sumToShape, accumulateInto, forgetFresh } from '../ops/helpers.js';
+import { sumToShape, accumulateInto, forgetFresh } from './accumulate.js';
 import { sameShape } from '../shape.js';
 import { empty } from '../ops/base.js';
 

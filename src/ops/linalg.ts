@@ -8,7 +8,7 @@ import * as small from '../small_kernels.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { emptyUninit, expectTensor, record, savedFor } from './base.js';
-import { freshGrad } from './helpers.js';
+import { freshGrad } from '../autograd/accumulate.js';
 import * as E from './elementwise.js';
 import { castKernel, reluBackwardKernel } from './elementwise_kernels.js';
 import * as R from './reduce.js';

@@ -1,10 +1,12 @@
-// Small tensor utilities the engine and several op files share.
-import { noGrad } from '../autograd/grad_mode.js';
+// How the engine delivers gradients: summed back over broadcast dims (sumToShape) and added
+// into a tensor's `.grad` (accumulateInto) with one direct kernel call, not through the
+// user-level add_ with its promotion, broadcast, leaf and alias checks.
+import * as E from '../ops/elementwise.js';
+import { binaryInto } from '../ops/elementwise_kernels.js';
+import * as R from '../ops/reduce.js';
+import * as V from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
-import { empty } from './base.js';
-import * as E from './elementwise.js';
-import * as R from './reduce.js';
-import * as V from './views.js';
+import { noGrad } from './grad_mode.js';
 
 /** Sums a broadcast gradient back to `shape` (the inverse of broadcasting). */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
@@ -40,15 +42,21 @@ export function forgetFresh(g: Tensor): void {
 /**
  * Adds a gradient into `t.grad`. Without createGraph the stored grad is a private contiguous
  * copy (so two leaves never share one gradient tensor) updated in place afterwards; a fresh
- * gradient (freshGrad) is private already and kept as it is.
+ * gradient (freshGrad) is private already and kept as it is. `g` has t's shape (sumToShape)
+ * and dtype float32, and so has `.grad` (its setter checks both).
  */
 export function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (createGraph) {
     t._grad = t._grad ? E.add(t._grad, g) : g;
     return;
   }
-  noGrad(() => {
-    if (t._grad === null || t._grad.isDisposed) t._grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : V.clone(g).detach();
-    else t._grad = t._grad.add_(g);
-  });
+  const grad = t._grad;
+  if (grad === null || grad.isDisposed) {
+    t._grad = fresh.get(g) === t && fresh.delete(g) ? g.detach() : noGrad(() => V.clone(g)).detach();
+    return;
+  }
+  // A gradient that shares .grad's storage (x.backward(x.grad)) is read whole before the write.
+  const addend = g._box === grad._box ? noGrad(() => V.clone(g)) : g;
+  binaryInto('add', grad, grad, addend);
+  grad._version.value++;
 }
