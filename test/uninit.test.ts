@@ -5,7 +5,7 @@
 // and a whole training step, gives bit for bit what it gives on zeroed memory.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
-import { _setPoisonUninit } from '../src/dtype.js';
+import { _setPoisonUninit } from '../src/storage.js';
 
 type T = tg.Tensor;
 

@@ -4,7 +4,8 @@
 // (cpp/io/safetensors.cpp), because it parses untrusted bytes and is fuzzed; JS only allocates
 // each tensor's storage, so the storage stays V8-owned.
 import * as fs from 'node:fs';
-import { allocate, type DType } from '../dtype.js';
+import type { DType } from '../dtype.js';
+import { allocate } from '../storage.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { native, type Storage } from '../native.js';
 import { MAX_NUMEL, contiguousStrides, numel } from '../shape.js';

@@ -2,7 +2,8 @@
 // attaches an op's backward to its result.
 import { Node, type BackwardFn, type Edge } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
-import { allocate, allocateUninit, type DType } from '../dtype.js';
+import type { DType } from '../dtype.js';
+import { allocate, allocateUninit } from '../storage.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { MAX_NUMEL, contiguousStrides, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';

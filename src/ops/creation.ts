@@ -1,5 +1,6 @@
 // Creation functions. Shapes come as an array or as separate numbers, options last.
-import { allocate, isDType, type DType } from '../dtype.js';
+import { isDType, type DType } from '../dtype.js';
+import { allocate } from '../storage.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel, parseShape, splitOptions } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';

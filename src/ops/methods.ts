@@ -14,6 +14,7 @@ import * as I from './inplace.js';
 import * as Rand from './random.js';
 import * as R from './reduce.js';
 import { def } from './registry.js';
+import { dispose as freeStorage } from '../storage.js';
 import * as V from './views.js';
 
 const methodOnly = { exported: false } as const;
@@ -39,7 +40,7 @@ export const bool = def('bool', (self: Tensor): Tensor<'bool'> => toDType(self, 
 /** A copy of the values in row-major order as a typed array (Float32Array for 'float32', Int32Array for 'int32', Uint8Array for 'bool'). */
 export const toTypedArray = def('toTypedArray', (self: Tensor): Storage => V.contiguousData(self._alive('toTypedArray')).slice(), methodOnly);
 /** Frees the storage now (for this tensor and every view of it); later use throws. */
-export const dispose = def('dispose', (self: Tensor): void => V.dispose(self), methodOnly);
+export const dispose = def('dispose', (self: Tensor): void => freeStorage(self), methodOnly);
 /** Computes the gradients of this tensor with respect to the leaves and accumulates them into their `.grad`; `gradient` is required unless this tensor has one element. */
 export const backward = def('backward', (self: Tensor, gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void => {
   engineBackward([self], [gradient], opts);

@@ -1,7 +1,6 @@
 // Shape ops. Views share storage and version counter with their base, as in PyTorch;
 // each op's backward maps the gradient back to the input's shape.
 import { enableGrad, isGradEnabled } from '../autograd/grad_mode.js';
-import { ownsBuffer } from '../dtype.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { encodeIndex, meta } from '../call.js';
 import { native } from '../native.js';
@@ -399,22 +398,6 @@ export function toNested(x: Tensor): unknown {
   return build(0);
 }
 
-export function dispose(x: Tensor): void {
-  const box = x._box;
-  if (box.disposed) return;
-  const data = box.data;
-  box.disposed = true;
-  box.data = new (data.constructor as { new (n: number): Storage })(0);
-  // Transferring detaches the ArrayBuffer: V8 frees its memory now, not at the next GC.
-  // A small tensor's slab is shared, so it is only dropped here and freed by the GC.
-  if (ownsBuffer(data))
-    try {
-      structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
-    } catch {
-      // A buffer that cannot be transferred (already detached) is left to the GC.
-    }
-  if (x.grad) dispose(x.grad);
-}
 
 // A view whose base was written in place follows it as this region of the base (Tensor.gradFn).
 _setRegionOfBase((base, v) => enableGrad(() => asStrided(base, v._shape, v._strides, v._offset - base._offset)));

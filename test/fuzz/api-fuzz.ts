@@ -33,7 +33,7 @@ const SKIP_FUNCTIONS = new Set([
 
 /** The error names an op: "op: message", or one of PyTorch's autograd messages. */
 function isClear(err: unknown): boolean {
-  if (!(err instanceof TypeError || err instanceof RangeError || err instanceof Error)) return false;
+  if (!(err instanceof Error)) return false;
   const m = err.message;
   if (err instanceof TypeError || err instanceof RangeError) return /^[A-Za-z_][\w.]*: \S/.test(m);
   return (
