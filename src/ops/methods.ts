@@ -25,9 +25,6 @@ type Dims = number | number[];
 
 /** This tensor where `condition` is true, `other` elsewhere (broadcast). */
 export const where = def('where', (self: Tensor, condition: Tensor, other: Scalar): Tensor => whereOp(condition, self, other), methodOnly);
-/** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
-const variance = def('var', (self: Tensor, dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor => R.variance(self, dim, keepdim, opts), methodOnly);
-export { variance as var };
 /** Same as `expand(other.shape)`. */
 export const expandAs = def('expandAs', (self: Tensor, other: Tensor): Tensor => V.expand(self, [V.shapeOf('expandAs', other)], 'expandAs'), sameDTypeMethod);
 
@@ -74,8 +71,11 @@ def('max', (self: Tensor, dim?: number, keepdim = false) => (dim === undefined ?
 def('min', (self: Tensor, dim?: number, keepdim = false) => (dim === undefined ? R.amaxAll(self, false) : R.maxDim(self, dim, keepdim, false)), overloaded);
 def('toArray', (self: Tensor) => V.toNested(self), overloaded);
 def('to', (self: Tensor, dtype: DType) => toDType(self, dtype), overloaded);
+// `var` is a reserved word: no export can carry the name, so the interface types it.
+def('var', (self: Tensor, dim?: Dims | null, keepdim = false, opts?: R.VarOptions): Tensor => R.variance(self, dim, keepdim, opts), overloaded);
 
-/** The methods whose types depend on the tensor's dtype or on their arguments. */
+/** The methods whose types a registered function's type cannot give: overloads, a result dtype
+ * chosen by the argument, and `var` (a reserved word, so no export carries the name). */
 export interface OverloadedMethods<D extends DType> {
   /** The largest element, as a 0-d tensor. */
   max(): Tensor<D>;
@@ -89,4 +89,6 @@ export interface OverloadedMethods<D extends DType> {
   toArray(): NestedArray<ElementOf<D>>;
   /** A copy converted to `dtype` (this tensor itself if it already has it). */
   to<T extends DType>(dtype: T): Tensor<T>;
+  /** Variance over `dim` (all elements when omitted), with Bessel's correction unless `opts` says otherwise. */
+  var(dim?: Dims | null, keepdim?: boolean, opts?: R.VarOptions): Tensor;
 }
