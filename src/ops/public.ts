@@ -39,7 +39,6 @@ export const argmin = def('argmin', (x: Tensor, dim?: number | null, keepdim = f
 export const max = def('max', (x: Tensor): Tensor => R.amaxAll(x, true), { method: false });
 /** The smallest element of the whole tensor, as a 0-d tensor (the method also takes a dim: see `Tensor.min`). */
 export const min = def('min', (x: Tensor): Tensor => R.amaxAll(x, false), { method: false });
-export type { VarOptions } from './reduce.js';
 
 /** exp(x) normalised to sum to 1 along `dim`. */
 export const softmax = def('softmax', (x: Tensor, dim: number): Tensor => S.softmax(x, dim));
