@@ -11,9 +11,7 @@ namespace tgb {
 namespace {
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (info.Length() < 4) throw_type(info.Env(), "matmul: missing arguments");
-  Meta m(env, info[0], "matmul");
+  Meta m(info, 4, "matmul");
   tg::MatmulArgs a;
   a.M = m.integer(0);
   a.N = m.integer(1);
@@ -22,21 +20,16 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   if (bn > tg::kMaxDims - 2) throw_range(info.Env(), "matmul: too many batch dims");
   a.accumulate = m.num(4) != 0;
   size_t pos = m.shape(kHeader, bn, &a.batch);
-  a.a = operand(env, info[1], "matmul");
-  pos = m.view(pos, bn, &a.a);
+  a.a = m.viewed(info[1], bn, &pos);
   a.a_row = m.integer(pos++);
   a.a_col = m.integer(pos++);
-  a.b = operand(env, info[2], "matmul");
-  pos = m.view(pos, bn, &a.b);
+  a.b = m.viewed(info[2], bn, &pos);
   a.b_row = m.integer(pos++);
   a.b_col = m.integer(pos++);
-  a.c = operand(env, info[3], "matmul");
+  a.c = m.storage(info[3]);
   if (info.Length() >= 5 && m.size() > pos) {
     a.has_bias = m.num(pos) != 0;
-    if (a.has_bias) {
-      a.bias = operand(env, info[4], "matmul");
-      a.bias.offset = m.integer(pos + 1);
-    }
+    if (a.has_bias) a.bias = m.storage_at(info[4], pos + 1);
     a.relu = m.num(pos + 2) != 0;
   }
   check(info.Env(), tg::matmul_f32(a));
