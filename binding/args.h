@@ -81,7 +81,6 @@ class Meta {
     if (i >= n_) throw_range(Napi::Env(env_), std::string(op_) + ": truncated call metadata");
     return p_[i];
   }
-  size_t size() const { return n_; }
   int64_t integer(size_t i) const {
     double v = num(i);
     if (!is_integer_in(v, -9007199254740991.0, 9007199254740991.0))
@@ -108,8 +107,8 @@ class Meta {
   // The storage argument `value` at offset 0 (the layout gives it no view).
   tg::Operand storage(napi_value value, const char* role = nullptr) const { return operand(env_, value, op_, role); }
   // The storage argument `value` from the offset in slot i, unit stride.
-  tg::Operand storage_at(napi_value value, size_t i) const {
-    tg::Operand o = storage(value);
+  tg::Operand storage_at(napi_value value, size_t i, const char* role = nullptr) const {
+    tg::Operand o = storage(value, role);
     o.offset = integer(i);
     return o;
   }
