@@ -43,6 +43,9 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
     meta[pos++] = t._strides[t.dim() - 2]!;
     meta[pos++] = t._strides[t.dim() - 1]!;
   }
+  meta[pos++] = 0;  // hasBias
+  meta[pos++] = 0;  // biasOffset
+  meta[pos++] = 0;  // relu
   small.matmul(meta, a._data, b._data, out._data) || native.matmul(meta, a._data, b._data, out._data);
   // dA = g @ B^T, dB = A^T @ g; transposes are stride swaps, summed over broadcast batch dims by the engine.
   // A leaf's gradient is fresh (a new tensor nothing else holds) unless createGraph recorded it.
