@@ -106,7 +106,7 @@ class Meta {
   }
   // The storage argument `value` at offset 0 (the layout gives it no view).
   tg::Operand storage(napi_value value, const char* role = nullptr) const { return operand(env_, value, op_, role); }
-  // The storage argument `value` from the offset in slot i, unit stride.
+  // The storage argument `value` from the offset in slot i (a flat operand: no strides in meta).
   tg::Operand storage_at(napi_value value, size_t i, const char* role = nullptr) const {
     tg::Operand o = storage(value, role);
     o.offset = integer(i);
