@@ -14,21 +14,15 @@ struct Call {
 
 // Decodes meta plus `n` operand arrays at info[1..n].
 Call decode(const Napi::CallbackInfo& info, int n, const char* name) {
-  napi_env env = info.Env();
-  if (static_cast<int>(info.Length()) < n + 1) throw_type(info.Env(), std::string(name) + ": missing arguments");
-  Meta m(env, info[0], name);
+  Meta m(info, n + 1, name);
   Call c;
   c.op = m.integer(0);
   int nd = m.ndim(1);
   for (int i = 0; i < 3; ++i) c.p[i] = m.num(2 + i);
   size_t pos = m.shape(kHeader, nd, &c.shape);
-  for (int k = 0; k < n; ++k) {
-    c.ops[k] = operand(env, info[1 + k], name);
-    pos = m.view(pos, nd, &c.ops[k]);
-  }
+  for (int k = 0; k < n; ++k) c.ops[k] = m.viewed(info[1 + k], nd, &pos);
   return c;
 }
-
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   Call c = decode(info, 2, "unary");
   check(info.Env(), tg::unary_f32(static_cast<tg::UnaryOp>(c.op), c.shape, c.ops[0], c.ops[1],

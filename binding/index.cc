@@ -6,6 +6,13 @@
 namespace tgb {
 namespace {
 
+// meta[0], the dim along which the op indexes, checked against ndim.
+int dim_of(const Meta& m, int ndim, const char* name, Napi::Env env) {
+  const int64_t dim = m.integer(0);
+  if (dim < 0 || dim >= ndim) throw_range(env, std::string(name) + ": dim out of range");
+  return static_cast<int>(dim);
+}
+
 struct IndexCall {
   int dim;
   int64_t n;
@@ -14,21 +21,15 @@ struct IndexCall {
 };
 
 IndexCall decode(const Napi::CallbackInfo& info, const char* name) {
-  napi_env env = info.Env();
-  if (info.Length() < 4) throw_type(info.Env(), std::string(name) + ": missing arguments");
-  Meta m(env, info[0], name);
+  Meta m(info, 4, name);
   IndexCall c;
-  const int64_t dim = m.integer(0);
   const int nd = m.ndim(1);
-  if (dim < 0 || dim >= nd) throw_range(info.Env(), std::string(name) + ": dim out of range");
-  c.dim = static_cast<int>(dim);
+  c.dim = dim_of(m, nd, name, info.Env());
   c.n = m.integer(2);
   m.shape(kHeader, nd, &c.s);
-  c.data = operand(env, info[1], name);
-  c.data.offset = m.integer(3);
-  c.index = operand(env, info[2], name);
-  c.index.offset = m.integer(4);
-  c.other = operand(env, info[3], name);
+  c.data = m.storage_at(info[1], 3);
+  c.index = m.storage_at(info[2], 4);
+  c.other = m.storage(info[3]);
   return c;
 }
 
@@ -45,8 +46,8 @@ Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
 }
 
 // gather and scatterAdd share a layout: meta [dim, ndim, 0, 0, 0, indexShape(ndim),
-// dataShape(ndim), then offset and strides(ndim) of args 1, 2 and 3 in order].
-// gather args: meta, x, index, out (contiguous over indexShape, offset 0; its view is ignored).
+// dataShape(ndim), then offset and strides(ndim) of args 1, 2 and, for scatterAdd, 3].
+// gather args: meta, x, index, out (contiguous over indexShape, offset 0: no view in meta).
 // scatterAdd args: meta, out (over dataShape), index, src (over indexShape).
 struct GatherCall {
   int dim;
@@ -54,32 +55,30 @@ struct GatherCall {
   tg::Operand ops[3];
 };
 
-GatherCall decode_gather(const Napi::CallbackInfo& info, const char* name) {
-  napi_env env = info.Env();
-  if (info.Length() < 4) throw_type(info.Env(), std::string(name) + ": missing arguments");
-  Meta m(env, info[0], name);
-  const int64_t dim = m.integer(0);
-  const int nd = m.ndim(1);
-  if (dim < 0 || dim >= nd) throw_range(info.Env(), std::string(name) + ": dim out of range");
+// Whether meta holds a view for the third operand (arg 3).
+enum class ThirdOperand { Viewed, Contiguous };
+
+GatherCall decode_gather(const Napi::CallbackInfo& info, const char* name, ThirdOperand third) {
+  Meta m(info, 4, name);
   GatherCall c;
-  c.dim = static_cast<int>(dim);
+  const int nd = m.ndim(1);
+  c.dim = dim_of(m, nd, name, info.Env());
   size_t pos = m.shape(kHeader, nd, &c.index_shape);
   pos = m.shape(pos, nd, &c.data_shape);
-  for (int k = 0; k < 3; ++k) {
-    c.ops[k] = operand(env, info[1 + k], name);
-    if (k < 2 || std::string(name) != "gather") pos = m.view(pos, nd, &c.ops[k]);
-  }
+  c.ops[0] = m.viewed(info[1], nd, &pos);
+  c.ops[1] = m.viewed(info[2], nd, &pos);
+  c.ops[2] = third == ThirdOperand::Viewed ? m.viewed(info[3], nd, &pos) : m.storage(info[3]);
   return c;
 }
 
 Napi::Value Gather(const Napi::CallbackInfo& info) {
-  GatherCall c = decode_gather(info, "gather");
+  GatherCall c = decode_gather(info, "gather", ThirdOperand::Contiguous);
   check(info.Env(), tg::gather(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]));
   return info.Env().Undefined();
 }
 
 Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
-  GatherCall c = decode_gather(info, "scatterAdd");
+  GatherCall c = decode_gather(info, "scatterAdd", ThirdOperand::Viewed);
   check(info.Env(), tg::scatter_add(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]));
   return info.Env().Undefined();
 }

@@ -16,7 +16,7 @@ namespace tgb {
 namespace {
 
 std::string op_of(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || !info[i].IsString()) return "load";
+  if (!info[i].IsString()) return "load";
   return info[i].As<Napi::String>().Utf8Value();
 }
 
@@ -25,18 +25,15 @@ std::pair<const uint8_t*, size_t> bytes_of(const Napi::CallbackInfo& info, const
   napi_typedarray_type type = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
-  bool is_ta = false;
-  if (info.Length() > 0) napi_is_typedarray(info.Env(), info[0], &is_ta);
-  if (is_ta) napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, nullptr, nullptr);
-  if (!is_ta || type != napi_uint8_array) throw_type(info.Env(), op + ": expected the file's bytes as a Uint8Array");
+  if (!typed_array(info.Env(), info[0], &type, &length, &data) || type != napi_uint8_array)
+    throw_type(info.Env(), op + ": expected the file's bytes as a Uint8Array");
   return {static_cast<const uint8_t*>(data), data ? length : 0};
 }
 
 uint64_t offset_arg(const Napi::CallbackInfo& info, size_t i, const std::string& op) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw_type(info.Env(), op + ": expected a byte offset");
+  if (!info[i].IsNumber()) throw_type(info.Env(), op + ": expected a byte offset");
   const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!(v >= 0 && v <= 9007199254740992.0) || v != static_cast<double>(static_cast<uint64_t>(v)))
-    throw_range(info.Env(), op + ": bad byte offset");
+  if (!is_integer_in(v, 0, 9007199254740992.0)) throw_range(info.Env(), op + ": bad byte offset");
   return static_cast<uint64_t>(v);
 }
 
@@ -79,7 +76,7 @@ Napi::Value Parse(const Napi::CallbackInfo& info) {
 Napi::Value Convert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string op = op_of(info, 6);
-  if (info.Length() < 6) throw_type(env, op + ": missing arguments");
+  require_args(info, 6, op.c_str());
   auto [bytes, size] = bytes_of(info, op);
   if (!info[1].IsString() || !info[5].IsString()) throw_type(env, op + ": expected a dtype and a tensor name");
   const std::string dtype = info[1].As<Napi::String>().Utf8Value();

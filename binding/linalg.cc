@@ -1,44 +1,35 @@
 // Matmul. Meta: [M, N, K, batchNdim, accumulate, batchShape(batchNdim),
 //   aOffset, aBatchStrides(batchNdim), aRowStride, aColStride, then the same for b,
-//   then optionally hasBias, biasOffset, relu (the fused epilogue C = relu(C + bias))].
-// Args: meta, a, b, c (contiguous [batch..., M, N], offset 0), then the bias slot: bias
-// (contiguous [N]) when hasBias, else anything (null). The epilogue fields are read only when the
-// bias slot is passed and meta holds them: callers older than the epilogue pass four arguments
-// and may leave stale values past b's fields in a reused meta buffer.
+//   then hasBias, biasOffset, relu: the fused epilogue C = relu(C + bias), always present
+//   (0, 0, 0 when unused; biasOffset is read only when hasBias is 1)].
+// accumulate, hasBias and relu are 0 or 1.
+// Args: meta, a, b, c (contiguous [batch..., M, N], offset 0), then bias (float32, contiguous
+// [N] from biasOffset), required when hasBias is 1 and not read otherwise.
 #include "args.h"
 
 namespace tgb {
 namespace {
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (info.Length() < 4) throw_type(info.Env(), "matmul: missing arguments");
-  Meta m(env, info[0], "matmul");
+  Meta m(info, 4, "matmul");
   tg::MatmulArgs a;
   a.M = m.integer(0);
   a.N = m.integer(1);
   a.K = m.integer(2);
   const int bn = m.ndim(3);
   if (bn > tg::kMaxDims - 2) throw_range(info.Env(), "matmul: too many batch dims");
-  a.accumulate = m.num(4) != 0;
+  a.accumulate = m.flag(4, "accumulate");
   size_t pos = m.shape(kHeader, bn, &a.batch);
-  a.a = operand(env, info[1], "matmul");
-  pos = m.view(pos, bn, &a.a);
+  a.a = m.viewed(info[1], bn, &pos);
   a.a_row = m.integer(pos++);
   a.a_col = m.integer(pos++);
-  a.b = operand(env, info[2], "matmul");
-  pos = m.view(pos, bn, &a.b);
+  a.b = m.viewed(info[2], bn, &pos);
   a.b_row = m.integer(pos++);
   a.b_col = m.integer(pos++);
-  a.c = operand(env, info[3], "matmul");
-  if (info.Length() >= 5 && m.size() > pos) {
-    a.has_bias = m.num(pos) != 0;
-    if (a.has_bias) {
-      a.bias = operand(env, info[4], "matmul");
-      a.bias.offset = m.integer(pos + 1);
-    }
-    a.relu = m.num(pos + 2) != 0;
-  }
+  a.c = m.storage(info[3]);
+  a.has_bias = m.flag(pos, "hasBias");
+  if (a.has_bias) a.bias = m.storage_at(info[4], pos + 1, "the bias (meta's hasBias is 1)");
+  a.relu = m.flag(pos + 2, "relu");
   check(info.Env(), tg::matmul_f32(a));
   return info.Env().Undefined();
 }

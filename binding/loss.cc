@@ -9,7 +9,6 @@ namespace tgb {
 namespace {
 
 tg::CrossEntropyArgs decode(const Napi::CallbackInfo& info, const Meta& m, const char* op) {
-  if (info.Length() < 5) throw_type(info.Env(), std::string(op) + ": missing arguments");
   tg::CrossEntropyArgs a;
   a.n = m.integer(0);
   a.c = m.integer(1);
@@ -23,30 +22,20 @@ tg::CrossEntropyArgs decode(const Napi::CallbackInfo& info, const Meta& m, const
 
 Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
   const char* op = "crossEntropy";
-  if (info.Length() < 1) throw_type(info.Env(), std::string(op) + ": missing arguments");
-  Meta m(info.Env(), info[0], op);
+  Meta m(info, 5, op);
   const tg::CrossEntropyArgs a = decode(info, m, op);
-  tg::Operand logits = operand(info.Env(), info[1], op);
-  logits.offset = m.integer(4);
-  tg::Operand target = operand(info.Env(), info[2], op);
-  target.offset = m.integer(5);
-  tg::Operand probs = operand(info.Env(), info[3], op);
-  tg::Operand out = operand(info.Env(), info[4], op);
+  const tg::Operand logits = m.storage_at(info[1], 4), target = m.storage_at(info[2], 5);
+  const tg::Operand probs = m.storage(info[3]), out = m.storage(info[4]);
   check(info.Env(), tg::cross_entropy_forward(a, logits, target, probs, out));
   return info.Env().Undefined();
 }
 
 Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   const char* op = "crossEntropy.backward";
-  if (info.Length() < 1) throw_type(info.Env(), std::string(op) + ": missing arguments");
-  Meta m(info.Env(), info[0], op);
+  Meta m(info, 5, op);
   const tg::CrossEntropyArgs a = decode(info, m, op);
-  tg::Operand probs = operand(info.Env(), info[1], op);
-  tg::Operand target = operand(info.Env(), info[2], op);
-  target.offset = m.integer(5);
-  tg::Operand grad = operand(info.Env(), info[3], op);
-  grad.offset = m.integer(4);
-  tg::Operand dx = operand(info.Env(), info[4], op);
+  const tg::Operand probs = m.storage(info[1]), target = m.storage_at(info[2], 5);
+  const tg::Operand grad = m.storage_at(info[3], 4), dx = m.storage(info[4]);
   check(info.Env(), tg::cross_entropy_backward(a, probs, target, grad, dx));
   return info.Env().Undefined();
 }

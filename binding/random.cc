@@ -5,30 +5,27 @@ namespace tgb {
 namespace {
 
 uint32_t* state_of(const Napi::CallbackInfo& info) {
-  napi_typedarray_type type;
+  napi_typedarray_type type = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
-  bool is_ta = false;
-  napi_is_typedarray(info.Env(), info[0], &is_ta);
-  if (is_ta) napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, nullptr, nullptr);
-  if (!is_ta || type != napi_uint32_array || length < 4 || !data) throw_type(info.Env(), "random: bad generator state");
+  if (!typed_array(info.Env(), info[0], &type, &length, &data) || type != napi_uint32_array || length < 4 || !data)
+    throw_type(info.Env(), "random: bad generator state");
   return static_cast<uint32_t*>(data);
 }
 
 double number(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw_type(info.Env(), "random: expected a number");
+  if (!info[i].IsNumber()) throw_type(info.Env(), "random: expected a number");
   return info[i].As<Napi::Number>().DoubleValue();
 }
 
 int64_t count(const Napi::CallbackInfo& info) {
-  double n = number(info, 2);
-  if (!(n >= 0 && n <= 9007199254740991.0) || n != static_cast<double>(static_cast<int64_t>(n)))
-    throw_range(info.Env(), "random: bad element count");
+  const double n = number(info, 2);
+  if (!is_integer_in(n, 0, 9007199254740991.0)) throw_range(info.Env(), "random: bad element count");
   return static_cast<int64_t>(n);
 }
 
 Napi::Value Uniform(const Napi::CallbackInfo& info) {
-  if (info.Length() < 5) throw_type(info.Env(), "rand: missing arguments");
+  require_args(info, 5, "rand");
   uint32_t* st = state_of(info);
   check(info.Env(), tg::random_uniform(st, operand(info.Env(), info[1], "rand"), count(info),
                                        static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
@@ -36,7 +33,7 @@ Napi::Value Uniform(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Normal(const Napi::CallbackInfo& info) {
-  if (info.Length() < 5) throw_type(info.Env(), "randn: missing arguments");
+  require_args(info, 5, "randn");
   uint32_t* st = state_of(info);
   check(info.Env(), tg::random_normal(st, operand(info.Env(), info[1], "randn"), count(info),
                                       static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
@@ -44,12 +41,11 @@ Napi::Value Normal(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Int(const Napi::CallbackInfo& info) {
-  if (info.Length() < 5) throw_type(info.Env(), "randint: missing arguments");
+  require_args(info, 5, "randint");
   uint32_t* st = state_of(info);
-  double lo = number(info, 3), hi = number(info, 4);
-  // Range before integrality: casting a double outside int64 (an infinity, 1e300) to an integer
-  // is undefined behaviour, and the comparisons are false for NaN.
-  auto int32_bound = [](double v) { return v >= -2147483648.0 && v <= 2147483648.0 && v == std::floor(v); };
+  const double lo = number(info, 3), hi = number(info, 4);
+  // hi is exclusive: 2^31 is a bound, the int32 range's end.
+  auto int32_bound = [](double v) { return is_integer_in(v, -2147483648.0, 2147483648.0); };
   if (!int32_bound(lo) || !int32_bound(hi)) throw_range(info.Env(), "randint: bounds must be integers within int32");
   check(info.Env(), tg::random_int(st, operand(info.Env(), info[1], "randint"), count(info),
                                    static_cast<int64_t>(lo), static_cast<int64_t>(hi)));
@@ -57,7 +53,7 @@ Napi::Value Int(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Permutation(const Napi::CallbackInfo& info) {
-  if (info.Length() < 3) throw_type(info.Env(), "randperm: missing arguments");
+  require_args(info, 3, "randperm");
   uint32_t* st = state_of(info);
   check(info.Env(), tg::random_permutation(st, operand(info.Env(), info[1], "randperm"), count(info)));
   return info.Env().Undefined();

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 
+#include "core/placement.h"
 #include "core/types.h"
 #include "io/safetensors.h"
 #include "kernels/ops.h"
