@@ -135,7 +135,7 @@ describe('errors', () => {
     expect(() => native.reduce(new Float64Array([0, 3, 1, 0, 0, 0, B, B, 0, 1, 1, 1]), f, f)).toThrow(
       /sum: shape \[0, 1099511627776, 1099511627776\] has too many elements/,
     );
-    expect(() => native.matmul(new Float64Array([B, B, B, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1]), f, f, f)).toThrow(
+    expect(() => native.matmul(new Float64Array([B, B, B, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0]), f, f, f)).toThrow(
       /matmul: shape .* has too many elements/,
     );
     expect(() => native.indexSelect(new Float64Array([0, 3, 1, 0, 0, 0, B, B]), f, ints, f)).toThrow(
@@ -152,9 +152,9 @@ describe('errors', () => {
     const none = new Float32Array(0);
     // [2, 0] @ [0, 3], both operands at offset -4: C = 0, or unchanged when accumulating.
     const c = new Float32Array(6).fill(7);
-    native.matmul(new Float64Array([2, 3, 0, 0, 1, -4, 0, 1, -4, 3, 1]), none, none, c);
+    native.matmul(new Float64Array([2, 3, 0, 0, 1, -4, 0, 1, -4, 3, 1, 0, 0, 0]), none, none, c);
     expect([...c]).toEqual([7, 7, 7, 7, 7, 7]);
-    native.matmul(new Float64Array([2, 3, 0, 0, 0, -4, 0, 1, -4, 3, 1]), none, none, c);
+    native.matmul(new Float64Array([2, 3, 0, 0, 0, -4, 0, 1, -4, 3, 1, 0, 0, 0]), none, none, c);
     expect([...c]).toEqual([0, 0, 0, 0, 0, 0]);
     // Reducing dim 1 of a [3, 0] tensor at offset -4: sum 0, prod 1, mean NaN, as in PyTorch.
     const out = new Float32Array(3);

@@ -724,8 +724,10 @@ describe.each(ALL_PATHS)('%s: matmul', (path) => {
     const meta = (hasBias: number, offset: number) => new Float64Array([2, 3, 1, 0, 0, 0, 1, 1, 0, 3, 1, hasBias, offset, 0]);
     on(path, () => {
       expect(() => native.matmul(meta(1, 0), A, A, out, null)).toThrow(/matmul: expected tensor storage/);
-      // Four arguments: the epilogue fields are stale values of an older caller, ignored.
-      native.matmul(meta(1, 0), Float32Array.of(1, 2), Float32Array.of(1, 2, 3), out);
+      // The epilogue fields are always read: hasBias 1 with no bias argument is an error.
+      expect(() => native.matmul(meta(1, 0), A, A, out)).toThrow(/matmul: expected tensor storage .*hasBias is 1/);
+      expect(() => native.matmul(meta(2, 0), A, A, out, A)).toThrow(/matmul: hasBias must be 0 or 1/);
+      native.matmul(meta(0, 0), Float32Array.of(1, 2), Float32Array.of(1, 2, 3), out);
       expect(Array.from(out)).toEqual([1, 2, 3, 2, 4, 6]);
       expect(() => native.matmul(meta(1, 0), A, A, out, new Float32Array(2))).toThrow(/matmul: bias .*outside its storage/);
       expect(() => native.matmul(meta(1, 2), A, A, out, new Float32Array(4))).toThrow(/matmul: bias .*outside its storage/);
