@@ -124,6 +124,21 @@ def _extreme(fn):
     return f
 
 
+def _any_all(fn, x, dim, keepdim):
+    # torch.any/all take one dim; over several (or all, keepdim) reduce one dim at a time.
+    if dim is None:
+        dim = list(range(x.dim())) if keepdim else None
+    if dim is None:
+        return fn(x)
+    for d in sorted([dim] if isinstance(dim, int) else dim, key=lambda d: -(d % max(x.dim(), 1))):
+        x = fn(x, d, keepdim=True)
+    if not keepdim:
+        dims = [dim] if isinstance(dim, int) else dim
+        keep = [s for i, s in enumerate(x.shape) if i not in {d % max(x.dim(), 1) for d in dims}]
+        x = x.reshape(keep)
+    return x
+
+
 def _as_tensor_like(x, v):
     # tensorgrad's maximum/minimum take a JS number; torch's need a tensor (0-d keeps dtype rules).
     return v if isinstance(v, torch.Tensor) else torch.tensor(v)
@@ -190,6 +205,13 @@ CALLS = {
     "slice": _slice,
     "select": torch.select,
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
+    "tril": lambda x, k=0: torch.tril(x, k),
+    "triu": lambda x, k=0: torch.triu(x, k),
+    "maskedFill": lambda x, m, v: x.masked_fill(m, v),
+    "maskedSelect": lambda x, m: torch.masked_select(x, m),
+    "any": lambda x, dim=None, keepdim=False: _any_all(torch.any, x, dim, keepdim),
+    "all": lambda x, dim=None, keepdim=False: _any_all(torch.all, x, dim, keepdim),
+    "norm": lambda x, p=2, dim=None, keepdim=False: torch.norm(x, p, _dimarg(dim), keepdim),
     "expandAs": lambda x, o: x.expand_as(o),
     "to": lambda x, d: x.to(DTYPES[d]),
     "float": lambda x: x.float(),
@@ -1213,6 +1235,45 @@ case("T 0-d", "T", fam, x.get("T"), [rn()])
 case("T 3-D reverses dims", "T", fam, x.get("T"), [rn(2, 3, 4)])
 case("T of slice", "T", fam, x.slice(1, 0, None, 2).get("T"), [rn(3, 6)])
 case("T twice", "T", fam, x.get("T").get("T"), [rn(3, 4)])
+
+# ---- masks, triangles, any / all and norms -----------------------------------------------------
+fam = "exact"
+for k in [0, 1, -1, 3, -4]:
+    case(f"tril k={k}", "tril", fam, x.tril(k), [rn(4, 5)])
+    case(f"triu k={k}", "triu", fam, x.triu(k), [rn(4, 5)])
+case("tril batched", "tril", fam, x.tril(), [rn(2, 3, 3)])
+case("triu tall", "triu", fam, x.triu(), [rn(5, 2)])
+case("tril of t()", "tril", fam, x.t().tril(), [rn(3, 4)])
+case("tril int32", "tril", "int32", x.tril(), [ints(3, 3)])
+case("triu bool", "triu", fam, x.triu(1), [boolm(3, 4)])
+case("tg.tril", "tril", fam, Fn("tril", x, -1), [rn(3, 3)])
+case("maskedFill scalar", "maskedFill", fam, x.maskedFill(y, -1.5), [rn(3, 4), boolm(3, 4)])
+case("maskedFill broadcast mask", "maskedFill", fam, x.maskedFill(y, 0.0), [rn(2, 3, 4), boolm(4)])
+case("maskedFill -inf (attention)", "maskedFill", "softmax", x.maskedFill(y, float("-inf")).softmax(-1), [rn(4, 4), lit([[False, True, True, True], [False, False, True, True], [False, False, False, True], [False, False, False, False]], dtype=torch.bool)])
+case("maskedFill 0-d tensor value", "maskedFill", "reduce", x.maskedFill(y, c), [rn(3, 4), boolm(3, 4), rn()])
+case("maskedFill int32", "maskedFill", "int32", x.maskedFill(y, 7), [ints(3, 4), boolm(3, 4)])
+case("tg.maskedFill", "maskedFill", fam, Fn("maskedFill", x, y, 2.0), [rn(5), boolm(5)])
+case("maskedSelect", "maskedSelect", fam, x.maskedSelect(y), [rn(3, 4), boolm(3, 4)])
+case("maskedSelect broadcast", "maskedSelect", fam, x.maskedSelect(y), [rn(2, 3), boolm(3)])
+case("maskedSelect none", "maskedSelect", fam, x.maskedSelect(y), [rn(3), lit([False, False, False], dtype=torch.bool)])
+for op in ["any", "all"]:
+    case(f"{op} all dims", op, fam, getattr(x, op)(), [boolm(3, 4)])
+    case(f"{op} dim 1", op, fam, getattr(x, op)(1), [boolm(3, 4)])
+    case(f"{op} dim 0 keepdim", op, fam, getattr(x, op)(0, True), [boolm(3, 4)])
+    case(f"{op} float", op, fam, getattr(x, op)(-1), [lit([[0.0, 1.5, 0.0], [0.0, 0.0, 0.0], [2.0, -1.0, 3.0]])])
+    case(f"{op} int32", op, fam, getattr(x, op)(0), [lit([[0, 1], [0, 0], [3, 0]], dtype=torch.int32)])
+    case(f"{op} empty", op, fam, getattr(x, op)(), [lit([], dtype=torch.bool)])
+    case(f"{op} empty dim", op, fam, getattr(x, op)(1), [rn(3, 0, rg=False)])
+fam = "reduce"
+case("norm default", "norm", fam, x.norm(), [rn(3, 4)])
+for p in [1, 2, 3, 0.5, float("inf"), float("-inf"), 0]:
+    case(f"norm p={p}", "norm", fam, x.norm(p), [away(3, 4)])
+    case(f"norm p={p} dim 1", "norm", fam, x.norm(p, 1), [away(3, 4)])
+case("norm dim 0 keepdim", "norm", fam, x.norm(2, 0, True), [rn(3, 4)])
+case("norm dims [0, 2]", "norm", fam, x.norm(2, [0, 2]), [rn(2, 3, 4)])
+case("norm zero vector", "norm", fam, x.norm(), [lit([0.0, 0.0, 0.0])])
+case("norm zero row", "norm", fam, x.norm(2, 1), [lit([[0.0, 0.0], [3.0, 4.0]])])
+case("tg.norm", "norm", fam, Fn("norm", x), [rn(5)])
 
 # ---- composites of the new ops -------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
 import { binaryInto, castKernel, clampInto, toDType } from './elementwise_kernels.js';
+import { maskedFill } from './masking.js';
 import * as V from './views.js';
 
 const LEAF_ERROR = 'a leaf Variable that requires grad is being used in an in-place operation.';
@@ -185,4 +186,12 @@ export function overwrite_<T extends Tensor>(self: T, op: string, write: () => v
     self._requiresGrad = false;
   }
   return self;
+}
+
+/** `value` written in place where `mask` holds (maskedFill_). */
+export function maskedFill_<T extends Tensor>(self: T, mask: Tensor, value: number | boolean | Tensor): T {
+  expectTensor('maskedFill_', self, 'self');
+  // maskedFill checks the arguments (and so names itself in errors) before anything is written.
+  const filled = () => maskedFill(self, mask, value);
+  return inplace(self, 'maskedFill_', [value], () => noGrad(() => castKernel(filled(), self.dtype, self)), () => maskedFill(V.clone(self), mask, value)) as T;
 }

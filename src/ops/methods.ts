@@ -60,6 +60,8 @@ export const mul_ = def('mul_', <T extends Tensor>(self: T, other: Scalar): T =>
 export const div_ = def('div_', <T extends Tensor>(self: T, other: Scalar): T => I.binary_(self, 'div_', other), inPlace);
 /** In-place clamp to [min, max]. */
 export const clamp_ = def('clamp_', <T extends Tensor>(self: T, min?: number | null, max?: number | null): T => I.clamp_(self, min, max), inPlace);
+/** Writes `value` in place where the bool `mask` (broadcast to this shape) holds. */
+export const maskedFill_ = def('maskedFill_', <T extends Tensor>(self: T, mask: Tensor, value: number | boolean | Tensor): T => I.maskedFill_(self, mask, value), inPlace);
 /** Fills in place with samples from U[low, high), from the global generator. */
 export const uniform_ = def('uniform_', <T extends Tensor>(self: T, low = 0, high = 1): T => Rand.uniform_(self, low, high), inPlace);
 /** Fills in place with samples from N(mean, std²), from the global generator. */

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import * as Ix from './indexing.js';
 import * as J from './join.js';
 import * as L from './linalg.js';
+import * as M from './masking.js';
 import * as R from './reduce.js';
 import { def } from './registry.js';
 import * as S from './softmax.js';
@@ -39,6 +40,13 @@ export const argmin = def('argmin', (x: Tensor, dim?: number | null, keepdim = f
 export const max = def('max', (x: Tensor): Tensor => R.amaxAll(x, true), { method: false });
 /** The smallest element of the whole tensor, as a 0-d tensor (the method also takes a dim: see `Tensor.min`). */
 export const min = def('min', (x: Tensor): Tensor => R.amaxAll(x, false), { method: false });
+
+/** True where any element along `dim` (every dim when omitted) is nonzero, as a bool tensor. */
+export const any = def('any', (x: Tensor, dim?: Dims | null, keepdim = false): Tensor<'bool'> => R.anyAll(x, dim, keepdim, true) as Tensor<'bool'>);
+/** True where every element along `dim` (every dim when omitted) is nonzero, as a bool tensor. */
+export const all = def('all', (x: Tensor, dim?: Dims | null, keepdim = false): Tensor<'bool'> => R.anyAll(x, dim, keepdim, false) as Tensor<'bool'>);
+/** The p-norm over `dim` (every dim when omitted): p = 2 by default, also 1, 0, ±Infinity or any number. */
+export const norm = def('norm', (x: Tensor, p: number | null = 2, dim?: Dims | null, keepdim = false): Tensor => R.norm(x, p, dim, keepdim));
 
 /** exp(x) normalised to sum to 1 along `dim`. */
 export const softmax = def('softmax', (x: Tensor, dim: number): Tensor => S.softmax(x, dim));
@@ -95,6 +103,15 @@ export const contiguous = def('contiguous', (x: Tensor): Tensor => V.contiguous(
 export const split = def('split', (x: Tensor, splitSizeOrSections: number | number[], dim = 0): Tensor[] => J.split(x, splitSizeOrSections, dim), sameDType);
 /** Up to `chunks` views of (nearly) equal size along `dim`. */
 export const chunk = def('chunk', (x: Tensor, chunks: number, dim = 0): Tensor[] => J.chunk(x, chunks, dim), sameDType);
+
+/** The lower triangle of the last two dims: elements with col − row <= `diagonal`, zeros elsewhere. */
+export const tril = def('tril', (x: Tensor, diagonal = 0): Tensor => M.tril(x, diagonal), sameDType);
+/** The upper triangle of the last two dims: elements with col − row >= `diagonal`, zeros elsewhere. */
+export const triu = def('triu', (x: Tensor, diagonal = 0): Tensor => M.triu(x, diagonal), sameDType);
+/** `value` where the bool `mask` (broadcast to x's shape) holds, `x` elsewhere. */
+export const maskedFill = def('maskedFill', (x: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor => M.maskedFill(x, mask, value), sameDType);
+/** The elements where the bool `mask` (broadcast to x's shape) holds, in row-major order, as a 1-D tensor. */
+export const maskedSelect = def('maskedSelect', (x: Tensor, mask: Tensor): Tensor => M.maskedSelect(x, mask), sameDType);
 
 // ---- functions only ----------------------------------------------------------------------
 const functionOnly = { method: false } as const;

@@ -241,3 +241,55 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   const out = E.add(E.log(sum(E.exp(E.sub(xf, m)), dims, true)), m);
   return named(keepdim ? out : V.reshape(out, [x._shape.filter((_, i) => !dims.includes(i))]), 'LogsumexpBackward0');
 }
+
+/** any / all over `dim` (every dim when omitted): a bool tensor, as PyTorch's. */
+export function anyAll(x: Tensor, dim: number | number[] | null | undefined, keepdim: boolean, isAny: boolean): Tensor {
+  const name = isAny ? 'any' : 'all';
+  x = expectTensor(name, x, 'self');
+  const dims = dimsOf(name, x, dim);
+  checkKeepdim(name, keepdim);
+  // any: max over (x != 0) > 0; all: min over it. An empty reduction gives max 0 / min 1 below
+  // (PyTorch: any of nothing is false, all of nothing is true).
+  const nonzero = toDType(E.ne(x, 0), 'float32');
+  if (nonzero.numel() === 0 || dims.some((d) => x._shape[d] === 0)) {
+    const [s] = reduceKernel(ReduceOp.Sum, nonzero, dims, keepdim, false);
+    return toDType(isAny ? E.gt(s, 0) : E.eq(s, 0), 'bool');
+  }
+  const [y] = reduceKernel(isAny ? ReduceOp.Max : ReduceOp.Min, nonzero, dims, keepdim, false);
+  return E.gt(y, 0);
+}
+
+/**
+ * The p-norm over `dim` (every dim when omitted): p = 2 (the default), 1, Infinity, -Infinity,
+ * 0 (the count of nonzeros) or any other number, (sum |x|^p)^(1/p). p = 2's gradient is x / norm
+ * and 0 where the norm is 0, as PyTorch's norm_backward.
+ */
+export function norm(x: Tensor, p: number | null | undefined, dim: number | number[] | null | undefined, keepdim: boolean): Tensor {
+  x = expectTensor('norm', x, 'self');
+  if (x.dtype !== 'float32') throw typeError('norm', `expected a float32 tensor, got ${x.dtype}`);
+  const order = p ?? 2;
+  if (typeof order !== 'number' || Number.isNaN(order)) throw typeError('norm', `p must be a number, got ${describe(order)}`);
+  const dims = dimsOf('norm', x, dim);
+  checkKeepdim('norm', keepdim);
+  if (order === Infinity || order === -Infinity) {
+    const a = E.abs(x);
+    if (dims.length === x.dim() && !keepdim) return amaxAll(a, order > 0);
+    let r = a;
+    for (const d of [...dims].sort((i, j) => j - i)) r = maxDim(r, d, true, order > 0).values;
+    return keepdim ? r : V.reshape(r, [x._shape.filter((_, i) => !dims.includes(i))]);
+  }
+  if (order === 0) {
+    // The count of nonzeros: piecewise constant, so its gradient is zeros (PyTorch records it too).
+    const shape = x._shape.slice();
+    return record('NormBackward1', sum(toDType(E.ne(x, 0), 'float32'), dims, keepdim), [x], [], () => [empty(shape, 'float32')]);
+  }
+  if (order === 1) return sum(E.abs(x), dims, keepdim);
+  if (order !== 2) return E.pow(sum(E.pow(E.abs(x), order), dims, keepdim), 1 / order);
+  const inShape = x._shape.slice();
+  const y = noGrad(() => E.sqrt(sum(E.square(x), dims, keepdim)));
+  return record('NormBackward1', y, [x], [x, y], (g, [v, r]) => {
+    const n = unsqueezeReduced(r!, inShape, dims, keepdim);
+    const scale = E.where(E.eq(n, 0), 0, E.div(unsqueezeReduced(g, inShape, dims, keepdim), n));
+    return [E.mul(v!, scale)];
+  });
+}
