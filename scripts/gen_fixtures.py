@@ -206,6 +206,8 @@ CALLS = {
     "select": torch.select,
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "F.layerNorm": lambda x, shape, w=None, b=None, eps=1e-5: F.layer_norm(x, shape if isinstance(shape, list) else [shape], w, b, eps),
+    "F.embedding": lambda i, w, pad=None: F.embedding(i.long(), w, pad),
     "triu": lambda x, k=0: torch.triu(x, k),
     "maskedFill": lambda x, m, v: x.masked_fill(m, v),
     "maskedSelect": lambda x, m: torch.masked_select(x, m),
@@ -1274,6 +1276,21 @@ case("norm dims [0, 2]", "norm", fam, x.norm(2, [0, 2]), [rn(2, 3, 4)])
 case("norm zero vector", "norm", fam, x.norm(), [lit([0.0, 0.0, 0.0])])
 case("norm zero row", "norm", fam, x.norm(2, 1), [lit([[0.0, 0.0], [3.0, 4.0]])])
 case("tg.norm", "norm", fam, Fn("norm", x), [rn(5)])
+
+# ---- layer norm and embeddings ---------------------------------------------------------------------
+fam = "composite"
+case("layerNorm last dim", "F.layerNorm", fam, Fn("F.layerNorm", x, 8), [rn(4, 8)])
+case("layerNorm affine", "F.layerNorm", fam, Fn("F.layerNorm", x, [8], y, c), [rn(2, 3, 8), rn(8), rn(8)])
+case("layerNorm two dims affine", "F.layerNorm", fam, Fn("F.layerNorm", x, [3, 4], y, c), [rn(2, 3, 4), rn(3, 4), rn(3, 4)])
+case("layerNorm eps 0.1", "F.layerNorm", fam, Fn("F.layerNorm", x, 5, None, None, 0.1), [rn(3, 5)])
+case("layerNorm of t()", "F.layerNorm", fam, Fn("F.layerNorm", x.t(), 3, y, None), [rn(3, 6), rn(3)])
+case("layerNorm large offset", "F.layerNorm", fam, Fn("F.layerNorm", x, 16, y, c), [un(4, 16, lo=90, hi=110), rn(16), rn(16)])
+case("embedding 1-D", "F.embedding", fam, Fn("F.embedding", x, y), [idx([3, 0, 3, 1]), rn(5, 4)])
+case("embedding 2-D index", "F.embedding", fam, Fn("F.embedding", x, y), [idx([[0, 2, 2], [4, 1, 0]]), rn(5, 3)])
+case("embedding 0-d index", "F.embedding", fam, Fn("F.embedding", x, y), [idx(2), rn(4, 3)])
+case("embedding padding", "F.embedding", fam, Fn("F.embedding", x, y, 1), [idx([[1, 2], [1, 0]]), rn(3, 2)])
+case("embedding padding negative", "F.embedding", fam, Fn("F.embedding", x, y, -1), [idx([2, 2, 0]), rn(3, 2)])
+hvp("layerNorm", "F.layerNorm", Fn("F.layerNorm", x, 6), [rn(2, 6)])
 
 # ---- composites of the new ops -------------------------------------------------------------
 

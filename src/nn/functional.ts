@@ -8,6 +8,7 @@ import * as E from '../ops/elementwise.js';
 import { toDType } from '../ops/elementwise_kernels.js';
 import { oneHot as oneHotOp } from '../ops/indexing.js';
 import * as L from '../ops/linalg.js';
+import * as N from '../ops/normalization.js';
 import { crossEntropyFused, fusable } from '../ops/loss.js';
 import * as R from '../ops/reduce.js';
 import * as S from '../ops/softmax.js';
@@ -290,4 +291,15 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   let loss = E.add(E.mul(E.sub(1, t), x), lw ? E.mul(lw, softplusNegX) : softplusNegX);
   if (opts.weight != null) loss = E.mul(loss, expectTensor(op, opts.weight, 'weight'));
   return reduce(loss, reductionOf(op, opts.reduction));
+}
+
+// ---- normalization and embeddings --------------------------------------------------------------
+/** Layer normalization over the trailing `normalizedShape` dims: (x − mean) / √(var + eps) · weight + bias. */
+export function layerNorm(input: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  return N.layerNorm(input, normalizedShape, weight, bias, eps);
+}
+
+/** Rows of `weight` [num, dim] picked by the int32 indices `input` (any shape): [...input.shape, dim]. Rows at `paddingIdx` get no gradient. */
+export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
+  return N.embedding(input, weight, paddingIdx);
 }

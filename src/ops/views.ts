@@ -336,8 +336,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return record('IndexSelectBackward0', y, [x], [ic], (g, [ix]) => [indexAddInto(reshape(g, [outShape]), inShape, d, ix!)]);
 }
 
-/** Zeros of `shape` with rows of g added at `index` along dim (index_select's backward). */
-function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Tensor {
+/** Zeros of `shape` with rows of g added at `index` along dim (index_select's backward), recorded. */
+export function indexAddInto(g: Tensor, shape: number[], d: number, index: Tensor): Tensor {
   const z = empty(shape.slice(), 'float32');
   // The kernel reads the source from element 0 of its storage: a gradient that is a view (a
   // narrow of a larger tensor, a transpose) is copied first.

@@ -131,7 +131,8 @@ export function evalExpr(e: Expr, ins: tg.Tensor[]): unknown {
     if (typeof fn !== 'function') throw new Error(`fixture: Tensor has no method ${e.m}`);
     return (fn as (...a: unknown[]) => unknown).apply(self, args);
   }
-  const fn = (tg as unknown as Record<string, unknown>)[e.f];
+  // A dotted name reaches into a namespace: 'F.layerNorm' is tg.F.layerNorm.
+  const fn = e.f.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], tg);
   if (typeof fn !== 'function') throw new Error(`fixture: tg has no function ${e.f}`);
   return (fn as (...a: unknown[]) => unknown)(...args);
 }

@@ -1,0 +1,88 @@
+// layerNorm (over the trailing dims) and embedding (rows of a weight picked by an index tensor
+// of any shape), forward beside backward. layerNorm's backward is PyTorch's closed form over
+// the saved x̂ and 1/σ; under createGraph it is rebuilt from the saved input with the ops, so
+// its own derivative is exact too.
+import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { sameShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { expectTensor, record } from './base.js';
+import * as E from './elementwise.js';
+import * as R from './reduce.js';
+import * as V from './views.js';
+
+function checkNormalizedShape(x: Tensor, normalizedShape: unknown): number[] {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((s) => Number.isInteger(s) && s >= 0))
+    throw typeError('layerNorm', `normalizedShape must be a positive integer or a non-empty list of them, got ${describe(normalizedShape)}`);
+  const tail = x._shape.slice(x.dim() - shape.length);
+  if (shape.length > x.dim() || !sameShape(tail, shape))
+    throw rangeError('layerNorm', `Given normalized_shape=${fmtShape(shape)}, expected input with shape [*, ${shape.join(', ')}], but got input of size ${fmtShape(x._shape)}`);
+  return shape;
+}
+
+function affineOperand(name: string, t: Tensor | null | undefined, shape: number[]): Tensor | null {
+  if (t == null) return null;
+  t = expectTensor('layerNorm', t, name);
+  if (!sameShape(t._shape, shape))
+    throw rangeError('layerNorm', `${name} of shape ${fmtShape(t._shape)} does not match normalizedShape ${fmtShape(shape)}`);
+  return t;
+}
+
+/** (x − mean) / √(var + eps) over the trailing `normalizedShape` dims, then · weight + bias. */
+export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  x = expectTensor('layerNorm', x, 'input');
+  if (x.dtype !== 'float32') throw typeError('layerNorm', `expected a float32 input, got ${x.dtype}`);
+  if (typeof eps !== 'number' || !(eps >= 0)) throw rangeError('layerNorm', `eps must be a number >= 0, got ${describe(eps)}`);
+  const shape = checkNormalizedShape(x, normalizedShape);
+  const w = affineOperand('weight', weight, shape), b = affineOperand('bias', bias, shape);
+  const dims = shape.map((_, i) => x.dim() - shape.length + i);
+  const [xhat, rstd, y] = noGrad(() => {
+    const centered = E.sub(x, R.mean(x, dims, true));
+    const inv = E.rsqrt(E.add(R.mean(E.square(centered), dims, true), eps));
+    const normalized = E.mul(centered, inv);
+    const scaled = w ? E.mul(normalized, w) : normalized;
+    return [normalized, inv, b ? E.add(scaled, b) : scaled];
+  });
+  return record('NativeLayerNormBackward0', y, [x, w, b], [x, xhat, rstd, w], (g, [x0, xh, rs, w0], needs) => {
+    // Under createGraph: x̂ and 1/σ as recorded functions of x, so second derivatives see them.
+    if (isGradEnabled()) {
+      const centered = E.sub(x0!, R.mean(x0!, dims, true));
+      rs = E.rsqrt(E.add(R.mean(E.square(centered), dims, true), eps));
+      xh = E.mul(centered, rs);
+    }
+    const gxhat = w0 ? E.mul(g, w0) : g;
+    // dx = (1/σ) (ĝ − mean(ĝ) − x̂ · mean(ĝ x̂)), the means over the normalized dims.
+    const dx = needs[0]
+      ? E.mul(rs!, E.sub(E.sub(gxhat, R.mean(gxhat, dims, true)), E.mul(xh!, R.mean(E.mul(gxhat, xh!), dims, true))))
+      : null;
+    // The engine sums these over the leading (broadcast) dims down to weight's and bias's shape.
+    return [dx, needs[1] ? E.mul(g, xh!) : null, needs[2] ? g : null];
+  });
+}
+
+/** Rows of `weight` [num, dim] at `input` (int32, any shape): [...input.shape, dim]. Rows at `paddingIdx` get no gradient. */
+export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
+  input = expectTensor('embedding', input, 'input');
+  weight = expectTensor('embedding', weight, 'weight');
+  if (input.dtype !== 'int32') throw typeError('embedding', `input must be an int32 tensor of indices, got ${input.dtype}`);
+  if (weight.dim() !== 2) throw rangeError('embedding', `weight must be 2-D [num, dim], got shape ${fmtShape(weight._shape)}`);
+  const [num, dim] = weight._shape as [number, number];
+  const pad = paddingIndexOf('embedding', paddingIdx, num);
+  const flat = V.reshape(input, [[-1]]);
+  const rows = noGrad(() => V.indexSelect(weight, 0, flat));
+  const y = noGrad(() => V.reshape(rows, [[...input._shape, dim]]));
+  return record('EmbeddingBackward0', y, [weight], [flat], (g, [ix]) => {
+    let g2 = V.reshape(g, [[-1, dim]]);
+    if (pad !== null) g2 = E.where(V.unsqueeze(E.eq(ix!, pad), 1), 0, g2);
+    return [V.indexAddInto(g2, [num, dim], 0, ix!)];
+  });
+}
+
+/** paddingIdx as a row in [0, num), negative counting from the end (PyTorch's rule), or null. */
+export function paddingIndexOf(op: string, paddingIdx: unknown, num: number): number | null {
+  if (paddingIdx == null) return null;
+  if (typeof paddingIdx !== 'number' || !Number.isInteger(paddingIdx) || paddingIdx >= num || paddingIdx < -num)
+    throw rangeError(op, `paddingIdx must be within num_embeddings (${num}), got ${describe(paddingIdx)}`);
+  return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+}
