@@ -206,6 +206,8 @@ CALLS = {
     "select": torch.select,
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "scatterAdd": lambda x, d, i, s: torch.scatter_add(x, d, i.long(), s),
+    "indexAdd": lambda x, d, i, s, opts=None: torch.index_add(x, d, i.long(), s, alpha=(opts or {}).get("alpha", 1)),
     "F.layerNorm": lambda x, shape, w=None, b=None, eps=1e-5: F.layer_norm(x, shape if isinstance(shape, list) else [shape], w, b, eps),
     "F.embedding": lambda i, w, pad=None: F.embedding(i.long(), w, pad),
     "triu": lambda x, k=0: torch.triu(x, k),
@@ -1276,6 +1278,18 @@ case("norm dims [0, 2]", "norm", fam, x.norm(2, [0, 2]), [rn(2, 3, 4)])
 case("norm zero vector", "norm", fam, x.norm(), [lit([0.0, 0.0, 0.0])])
 case("norm zero row", "norm", fam, x.norm(2, 1), [lit([[0.0, 0.0], [3.0, 4.0]])])
 case("tg.norm", "norm", fam, Fn("norm", x), [rn(5)])
+
+# ---- scatterAdd and indexAdd --------------------------------------------------------------------
+fam = "reduce"
+case("scatterAdd dim 0", "scatterAdd", fam, x.scatterAdd(0, c, y), [rn(3, 4), rn(2, 4), idx([[0, 1, 2, 0], [2, 0, 0, 1]])])
+case("scatterAdd dim 1 repeats", "scatterAdd", fam, x.scatterAdd(1, c, y), [rn(2, 5), rn(2, 3), idx([[4, 4, 0], [1, 1, 1]])])
+case("scatterAdd src larger", "scatterAdd", fam, x.scatterAdd(1, c, y), [rn(2, 5), rn(3, 4, rg=False), idx([[0, 2], [3, 3]])])
+case("scatterAdd 1-D", "scatterAdd", fam, x.scatterAdd(0, c, y), [rn(4), rn(5), idx([3, 0, 3, 3, 1])])
+case("tg.scatterAdd", "scatterAdd", fam, Fn("scatterAdd", x, -1, c, y), [rn(2, 3), rn(2, 2), idx([[2, 2], [0, 1]])])
+case("indexAdd dim 0", "indexAdd", fam, x.indexAdd(0, c, y), [rn(4, 3), rn(2, 3), idx([3, 0])])
+case("indexAdd dim 1 repeats", "indexAdd", fam, x.indexAdd(1, c, y), [rn(2, 4), rn(2, 3), idx([1, 1, 3])])
+case("indexAdd alpha", "indexAdd", fam, x.indexAdd(0, c, y, alpha=-2.5), [rn(3, 2), rn(2, 2), idx([2, 0])])
+case("tg.indexAdd", "indexAdd", fam, Fn("indexAdd", x, 0, c, y), [rn(3), rn(2), idx([1, 1])])
 
 # ---- layer norm and embeddings ---------------------------------------------------------------------
 fam = "composite"

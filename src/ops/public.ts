@@ -95,6 +95,10 @@ export const select = def('select', (x: Tensor, dim: number, index: number): Ten
 export const indexSelect = def('indexSelect', (x: Tensor, dim: number, index: Tensor): Tensor => V.indexSelect(x, dim, index), sameDType);
 /** Values picked along `dim` at the positions in `index` (same number of dims as `x`). */
 export const gather = def('gather', (x: Tensor, dim: number, index: Tensor): Tensor => Ix.gather(x, dim, index), sameDType);
+/** `x` with `src`'s values added at the positions `index` names along `dim` (out of place). */
+export const scatterAdd = def('scatterAdd', (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => Ix.scatterAddOp(x, dim, index, src));
+/** `x` with alpha·`source`'s slices added at the positions the 1-D `index` names along `dim` (out of place). */
+export const indexAdd = def('indexAdd', (x: Tensor, dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor => Ix.indexAdd(x, dim, index, source, opts?.alpha ?? 1));
 /** A copy with its own storage; recorded by autograd. */
 export const clone = def('clone', (x: Tensor): Tensor => V.clone(x), sameDType);
 /** `x` if already contiguous, otherwise a contiguous copy. */
