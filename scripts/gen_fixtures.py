@@ -97,7 +97,8 @@ def T(i):
 def Fn(name, *args, **opts):
     a = [enc(v) for v in args]
     if opts:
-        a.append({"opts": opts})
+        # An option may be a tensor expression (attnMask=y): encoded, and evaluated on both sides.
+        a.append({"opts": {k: enc(v) for k, v in opts.items()}})
     return X({"f": name, "args": a})
 
 
@@ -137,6 +138,19 @@ def _any_all(fn, x, dim, keepdim):
         keep = [s for i, s in enumerate(x.shape) if i not in {d % max(x.dim(), 1) for d in dims}]
         x = x.reshape(keep)
     return x
+
+
+def _sdpa(q, k, v, opts=None):
+    # PyTorch 2's F.scaled_dot_product_attention, which 1.13 lacks, by its definition.
+    o = opts or {}
+    scale = o.get("scale") or 1 / math.sqrt(q.shape[-1])
+    s = q @ k.transpose(-2, -1) * scale
+    if o.get("isCausal"):
+        s = s.masked_fill(~torch.ones(q.shape[-2], k.shape[-2]).tril().bool(), float("-inf"))
+    m = o.get("attnMask")
+    if m is not None:
+        s = s.masked_fill(~m, float("-inf")) if m.dtype == torch.bool else s + m
+    return torch.softmax(s, -1) @ v
 
 
 def _as_tensor_like(x, v):
@@ -206,6 +220,7 @@ CALLS = {
     "select": torch.select,
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "F.scaledDotProductAttention": _sdpa,
     "scatterAdd": lambda x, d, i, s: torch.scatter_add(x, d, i.long(), s),
     "indexAdd": lambda x, d, i, s, opts=None: torch.index_add(x, d, i.long(), s, alpha=(opts or {}).get("alpha", 1)),
     "F.layerNorm": lambda x, shape, w=None, b=None, eps=1e-5: F.layer_norm(x, shape if isinstance(shape, list) else [shape], w, b, eps),
@@ -300,7 +315,7 @@ def eval_arg(a, ins):
     if isinstance(a, dict) and "num" in a:
         return float(a["num"])
     if isinstance(a, dict) and "opts" in a:
-        return a["opts"]
+        return {k: eval_arg(v, ins) if isinstance(v, dict) else v for k, v in a["opts"].items()}
     if isinstance(a, dict):
         return evaluate(a, ins)
     return a
@@ -1290,6 +1305,16 @@ case("indexAdd dim 0", "indexAdd", fam, x.indexAdd(0, c, y), [rn(4, 3), rn(2, 3)
 case("indexAdd dim 1 repeats", "indexAdd", fam, x.indexAdd(1, c, y), [rn(2, 4), rn(2, 3), idx([1, 1, 3])])
 case("indexAdd alpha", "indexAdd", fam, x.indexAdd(0, c, y, alpha=-2.5), [rn(3, 2), rn(2, 2), idx([2, 0])])
 case("tg.indexAdd", "indexAdd", fam, Fn("indexAdd", x, 0, c, y), [rn(3), rn(2), idx([1, 1])])
+
+# ---- attention -------------------------------------------------------------------------------------
+fam = "composite"
+d = T(3)
+case("sdpa basic", "F.scaledDotProductAttention", fam, Fn("F.scaledDotProductAttention", x, y, c), [rn(2, 5, 4), rn(2, 6, 4), rn(2, 6, 3)])
+case("sdpa heads", "F.scaledDotProductAttention", fam, Fn("F.scaledDotProductAttention", x, y, c), [rn(2, 3, 4, 8), rn(2, 3, 4, 8), rn(2, 3, 4, 8)])
+case("sdpa causal", "F.scaledDotProductAttention", fam, Fn("F.scaledDotProductAttention", x, y, c, isCausal=True), [rn(2, 6, 4), rn(2, 6, 4), rn(2, 6, 4)])
+case("sdpa bool mask", "F.scaledDotProductAttention", fam, Fn("F.scaledDotProductAttention", x, y, c, attnMask=d), [rn(2, 3, 4), rn(2, 5, 4), rn(2, 5, 2), lit([[True, True, False, True, False], [True, False, False, False, False], [True, True, True, True, True]], dtype=torch.bool)])
+case("sdpa float mask", "F.scaledDotProductAttention", fam, Fn("F.scaledDotProductAttention", x, y, c, attnMask=d), [rn(3, 4), rn(5, 4), rn(5, 2), rn(3, 5)])
+case("sdpa scale", "F.scaledDotProductAttention", fam, Fn("F.scaledDotProductAttention", x, y, c, scale=0.3), [rn(4, 4), rn(4, 4), rn(4, 4)])
 
 # ---- layer norm and embeddings ---------------------------------------------------------------------
 fam = "composite"

@@ -4,6 +4,8 @@
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { rand } from '../ops/creation.js';
 import { expectTensor } from '../ops/base.js';
+import * as A from '../ops/attention.js';
+import type { AttentionOptions } from '../ops/attention.js';
 import * as E from '../ops/elementwise.js';
 import { toDType } from '../ops/elementwise_kernels.js';
 import { oneHot as oneHotOp } from '../ops/indexing.js';
@@ -303,3 +305,9 @@ export function layerNorm(input: Tensor, normalizedShape: number | number[], wei
 export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
   return N.embedding(input, weight, paddingIdx);
 }
+
+/** softmax(q kᵀ · scale + mask) v over the last two dims (PyTorch 2's F.scaled_dot_product_attention): `attnMask` bool (true = attend) or float (added), `isCausal`, `dropoutP`, `scale`. */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: AttentionOptions = {}): Tensor {
+  return A.scaledDotProductAttention(query, key, value, opts);
+}
+export type { AttentionOptions } from '../ops/attention.js';

@@ -32,7 +32,7 @@ export type Arg =
   | Arg[]
   | Expr
   | { num: 'nan' | 'inf' | '-inf' }
-  | { opts: Record<string, number | boolean> };
+  | { opts: Record<string, number | boolean | Expr> };
 
 export interface OpCase {
   name: string;
@@ -110,7 +110,12 @@ function evalArg(a: Arg, ins: tg.Tensor[]): unknown {
   if (Array.isArray(a)) return a.map((v) => evalArg(v, ins));
   if (a === null || typeof a !== 'object') return a;
   if ('num' in a) return decodeNum(a.num);
-  if ('opts' in a) return a.opts;
+  if ('opts' in a) {
+    // An option may be a tensor expression (attnMask), evaluated like an argument.
+    const opts: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(a.opts)) opts[k] = v !== null && typeof v === 'object' ? evalArg(v, ins) : v;
+    return opts;
+  }
   if (isExpr(a)) return evalExpr(a, ins);
   throw new Error(`fixture: unknown argument ${JSON.stringify(a)}`);
 }
