@@ -38,10 +38,10 @@ export class MultiheadAttention extends Module {
   readonly dropout: number;
   /** Inputs are [N, L, E] rather than [L, N, E]. */
   readonly batchFirst: boolean;
-  // Registered under PyTorch's names, so state dicts load in both; read them as inProjWeight, ...
-  declare readonly in_proj_weight: Parameter;
-  declare readonly in_proj_bias: Parameter | null;
-  declare readonly out_proj: Linear;
+  // Registered under PyTorch's names, so state dicts load in both; inProjWeight, ... read them.
+  /** @internal */ declare readonly in_proj_weight: Parameter;
+  /** @internal */ declare readonly in_proj_bias: Parameter | null;
+  /** @internal */ declare readonly out_proj: Linear;
 
   constructor(embedDim: number, numHeads: number, opts: { dropout?: number; bias?: boolean; batchFirst?: boolean } = {}) {
     super();
