@@ -7,6 +7,7 @@
 //     paramGroups: [{ lr, ...hyper-parameters, params: [index, ...] }] }
 // Parameters are numbered across groups in order, as PyTorch does; state tensors are the
 // optimizer's own buffers (clone them to keep a snapshot), loadStateDict copies them.
+import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
@@ -33,7 +34,31 @@ export interface OptimizerStateDict {
   paramGroups: Record<string, unknown>[];
 }
 
-/** Base class of the optimizers: parameter groups with their hyper-parameters, zeroGrad(), step() and state dicts. */
+/**
+ * Base class of the optimizers: parameter groups with their hyper-parameters, zeroGrad(), step()
+ * and state dicts.
+ *
+ * Subclassing: pass a name, the params and the defaults to `super`, and implement `update(p,
+ * grad, state, group)`, which updates one parameter in place. step() calls it for every
+ * parameter that has a gradient, without recording the graph (as PyTorch's `@torch.no_grad()`
+ * step), so tensor ops and in-place ops on `p` are free to use there; `state` is the
+ * parameter's own object (empty on its first update) and is what stateDict() saves.
+ * Override `validate(group)` (calling `super.validate`) to check hyper-parameters.
+ *
+ * @example
+ * ```ts
+ * interface SignSGDOptions { lr: number }
+ * class SignSGD extends optim.Optimizer<SignSGDOptions> {
+ *   constructor(params: optim.Params<SignSGDOptions>, opts: Partial<SignSGDOptions> = {}) {
+ *     super('SignSGD', params, { lr: 0.01, ...opts });
+ *   }
+ *   protected update(p: Tensor, grad: Tensor, state: optim.ParamState, group: optim.ParamGroup<SignSGDOptions>): void {
+ *     state.step = ((state.step as number | undefined) ?? 0) + 1;
+ *     p.sub_(grad.sign().mul(group.lr)); // not recorded: step() runs update() under noGrad
+ *   }
+ * }
+ * ```
+ */
 export abstract class Optimizer<H extends {
   /** Learning rate. */
   lr: number;
@@ -103,18 +128,22 @@ export abstract class Optimizer<H extends {
    * skipped). `closure`, if given, re-evaluates the loss (with grad) and its value is returned.
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
-    const loss = closure ? closure() : undefined;
-    for (const g of this.paramGroups)
-      for (const p of g.params) {
-        if (p.grad === null) continue;
-        let st = this.state.get(p);
-        if (!st) this.state.set(p, (st = {}));
-        this.update(p, p.grad, st, g);
-      }
+    if (closure != null && typeof closure !== 'function') throw typeError(`${this._name}.step`, `closure must be a function, got ${describe(closure)}`);
+    // As PyTorch: the closure records (enable_grad), the updates do not (no_grad).
+    const loss = closure ? enableGrad(closure) : undefined;
+    noGrad(() => {
+      for (const g of this.paramGroups)
+        for (const p of g.params) {
+          if (p.grad === null) continue;
+          let st = this.state.get(p);
+          if (!st) this.state.set(p, (st = {}));
+          this.update(p, p.grad, st, g);
+        }
+    });
     return loss;
   }
 
-  /** Updates one parameter in place from its gradient, reading and writing its state. */
+  /** Updates one parameter in place from its gradient, reading and writing its state; step() calls it under noGrad. */
   protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): void;
 
   /** The per-parameter state and the groups' hyper-parameters, to save and restore with loadStateDict(). */

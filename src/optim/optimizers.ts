@@ -1,6 +1,8 @@
-// SGD, Adam, AdamW, RMSprop and Adagrad with PyTorch 1.13's defaults, checks and state names
-// (camelCase). Each update makes one native call per parameter (native_steps.ts).
+// SGD, Adam, AdamW, RMSprop, Adagrad and Adadelta with PyTorch 1.13's defaults, checks and state
+// names (camelCase). Each update but Adadelta's makes one native call per parameter
+// (native_steps.ts); Adadelta's is composed from tensor ops, under step()'s noGrad.
 import { describe, rangeError, typeError } from '../errors.js';
+import * as E from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import * as N from './native_steps.js';
 import { optionsOf } from '../options.js';
@@ -204,4 +206,63 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     st.step = (st.step as number) + 1;
     N.withFlat('Adagrad.step', p, grad, (pp, gg) => N.adagradStep(pp, gg, st.sum as Tensor, { ...g, step: st.step as number }));
   }
+}
+
+/** Hyper-parameters of Adadelta. */
+export interface AdadeltaOptions {
+  /** Coefficient that scales the update before it is applied (default 1.0). */
+  lr: number;
+  /** Decay rate of the running averages of the squared gradient and the squared update (default 0.9). */
+  rho: number;
+  /** Term added inside both square roots for numerical stability (default 1e-6). */
+  eps: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay: number;
+  /** Maximise the objective instead of minimising it (default false). */
+  maximize: boolean;
+}
+
+/**
+ * Adadelta (Zeiler): the update is the gradient scaled by RMS(past updates) / RMS(gradients),
+ * PyTorch 1.13's formulation. State per parameter: `step`, `squareAvg` and `accDelta`.
+ * Written with tensor ops (step() runs it under noGrad), in PyTorch's order of operations.
+ */
+export class Adadelta extends Optimizer<AdadeltaOptions> {
+  constructor(params: Params<AdadeltaOptions>, opts: Partial<AdadeltaOptions> = {}) {
+    super('Adadelta', params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...optionsOf('Adadelta', opts) });
+  }
+  protected override validate(g: ParamGroup<AdadeltaOptions>): void {
+    super.validate(g);
+    if (typeof g.rho !== 'number' || !(g.rho >= 0 && g.rho <= 1)) throw rangeError('Adadelta', `Invalid rho value: ${describe(g.rho)}`);
+    nonNegative('Adadelta', 'epsilon', g.eps);
+    nonNegative('Adadelta', 'weight_decay', g.weightDecay);
+    if (typeof g.maximize !== 'boolean') throw typeError('Adadelta', `maximize must be a boolean, got ${describe(g.maximize)}`);
+  }
+  protected update(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdadeltaOptions>): void {
+    checkGrad('Adadelta.step', p, grad);
+    if (st.step === undefined) {
+      st.step = 0;
+      st.squareAvg = N.stateLike(p);
+      st.accDelta = N.stateLike(p);
+    }
+    st.step = (st.step as number) + 1;
+    const sq = st.squareAvg as Tensor, acc = st.accDelta as Tensor;
+    let gr = g.maximize ? E.neg(grad) : grad;
+    if (g.weightDecay !== 0) gr = E.add(gr, p, { alpha: g.weightDecay });
+    // square_avg = rho·square_avg + (1 − rho)·g²
+    sq.mul_(g.rho).add_(E.mul(E.mul(gr, 1 - g.rho), gr));
+    // delta = √(acc_delta + eps) / √(square_avg + eps) · g
+    const delta = E.mul(E.div(E.sqrt(E.add(acc, g.eps)), E.sqrt(E.add(sq, g.eps))), gr);
+    acc.mul_(g.rho).add_(E.mul(E.mul(delta, 1 - g.rho), delta));
+    p.add_(delta, { alpha: -g.lr });
+  }
+}
+
+/** A gradient must have its parameter's shape and be float32 (tensor-op updates would otherwise broadcast). */
+function checkGrad(op: string, p: Tensor, grad: Tensor): void {
+  p._alive(op);
+  grad._alive(op);
+  if (grad._shape.length !== p._shape.length || grad._shape.some((s, i) => s !== p._shape[i]))
+    throw rangeError(op, `gradient of shape [${grad._shape.join(', ')}] does not match the parameter's shape [${p._shape.join(', ')}]`);
+  if (grad.dtype !== 'float32') throw typeError(op, `gradient must be float32, got ${grad.dtype}`);
 }
