@@ -47,7 +47,9 @@
   X(TanhBackward)      /* a * (1 - y^2), b = y */            \
   X(GeluBackward)      /* a * gelu'(x), b = x */             \
   X(SoftplusBackward)  /* a * sigmoid(x), b = x */           \
-  X(LeakyReluBackward) /* a * (x > 0 ? 1 : slope), b = x, p0 = slope */
+  X(LeakyReluBackward) /* a * (x > 0 ? 1 : slope), b = x, p0 = slope */ \
+  X(Remainder)         /* fmod(a, b) moved to b's sign (torch.remainder); b = 0: NaN */ \
+  X(FloorDivide)       /* floor(a / b) from fmod (c10 div_floor_floating); b = 0: a / b */
 
 // out (bool, one byte 0/1) = a cmp b; a, b both float32 or both int32.
 #define TG_COMPARE_OPS(X) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge)
