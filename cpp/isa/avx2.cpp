@@ -41,13 +41,17 @@ struct Avx2V {
     for (int i = 0; i < 8; ++i) ta[i] = __builtin_powf(ta[i], tb[i]);
     return _mm256_load_ps(ta);
   }
+  static reg floor(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static reg ceil(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
+  static reg round_even(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg trunc(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static mask gt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static mask eq(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static mask isnan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static reg select(mask m, reg a, reg b) { return _mm256_blendv_ps(b, a, m); }
   static bool any(mask m) { return _mm256_movemask_ps(m) != 0; }
-  static reg round_nearest(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static reg round_nearest(reg a) { return round_even(a); }
   static reg pow2i(reg n) {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));

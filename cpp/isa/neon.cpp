@@ -56,14 +56,18 @@ struct NeonV {
     for (int i = 0; i < 4; ++i) ta[i] = __builtin_powf(ta[i], tb[i]);
     return vld1q_f32(ta);
   }
+  static reg floor(reg a) { return vrndmq_f32(a); }
+  static reg ceil(reg a) { return vrndpq_f32(a); }
+  // Ties to even, like _MM_FROUND_TO_NEAREST_INT.
+  static reg round_even(reg a) { return vrndnq_f32(a); }
+  static reg trunc(reg a) { return vrndq_f32(a); }
   static mask gt(reg a, reg b) { return vcgtq_f32(a, b); }
   static mask lt(reg a, reg b) { return vcltq_f32(a, b); }
   static mask eq(reg a, reg b) { return vceqq_f32(a, b); }
   static mask isnan(reg a) { return vmvnq_u32(vceqq_f32(a, a)); }
   static reg select(mask m, reg a, reg b) { return vbslq_f32(m, a, b); }
   static bool any(mask m) { return vmaxvq_u32(m) != 0; }
-  // Ties to even, like _MM_FROUND_TO_NEAREST_INT.
-  static reg round_nearest(reg a) { return vrndnq_f32(a); }
+  static reg round_nearest(reg a) { return round_even(a); }
   static reg pow2i(reg n) {
     int32x4_t e = vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127));
     return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));

@@ -31,6 +31,10 @@ struct ScalarV {
   static reg abs(reg a) { return std::fabs(a); }
   static reg neg(reg a) { return -a; }
   static reg pow(reg a, reg b) { return std::pow(a, b); }
+  static reg floor(reg a) { return std::floor(a); }
+  static reg ceil(reg a) { return std::ceil(a); }
+  static reg round_even(reg a) { return std::nearbyint(a); }  // the default mode: ties to even
+  static reg trunc(reg a) { return std::trunc(a); }
   static mask gt(reg a, reg b) { return a > b; }
   static mask lt(reg a, reg b) { return a < b; }
   static mask eq(reg a, reg b) { return a == b; }

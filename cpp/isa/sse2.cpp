@@ -54,14 +54,43 @@ struct Sse2V {
   static reg max(reg a, reg b) { return _mm_max_ps(a, b); }
   static reg min(reg a, reg b) { return _mm_min_ps(a, b); }
   static reg sqrt(reg a) { return _mm_sqrt_ps(a); }
-  static reg abs(reg a) { return _mm_and_ps(a, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff))); }
-  static reg neg(reg a) { return _mm_xor_ps(a, _mm_castsi128_ps(_mm_set1_epi32(int(0x80000000u)))); }
+  static reg sign_bit() { return _mm_castsi128_ps(_mm_set1_epi32(int(0x80000000u))); }
+  static reg abs(reg a) { return _mm_andnot_ps(sign_bit(), a); }
+  static reg neg(reg a) { return _mm_xor_ps(a, sign_bit()); }
   static reg pow(reg a, reg b) {
     alignas(16) float ta[4], tb[4];
     _mm_store_ps(ta, a);
     _mm_store_ps(tb, b);
     for (int i = 0; i < 4; ++i) ta[i] = __builtin_powf(ta[i], tb[i]);
     return _mm_load_ps(ta);
+  }
+  // Rounding without SSE4.1's roundps. Below 2^23, 2^23 + |a| has no fraction bits, so the add
+  // rounds |a| to an integer by MXCSR (ties to even: nothing in the process changes the mode)
+  // and the subtract is exact; the sign goes back on by bit, so that -0.3 gives -0, as nearbyint.
+  // From 2^23 up every float is an integer, and those, inf and NaN (the compare is false for
+  // it) pass through unchanged.
+  static reg round_even(reg a) {
+    const reg mag = abs(a), two23 = _mm_set1_ps(0x1p23f);
+    const reg rounded = _mm_or_ps(_mm_sub_ps(_mm_add_ps(mag, two23), two23), _mm_and_ps(a, sign_bit()));
+    return select(_mm_cmplt_ps(mag, two23), rounded, a);
+  }
+  // One less where rounding went up. r - (+0) keeps a -0 r, so floor(-0) = -0.
+  static reg floor(reg a) {
+    const reg r = round_even(a);
+    return _mm_sub_ps(r, _mm_and_ps(_mm_cmpgt_ps(r, a), _mm_set1_ps(1.0f)));
+  }
+  // One more where rounding went down; the sign of a goes back on, since -1 + 1 is +0 and
+  // ceil(-0.7) is -0.
+  static reg ceil(reg a) {
+    const reg r = round_even(a);
+    const reg up = _mm_add_ps(r, _mm_and_ps(_mm_cmplt_ps(r, a), _mm_set1_ps(1.0f)));
+    return _mm_or_ps(up, _mm_and_ps(a, sign_bit()));
+  }
+  // floor of |a|, with a's sign.
+  static reg trunc(reg a) {
+    const reg mag = abs(a), r = round_even(mag);
+    const reg down = _mm_sub_ps(r, _mm_and_ps(_mm_cmpgt_ps(r, mag), _mm_set1_ps(1.0f)));
+    return _mm_or_ps(down, _mm_and_ps(a, sign_bit()));
   }
   static mask gt(reg a, reg b) { return _mm_cmpgt_ps(a, b); }
   static mask lt(reg a, reg b) { return _mm_cmplt_ps(a, b); }

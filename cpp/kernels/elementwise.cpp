@@ -39,6 +39,7 @@ int64_t grain_of(UnaryOp op) {
 int64_t grain_of(BinaryOp op) {
   switch (op) {
     case BinaryOp::Pow: case BinaryOp::GeluBackward: case BinaryOp::SoftplusBackward: return kMathGrain;
+    case BinaryOp::Remainder: case BinaryOp::FloorDivide: return kMathGrain;  // fmod per lane: ~8x an add
     default: return kParallelGrain;
   }
 }

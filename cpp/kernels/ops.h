@@ -32,7 +32,11 @@
   FORMULA(Reciprocal, Light, V::div(one, v))                      \
   /* log(x) * (1 / ln 2): log's -inf at 0, NaN below 0 and inf at inf carry over; within */ \
   /* 1.8 ulp of log2 on every table (a sweep of every 61st float), exact at powers of 2 */ \
-  FORMULA(Log2, Math, V::mul(M::log(v), V::set1(0x1.715476p+0f)))
+  FORMULA(Log2, Math, V::mul(M::log(v), V::set1(0x1.715476p+0f))) \
+  FORMULA(Floor, Light, V::floor(v))                              \
+  FORMULA(Ceil, Light, V::ceil(v))                                \
+  FORMULA(Round, Light, V::round_even(v)) /* half to even, like torch.round */ \
+  FORMULA(Trunc, Light, V::trunc(v))
 
 // out = f(a, b), float32. The *Backward ops are the fused local derivatives of the unary ops:
 // a = incoming gradient, b = the saved input x or result y as each says.
@@ -43,7 +47,9 @@
   X(TanhBackward)      /* a * (1 - y^2), b = y */            \
   X(GeluBackward)      /* a * gelu'(x), b = x */             \
   X(SoftplusBackward)  /* a * sigmoid(x), b = x */           \
-  X(LeakyReluBackward) /* a * (x > 0 ? 1 : slope), b = x, p0 = slope */
+  X(LeakyReluBackward) /* a * (x > 0 ? 1 : slope), b = x, p0 = slope */ \
+  X(Remainder)         /* fmod(a, b) moved to b's sign (torch.remainder); b = 0: NaN */ \
+  X(FloorDivide)       /* floor(a / b) from fmod (c10 div_floor_floating); b = 0: a / b */
 
 // out (bool, one byte 0/1) = a cmp b; a, b both float32 or both int32.
 #define TG_COMPARE_OPS(X) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge)

@@ -5,7 +5,8 @@
 // once unless V sets fma_rounds_twice = true (SSE2, which has no FMA: a multiply and an add);
 // max/min (hardware semantics: the second operand is returned when either is NaN);
 // gt lt eq isnan -> mask; select(mask, if_true, if_false); abs; neg;
-// round_nearest; pow2i(n) = 2^n for integral-valued n in [-126, 127]; optionally
+// round_nearest; floor ceil round_even trunc (at every magnitude; -0, inf and NaN as libm's);
+// pow2i(n) = 2^n for integral-valued n in [-126, 127]; optionally
 // scale2(p, n) = p * 2^floor(n) rounded once (AVX-512's scalef) and lookup16(table, t) =
 // table[low 4 bits of t's bit pattern] per lane (AVX-512's permutexvar), which together select
 // exp's table form;
