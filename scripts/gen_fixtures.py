@@ -174,6 +174,10 @@ CALLS = {
     "exp": torch.exp,
     "log": torch.log,
     "log2": torch.log2,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "round": torch.round,
+    "trunc": torch.trunc,
     "sqrt": torch.sqrt,
     "rsqrt": torch.rsqrt,
     "square": torch.square,
@@ -220,6 +224,8 @@ CALLS = {
     "select": torch.select,
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "remainder": lambda x, y: torch.remainder(x, y),
+    "floorDivide": lambda x, y: torch.floor_divide(x, y),
     "F.scaledDotProductAttention": _sdpa,
     "scatterAdd": lambda x, d, i, s: torch.scatter_add(x, d, i.long(), s),
     "indexAdd": lambda x, d, i, s, opts=None: torch.index_add(x, d, i.long(), s, alpha=(opts or {}).get("alpha", 1)),
@@ -306,6 +312,7 @@ FREE = {
     "div": lambda a, b: a / b,
     "pow": torch.pow,
     "where": torch.where,
+    "remainder": lambda a, b: torch.remainder(torch.tensor(a), b) if not isinstance(a, torch.Tensor) else torch.remainder(a, b),
 }
 
 
@@ -563,6 +570,10 @@ UNARY = [
     ("exp", "transcendental", lambda *s, **k: un(*s, lo=-3, hi=3, **k), ()),
     ("log", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
     ("log2", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
+    ("floor", "exact", lambda *s, **k: un(*s, lo=-4, hi=4, **k), ()),
+    ("ceil", "exact", lambda *s, **k: un(*s, lo=-4, hi=4, **k), ()),
+    ("round", "exact", lambda *s, **k: un(*s, lo=-4, hi=4, **k), ()),
+    ("trunc", "exact", lambda *s, **k: un(*s, lo=-4, hi=4, **k), ()),
     ("sqrt", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
     ("rsqrt", "transcendental", lambda *s, **k: pos(*s, lo=0.1, hi=5, **k), ()),
     ("sin", "transcendental", lambda *s, **k: un(*s, lo=-4, hi=4, **k), ()),
@@ -1293,6 +1304,27 @@ case("norm dims [0, 2]", "norm", fam, x.norm(2, [0, 2]), [rn(2, 3, 4)])
 case("norm zero vector", "norm", fam, x.norm(), [lit([0.0, 0.0, 0.0])])
 case("norm zero row", "norm", fam, x.norm(2, 1), [lit([[0.0, 0.0], [3.0, 4.0]])])
 case("tg.norm", "norm", fam, Fn("norm", x), [rn(5)])
+
+# ---- rounding, remainder, floorDivide -------------------------------------------------------------
+fam = "exact"
+case("round special: halves to even", "round", fam, x.round(), [lit([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 8388607.5, 8388609.0, -0.0])])
+for op in ["floor", "ceil", "round", "trunc"]:
+    case(f"{op} int32 identity", op, "int32", getattr(x, op)(), [ints(7)])
+    case(f"{op} special: halves and big", op, fam, getattr(x, op)(), [lit([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1e10, -3e38, 16777217.0, 0.0])])
+case("remainder tensor", "remainder", "arith", x.remainder(y), [un(4, 5, lo=-6, hi=6), away(4, 5)])
+case("remainder negative divisor", "remainder", "arith", x.remainder(y), [un(3, 4, lo=-6, hi=6), un(3, 4, lo=-3, hi=-0.5)])
+case("remainder scalar", "remainder", "arith", x.remainder(1.5), [un(9, lo=-5, hi=5)])
+case("remainder scalar negative", "remainder", "arith", x.remainder(-2.0), [un(9, lo=-5, hi=5)])
+case("remainder broadcast", "remainder", "arith", x.remainder(y), [un(3, 4, lo=-6, hi=6), away(4)])
+case("remainder special", "remainder", "special", x.remainder(y), [lit([5.0, -5.0, 0.0, -0.0, 7.5, float("inf"), 3.0, 1.0]), lit([0.0, 3.0, 2.0, 2.0, float("inf"), 2.0, float("-inf"), float("nan")])])
+case("remainder int32", "remainder", "int32", x.remainder(y), [ints(3, 4, lo=-9, hi=9), lit([[3, -3, 2, -2]] * 3, dtype=torch.int32)])
+case("remainder int32 scalar", "remainder", "int32", x.remainder(4), [ints(8, lo=-9, hi=9)])
+case("remainder int32 by float", "remainder", "arith", x.remainder(2.5), [ints(8, lo=-9, hi=9)])
+case("tg.remainder number first", "remainder", "arith", Fn("remainder", 5.5, x), [away(6)])
+case("floorDivide tensor", "floorDivide", "arith", x.floorDivide(y), [un(4, 5, lo=-6, hi=6, rg=False), away(4, 5, rg=False)])
+case("floorDivide scalar", "floorDivide", "arith", x.floorDivide(-1.5), [un(9, lo=-5, hi=5, rg=False)])
+case("floorDivide special", "floorDivide", "special", x.floorDivide(y), [lit([5.0, -5.0, 0.0, -0.0, 7.5, float("inf"), 1.0, -1.0], rg=False), lit([0.0, 3.0, 2.0, -2.0, float("inf"), 2.0, float("nan"), 0.0], rg=False)])
+case("floorDivide int32", "floorDivide", "int32", x.floorDivide(y), [ints(3, 4, lo=-9, hi=9), lit([[3, -3, 2, -2]] * 3, dtype=torch.int32)])
 
 # ---- scatterAdd and indexAdd --------------------------------------------------------------------
 fam = "reduce"

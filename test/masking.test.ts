@@ -46,3 +46,13 @@ describe('mask, triangle and norm errors name the op', () => {
     expect(() => x.norm('fro' as never)).toThrow(/norm: p must be a number/);
   });
 });
+
+describe('floorDivide', () => {
+  it('records, and refuses a gradient through it as PyTorch does', () => {
+    const x = tg.tensor([3.5, -2.5], { requiresGrad: true });
+    const y = x.floorDivide(2);
+    expect(y.toArray()).toEqual([1, -2]);
+    expect(() => y.sum().backward()).toThrow(/floorDivide: the derivative for floor_divide is not implemented/);
+    expect(() => tg.tensor([1, 2], { dtype: 'int32' }).floorDivide(0)).toThrow(/division by zero/);
+  });
+});

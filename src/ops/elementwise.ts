@@ -10,7 +10,7 @@ import { rangeError, typeError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { empty, expectNumber, expectTensor, isTensor, record, savedFor, tracks } from './base.js';
 import {
-  ADD, BIN, DIV, MAXIMUM, MINIMUM, MUL, SUB, arithmetic, asFloat, binaryKernel, castKernel, compareKernel,
+  ADD, BIN, DIV, FLOOR_DIVIDE, MAXIMUM, MINIMUM, MUL, REMAINDER, SUB, arithmetic, asFloat, binaryKernel, castKernel, compareKernel,
   logicalAnd, operand, scalarKernel, scalarTensor, unaryKernel, whereKernel, type Scalar,
 } from './elementwise_kernels.js';
 import { def, kernelCode } from './registry.js';
@@ -178,6 +178,41 @@ export const maximum = def('maximum', (a: Tensor, b: Scalar): Tensor => extremum
 /** Elementwise smaller of a and b, with broadcasting. */
 export const minimum = def('minimum', (a: Tensor, b: Scalar): Tensor => extremum('minimum', a, b, false));
 
+/** The Python-style remainder a − b·⌊a / b⌋ (the sign of b), with broadcasting; either side may be a number. */
+export const remainder = def('remainder', (a: Scalar, b: Scalar): Tensor => {
+  if (typeof a === 'number') {
+    const bt = expectTensor('remainder', b, 'other');
+    return remainder(scalarTensor(a, promoteWithScalar(bt.dtype, a)), bt);
+  }
+  a = expectTensor('remainder', a, 'self');
+  b = operand('remainder', b, 'other');
+  const y = arithmetic('remainder', REMAINDER, a, b);
+  if (!tracks(a, b)) return y;
+  if (typeof b === 'number') return record('RemainderBackward0', y, [a], [], (g) => [g]);
+  // d/da = g; d/db = −g · ⌊a / b⌋.
+  const bt = b;
+  return record('RemainderBackward1', y, [a, bt], [savedFor(bt._requiresGrad, a), savedFor(bt._requiresGrad, bt)], (g, [x, w], needs) => [
+    needs[0] ? g : null,
+    needs[1] ? neg(mul(g, floorDivide(x!, w!))) : null,
+  ]);
+});
+
+/** a / b rounded down (PyTorch 1.13's floor_divide), with broadcasting; either side may be a number. Not differentiable. */
+export const floorDivide = def('floorDivide', (a: Scalar, b: Scalar): Tensor => {
+  if (typeof a === 'number') {
+    const bt = expectTensor('floorDivide', b, 'other');
+    return floorDivide(scalarTensor(a, promoteWithScalar(bt.dtype, a)), bt);
+  }
+  a = expectTensor('floorDivide', a, 'self');
+  b = operand('floorDivide', b, 'other');
+  const y = arithmetic('floorDivide', FLOOR_DIVIDE, a, b);
+  if (!tracks(a, b)) return y;
+  // PyTorch records the op with a backward that refuses: a gradient through it is an error, not a silent 0.
+  return record('FloorDivideBackward0', y, [a, typeof b === 'number' ? null : b], [], () => {
+    throw new Error('floorDivide: the derivative for floor_divide is not implemented');
+  });
+});
+
 // ---- unary ------------------------------------------------------------------------------
 
 /** What a unary op's derivative reads: its input x, its result y, or nothing. */
@@ -193,14 +228,20 @@ interface UnaryEntry {
   derivative: (g: Tensor, saved: Tensor) => Tensor;
   /** An int32 input gives an int32 result (PyTorch's neg, abs, relu...); otherwise float32. */
   keepsInt?: boolean;
+  /** An int32 input is already its result (the rounding ops): returned as a copy, never through float32. */
+  intIsIdentity?: boolean;
 }
 
 /** Declares the unary op `name`: forward = one kernel call, backward = `derivative`. */
 function unaryOp(name: string, e: UnaryEntry) {
   const code = kernelCode('unary', e.kernel);
-  const { node, saves, derivative, keepsInt = false } = e;
+  const { node, saves, derivative, keepsInt = false, intIsIdentity = false } = e;
   const fn = (x: Tensor): Tensor => {
     x = expectTensor(name, x, 'self');
+    if (intIsIdentity && x.dtype !== 'float32') {
+      if (x.dtype === 'bool') throw typeError(name, `"${name}" not implemented for 'bool'`);
+      return castKernel(x, 'int32');
+    }
     let y = unaryKernel(code, asFloat(x));
     if (keepsInt && x.dtype === 'int32') y = castKernel(y, 'int32');
     if (!tracks(x)) return y;
@@ -265,6 +306,21 @@ export const gelu = unaryOp('gelu', { kernel: 'Gelu', node: 'GeluBackward0', sav
 
 /** Elementwise log(1 + eˣ). */
 export const softplus = unaryOp('softplus', { kernel: 'Softplus', node: 'SoftplusBackward0', saves: 'input', derivative: (g, x) => softplusBackward(g, x) });
+
+/** Zeros of the gradient's shape: the derivative of the piecewise-constant rounding ops (PyTorch's zeros_like). */
+const zerosOf = (g: Tensor): Tensor => empty(g._shape.slice(), 'float32');
+
+/** Elementwise ⌊x⌋. */
+export const floor = unaryOp('floor', { kernel: 'Floor', node: 'FloorBackward0', saves: 'none', intIsIdentity: true, derivative: zerosOf });
+
+/** Elementwise ⌈x⌉. */
+export const ceil = unaryOp('ceil', { kernel: 'Ceil', node: 'CeilBackward0', saves: 'none', intIsIdentity: true, derivative: zerosOf });
+
+/** Elementwise x rounded to the nearest integer, halves to even (PyTorch's round). */
+export const round = unaryOp('round', { kernel: 'Round', node: 'RoundBackward0', saves: 'none', intIsIdentity: true, derivative: zerosOf });
+
+/** Elementwise x rounded toward zero. */
+export const trunc = unaryOp('trunc', { kernel: 'Trunc', node: 'TruncBackward0', saves: 'none', intIsIdentity: true, derivative: zerosOf });
 
 const LEAKY_RELU = kernelCode('unary', 'LeakyRelu'), CLAMP = kernelCode('unary', 'Clamp');
 

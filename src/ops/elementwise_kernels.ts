@@ -19,10 +19,12 @@ export const BIN = {
   Add: kernelCode('binary', 'Add'), Sub: kernelCode('binary', 'Sub'), Mul: kernelCode('binary', 'Mul'),
   Div: kernelCode('binary', 'Div'), Pow: kernelCode('binary', 'Pow'),
   Maximum: kernelCode('binary', 'Maximum'), Minimum: kernelCode('binary', 'Minimum'),
+  Remainder: kernelCode('binary', 'Remainder'), FloorDivide: kernelCode('binary', 'FloorDivide'),
 } as const;
 const INT = {
   Add: kernelCode('intBinary', 'Add'), Sub: kernelCode('intBinary', 'Sub'), Mul: kernelCode('intBinary', 'Mul'),
   Maximum: kernelCode('intBinary', 'Maximum'), Minimum: kernelCode('intBinary', 'Minimum'),
+  FloorDiv: kernelCode('intBinary', 'FloorDiv'), Remainder: kernelCode('intBinary', 'Remainder'),
 } as const;
 const CLAMP = kernelCode('unary', 'Clamp');
 
@@ -128,6 +130,8 @@ export const MUL: ArithmeticKernels = { float: BIN.Mul, int: INT.Mul };
 export const DIV: ArithmeticKernels = { float: BIN.Div, int: null };
 export const MAXIMUM: ArithmeticKernels = { float: BIN.Maximum, int: INT.Maximum };
 export const MINIMUM: ArithmeticKernels = { float: BIN.Minimum, int: INT.Minimum };
+export const REMAINDER: ArithmeticKernels = { float: BIN.Remainder, int: INT.Remainder };
+export const FLOOR_DIVIDE: ArithmeticKernels = { float: BIN.FloorDivide, int: INT.FloorDiv };
 
 /**
  * The shared forward of the arithmetic ops: picks the float, float-with-scalar or int kernel
