@@ -1,0 +1,214 @@
+// Fused softmax / logSoftmax, forward and backward, over the reduced dim n of a contiguous
+// [outer, n, inner] block: written once over the vector layer V, like vec_kernels.h (which
+// includes this header, so every ISA unit instantiates it with its own internal V and the
+// copies keep internal linkage). softmax.cpp checks the operands, picks rows or columns and
+// threads the blocks; these are the inner loops.
+//
+//   rows (inner == 1): `rows` contiguous rows of n floats, row r at x + r * n;
+//   cols (inner > 1):  `cols` adjacent columns of an [n, ld] slab, element (i, j) at
+//                      x + i * ld + j; vectorized across the columns, each lane a column.
+//
+// The forward is PyTorch's (1.13, SoftMaxKernel.cpp): m = max, e = exp(x - m) (stored in y for
+// softmax), s = sum e, then y = e * (1 / s) on rows, e / s on columns (as its vectorized
+// paths do), or y = (x - m) - log(s), in that order (a large x with a small spread keeps its
+// low bits). A NaN anywhere makes s NaN, and with it the whole row; a +inf gives inf - inf =
+// NaN; a row of -inf gives -inf - -inf = NaN: PyTorch's results, with no special case, which
+// is why the max need not propagate NaN (V::max does not).
+// The backward: softmax dx = (g - sum(g * y)) * y; logSoftmax dx = g - exp(y) * sum(g).
+// dx (or y) may alias g (or x) exactly: each element is read before its own store.
+//
+// Row tails run through the same vector code on a padded stack copy (x padded with -inf,
+// whose exp is 0, so the pad adds nothing to the sums; g and y with 0). Column tails use V's
+// partial vectors (load_tail/store_tail, the GEMM tile's), whose other lanes are never stored.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/vec_math.h"
+
+template <class V>
+struct SoftmaxKernels {
+  using reg = typename V::reg;
+  using M = VecMath<V>;
+  static constexpr int W = V::width;
+
+  // The rest (0 < rest < W) elements from p, the other lanes `fill`.
+  static reg load_pad(const float* p, int64_t rest, float fill) {
+    alignas(64) float t[W];
+    for (int k = 0; k < W; ++k) t[k] = k < rest ? p[k] : fill;
+    return V::load(t);
+  }
+  static void store_part(float* p, reg v, int64_t rest) {
+    alignas(64) float t[W];
+    V::store(t, v);
+    std::memcpy(p, t, static_cast<size_t>(rest) * sizeof(float));
+  }
+
+  // ---- rows
+
+  template <bool Log>
+  static void row_forward(const float* x, float* y, int64_t n) {
+    const int64_t full = n - n % W, rest = n - full;
+    // 1. the max; two accumulators, for the latency of max.
+    reg m0 = V::set1(-INFINITY), m1 = m0;
+    int64_t i = 0;
+    for (; i + 2 * W <= full; i += 2 * W) {
+      m0 = V::max(m0, V::load(x + i));
+      m1 = V::max(m1, V::load(x + i + W));
+    }
+    if (i < full) m0 = V::max(m0, V::load(x + i));
+    if (rest) m1 = V::max(m1, load_pad(x + full, rest, -INFINITY));
+    const reg m = V::set1(V::hmax(V::max(m0, m1)));
+    // 2. e = exp(x - m), summed; stored for softmax only (logSoftmax reads x again instead).
+    reg s0 = V::set1(0.0f), s1 = s0;
+    for (i = 0; i + 2 * W <= full; i += 2 * W) {
+      const reg e0 = M::exp(V::sub(V::load(x + i), m)), e1 = M::exp(V::sub(V::load(x + i + W), m));
+      if constexpr (!Log) {
+        V::store(y + i, e0);
+        V::store(y + i + W, e1);
+      }
+      s0 = V::add(s0, e0);
+      s1 = V::add(s1, e1);
+    }
+    if (i < full) {
+      const reg e = M::exp(V::sub(V::load(x + i), m));
+      if constexpr (!Log) V::store(y + i, e);
+      s0 = V::add(s0, e);
+    }
+    if (rest) {
+      const reg e = M::exp(V::sub(load_pad(x + full, rest, -INFINITY), m));
+      if constexpr (!Log) store_part(y + full, e, rest);
+      s1 = V::add(s1, e);
+    }
+    const float s = V::hsum(V::add(s0, s1));
+    // 3. normalise.
+    if constexpr (Log) {
+      const reg ls = V::set1(__builtin_logf(s));
+      for (i = 0; i < full; i += W) V::store(y + i, V::sub(V::sub(V::load(x + i), m), ls));
+      if (rest) store_part(y + full, V::sub(V::sub(load_pad(x + full, rest, 0.0f), m), ls), rest);
+    } else {
+      const reg r = V::set1(1.0f / s);
+      for (i = 0; i < full; i += W) V::store(y + i, V::mul(V::load(y + i), r));
+      if (rest) store_part(y + full, V::mul(load_pad(y + full, rest, 0.0f), r), rest);
+    }
+  }
+
+  template <bool Log>
+  static void row_backward(const float* g, const float* y, float* dx, int64_t n) {
+    const int64_t full = n - n % W, rest = n - full;
+    // 1. softmax: sum(g * y); logSoftmax: sum(g). The pad lanes are 0.
+    reg s0 = V::set1(0.0f), s1 = s0;
+    int64_t i = 0;
+    auto term = [](reg gv, reg yv) {
+      if constexpr (Log) return gv;
+      else return V::mul(gv, yv);
+    };
+    for (; i + 2 * W <= full; i += 2 * W) {
+      s0 = V::add(s0, term(V::load(g + i), V::load(y + i)));
+      s1 = V::add(s1, term(V::load(g + i + W), V::load(y + i + W)));
+    }
+    if (i < full) s0 = V::add(s0, term(V::load(g + i), V::load(y + i)));
+    if (rest) s1 = V::add(s1, term(load_pad(g + full, rest, 0.0f), load_pad(y + full, rest, 0.0f)));
+    const reg s = V::set1(V::hsum(V::add(s0, s1)));
+    // 2. dx.
+    auto grad = [s](reg gv, reg yv) {
+      if constexpr (Log) return V::sub(gv, V::mul(M::exp(yv), s));
+      else return V::mul(V::sub(gv, s), yv);
+    };
+    for (i = 0; i < full; i += W) V::store(dx + i, grad(V::load(g + i), V::load(y + i)));
+    if (rest) store_part(dx + full, grad(load_pad(g + full, rest, 0.0f), load_pad(y + full, rest, 0.0f)), rest);
+  }
+
+  // ---- columns: K vectors of W columns at once (the max and the sums are per lane, so each
+  // has K independent chains); Ld/St are full or partial-vector loads and stores.
+
+  template <bool Log, int K, class Ld, class St>
+  static void cols_forward_group(const float* x, float* y, int64_t n, int64_t ld, Ld load, St store) {
+    reg m[K], s[K];
+    for (int k = 0; k < K; ++k) m[k] = load(x + k * W);
+    for (int64_t i = 1; i < n; ++i)
+      for (int k = 0; k < K; ++k) m[k] = V::max(m[k], load(x + i * ld + k * W));
+    for (int k = 0; k < K; ++k) s[k] = V::set1(0.0f);
+    for (int64_t i = 0; i < n; ++i)
+      for (int k = 0; k < K; ++k) {
+        const reg e = M::exp(V::sub(load(x + i * ld + k * W), m[k]));
+        if constexpr (!Log) store(y + i * ld + k * W, e);
+        s[k] = V::add(s[k], e);
+      }
+    if constexpr (Log) {
+      for (int k = 0; k < K; ++k) s[k] = M::log(s[k]);
+      for (int64_t i = 0; i < n; ++i)
+        for (int k = 0; k < K; ++k) store(y + i * ld + k * W, V::sub(V::sub(load(x + i * ld + k * W), m[k]), s[k]));
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        for (int k = 0; k < K; ++k) store(y + i * ld + k * W, V::div(load(y + i * ld + k * W), s[k]));
+    }
+  }
+
+  template <bool Log, int K, class Ld, class St>
+  static void cols_backward_group(const float* g, const float* y, float* dx, int64_t n, int64_t ld, Ld load, St store) {
+    reg s[K];
+    for (int k = 0; k < K; ++k) s[k] = V::set1(0.0f);
+    for (int64_t i = 0; i < n; ++i)
+      for (int k = 0; k < K; ++k) {
+        const reg gv = load(g + i * ld + k * W);
+        if constexpr (Log) s[k] = V::add(s[k], gv);
+        else s[k] = V::add(s[k], V::mul(gv, load(y + i * ld + k * W)));
+      }
+    for (int64_t i = 0; i < n; ++i)
+      for (int k = 0; k < K; ++k) {
+        const reg gv = load(g + i * ld + k * W), yv = load(y + i * ld + k * W);
+        if constexpr (Log) store(dx + i * ld + k * W, V::sub(gv, V::mul(M::exp(yv), s[k])));
+        else store(dx + i * ld + k * W, V::mul(V::sub(gv, s[k]), yv));
+      }
+  }
+
+  // Groups of 4 vectors, then single vectors, then one partial vector.
+  template <class Group>
+  static void over_columns(int64_t cols, Group group) {
+    auto ld = [](const float* p) { return V::load(p); };
+    auto st = [](float* p, reg v) { V::store(p, v); };
+    int64_t j = 0;
+    for (; j + 4 * W <= cols; j += 4 * W) group(j, std::integral_constant<int, 4>{}, ld, st);
+    for (; j + W <= cols; j += W) group(j, std::integral_constant<int, 1>{}, ld, st);
+    if (j < cols) {
+      const auto t = V::make_tail(static_cast<int>(cols - j));
+      group(j, std::integral_constant<int, 1>{}, [t](const float* p) { return V::load_tail(p, t); },
+            [t](float* p, reg v) { V::store_tail(p, v, t); });
+    }
+  }
+
+  // ---- the table's entry points
+
+  static void rows_forward(const float* x, float* y, int64_t rows, int64_t n, bool log) {
+    if (log) {
+      for (int64_t r = 0; r < rows; ++r) row_forward<true>(x + r * n, y + r * n, n);
+    } else {
+      for (int64_t r = 0; r < rows; ++r) row_forward<false>(x + r * n, y + r * n, n);
+    }
+  }
+
+  static void rows_backward(const float* g, const float* y, float* dx, int64_t rows, int64_t n, bool log) {
+    if (log) {
+      for (int64_t r = 0; r < rows; ++r) row_backward<true>(g + r * n, y + r * n, dx + r * n, n);
+    } else {
+      for (int64_t r = 0; r < rows; ++r) row_backward<false>(g + r * n, y + r * n, dx + r * n, n);
+    }
+  }
+
+  static void cols_forward(const float* x, float* y, int64_t n, int64_t cols, int64_t ld, bool log) {
+    over_columns(cols, [&](int64_t j, auto k, auto load, auto store) {
+      if (log) cols_forward_group<true, decltype(k)::value>(x + j, y + j, n, ld, load, store);
+      else cols_forward_group<false, decltype(k)::value>(x + j, y + j, n, ld, load, store);
+    });
+  }
+
+  static void cols_backward(const float* g, const float* y, float* dx, int64_t n, int64_t cols, int64_t ld, bool log) {
+    over_columns(cols, [&](int64_t j, auto k, auto load, auto store) {
+      if (log) cols_backward_group<true, decltype(k)::value>(g + j, y + j, dx + j, n, ld, load, store);
+      else cols_backward_group<false, decltype(k)::value>(g + j, y + j, dx + j, n, ld, load, store);
+    });
+  }
+};
