@@ -17,9 +17,9 @@
 // The backward: softmax dx = (g - sum(g * y)) * y; logSoftmax dx = g - exp(y) * sum(g).
 // dx (or y) may alias g (or x) exactly: each element is read before its own store.
 //
-// Row tails run through the same vector code on a padded stack copy (x padded with -inf,
-// whose exp is 0, so the pad adds nothing to the sums; g and y with 0). Column tails use V's
-// partial vectors (load_tail/store_tail, the GEMM tile's), whose other lanes are never stored.
+// Tails run through the same vector code, in V's partial vectors (load_tail / store_tail, the
+// GEMM tile's), whose other lanes are never stored; in a row's, the pad lanes are set so that
+// they add 0 to the max and the sums (Tail below).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -34,17 +34,23 @@ struct SoftmaxKernels {
   using M = VecMath<V>;
   static constexpr int W = V::width;
 
-  // The rest (0 < rest < W) elements from p, the other lanes `fill`.
-  static reg load_pad(const float* p, int64_t rest, float fill) {
-    alignas(64) float t[W];
-    for (int k = 0; k < W; ++k) t[k] = k < rest ? p[k] : fill;
-    return V::load(t);
-  }
-  static void store_part(float* p, reg v, int64_t rest) {
-    alignas(64) float t[W];
-    V::store(t, v);
-    std::memcpy(p, t, static_cast<size_t>(rest) * sizeof(float));
-  }
+  // A row's last, partial vector (0 < rest < W elements): V's partial loads and stores (the
+  // GEMM tile's; masked on AVX2 and AVX-512), and a mask of the valid lanes, so the pad lanes
+  // can be given values that change no sum and raise no special value (a stack copy per row
+  // cost 2-4x the whole row at n = 84 on AVX-512: store-forwarding stalls and a memcpy call).
+  alignas(64) static constexpr float kLane[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static_assert(W <= 16);
+  struct Tail {
+    decltype(V::make_tail(1)) part;
+    decltype(V::lt(V::set1(0.0f), V::set1(0.0f))) valid;
+    explicit Tail(int64_t rest)
+        : part(V::make_tail(static_cast<int>(rest))), valid(V::lt(V::load(kLane), V::set1(static_cast<float>(rest)))) {}
+    reg load(const float* p) const { return V::load_tail(p, part); }
+    // The valid lanes of p, `fill` in the others.
+    reg load_or(const float* p, reg fill) const { return V::select(valid, V::load_tail(p, part), fill); }
+    reg keep(reg v) const { return V::select(valid, v, V::set1(0.0f)); }
+    void store(float* p, reg v) const { V::store_tail(p, v, part); }
+  };
 
   // ---- rows
 
@@ -59,7 +65,7 @@ struct SoftmaxKernels {
       m1 = V::max(m1, V::load(x + i + W));
     }
     if (i < full) m0 = V::max(m0, V::load(x + i));
-    if (rest) m1 = V::max(m1, load_pad(x + full, rest, -INFINITY));
+    if (rest) m1 = V::max(m1, Tail(rest).load_or(x + full, V::set1(-INFINITY)));
     const reg m = V::set1(V::hmax(V::max(m0, m1)));
     // 2. e = exp(x - m), summed; stored for softmax only (logSoftmax reads x again instead).
     reg s0 = V::set1(0.0f), s1 = s0;
@@ -78,8 +84,10 @@ struct SoftmaxKernels {
       s0 = V::add(s0, e);
     }
     if (rest) {
-      const reg e = M::exp(V::sub(load_pad(x + full, rest, -INFINITY), m));
-      if constexpr (!Log) store_part(y + full, e, rest);
+      // Pad lanes x = m, so exp(0) (no overflow, no denormal), then 0 in the sum.
+      const Tail t(rest);
+      const reg e = t.keep(M::exp(V::sub(t.load_or(x + full, m), m)));
+      if constexpr (!Log) t.store(y + full, e);
       s1 = V::add(s1, e);
     }
     const float s = V::hsum(V::add(s0, s1));
@@ -87,11 +95,17 @@ struct SoftmaxKernels {
     if constexpr (Log) {
       const reg ls = V::set1(__builtin_logf(s));
       for (i = 0; i < full; i += W) V::store(y + i, V::sub(V::sub(V::load(x + i), m), ls));
-      if (rest) store_part(y + full, V::sub(V::sub(load_pad(x + full, rest, 0.0f), m), ls), rest);
+      if (rest) {
+        const Tail t(rest);
+        t.store(y + full, V::sub(V::sub(t.load(x + full), m), ls));
+      }
     } else {
       const reg r = V::set1(1.0f / s);
       for (i = 0; i < full; i += W) V::store(y + i, V::mul(V::load(y + i), r));
-      if (rest) store_part(y + full, V::mul(load_pad(y + full, rest, 0.0f), r), rest);
+      if (rest) {
+        const Tail t(rest);
+        t.store(y + full, V::mul(t.load(y + full), r));
+      }
     }
   }
 
@@ -110,7 +124,8 @@ struct SoftmaxKernels {
       s1 = V::add(s1, term(V::load(g + i + W), V::load(y + i + W)));
     }
     if (i < full) s0 = V::add(s0, term(V::load(g + i), V::load(y + i)));
-    if (rest) s1 = V::add(s1, term(load_pad(g + full, rest, 0.0f), load_pad(y + full, rest, 0.0f)));
+    const Tail t(rest > 0 ? rest : 1);
+    if (rest) s1 = V::add(s1, term(t.load(g + full), t.load(y + full)));
     const reg s = V::set1(V::hsum(V::add(s0, s1)));
     // 2. dx.
     auto grad = [s](reg gv, reg yv) {
@@ -118,7 +133,7 @@ struct SoftmaxKernels {
       else return V::mul(V::sub(gv, s), yv);
     };
     for (i = 0; i < full; i += W) V::store(dx + i, grad(V::load(g + i), V::load(y + i)));
-    if (rest) store_part(dx + full, grad(load_pad(g + full, rest, 0.0f), load_pad(y + full, rest, 0.0f)), rest);
+    if (rest) t.store(dx + full, grad(t.load(g + full), t.load(y + full)));
   }
 
   // ---- columns: K vectors of W columns at once (the max and the sums are per lane, so each
