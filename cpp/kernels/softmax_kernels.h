@@ -54,54 +54,57 @@ struct SoftmaxKernels {
 
   // ---- rows
 
+  // op-folds f(i), the vector at element i, over a row's full vectors into four accumulators
+  // (four chains for the latency of add / max; and for the scalar table, the reference, four
+  // partial sums instead of one long one), combined as (a0 op a1) op (a2 op a3).
+  template <class F, class Op>
+  static reg fold(int64_t full, reg init, F f, Op op) {
+    reg a[4] = {init, init, init, init};
+    int64_t i = 0;
+    for (; i + 4 * W <= full; i += 4 * W)
+      for (int k = 0; k < 4; ++k) a[k] = op(a[k], f(i + k * W));
+    for (int k = 0; i < full; i += W, ++k) a[k] = op(a[k], f(i));
+    return op(op(a[0], a[1]), op(a[2], a[3]));
+  }
+  static reg add(reg a, reg b) { return V::add(a, b); }
+  static reg max(reg a, reg b) { return V::max(a, b); }
+
   template <bool Log>
   static void row_forward(const float* x, float* y, int64_t n) {
     const int64_t full = n - n % W, rest = n - full;
-    // 1. the max; two accumulators, for the latency of max.
-    reg m0 = V::set1(-INFINITY), m1 = m0;
-    int64_t i = 0;
-    for (; i + 2 * W <= full; i += 2 * W) {
-      m0 = V::max(m0, V::load(x + i));
-      m1 = V::max(m1, V::load(x + i + W));
-    }
-    if (i < full) m0 = V::max(m0, V::load(x + i));
-    if (rest) m1 = V::max(m1, Tail(rest).load_or(x + full, V::set1(-INFINITY)));
-    const reg m = V::set1(V::hmax(V::max(m0, m1)));
+    const reg zero = V::set1(0.0f), neg_inf = V::set1(-INFINITY);
+    // 1. the max.
+    reg mv = fold(full, neg_inf, [x](int64_t i) { return V::load(x + i); }, max);
+    if (rest) mv = V::max(mv, Tail(rest).load_or(x + full, neg_inf));
+    const reg m = V::set1(V::hmax(mv));
     // 2. e = exp(x - m), summed; stored for softmax only (logSoftmax reads x again instead).
-    reg s0 = V::set1(0.0f), s1 = s0;
-    for (i = 0; i + 2 * W <= full; i += 2 * W) {
-      const reg e0 = M::exp(V::sub(V::load(x + i), m)), e1 = M::exp(V::sub(V::load(x + i + W), m));
-      if constexpr (!Log) {
-        V::store(y + i, e0);
-        V::store(y + i + W, e1);
-      }
-      s0 = V::add(s0, e0);
-      s1 = V::add(s1, e1);
-    }
-    if (i < full) {
-      const reg e = M::exp(V::sub(V::load(x + i), m));
-      if constexpr (!Log) V::store(y + i, e);
-      s0 = V::add(s0, e);
-    }
+    reg sv = fold(
+        full, zero,
+        [x, y, m](int64_t i) {
+          const reg e = M::exp(V::sub(V::load(x + i), m));
+          if constexpr (!Log) V::store(y + i, e);
+          return e;
+        },
+        add);
     if (rest) {
       // Pad lanes x = m, so exp(0) (no overflow, no denormal), then 0 in the sum.
       const Tail t(rest);
       const reg e = t.keep(M::exp(V::sub(t.load_or(x + full, m), m)));
       if constexpr (!Log) t.store(y + full, e);
-      s1 = V::add(s1, e);
+      sv = V::add(sv, e);
     }
-    const float s = V::hsum(V::add(s0, s1));
+    const float s = V::hsum(sv);
     // 3. normalise.
     if constexpr (Log) {
       const reg ls = V::set1(__builtin_logf(s));
-      for (i = 0; i < full; i += W) V::store(y + i, V::sub(V::sub(V::load(x + i), m), ls));
+      for (int64_t i = 0; i < full; i += W) V::store(y + i, V::sub(V::sub(V::load(x + i), m), ls));
       if (rest) {
         const Tail t(rest);
         t.store(y + full, V::sub(V::sub(t.load(x + full), m), ls));
       }
     } else {
       const reg r = V::set1(1.0f / s);
-      for (i = 0; i < full; i += W) V::store(y + i, V::mul(V::load(y + i), r));
+      for (int64_t i = 0; i < full; i += W) V::store(y + i, V::mul(V::load(y + i), r));
       if (rest) {
         const Tail t(rest);
         t.store(y + full, V::mul(t.load(y + full), r));
@@ -113,26 +116,20 @@ struct SoftmaxKernels {
   static void row_backward(const float* g, const float* y, float* dx, int64_t n) {
     const int64_t full = n - n % W, rest = n - full;
     // 1. softmax: sum(g * y); logSoftmax: sum(g). The pad lanes are 0.
-    reg s0 = V::set1(0.0f), s1 = s0;
-    int64_t i = 0;
     auto term = [](reg gv, reg yv) {
       if constexpr (Log) return gv;
       else return V::mul(gv, yv);
     };
-    for (; i + 2 * W <= full; i += 2 * W) {
-      s0 = V::add(s0, term(V::load(g + i), V::load(y + i)));
-      s1 = V::add(s1, term(V::load(g + i + W), V::load(y + i + W)));
-    }
-    if (i < full) s0 = V::add(s0, term(V::load(g + i), V::load(y + i)));
+    reg sv = fold(full, V::set1(0.0f), [=](int64_t i) { return term(V::load(g + i), V::load(y + i)); }, add);
     const Tail t(rest > 0 ? rest : 1);
-    if (rest) s1 = V::add(s1, term(t.load(g + full), t.load(y + full)));
-    const reg s = V::set1(V::hsum(V::add(s0, s1)));
+    if (rest) sv = V::add(sv, term(t.load(g + full), t.load(y + full)));
+    const reg s = V::set1(V::hsum(sv));
     // 2. dx.
     auto grad = [s](reg gv, reg yv) {
       if constexpr (Log) return V::sub(gv, V::mul(M::exp(yv), s));
       else return V::mul(V::sub(gv, s), yv);
     };
-    for (i = 0; i < full; i += W) V::store(dx + i, grad(V::load(g + i), V::load(y + i)));
+    for (int64_t i = 0; i < full; i += W) V::store(dx + i, grad(V::load(g + i), V::load(y + i)));
     if (rest) t.store(dx + full, grad(t.load(g + full), t.load(y + full)));
   }
 
