@@ -80,7 +80,7 @@ struct SoftmaxKernels {
     // 2. e = exp(x - m), summed; stored for softmax only (logSoftmax reads x again instead).
     reg sv = fold(
         full, zero,
-        [x, y, m](int64_t i) {
+        [&](int64_t i) {
           const reg e = M::exp(V::sub(V::load(x + i), m));
           if constexpr (!Log) V::store(y + i, e);
           return e;
