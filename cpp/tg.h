@@ -90,6 +90,22 @@ Status cross_entropy_forward(const CrossEntropyArgs& a, const Operand& logits, c
 Status cross_entropy_backward(const CrossEntropyArgs& a, const Operand& probs, const Operand& target,
                               const Operand& grad, const Operand& dx);
 
+// ---- softmax (softmax.cpp): softmax / logSoftmax over the dim n of a tensor viewed as
+// [outer, n, inner] (n the size of that dim, outer and inner the products of the dims before and
+// after it), every operand contiguous and float32 from its offset. As PyTorch 1.13: the max is
+// subtracted first, a row (the n elements of one [outer, inner] position) holding NaN or +inf,
+// or only -inf, is NaN. The backward takes the incoming gradient and the forward's result `out`:
+// softmax grad_in = out * (grad - sum_n(grad * out)), logSoftmax grad_in = grad - exp(out) *
+// sum_n(grad). An empty tensor is no work. Threaded over rows, or rows x column blocks.
+struct SoftmaxShape {
+  int64_t outer = 0, n = 0, inner = 0;
+};
+Status softmax_f32(const SoftmaxShape& s, const Operand& x, const Operand& out);
+Status log_softmax_f32(const SoftmaxShape& s, const Operand& x, const Operand& out);
+Status softmax_backward_f32(const SoftmaxShape& s, const Operand& grad, const Operand& out, const Operand& grad_in);
+Status log_softmax_backward_f32(const SoftmaxShape& s, const Operand& grad, const Operand& out,
+                                const Operand& grad_in);
+
 // ---- optimizers (optim.cpp): PyTorch 1.13's single-tensor updates over flat contiguous float32
 // buffers of n elements (offsets honoured, strides ignored); state buffers are updated in place.
 // A state pointer may be null when the configuration does not use it.

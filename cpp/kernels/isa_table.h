@@ -75,6 +75,18 @@ struct KernelTable {
   // p[i], buf[i] updated from g[i] as SgdUpdate says; buf is unused (may be null) without
   // momentum. One pass over the three arrays.
   void (*sgd_f32)(float* p, const float* g, float* buf, int64_t n, const SgdUpdate& u);
+
+  // Softmax over the dim n of a contiguous [outer, n, inner] block (softmax_kernels.h; the
+  // checks and threads are softmax.cpp's); log selects logSoftmax. rows: `rows` contiguous
+  // rows of n (inner == 1), row r at x + r * n. cols: `cols` adjacent columns of an [n, ld]
+  // slab (inner > 1), element (i, j) at x + i * ld + j. y may alias x exactly.
+  void (*softmax_rows_f32)(const float* x, float* y, int64_t rows, int64_t n, bool log);
+  void (*softmax_cols_f32)(const float* x, float* y, int64_t n, int64_t cols, int64_t ld, bool log);
+  // Their backward from the forward's result y and the incoming gradient g, laid out alike:
+  // dx = (g - sum(g * y)) * y, or for logSoftmax dx = g - exp(y) * sum(g). dx may alias g.
+  void (*softmax_backward_rows_f32)(const float* g, const float* y, float* dx, int64_t rows, int64_t n, bool log);
+  void (*softmax_backward_cols_f32)(const float* g, const float* y, float* dx, int64_t n, int64_t cols, int64_t ld,
+                                    bool log);
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled. Each

@@ -1,0 +1,181 @@
+// The fused softmax kernels alone, through the raw binding (no tensor layer), beside PyTorch's
+// when /usr/bin/python3 has torch: forward and forward + backward of softmax and logSoftmax
+// for a few shapes (last dim, and dim 1 of a 3-d tensor, inner > 1), on 1 and 2 threads.
+//
+//   node bench/softmax.mjs [--reps 15] [--threads 1,2] [--no-torch] [build/Release/tensorgrad.node]
+//
+// Each cell is the median over reps of the time per call (a rep runs enough calls for ~2 ms).
+// Ours writes into preallocated outputs; PyTorch's torch.softmax / log_softmax allocate theirs,
+// and its backward is the kernel without autograd (torch._softmax_backward_data /
+// _log_softmax_backward_data). Each PyTorch cell is timed right after ours (a server process
+// answering one request a line), so a busy machine slows both alike.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    reps: { type: 'string', default: '15' },
+    threads: { type: 'string', default: '1,2' },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const require = createRequire(import.meta.url);
+const native = require(path.resolve(positionals[0] ?? 'build/Release/tensorgrad.node'));
+const reps = Number(values.reps);
+const threads = values.threads.split(',').map(Number);
+
+// [shape, dim]
+const cases = [
+  [[4096, 32], 1],
+  [[64, 1000], 1],
+  [[1024, 84], 1],
+  [[256, 4096], 1],
+  [[64, 128, 64], 1],
+  [[32, 1000, 16], 1],
+];
+const ops = ['softmax', 'logSoftmax', 'softmax+bwd', 'logSoftmax+bwd'];
+
+function split(shape, dim) {
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  return [outer, shape[dim], inner];
+}
+
+// Median seconds per call of f.
+function time(f) {
+  for (let i = 0; i < 3; i++) f();
+  let t0 = process.hrtime.bigint();
+  f();
+  const once = Number(process.hrtime.bigint() - t0) / 1e9;
+  const calls = Math.max(1, Math.min(10000, Math.round(2e-3 / Math.max(once, 1e-7))));
+  const samples = [];
+  for (let r = 0; r < reps; r++) {
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) f();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / calls);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1];
+}
+
+function oursFor(shape, dim) {
+  const [outer, n, inner] = split(shape, dim);
+  const N = outer * n * inner;
+  const x = new Float32Array(N), g = new Float32Array(N), y = new Float32Array(N), dx = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    x[i] = Math.sin(i * 12.9898) * 4;
+    g[i] = Math.cos(i * 78.233);
+  }
+  const meta = new Float64Array([outer, n, inner, 0, 0]);
+  return {
+    softmax: () => native.softmax(meta, x, y),
+    logSoftmax: () => native.logSoftmax(meta, x, y),
+    'softmax+bwd': () => {
+      native.softmax(meta, x, y);
+      native.softmaxBackward(meta, g, y, dx);
+    },
+    'logSoftmax+bwd': () => {
+      native.logSoftmax(meta, x, y);
+      native.logSoftmaxBackward(meta, g, y, dx);
+    },
+  };
+}
+
+// PyTorch's side: reads one JSON request a line ([shape, dim, threads, op]), answers with the
+// median seconds per call.
+const TORCH = String.raw`
+import json, statistics, sys, time, torch
+reps = int(sys.argv[1])
+def timeit(f):
+    for _ in range(3): f()
+    t0 = time.perf_counter(); f(); once = time.perf_counter() - t0
+    calls = max(1, min(10000, round(2e-3 / max(once, 1e-7))))
+    s = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(calls): f()
+        s.append((time.perf_counter() - t0) / calls)
+    return statistics.median(s)
+data = {}
+print(json.dumps(torch.__version__), flush=True)
+for line in sys.stdin:
+    shape, dim, threads, op = json.loads(line)
+    torch.set_num_threads(threads)
+    key = json.dumps(shape)
+    if key not in data:
+        data[key] = (torch.randn(shape) * 4, torch.randn(shape))
+    x, g = data[key]
+    f = {
+        'softmax': lambda: torch.softmax(x, dim),
+        'logSoftmax': lambda: torch.log_softmax(x, dim),
+        'softmax+bwd': lambda: torch._softmax_backward_data(g, torch.softmax(x, dim), dim, x.dtype),
+        'logSoftmax+bwd': lambda: torch._log_softmax_backward_data(g, torch.log_softmax(x, dim), dim, x.dtype),
+    }[op]
+    print(json.dumps(timeit(f)), flush=True)
+`;
+
+// A synchronous line protocol over the child: requests go to its stdin, each reply line is read
+// back with a blocking readSync on its stdout.
+function torchServer() {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.error(`softmax bench: no PyTorch timings (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`);
+    return null;
+  }
+  const child = spawn('/usr/bin/python3', ['-c', TORCH, String(reps)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, OMP_NUM_THREADS: String(Math.max(...threads)) },
+  });
+  const fd = child.stdout._handle.fd;
+  let pending = '';
+  const readLine = () => {
+    const buf = Buffer.alloc(4096);
+    while (!pending.includes('\n')) {
+      let k;
+      try {
+        k = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if (e.code === 'EAGAIN') continue;
+        throw e;
+      }
+      if (k === 0) throw new Error('torch server exited');
+      pending += buf.toString('utf8', 0, k);
+    }
+    const i = pending.indexOf('\n');
+    const line = pending.slice(0, i);
+    pending = pending.slice(i + 1);
+    return JSON.parse(line);
+  };
+  const version = readLine();
+  return {
+    version,
+    time: (shape, dim, t, op) => {
+      child.stdin.write(JSON.stringify([shape, dim, t, op]) + '\n');
+      return readLine();
+    },
+    close: () => child.stdin.end(),
+  };
+}
+const torch = values['no-torch'] ? null : torchServer();
+
+const us = (s) => (s * 1e6).toFixed(1).padStart(8);
+console.log(`simd ${native.simd()}${torch ? `, torch ${torch.version}` : ''}; microseconds per call, median of ${reps}`);
+const head = ['shape (dim)', 'op', ...threads.flatMap((t) => (torch ? [`tg ${t}t`, `torch ${t}t`] : [`tg ${t}t`]))];
+console.log(head[0].padEnd(20) + head[1].padEnd(16) + head.slice(2).map((h) => h.padStart(10)).join(''));
+for (const [shape, dim] of cases) {
+  const fs = oursFor(shape, dim);
+  for (const op of ops) {
+    let line = `${JSON.stringify(shape)} (${dim})`.padEnd(20) + op.padEnd(16);
+    for (const t of threads) {
+      native.setNumThreads(t);
+      line += us(time(fs[op])).padStart(10);
+      if (torch) line += us(torch.time(shape, dim, t, op)).padStart(10);
+    }
+    console.log(line);
+  }
+}
+torch?.close();
