@@ -111,6 +111,19 @@ export function encodeGather(dim: number, indexShape: readonly number[], dataSha
 }
 
 /**
+ * softmax / logSoftmax and their backwards (binding/softmax.cc): [outer, n, inner, first
+ * offset, second offset]: the tensor as [outer, n, inner] along the softmax dim, x's (or the
+ * gradient's) offset and, for the backwards, the forward output's. Outputs start at offset 0.
+ */
+export function encodeSoftmax(outer: number, n: number, inner: number, firstOffset: number, secondOffset = 0): void {
+  meta[0] = outer;
+  meta[1] = n;
+  meta[2] = inner;
+  meta[3] = firstOffset;
+  meta[4] = secondOffset;
+}
+
+/**
  * Cross-entropy (binding/loss.cc): [n, c, ignoreIndex, reduction, logits or grad offset,
  * target offset, grad stride].
  */

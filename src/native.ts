@@ -43,6 +43,11 @@ export interface Native {
   adamStep(meta: Float64Array, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq?: Float32Array): void;
   rmspropStep(meta: Float64Array, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg?: Float32Array, momentumBuffer?: Float32Array): void;
   adagradStep(meta: Float64Array, param: Float32Array, grad: Float32Array, sum: Float32Array): void;
+  // Fused softmax family (binding/softmax.cc); meta from src/call.ts encodeSoftmax.
+  softmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
+  logSoftmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
+  softmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
+  logSoftmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
   // Fused cross-entropy (binding/loss.cc): meta = [n, c, ignoreIndex, reduction, logits or grad
   // offset, target offset, grad stride]; probs, out and dx from offset 0.
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;

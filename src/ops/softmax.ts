@@ -1,12 +1,17 @@
-// softmax and logSoftmax along a dim, through the stable logsumexp (subtract the max first,
-// as the notes explain), so large logits neither overflow nor lose the small probabilities.
+// softmax and logSoftmax along a dim: one fused native call each way (cpp/kernels/softmax.cpp:
+// the row max subtracted first, as the notes explain, so large logits neither overflow nor lose
+// the small probabilities). Under createGraph the backward is written with the ops instead, so
+// it is itself differentiable.
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { encodeSoftmax, meta } from '../call.js';
 import { typeError, describe } from '../errors.js';
+import { native } from '../native.js';
 import { normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { expectTensor, named } from './base.js';
+import { emptyUninit, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
-import { maxDim, sum } from './reduce.js';
-import { noGrad } from '../autograd/grad_mode.js';
+import { sum } from './reduce.js';
+import * as V from './views.js';
 
 function dimOf(op: string, x: Tensor, dim: unknown): number {
   if (dim === undefined) throw typeError(op, 'dim must be given (softmax over which dimension?)');
@@ -15,22 +20,47 @@ function dimOf(op: string, x: Tensor, dim: unknown): number {
   return normDim(op, dim, x.dim());
 }
 
-function rowMax(x: Tensor, d: number): Tensor {
-  return noGrad(() => maxDim(x, d, true, true).values);
+/** x as [outer, n, inner] around dim d: the three sizes. */
+function around(x: Tensor, d: number): [number, number, number] {
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= x._shape[i]!;
+  for (let i = d + 1; i < x.dim(); i++) inner *= x._shape[i]!;
+  return [outer, x.dim() === 0 ? 1 : x._shape[d]!, inner];
+}
+
+const contiguous = (t: Tensor): Tensor => (V.isContiguousTensor(t) ? t : V.contiguous(t));
+
+function forward(log: boolean, x: Tensor, d: number): Tensor {
+  const xc = contiguous(x);
+  const out = emptyUninit(x._shape.slice(), 'float32');
+  const [outer, n, inner] = around(x, d);
+  encodeSoftmax(outer, n, inner, xc._offset);
+  (log ? native.logSoftmax : native.softmax)(meta, xc._data as Float32Array, out._data as Float32Array);
+  return out;
+}
+
+/** The gradient of x from g and the forward's output y: one kernel, or the ops under createGraph. */
+function backward(log: boolean, g: Tensor, y: Tensor, d: number): Tensor {
+  if (isGradEnabled())
+    return log ? E.sub(g, E.mul(E.exp(y), sum(g, d, true))) : E.mul(y, E.sub(g, sum(E.mul(g, y), d, true)));
+  const gc = contiguous(g);
+  const gradIn = emptyUninit(y._shape.slice(), 'float32');
+  const [outer, n, inner] = around(y, d);
+  encodeSoftmax(outer, n, inner, gc._offset, y._offset);
+  (log ? native.logSoftmaxBackward : native.softmaxBackward)(meta, gc._data as Float32Array, y._data as Float32Array, gradIn._data as Float32Array);
+  return gradIn;
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   x = expectTensor('logSoftmax', x, 'self');
   const d = dimOf('logSoftmax', x, dim);
-  if (x.dim() === 0 || x.numel() === 0) return E.sub(x, x);
-  // (x - m) - log(sum(exp(x - m))) with m the row max (detached): the largest logit's result is
-  // exact, and a +inf logit gives NaN as in PyTorch.
-  const shifted = E.sub(x, rowMax(x, d));
-  return named(E.sub(shifted, E.log(sum(E.exp(shifted), d, true))), 'LogSoftmaxBackward0');
+  const y = forward(true, x, d);
+  return record('LogSoftmaxBackward0', y, [x], [y], (g, [r]) => [backward(true, g, r!, d)]);
 }
 
 export function softmax(x: Tensor, dim: number): Tensor {
   x = expectTensor('softmax', x, 'self');
-  dimOf('softmax', x, dim);
-  return named(E.exp(logSoftmax(x, dim)), 'SoftmaxBackward0');
+  const d = dimOf('softmax', x, dim);
+  const y = forward(false, x, d);
+  return record('SoftmaxBackward0', y, [x], [y], (g, [r]) => [backward(false, g, r!, d)]);
 }
