@@ -72,6 +72,21 @@ Napi::Value Topk(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Multinomial(const Napi::CallbackInfo& info) {
+  Meta m(info, 4, "multinomial", 1);
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (!typed_array(info.Env(), info[0], &type, &length, &data) || type != napi_uint32_array || length < 4 || !data)
+    throw_type(info.Env(), "multinomial: bad generator state");
+  const tg::LineShape s = lines_of(m);
+  const int64_t num_samples = m.integer(3);
+  const bool replacement = m.flag(4, "replacement");
+  check(info.Env(), tg::multinomial(static_cast<uint32_t*>(data), s, m.storage_at(info[2], 6, "the probabilities"),
+                                    num_samples, replacement, m.storage_at(info[3], 7, "the output")));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_sort(Napi::Env env, Napi::Object exports) {
@@ -79,6 +94,7 @@ void register_sort(Napi::Env env, Napi::Object exports) {
   exports.Set("cumprod", Napi::Function::New(env, Cumprod, "cumprod"));
   exports.Set("sort", Napi::Function::New(env, Sort, "sort"));
   exports.Set("topk", Napi::Function::New(env, Topk, "topk"));
+  exports.Set("multinomial", Napi::Function::New(env, Multinomial, "multinomial"));
 }
 
 }  // namespace tgb

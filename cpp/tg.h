@@ -71,7 +71,7 @@ Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mea
 Status random_int(uint32_t state[4], const Operand& out, int64_t n, int64_t low, int64_t high);
 Status random_permutation(uint32_t state[4], const Operand& out, int64_t n);
 
-// ---- scans and sorting along one dim (sort.cpp). Every operand is
+// ---- scans and sorting along one dim (sort.cpp; multinomial in random.cpp). Every operand is
 // contiguous from its offset and viewed as [outer, n, inner]; a line is x[o, :, i] (stride inner).
 struct LineShape {
   int64_t outer = 1, n = 0, inner = 1;
@@ -89,6 +89,13 @@ Status sort_lines(const LineShape& s, const Operand& x, bool descending, const O
 // [outer, k, inner], 0 <= k <= n.
 Status topk_lines(const LineShape& s, const Operand& x, int64_t k, bool largest, bool sorted, const Operand& values,
                   const Operand& indices);
+// num_samples int32 category indices per line of the float32 probabilities probs [outer, n,
+// inner] (weights, not necessarily normalized) into out [outer, num_samples, inner], from the
+// Philox state (advanced in place, by an amount that depends only on the shape and
+// num_samples). Without replacement, every line needs num_samples nonzero weights.
+Status multinomial(uint32_t state[4], const LineShape& s, const Operand& probs, int64_t num_samples, bool replacement,
+                   const Operand& out);
+
 // ---- losses (loss.cpp): cross-entropy of float32 logits [n, c] (row-major from logits.offset)
 // against int32 class indices [n] (target.offset, unit stride), fused as in llm.c's
 // crossentropy_softmax_backward: forward writes probs = softmax(logits) per row (dense [n, c])
