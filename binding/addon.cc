@@ -37,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tgb::register_linalg(env, exports);
   tgb::register_index(env, exports);
   tgb::register_random(env, exports);
+  tgb::register_sort(env, exports);
   tgb::register_runtime(env, exports);
   tgb::register_io(env, exports);
   tgb::register_optim(env, exports);

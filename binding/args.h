@@ -66,13 +66,14 @@ inline tg::Operand operand(napi_env env, napi_value value, const char* op, const
 // value read is checked to be an integer where one is needed.
 class Meta {
  public:
-  // `args`: how many arguments the call needs, meta included.
-  Meta(const Napi::CallbackInfo& info, size_t args, const char* op) : env_(info.Env()), op_(op) {
+  // `args`: how many arguments the call needs, meta included; `at`: which one is meta (the
+  // first, except after a generator state).
+  Meta(const Napi::CallbackInfo& info, size_t args, const char* op, size_t at = 0) : env_(info.Env()), op_(op) {
     require_args(info, args, op);
     napi_typedarray_type type = napi_int8_array;
     size_t length = 0;
     void* data = nullptr;
-    if (!typed_array(env_, info[0], &type, &length, &data) || type != napi_float64_array || !data)
+    if (!typed_array(env_, info[at], &type, &length, &data) || type != napi_float64_array || !data)
       throw_type(Napi::Env(env_), std::string(op) + ": bad call metadata");
     p_ = static_cast<const double*>(data);
     n_ = length;
@@ -144,6 +145,7 @@ void register_reduce(Napi::Env env, Napi::Object exports);
 void register_linalg(Napi::Env env, Napi::Object exports);
 void register_index(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
+void register_sort(Napi::Env env, Napi::Object exports);
 void register_runtime(Napi::Env env, Napi::Object exports);
 void register_io(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);

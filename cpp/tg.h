@@ -71,6 +71,31 @@ Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mea
 Status random_int(uint32_t state[4], const Operand& out, int64_t n, int64_t low, int64_t high);
 Status random_permutation(uint32_t state[4], const Operand& out, int64_t n);
 
+// ---- scans and sorting along one dim (sort.cpp; multinomial in random.cpp). Every operand is
+// contiguous from its offset and viewed as [outer, n, inner]; a line is x[o, :, i] (stride inner).
+struct LineShape {
+  int64_t outer = 1, n = 0, inner = 1;
+};
+// cumsum / cumprod of float32 (accumulated in double, rounded at every step, as PyTorch 1.13's
+// CPU kernel) or int32 (modulo 2^32) into out of x's dtype and shape. reverse scans each line
+// from its end (cumsum's backward). out may be x itself.
+enum class ScanOp { Sum = 0, Prod = 1 };
+Status scan(ScanOp op, const LineShape& s, const Operand& x, const Operand& out, bool reverse);
+// Stable sort of each line (NaN largest): values (x's dtype, may be x itself) and int32 indices,
+// both [outer, n, inner].
+Status sort_lines(const LineShape& s, const Operand& x, bool descending, const Operand& values,
+                  const Operand& indices);
+// The k largest (or smallest) of each line, in torch.topk's CPU order: values and int32 indices
+// [outer, k, inner], 0 <= k <= n.
+Status topk_lines(const LineShape& s, const Operand& x, int64_t k, bool largest, bool sorted, const Operand& values,
+                  const Operand& indices);
+// num_samples int32 category indices per line of the float32 probabilities probs [outer, n,
+// inner] (weights, not necessarily normalized) into out [outer, num_samples, inner], from the
+// Philox state (advanced in place, by an amount that depends only on the shape and
+// num_samples). Without replacement, every line needs num_samples nonzero weights.
+Status multinomial(uint32_t state[4], const LineShape& s, const Operand& probs, int64_t num_samples, bool replacement,
+                   const Operand& out);
+
 // ---- losses (loss.cpp): cross-entropy of float32 logits [n, c] (row-major from logits.offset)
 // against int32 class indices [n] (target.offset, unit stride), fused as in llm.c's
 // crossentropy_softmax_backward: forward writes probs = softmax(logits) per row (dense [n, c])
