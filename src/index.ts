@@ -1,12 +1,14 @@
 // tensorgrad: PyTorch-style tensors, autograd and training for Node.js on a native core.
-import './tensor_methods.js';
 import { backward as engineBackward, grad } from './autograd/engine.js';
 import { gradcheck } from './autograd/gradcheck.js';
 import { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/grad_mode.js';
 import { native } from './native.js';
 import { typeError, describe } from './errors.js';
 import type { Tensor } from './tensor.js';
+import { installMethods } from './tensor_methods.js';
 import { VERSION } from './version.js';
+
+installMethods();
 
 export { Tensor } from './tensor.js';
 export type { ElementOf, NestedArray, TensorJSON, ValuesIndices } from './tensor.js';

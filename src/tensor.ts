@@ -7,7 +7,8 @@ import type { DType } from './dtype.js';
 import { describe, fmtShape, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
 import type { Storage } from './native.js';
-import type { OverloadedMethods } from './ops/methods.js';
+import type * as MethodOps from './ops/methods.js';
+import type * as PublicOps from './ops/public.js';
 import type { MethodKind } from './ops/registry.js';
 import { isContiguous, normDim, numel, sameShape } from './shape.js';
 
@@ -302,4 +303,4 @@ type MethodsOf<M, D extends DType> = {
 };
 
 // The methods the registry installs (src/tensor_methods.ts), typed from the registered ops.
-export interface Tensor<D extends DType = DType> extends MethodsOf<typeof import('./ops/public.js'), D>, MethodsOf<typeof import('./ops/methods.js'), D>, OverloadedMethods<D> {}
+export interface Tensor<D extends DType = DType> extends MethodsOf<typeof PublicOps, D>, MethodsOf<typeof MethodOps, D>, MethodOps.OverloadedMethods<D> {}
