@@ -116,6 +116,34 @@ struct AdagradArgs {
 };
 Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const Operand* sum, const AdagradArgs& a);
 
+// ---- convolution and pooling (conv.cpp, pool.cpp), PyTorch 1.13's CPU semantics. Every
+// operand is float32 (max-pool indices int32), dense NCHW from its offset: input [n, c, h, w],
+// output [n, c or o, ho, wo]. ho and wo are the caller's and must equal the size the window
+// gives (PyTorch's formulas below), so JS and the core cannot disagree on an allocation.
+// Outputs are overwritten, never accumulated into.
+struct Window2d {
+  int64_t kh = 1, kw = 1;  // kernel
+  int64_t sh = 1, sw = 1;  // stride
+  int64_t ph = 0, pw = 0;  // padding, each side (zeros for conv, -inf for max, see avg)
+  int64_t dh = 1, dw = 1;  // dilation
+};
+
+// weight [o, c / groups, kh, kw], bias [o]; ho = floor((h + 2 ph - dh (kh - 1) - 1) / sh) + 1.
+struct Conv2dArgs {
+  int64_t n = 0, c = 0, h = 0, w = 0, o = 0, ho = 0, wo = 0, groups = 1;
+  Window2d win;
+};
+// The output size the window gives, after every check of the sizes and hyper-parameters
+// (a.ho and a.wo are not read).
+Status conv2d_output_size(const Conv2dArgs& a, int64_t* ho, int64_t* wo);
+// out = conv(x, w) + bias (bias may be null).
+Status conv2d_forward(const Conv2dArgs& a, const Operand& x, const Operand& w, const Operand* bias,
+                      const Operand& out);
+// The gradients asked for (non-null): grad_x [n, c, h, w] (needs w), grad_w [o, c / groups, kh, kw]
+// (needs x), grad_b [o]. x and w may be null when no gradient asked for needs them.
+Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Operand* x, const Operand* w,
+                       const Operand* grad_x, const Operand* grad_w, const Operand* grad_b);
+
 // ---- runtime
 const char* simd_name();
 bool select_simd(const char* name);
