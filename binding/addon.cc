@@ -41,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tgb::register_io(env, exports);
   tgb::register_optim(env, exports);
   tgb::register_loss(env, exports);
+  tgb::register_conv(env, exports);
   tgb::register_op_codes(env, exports);
   return exports;
 }
