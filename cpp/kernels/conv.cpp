@@ -120,9 +120,15 @@ Status checked_geometry(const char* op, const Conv2dArgs& a, Geom* g) {
   return Status::ok();
 }
 
-Status check_f32(const char* op, const char* what, const Operand& o, int64_t n) {
-  return check_flat(op, what, o, n, DType::Float32);
+Status check_f32(const char* op, const char* what, const Operand& o, const Shape& s) {
+  return check_dense(op, what, s, o, DType::Float32);
 }
+
+// The operands' shapes: input [n, c, h, w], weight [o, c / groups, kh, kw], bias [o], output [n, o, ho, wo].
+Shape input_shape(const Conv2dArgs& a) { return shape_of({a.n, a.c, a.h, a.w}); }
+Shape weight_shape(const Conv2dArgs& a, const Geom& g) { return shape_of({a.o, g.cg, a.win.kh, a.win.kw}); }
+Shape bias_shape(const Conv2dArgs& a) { return shape_of({a.o}); }
+Shape output_shape(const Conv2dArgs& a, const Geom& g) { return shape_of({a.n, a.o, g.ho, g.wo}); }
 
 // ceil(a / b) for b > 0 and any sign of a.
 int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -244,11 +250,11 @@ Status conv2d_forward(const Conv2dArgs& a, const Operand& x, const Operand& w, c
   const char* op = "conv2d";
   Geom g;
   if (Status st = checked_geometry(op, a, &g); !st) return st;
-  if (Status st = check_f32(op, "input", x, a.n * a.c * g.plane); !st) return st;
-  if (Status st = check_f32(op, "weight", w, a.o * g.k); !st) return st;
+  if (Status st = check_f32(op, "input", x, input_shape(a)); !st) return st;
+  if (Status st = check_f32(op, "weight", w, weight_shape(a, g)); !st) return st;
   if (bias)
-    if (Status st = check_f32(op, "bias", *bias, a.o); !st) return st;
-  if (Status st = check_f32(op, "output", out, a.n * a.o * g.hw); !st) return st;
+    if (Status st = check_f32(op, "bias", *bias, bias_shape(a)); !st) return st;
+  if (Status st = check_f32(op, "output", out, output_shape(a, g)); !st) return st;
   if (a.n == 0 || a.o == 0) return Status::ok();
 
   const KernelTable& kt = kernels();
@@ -294,17 +300,17 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
   if (Status st = checked_geometry(op, a, &g); !st) return st;
   if (grad_x && !w) return Status::type(std::string(op) + ": the input's gradient needs the weight");
   if (grad_w && !x) return Status::type(std::string(op) + ": the weight's gradient needs the input");
-  if (Status st = check_f32(op, "grad_output", grad_out, a.n * a.o * g.hw); !st) return st;
+  if (Status st = check_f32(op, "grad_output", grad_out, output_shape(a, g)); !st) return st;
   if (x)
-    if (Status st = check_f32(op, "input", *x, a.n * a.c * g.plane); !st) return st;
+    if (Status st = check_f32(op, "input", *x, input_shape(a)); !st) return st;
   if (w)
-    if (Status st = check_f32(op, "weight", *w, a.o * g.k); !st) return st;
+    if (Status st = check_f32(op, "weight", *w, weight_shape(a, g)); !st) return st;
   if (grad_x)
-    if (Status st = check_f32(op, "grad_input", *grad_x, a.n * a.c * g.plane); !st) return st;
+    if (Status st = check_f32(op, "grad_input", *grad_x, input_shape(a)); !st) return st;
   if (grad_w)
-    if (Status st = check_f32(op, "grad_weight", *grad_w, a.o * g.k); !st) return st;
+    if (Status st = check_f32(op, "grad_weight", *grad_w, weight_shape(a, g)); !st) return st;
   if (grad_b)
-    if (Status st = check_f32(op, "grad_bias", *grad_b, a.o); !st) return st;
+    if (Status st = check_f32(op, "grad_bias", *grad_b, bias_shape(a)); !st) return st;
 
   const KernelTable& kt = kernels();
   const bool any = a.n > 0 && a.o > 0;  // else grad_out is empty

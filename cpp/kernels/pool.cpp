@@ -107,8 +107,8 @@ Status check_given_size(const char* op, const Pool2dArgs& a, int64_t ho, int64_t
   return Status::ok();
 }
 
-Status check_f32(const char* op, const char* what, const Operand& o, int64_t n) {
-  return check_flat(op, what, o, n, DType::Float32);
+Status check_f32(const char* op, const char* what, const Operand& o, const Shape& s) {
+  return check_dense(op, what, s, o, DType::Float32);
 }
 
 // The checks of a windowed pool's call: geometry, the given size, then the two operands (the
@@ -119,21 +119,27 @@ Status check_call(PoolKind kind, bool backward, const Pool2dArgs& a, const Opera
   int64_t ho = 0, wo = 0;
   if (Status st = window_geometry(op, kind, a, &ho, &wo); !st) return st;
   if (Status st = check_given_size(op, a, ho, wo); !st) return st;
-  const int64_t n_in = a.n * a.c * a.h * a.w, n_out = a.n * a.c * ho * wo;
-  if (Status st = check_f32(op, backward ? "grad_input" : "input", in, n_in); !st) return st;
-  if (Status st = check_f32(op, backward ? "grad_output" : "output", out, n_out); !st) return st;
+  const Shape s_in = shape4(a.n, a.c, a.h, a.w), s_out = shape4(a.n, a.c, ho, wo);
+  if (Status st = check_f32(op, backward ? "grad_input" : "input", in, s_in); !st) return st;
+  if (Status st = check_f32(op, backward ? "grad_output" : "output", out, s_out); !st) return st;
   if (indices)
-    if (Status st = check_flat(op, "indices", *indices, n_out, DType::Int32); !st) return st;
+    if (Status st = check_dense(op, "indices", s_out, *indices, DType::Int32); !st) return st;
   return Status::ok();
 }
 
-// Threads over planes, each worth ~per_plane element visits.
+// Threads over planes, each worth ~per_plane element visits (in double: a product of sizes).
 template <class F>
-void for_planes(const Pool2dArgs& a, int64_t per_plane, F&& fn) {
+void for_planes(const Pool2dArgs& a, double per_plane, F&& fn) {
   const int64_t planes = a.n * a.c;
-  parallel_for(planes, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, per_plane)), [&](int64_t p0, int64_t p1) {
+  const int64_t grain = per_plane >= 32768 ? 1 : int64_t(32768 / std::max(per_plane, 1.0));
+  parallel_for(planes, grain, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) fn(p);
   });
+}
+
+// Element visits of a plane's windows: each output reads at most min(kh, h) x min(kw, w).
+double window_work(const Pool2dArgs& a) {
+  return double(a.ho) * double(a.wo) * double(std::min(a.win.kh, a.h)) * double(std::min(a.win.kw, a.w));
 }
 
 // The first position >= start on the grid start + m * step that is >= 0.
@@ -177,8 +183,8 @@ Status check_adaptive(bool backward, const Pool2dArgs& a, const Operand& in, con
     return Status::range(std::string(op) + ": elements of output_size must be greater than or equal to 0, got (" +
                          std::to_string(a.ho) + ", " + std::to_string(a.wo) + ")");
   if (Status st = check_shape(op, shape4(a.n, a.c, a.ho, a.wo)); !st) return st;
-  if (Status st = check_f32(op, backward ? "grad_input" : "input", in, a.n * a.c * a.h * a.w); !st) return st;
-  return check_f32(op, backward ? "grad_output" : "output", out, a.n * a.c * a.ho * a.wo);
+  if (Status st = check_f32(op, backward ? "grad_input" : "input", in, shape4(a.n, a.c, a.h, a.w)); !st) return st;
+  return check_f32(op, backward ? "grad_output" : "output", out, shape4(a.n, a.c, a.ho, a.wo));
 }
 
 }  // namespace
@@ -195,7 +201,7 @@ Status max_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& 
   const float* X = static_cast<const float*>(x.base) + x.offset;
   float* Y = static_cast<float*>(out.base) + out.offset;
   int32_t* I = static_cast<int32_t*>(indices.base) + indices.offset;
-  for_planes(a, oplane * std::min(k.kh * k.kw, plane), [&](int64_t p) {
+  for_planes(a, window_work(a), [&](int64_t p) {
     const float* xp = X + p * plane;
     float* yp = Y + p * oplane;
     int32_t* ip = I + p * oplane;
@@ -239,7 +245,7 @@ Status max_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const O
   // reported.
   std::atomic<bool> bad{false};
   std::atomic<int64_t> bad_index{0};
-  for_planes(a, oplane + plane, [&](int64_t p) {
+  for_planes(a, double(oplane) + double(plane), [&](int64_t p) {
     float* gp = GX + p * plane;
     std::fill(gp, gp + plane, 0.0f);
     const float* g = G + p * oplane;
@@ -266,7 +272,7 @@ Status avg_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& 
   const int64_t plane = a.h * a.w, oplane = a.ho * a.wo;
   const float* X = static_cast<const float*>(x.base) + x.offset;
   float* Y = static_cast<float*>(out.base) + out.offset;
-  for_planes(a, oplane * std::min(a.win.kh * a.win.kw, plane), [&](int64_t p) {
+  for_planes(a, window_work(a), [&](int64_t p) {
     const float* xp = X + p * plane;
     float* yp = Y + p * oplane;
     for (int64_t oh = 0; oh < a.ho; ++oh)
@@ -291,7 +297,7 @@ Status avg_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const O
   const int64_t plane = a.h * a.w, oplane = a.ho * a.wo;
   const float* G = static_cast<const float*>(grad_out.base) + grad_out.offset;
   float* GX = static_cast<float*>(grad_x.base) + grad_x.offset;
-  for_planes(a, oplane * std::min(a.win.kh * a.win.kw, plane) + plane, [&](int64_t p) {
+  for_planes(a, window_work(a) + double(plane), [&](int64_t p) {
     float* gp = GX + p * plane;
     std::fill(gp, gp + plane, 0.0f);
     const float* g = G + p * oplane;
@@ -314,7 +320,7 @@ Status adaptive_avg_pool2d_forward(const Pool2dArgs& a, const Operand& x, const 
   const float* X = static_cast<const float*>(x.base) + x.offset;
   float* Y = static_cast<float*>(out.base) + out.offset;
   // Each cell's window is about (h / ho + 1) x (w / wo + 1): the plane once, plus overlaps.
-  for_planes(a, plane + oplane, [&](int64_t p) {
+  for_planes(a, double(plane) + double(oplane), [&](int64_t p) {
     const float* xp = X + p * plane;
     float* yp = Y + p * oplane;
     for (int64_t oh = 0; oh < a.ho; ++oh) {
@@ -338,7 +344,7 @@ Status adaptive_avg_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out
   const int64_t plane = a.h * a.w, oplane = a.ho * a.wo;
   const float* G = oplane ? static_cast<const float*>(grad_out.base) + grad_out.offset : nullptr;
   float* GX = static_cast<float*>(grad_x.base) + grad_x.offset;
-  for_planes(a, plane + oplane, [&](int64_t p) {
+  for_planes(a, double(plane) + double(oplane), [&](int64_t p) {
     float* gp = GX + p * plane;
     std::fill(gp, gp + plane, 0.0f);
     for (int64_t oh = 0; oh < a.ho; ++oh) {
