@@ -12,10 +12,10 @@
 // A 1x1, stride-1, unpadded conv reads the input plane itself as the [cg, h * w] matrix (and
 // writes grad_x straight from the GEMM): no im2col.
 //
-// Threads: with at least as many images as threads, each thread takes a run of images and runs
-// their GEMMs alone (each with its own cols scratch; for grad_w, its own partial sum, added up
-// in a fixed order at the end); with fewer, images go one at a time and the GEMM threads.
-// All scratch is allocated per call.
+// Threads: with at least as many images as threads, the threads claim images (runs of images
+// for grad_w, each summed into its own buffer, the buffers added in a fixed order) and run
+// their GEMMs alone, each thread with its own cols scratch; with fewer, images go one at a time
+// and the GEMM threads. Results do not depend on the thread count. All scratch is per call.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -200,33 +200,50 @@ void col2im(const Conv2dArgs& a, const Geom& g, const float* cols, float* gx) {
     }
 }
 
-// How the batch is split: `parts` runs of images on as many threads, each GEMM on
-// `gemm_threads`. Below ~1M multiply-adds in all, one thread (waking one costs more).
+// How the batch runs: in `chunks` fixed runs of consecutive images, which `workers` threads
+// claim one at a time (so a thread the OS deschedules holds up at most one chunk), each GEMM
+// on `gemm_threads`. With fewer images than threads the images go in turn and the GEMM threads;
+// below ~1M multiply-adds in all, one thread does everything (waking one costs more).
 struct Plan {
-  int64_t parts = 1;
+  int64_t chunks = 1;
+  int workers = 1;
   int gemm_threads = 1;
 };
 
-Plan plan(const Conv2dArgs& a, const Geom& g) {
+Plan plan(const Conv2dArgs& a, const Geom& g, int64_t chunks) {
   const int threads = num_threads();
-  const double per_image = double(a.o) * double(g.k) * double(g.hw);
-  if (threads <= 1 || double(a.n) * per_image < double(1 << 20)) return {1, 1};
-  if (a.n >= threads) return {threads, 1};
-  return {1, threads};
+  const double macs = double(a.n) * double(a.o) * double(g.k) * double(g.hw);
+  if (threads <= 1 || macs < double(1 << 20)) return {chunks, 1, 1};
+  if (a.n >= threads) return {chunks, int(std::min<int64_t>(threads, chunks)), 1};
+  return {chunks, 1, threads};
 }
 
-// Images [first, end) of part p of `parts`.
-int64_t part_begin(int64_t n, int64_t parts, int64_t p) { return n / parts * p + n % parts * p / parts; }
+// The first image of chunk c of `chunks` (chunk sizes differ by at most one).
+int64_t chunk_begin(int64_t n, int64_t chunks, int64_t c) { return n / chunks * c + n % chunks * c / chunks; }
 
-// Runs fn(part, gemm_threads) -> bool for every part of the plan; false if any did.
+// Runs fn(chunk, cols, gemm_threads) -> bool for every chunk of the plan, each worker with its
+// own im2col scratch of cols_size floats (allocated when it claims its first chunk); false if
+// any call failed or a scratch could not be allocated.
 template <class F>
-bool run_parts(const Plan& pl, F&& fn) {
-  if (pl.parts <= 1) return fn(int64_t{0}, pl.gemm_threads);
+bool run_chunks(const Plan& pl, int64_t cols_size, F&& fn) {
+  std::atomic<int64_t> next{0};
   std::atomic<bool> ok{true};
-  parallel_for(pl.parts, 1, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p)
-      if (!fn(p, 1)) ok = false;
-  });
+  auto worker = [&](int gemm_threads) {
+    Scratch cols(0);
+    for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < pl.chunks;) {
+      if (cols_size > 0 && !cols.p) {
+        Scratch fresh(cols_size);
+        if (!fresh.p) {
+          ok = false;
+          return;
+        }
+        std::swap(cols.p, fresh.p);
+      }
+      if (!fn(c, cols.p, gemm_threads)) ok = false;
+    }
+  };
+  if (pl.workers <= 1) worker(pl.gemm_threads);
+  else parallel_for(pl.workers, 1, [&](int64_t, int64_t) { worker(1); });
   return ok;
 }
 
@@ -264,30 +281,28 @@ Status conv2d_forward(const Conv2dArgs& a, const Operand& x, const Operand& w, c
   const float* W = g.k ? f32(w) : nullptr;
   const float* B = bias ? f32(*bias) : nullptr;
   float* Y = f32_out(out);
-  const Plan pl = plan(a, g);
-  const bool ok = run_parts(pl, [&](int64_t p, int gemm_threads) {
-    Scratch cols(g.direct || !g.k ? 0 : g.k * g.hw);
-    if (!g.direct && g.k && !cols.p) return false;
-    for (int64_t n = part_begin(a.n, pl.parts, p); n < part_begin(a.n, pl.parts, p + 1); ++n)
-      for (int64_t grp = 0; grp < a.groups; ++grp) {
-        GemmArgs ga;
-        ga.M = g.og;
-        ga.N = g.hw;
-        ga.K = g.k;
-        if (g.k) {
-          const float* xg = X + (n * a.c + grp * g.cg) * g.plane;
-          if (!g.direct) im2col(a, g, xg, cols.p);
-          ga.a = W + grp * g.og * g.k;
-          ga.b = g.direct ? xg : cols.p;
-        }
-        ga.a_rs = g.k, ga.a_cs = 1;
-        ga.b_rs = g.hw, ga.b_cs = 1;
-        ga.c = Y + (n * a.o + grp * g.og) * g.hw;
-        ga.c_rs = g.hw, ga.c_cs = 1;
-        ga.bias = B ? B + grp * g.og : nullptr;
-        ga.bias_per_row = true;
-        if (!gemm_f32(kt, ga, gemm_threads)) return false;
+  // One chunk per image: the forward has nothing to sum across images.
+  const Plan pl = plan(a, g, a.n);
+  const bool ok = run_chunks(pl, g.direct ? 0 : g.k * g.hw, [&](int64_t n, float* cols, int gemm_threads) {
+    for (int64_t grp = 0; grp < a.groups; ++grp) {
+      GemmArgs ga;
+      ga.M = g.og;
+      ga.N = g.hw;
+      ga.K = g.k;
+      if (g.k) {
+        const float* xg = X + (n * a.c + grp * g.cg) * g.plane;
+        if (!g.direct) im2col(a, g, xg, cols);
+        ga.a = W + grp * g.og * g.k;
+        ga.b = g.direct ? xg : cols;
       }
+      ga.a_rs = g.k, ga.a_cs = 1;
+      ga.b_rs = g.hw, ga.b_cs = 1;
+      ga.c = Y + (n * a.o + grp * g.og) * g.hw;
+      ga.c_rs = g.hw, ga.c_cs = 1;
+      ga.bias = B ? B + grp * g.og : nullptr;
+      ga.bias_per_row = true;
+      if (!gemm_f32(kt, ga, gemm_threads)) return false;
+    }
     return true;
   });
   return ok ? Status::ok() : out_of_memory(op);
@@ -339,27 +354,32 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
   const float* G = f32(grad_out);
   const float* X = GW ? f32(*x) : nullptr;
   const float* W = GX ? f32(*w) : nullptr;
-  const Plan pl = plan(a, g);
-  // Part 0 sums its images' grad_w straight into grad_w; every other part into its own slice
-  // here, added in part order below (so the result depends on the plan, never on timing).
-  Scratch partial(GW && pl.parts > 1 ? (pl.parts - 1) * a.o * g.k : 0);
-  if (GW && pl.parts > 1 && !partial.p) return out_of_memory(op);
-  const bool ok = run_parts(pl, [&](int64_t p, int gemm_threads) {
-    Scratch cols(g.direct ? 0 : g.k * g.hw);
-    if (!g.direct && !cols.p) return false;
-    float* gw_sum = !GW ? nullptr : p == 0 ? GW : partial.p + (p - 1) * a.o * g.k;
-    const int64_t n0 = part_begin(a.n, pl.parts, p), n1 = part_begin(a.n, pl.parts, p + 1);
+  // grad_w is summed over the batch in chunks of consecutive images, each chunk into its own
+  // buffer (chunk 0 straight into grad_w), the buffers added in chunk order at the end. The
+  // chunks depend on n alone (up to 8, fewer when their buffers would pass 32 MiB), never on
+  // the thread count or on timing: every run, on any number of threads, rounds alike.
+  int64_t chunks = a.n;
+  if (GW) {
+    const int64_t per = a.o * g.k, budget = (int64_t{32} << 20) / int64_t(sizeof(float));
+    chunks = std::clamp<int64_t>(std::min<int64_t>(a.n, 8), 1, 1 + budget / per);
+  }
+  const Plan pl = plan(a, g, chunks);
+  Scratch partial(GW && chunks > 1 ? (chunks - 1) * a.o * g.k : 0);
+  if (GW && chunks > 1 && !partial.p) return out_of_memory(op);
+  const bool ok = run_chunks(pl, g.direct ? 0 : g.k * g.hw, [&](int64_t chunk, float* cols, int gemm_threads) {
+    float* gw_sum = !GW ? nullptr : chunk == 0 ? GW : partial.p + (chunk - 1) * a.o * g.k;
+    const int64_t n0 = chunk_begin(a.n, chunks, chunk), n1 = chunk_begin(a.n, chunks, chunk + 1);
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t grp = 0; grp < a.groups; ++grp) {
         const float* gout = G + (n * a.o + grp * g.og) * g.hw;  // [og, hw]
         if (GW) {
           // grad_w[g] [og, k] (+)= grad_out[n, g] [og, hw] @ cols^T [hw, k].
           const float* xg = X + (n * a.c + grp * g.cg) * g.plane;
-          if (!g.direct) im2col(a, g, xg, cols.p);
+          if (!g.direct) im2col(a, g, xg, cols);
           GemmArgs ga;
           ga.M = g.og, ga.N = g.k, ga.K = g.hw;
           ga.a = gout, ga.a_rs = g.hw, ga.a_cs = 1;
-          ga.b = g.direct ? xg : cols.p, ga.b_rs = 1, ga.b_cs = g.hw;
+          ga.b = g.direct ? xg : cols, ga.b_rs = 1, ga.b_cs = g.hw;
           ga.c = gw_sum + grp * g.og * g.k, ga.c_rs = g.k, ga.c_cs = 1;
           ga.accumulate = n > n0;
           if (!gemm_f32(kt, ga, gemm_threads)) return false;
@@ -371,11 +391,11 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
           ga.M = g.k, ga.N = g.hw, ga.K = g.og;
           ga.a = W + grp * g.og * g.k, ga.a_rs = 1, ga.a_cs = g.k;
           ga.b = gout, ga.b_rs = g.hw, ga.b_cs = 1;
-          ga.c = g.direct ? gxg : cols.p, ga.c_rs = g.hw, ga.c_cs = 1;
+          ga.c = g.direct ? gxg : cols, ga.c_rs = g.hw, ga.c_cs = 1;
           if (!gemm_f32(kt, ga, gemm_threads)) return false;
           if (!g.direct) {
             std::fill(gxg, gxg + g.cg * g.plane, 0.0f);
-            col2im(a, g, cols.p, gxg);
+            col2im(a, g, cols, gxg);
           }
         }
       }
@@ -383,7 +403,7 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
   });
   if (!ok) return out_of_memory(op);
   if (GW)
-    for (int64_t p = 1; p < pl.parts; ++p) kt.accumulate_f32(GW, partial.p + (p - 1) * a.o * g.k, a.o * g.k);
+    for (int64_t c = 1; c < chunks; ++c) kt.accumulate_f32(GW, partial.p + (c - 1) * a.o * g.k, a.o * g.k);
   return Status::ok();
 }
 
