@@ -174,7 +174,7 @@ void im2col(const Conv2dArgs& a, const Geom& g, const float* x, float* cols) {
 
 // The adjoint of im2col: gx [cg, h, w] += every column entry at the pixel it was read from
 // (overlapping windows add up; entries from the padding are dropped).
-void col2im(const Conv2dArgs& a, const Geom& g, const float* cols, float* gx) {
+void col2im(const KernelTable& kt, const Conv2dArgs& a, const Geom& g, const float* cols, float* gx) {
   const Window2d& k = a.win;
   for (int64_t c = 0; c < g.cg; ++c)
     for (int64_t i = 0; i < k.kh; ++i) {
@@ -190,8 +190,7 @@ void col2im(const Conv2dArgs& a, const Geom& g, const float* cols, float* gx) {
           float* dst = gx + (c * a.h + oh * k.sh + hoff) * a.w;
           const float* src = row + oh * g.wo;
           if (k.sw == 1) {
-            float* d = dst + woff;  // in range: ow_lo + woff >= 0
-            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) d[ow] += src[ow];
+            if (ow_hi > ow_lo) kt.accumulate_f32(dst + ow_lo + woff, src + ow_lo, ow_hi - ow_lo);
           } else {
             for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow * k.sw + woff] += src[ow];
           }
@@ -395,7 +394,7 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
           if (!gemm_f32(kt, ga, gemm_threads)) return false;
           if (!g.direct) {
             std::fill(gxg, gxg + g.cg * g.plane, 0.0f);
-            col2im(a, g, cols, gxg);
+            col2im(kt, a, g, cols, gxg);
           }
         }
       }
