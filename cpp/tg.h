@@ -157,6 +157,58 @@ struct AdagradArgs {
 };
 Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const Operand* sum, const AdagradArgs& a);
 
+// ---- convolution and pooling (conv.cpp, pool.cpp), PyTorch 1.13's CPU semantics. Every
+// operand is float32 (max-pool indices int32), dense NCHW from its offset: input [n, c, h, w],
+// output [n, c or o, ho, wo]. ho and wo are the caller's and must equal the size the window
+// gives (PyTorch's formulas below), so JS and the core cannot disagree on an allocation.
+// Outputs are overwritten, never accumulated into.
+struct Window2d {
+  int64_t kh = 1, kw = 1;  // kernel
+  int64_t sh = 1, sw = 1;  // stride
+  int64_t ph = 0, pw = 0;  // padding, each side (zeros for conv, -inf for max, see avg)
+  int64_t dh = 1, dw = 1;  // dilation
+};
+
+// weight [o, c / groups, kh, kw], bias [o]; ho = floor((h + 2 ph - dh (kh - 1) - 1) / sh) + 1.
+struct Conv2dArgs {
+  int64_t n = 0, c = 0, h = 0, w = 0, o = 0, ho = 0, wo = 0, groups = 1;
+  Window2d win;
+};
+// The output size the window gives, after every check of the sizes and hyper-parameters
+// (a.ho and a.wo are not read).
+Status conv2d_output_size(const Conv2dArgs& a, int64_t* ho, int64_t* wo);
+// out = conv(x, w) + bias (bias may be null).
+Status conv2d_forward(const Conv2dArgs& a, const Operand& x, const Operand& w, const Operand* bias,
+                      const Operand& out);
+// The gradients asked for (non-null): grad_x [n, c, h, w] (needs w), grad_w [o, c / groups, kh, kw]
+// (needs x), grad_b [o]. x and w may be null when no gradient asked for needs them.
+Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Operand* x, const Operand* w,
+                       const Operand* grad_x, const Operand* grad_w, const Operand* grad_b);
+
+// Pools over each [h, w] plane of the n * c planes. Max and avg: ho = floor or, with ceil_mode,
+// ceil((h + 2 ph - dh (kh - 1) - 1) / sh) + 1, less one when that last window would start in the
+// right padding; avg has no dilation (dh = dw = 1). Adaptive: win is not read, output cell i
+// averages rows floor(i h / ho) .. ceil((i + 1) h / ho) - 1 (likewise columns).
+struct Pool2dArgs {
+  int64_t n = 0, c = 0, h = 0, w = 0, ho = 0, wo = 0;
+  Window2d win;
+  bool ceil_mode = false;
+  bool count_include_pad = true;  // avg: padding counts in the divisor
+  int64_t divisor_override = 0;   // avg: divide by this instead when non-zero
+};
+enum class PoolKind { Max = 0, Avg = 1 };
+Status pool2d_output_size(PoolKind kind, const Pool2dArgs& a, int64_t* ho, int64_t* wo);
+// out = the window's max (NaN if any element is NaN), indices [n, c, ho, wo] = its flat
+// position ih * w + iw in the plane (the first maximum, in row-major window order).
+Status max_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& out, const Operand& indices);
+// grad_x = 0, then grad_x[plane][indices[i]] += grad_out[i].
+Status max_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const Operand& indices,
+                           const Operand& grad_x);
+Status avg_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& out);
+Status avg_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const Operand& grad_x);
+Status adaptive_avg_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& out);
+Status adaptive_avg_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const Operand& grad_x);
+
 // ---- runtime
 const char* simd_name();
 bool select_simd(const char* name);

@@ -56,4 +56,14 @@ Status check_flat(const char* op, const char* what, const Operand& o, int64_t n,
   return check_operand(op, what, s, flat, want);
 }
 
+Status check_dense(const char* op, const char* what, const Shape& s, const Operand& o, DType want) {
+  Operand dense = o;
+  int64_t stride = 1;
+  for (int d = s.ndim - 1; d >= 0; --d) {
+    dense.stride[d] = stride;
+    stride *= s.size[d] ? s.size[d] : 1;  // no overflow: check_shape bounds the non-zero sizes' product
+  }
+  return check_operand(op, what, s, dense, want);
+}
+
 }  // namespace tg

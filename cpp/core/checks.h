@@ -17,4 +17,8 @@ Status check_operand(const char* op, const char* what, const Shape& s, const Ope
 // Like check_operand, but for an operand whose strides ignore shape (a flat buffer of n elements).
 Status check_flat(const char* op, const char* what, const Operand& o, int64_t n, DType want);
 
+// Like check_operand for a dense row-major view of shape `s` from o.offset (o's strides are not
+// read); the errors name the shape. `s` must have passed check_shape.
+Status check_dense(const char* op, const char* what, const Shape& s, const Operand& o, DType want);
+
 }  // namespace tg
