@@ -153,6 +153,12 @@ def _sdpa(q, k, v, opts=None):
     return torch.softmax(s, -1) @ v
 
 
+def _torch_opts(opts):
+    # tensorgrad's camelCase options as torch's keyword arguments (lists as tuples).
+    names = {"ceilMode": "ceil_mode", "countIncludePad": "count_include_pad", "divisorOverride": "divisor_override"}
+    return {names.get(k, k): tuple(v) if isinstance(v, list) else v for k, v in (opts or {}).items()}
+
+
 def _as_tensor_like(x, v):
     # tensorgrad's maximum/minimum take a JS number; torch's need a tensor (0-d keeps dtype rules).
     return v if isinstance(v, torch.Tensor) else torch.tensor(v)
@@ -224,6 +230,11 @@ CALLS = {
     "select": torch.select,
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "F.conv2d": lambda x, w, b=None, opts=None: F.conv2d(x, w, b, **_torch_opts(opts)),
+    "F.conv1d": lambda x, w, b=None, opts=None: F.conv1d(x, w, b, **_torch_opts(opts)),
+    "F.maxPool2d": lambda x, k, opts=None: F.max_pool2d(x, k, **_torch_opts(opts)),
+    "F.avgPool2d": lambda x, k, opts=None: F.avg_pool2d(x, k, **_torch_opts(opts)),
+    "F.adaptiveAvgPool2d": lambda x, size: F.adaptive_avg_pool2d(x, size),
     "remainder": lambda x, y: torch.remainder(x, y),
     "floorDivide": lambda x, y: torch.floor_divide(x, y),
     "F.scaledDotProductAttention": _sdpa,
@@ -1325,6 +1336,49 @@ case("floorDivide tensor", "floorDivide", "arith", x.floorDivide(y), [un(4, 5, l
 case("floorDivide scalar", "floorDivide", "arith", x.floorDivide(-1.5), [un(9, lo=-5, hi=5, rg=False)])
 case("floorDivide special", "floorDivide", "special", x.floorDivide(y), [lit([5.0, -5.0, 0.0, -0.0, 7.5, float("inf"), 1.0, -1.0], rg=False), lit([0.0, 3.0, 2.0, -2.0, float("inf"), 2.0, float("nan"), 0.0], rg=False)])
 case("floorDivide int32", "floorDivide", "int32", x.floorDivide(y), [ints(3, 4, lo=-9, hi=9), lit([[3, -3, 2, -2]] * 3, dtype=torch.int32)])
+
+# ---- convolution and pooling ----------------------------------------------------------------------
+fam = "matmul"
+cv = "F.conv2d"
+case("conv2d basic", cv, fam, Fn(cv, x, y, c), [rn(2, 3, 7, 6), rn(4, 3, 3, 3), rn(4)])
+case("conv2d no bias", cv, fam, Fn(cv, x, y), [rn(1, 2, 5, 5), rn(3, 2, 3, 3)])
+case("conv2d stride 2 padding 1", cv, fam, Fn(cv, x, y, c, stride=2, padding=1), [rn(2, 3, 8, 7), rn(5, 3, 3, 3), rn(5)])
+case("conv2d dilation 2", cv, fam, Fn(cv, x, y, None, dilation=2, padding=[2, 1]), [rn(1, 2, 9, 8), rn(3, 2, 3, 3)])
+case("conv2d groups 2", cv, fam, Fn(cv, x, y, c, groups=2), [rn(2, 4, 6, 6), rn(6, 2, 3, 3), rn(6)])
+case("conv2d depthwise", cv, fam, Fn(cv, x, y, None, groups=3, padding=1), [rn(1, 3, 5, 5), rn(3, 1, 3, 3)])
+case("conv2d 1x1", cv, fam, Fn(cv, x, y, c), [rn(2, 5, 4, 3), rn(6, 5, 1, 1), rn(6)])
+case("conv2d 1x1 strided", cv, fam, Fn(cv, x, y, None, stride=2), [rn(2, 3, 5, 5), rn(2, 3, 1, 1)])
+case("conv2d kernel = input", cv, fam, Fn(cv, x, y, c), [rn(2, 2, 3, 4), rn(3, 2, 3, 4), rn(3)])
+case("conv2d rectangular kernel", cv, fam, Fn(cv, x, y, None, stride=[2, 1], padding=[0, 2]), [rn(1, 2, 7, 5), rn(2, 2, 2, 5)])
+case("conv2d same", cv, fam, Fn(cv, x, y, c, padding="same"), [rn(1, 2, 6, 5), rn(3, 2, 3, 5), rn(3)])
+case("conv2d valid", cv, fam, Fn(cv, x, y, None, padding="valid"), [rn(1, 2, 6, 5), rn(3, 2, 3, 3)])
+case("conv2d unbatched", cv, fam, Fn(cv, x, y, c), [rn(3, 6, 6), rn(2, 3, 3, 3), rn(2)])
+case("conv2d mnist conv1", cv, fam, Fn(cv, x, y, c), [rn(2, 1, 28, 28), rn(32, 1, 3, 3), rn(32)])
+case("conv2d of permuted input", cv, fam, Fn(cv, x.permute(0, 3, 1, 2), y), [rn(2, 5, 6, 3), rn(2, 3, 3, 3)])
+case("conv1d basic", "F.conv1d", fam, Fn("F.conv1d", x, y, c), [rn(2, 3, 10), rn(4, 3, 3), rn(4)])
+case("conv1d stride padding dilation", "F.conv1d", fam, Fn("F.conv1d", x, y, None, stride=2, padding=2, dilation=2), [rn(2, 2, 11), rn(3, 2, 3)])
+case("conv1d groups unbatched", "F.conv1d", fam, Fn("F.conv1d", x, y, None, groups=2), [rn(4, 9), rn(2, 2, 4)])
+fam = "exact"
+mp = "F.maxPool2d"
+case("maxPool2d 2", mp, fam, Fn(mp, x, 2), [rn(2, 3, 8, 6)])
+case("maxPool2d 3 stride 2 padding 1", mp, fam, Fn(mp, x, 3, stride=2, padding=1), [rn(1, 2, 7, 7)])
+case("maxPool2d ceil mode", mp, fam, Fn(mp, x, 2, ceilMode=True), [rn(1, 2, 5, 7)])
+case("maxPool2d dilation", mp, fam, Fn(mp, x, 2, stride=1, dilation=2), [rn(1, 1, 6, 6)])
+case("maxPool2d rectangular", mp, fam, Fn(mp, x, [2, 3], stride=[1, 2]), [rn(2, 2, 5, 7)])
+case("maxPool2d unbatched", mp, fam, Fn(mp, x, 2), [rn(3, 4, 4)])
+case("maxPool2d ties", mp, fam, Fn(mp, x, 2), [lit([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, 2.0]]]])])
+fam = "reduce"
+ap = "F.avgPool2d"
+case("avgPool2d 2", ap, fam, Fn(ap, x, 2), [rn(2, 3, 8, 6)])
+case("avgPool2d padding count pad", ap, fam, Fn(ap, x, 3, stride=2, padding=1), [rn(1, 2, 7, 7)])
+case("avgPool2d padding no count pad", ap, fam, Fn(ap, x, 3, stride=2, padding=1, countIncludePad=False), [rn(1, 2, 7, 7)])
+case("avgPool2d ceil mode", ap, fam, Fn(ap, x, 2, ceilMode=True), [rn(1, 2, 5, 7)])
+case("avgPool2d ceil mode padding", ap, fam, Fn(ap, x, 3, stride=2, padding=1, ceilMode=True), [rn(1, 1, 6, 6)])
+case("avgPool2d divisor override", ap, fam, Fn(ap, x, 2, divisorOverride=3), [rn(1, 2, 4, 4)])
+aa = "F.adaptiveAvgPool2d"
+case("adaptiveAvgPool2d 1x1", aa, fam, Fn(aa, x, 1), [rn(2, 3, 5, 7)])
+case("adaptiveAvgPool2d uneven", aa, fam, Fn(aa, x, [3, 4]), [rn(1, 2, 7, 9)])
+case("adaptiveAvgPool2d upsample", aa, fam, Fn(aa, x, [4, 4]), [rn(1, 1, 3, 2)])
 
 # ---- scatterAdd and indexAdd --------------------------------------------------------------------
 fam = "reduce"

@@ -124,6 +124,19 @@ export function encodeSoftmax(outer: number, n: number, inner: number, firstOffs
 }
 
 /**
+ * Convolution and pooling (binding/conv.cc): [N, C, H, W, O, Ho, Wo], then the window [kh, kw,
+ * sh, sw, ph, pw, dh, dw] (absent for the adaptive pool), the op's own slots, and one element
+ * offset per operand argument in argument order (0 for one passed as undefined).
+ */
+export function encodeConv(head: readonly number[], window: readonly number[] | null, own: readonly number[], offsets: readonly number[]): void {
+  let pos = 0;
+  for (const v of head) meta[pos++] = v;
+  if (window) for (const v of window) meta[pos++] = v;
+  for (const v of own) meta[pos++] = v;
+  for (const v of offsets) meta[pos++] = v;
+}
+
+/**
  * Cross-entropy (binding/loss.cc): [n, c, ignoreIndex, reduction, logits or grad offset,
  * target offset, grad stride].
  */

@@ -43,6 +43,19 @@ export interface Native {
   adamStep(meta: Float64Array, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq?: Float32Array): void;
   rmspropStep(meta: Float64Array, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg?: Float32Array, momentumBuffer?: Float32Array): void;
   adagradStep(meta: Float64Array, param: Float32Array, grad: Float32Array, sum: Float32Array): void;
+  // Convolution and pooling (binding/conv.cc); meta from src/call.ts encodeConv. Undefined
+  // operands are skipped (a gradient not wanted, no bias).
+  conv2d(meta: Float64Array, x: Float32Array, w: Float32Array, bias: Float32Array | undefined, out: Float32Array): void;
+  conv2dBackward(meta: Float64Array, gradOut: Float32Array, x: Float32Array | undefined, w: Float32Array | undefined, gradX: Float32Array | undefined, gradW: Float32Array | undefined, gradB: Float32Array | undefined): void;
+  conv2dOutputSize(meta: Float64Array): [number, number];
+  maxPool2d(meta: Float64Array, x: Float32Array, out: Float32Array, indices: Int32Array): void;
+  maxPool2dBackward(meta: Float64Array, gradOut: Float32Array, indices: Int32Array, gradX: Float32Array): void;
+  maxPool2dOutputSize(meta: Float64Array): [number, number];
+  avgPool2d(meta: Float64Array, x: Float32Array, out: Float32Array): void;
+  avgPool2dBackward(meta: Float64Array, gradOut: Float32Array, gradX: Float32Array): void;
+  avgPool2dOutputSize(meta: Float64Array): [number, number];
+  adaptiveAvgPool2d(meta: Float64Array, x: Float32Array, out: Float32Array): void;
+  adaptiveAvgPool2dBackward(meta: Float64Array, gradOut: Float32Array, gradX: Float32Array): void;
   // Fused softmax family (binding/softmax.cc); meta from src/call.ts encodeSoftmax.
   softmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
   logSoftmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;

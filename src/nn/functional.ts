@@ -5,6 +5,8 @@ import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { rand } from '../ops/creation.js';
 import { expectTensor } from '../ops/base.js';
 import * as A from '../ops/attention.js';
+import * as C from '../ops/conv.js';
+import type { ConvOptions, PoolOptions } from '../ops/conv.js';
 import type { AttentionOptions } from '../ops/attention.js';
 import * as E from '../ops/elementwise.js';
 import { toDType } from '../ops/elementwise_kernels.js';
@@ -311,3 +313,29 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   return A.scaledDotProductAttention(query, key, value, opts);
 }
 export type { AttentionOptions } from '../ops/attention.js';
+
+// ---- convolution and pooling (NCHW) -------------------------------------------------------------
+export type { ConvOptions, PoolOptions } from '../ops/conv.js';
+/** 2-D convolution: input [N, C, H, W] (or [C, H, W]), weight [O, C / groups, kh, kw], bias [O]; `stride`, `padding` (number, pair, 'valid', 'same'), `dilation`, `groups`. */
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  return C.conv2d(input, weight, bias, opts);
+}
+/** 1-D convolution: input [N, C, L] (or [C, L]), weight [O, C / groups, k], bias [O]; options as conv2d's. */
+export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  return C.conv1d(input, weight, bias, opts);
+}
+/** Max over windows: input [N, C, H, W] (or [C, H, W]); `stride` (default kernelSize), `padding`, `dilation`, `ceilMode`. */
+export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts?: PoolOptions & { returnIndices?: false }): Tensor;
+/** Max over windows, and where each maximum is (h·W + w within its plane, int32). */
+export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { returnIndices: true }): { values: Tensor; indices: Tensor };
+export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+  return C.maxPool2d(input, kernelSize, opts);
+}
+/** Mean over windows: input [N, C, H, W] (or [C, H, W]); `stride`, `padding`, `ceilMode`, `countIncludePad` (default true), `divisorOverride`. */
+export function avgPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions = {}): Tensor {
+  return C.avgPool2d(input, kernelSize, opts);
+}
+/** Mean over the windows that divide each plane into `outputSize` cells. */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number, number]): Tensor {
+  return C.adaptiveAvgPool2d(input, outputSize);
+}

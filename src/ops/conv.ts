@@ -1,0 +1,221 @@
+// Convolution and pooling over NCHW float32 (cpp/kernels/conv.cpp, pool.cpp: im2col + the GEMM,
+// PyTorch's pooling loops): each forward one native call, each backward one. Their backwards
+// are kernels, not ops, so a second derivative through them is refused with a clear error.
+// conv1d is conv2d over a height of 1.
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { encodeConv, meta } from '../call.js';
+import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { native } from '../native.js';
+import type { Tensor } from '../tensor.js';
+import { empty, emptyUninit, expectTensor, record } from './base.js';
+import * as V from './views.js';
+
+type Pair = number | [number, number];
+
+/** Options of conv2d / conv1d. */
+export interface ConvOptions {
+  /** Step of the window (default 1). */
+  stride?: Pair;
+  /** Zeros added on each side (default 0), or 'valid' (none) / 'same' (output as large as the input; stride 1). */
+  padding?: Pair | 'valid' | 'same';
+  /** Spacing of the kernel's taps (default 1). */
+  dilation?: Pair;
+  /** Input and output channels split into this many independent groups (default 1). */
+  groups?: number;
+}
+
+/** Options of maxPool2d / avgPool2d. */
+export interface PoolOptions {
+  /** Step of the window (default: the kernel size). */
+  stride?: Pair | null;
+  /** Implicit padding on each side (-inf for max, zeros for avg). */
+  padding?: Pair;
+  /** Spacing of the window's taps (max only). */
+  dilation?: Pair;
+  /** Round the output size up (windows may start in the right/bottom padding). */
+  ceilMode?: boolean;
+  /** avg: count padding in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** avg: divide by this instead of the window size. */
+  divisorOverride?: number | null;
+}
+
+function pair(op: string, v: unknown, what: string, min: number): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((e) => Number.isInteger(e) && e >= min))
+    throw typeError(op, `${what} must be an integer >= ${min} or a pair of them, got ${describe(v)}`);
+  return [p[0], p[1]];
+}
+
+const dense = (t: Tensor): Tensor => (V.isContiguousTensor(t) ? t : V.contiguous(t));
+const f32 = (t: Tensor | null | undefined) => (t ? (t._data as Float32Array) : undefined);
+
+function checkFloat(op: string, t: Tensor, what: string): Tensor {
+  if (t.dtype !== 'float32') throw typeError(op, `${what} must be float32, got ${t.dtype}`);
+  return t;
+}
+
+/** A 3-D (unbatched) input as a batch of one, and how to give the result back its shape. */
+function batched(op: string, x: Tensor): [Tensor, (y: Tensor) => Tensor] {
+  if (x.dim() === 4) return [x, (y) => y];
+  if (x.dim() === 3) return [V.unsqueeze(x, 0), (y) => V.squeeze(y, 0)];
+  throw rangeError(op, `expected a 3-D (unbatched) or 4-D (batched) input, got shape ${fmtShape(x._shape)}`);
+}
+
+function noDoubleBackward(op: string): void {
+  if (isGradEnabled()) throw new Error(`${op}: a derivative of its gradient (createGraph through ${op}) is not implemented`);
+}
+
+/** 2-D convolution of x [N, C, H, W] (or [C, H, W]) with w [O, C / groups, kh, kw], plus bias [O]. */
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  const op = 'conv2d';
+  const x0 = checkFloat(op, expectTensor(op, input, 'input'), 'input');
+  const w = checkFloat(op, expectTensor(op, weight, 'weight'), 'weight');
+  const b = bias == null ? null : checkFloat(op, expectTensor(op, bias, 'bias'), 'bias');
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
+  if (w.dim() !== 4) throw rangeError(op, `weight must be 4-D [out, in / groups, kh, kw], got shape ${fmtShape(w._shape)}`);
+  const [x, unbatch] = batched(op, x0);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw typeError(op, `groups must be a positive integer, got ${describe(groups)}`);
+  const [N, C, H, W] = x._shape as [number, number, number, number];
+  const [O, Cg, kh, kw] = w._shape as [number, number, number, number];
+  if (Cg * groups !== C)
+    throw rangeError(op, `expected input ${fmtShape(x0._shape)} to have ${Cg * groups} channels (weight ${fmtShape(w._shape)}, groups ${groups}), but got ${C} channels instead`);
+  if (b && (b.dim() !== 1 || b._shape[0] !== O)) throw rangeError(op, `bias must be [${O}], got shape ${fmtShape(b._shape)}`);
+  const [sh, sw] = pair(op, opts.stride ?? 1, 'stride', 1);
+  const [dh, dw] = pair(op, opts.dilation ?? 1, 'dilation', 1);
+  let ph: number, pw: number;
+  if (opts.padding === 'valid') [ph, pw] = [0, 0];
+  else if (opts.padding === 'same') {
+    if (sh !== 1 || sw !== 1) throw rangeError(op, "padding='same' is not supported for strided convolutions");
+    const th = dh * (kh - 1), tw = dw * (kw - 1);
+    // An odd total would pad one side more (PyTorch pads the right/bottom extra): not yet.
+    if (th % 2 || tw % 2) throw rangeError(op, "padding='same' needs an odd kernel extent (dilation · (kernel - 1) even) here");
+    [ph, pw] = [th / 2, tw / 2];
+  } else [ph, pw] = pair(op, opts.padding ?? 0, 'padding', 0);
+  const window = [kh, kw, sh, sw, ph, pw, dh, dw];
+  encodeConv([N, C, H, W, O, 0, 0], window, [groups], []);
+  const [Ho, Wo] = native.conv2dOutputSize(meta);
+  const xc = dense(x), wc = dense(w), bc = b ? dense(b) : null;
+  const out = emptyUninit([N, O, Ho, Wo], 'float32');
+  const head = [N, C, H, W, O, Ho, Wo];
+  encodeConv(head, window, [groups], [xc._offset, wc._offset, bc ? bc._offset : 0, 0]);
+  native.conv2d(meta, f32(xc)!, f32(wc)!, f32(bc), f32(out)!);
+  const y = record('ConvolutionBackward0', out, [x, w, b], [xc, wc], (g, [xs, ws], needs) => {
+    noDoubleBackward(op);
+    const gc = dense(g);
+    const gx = needs[0] ? emptyUninit([N, C, H, W], 'float32') : null;
+    const gw = needs[1] ? emptyUninit([O, Cg, kh, kw], 'float32') : null;
+    const gb = needs[2] ? emptyUninit([O], 'float32') : null;
+    encodeConv(head, window, [groups], [gc._offset, xs!._offset, ws!._offset, 0, 0, 0]);
+    native.conv2dBackward(meta, f32(gc)!, gw ? f32(xs) : undefined, gx ? f32(ws) : undefined, f32(gx), f32(gw), f32(gb));
+    return [gx, gw, gb];
+  });
+  return unbatch(y);
+}
+
+/** 1-D convolution of x [N, C, L] (or [C, L]) with w [O, C / groups, k], plus bias [O]: conv2d over a height of 1. */
+export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  const op = 'conv1d';
+  const x = expectTensor(op, input, 'input'), w = expectTensor(op, weight, 'weight');
+  if (x.dim() !== 2 && x.dim() !== 3) throw rangeError(op, `expected a 2-D (unbatched) or 3-D (batched) input, got shape ${fmtShape(x._shape)}`);
+  if (w.dim() !== 3) throw rangeError(op, `weight must be 3-D [out, in / groups, k], got shape ${fmtShape(w._shape)}`);
+  const one = (v: unknown, what: string, min: number) => pair(op, v, what, min)[1];
+  const padding = opts.padding === 'same' || opts.padding === 'valid' ? opts.padding : ([0, one(opts.padding ?? 0, 'padding', 0)] as [number, number]);
+  const y = conv2d(V.unsqueeze(x, -2), V.unsqueeze(w, -2), bias, {
+    stride: [1, one(opts.stride ?? 1, 'stride', 1)],
+    dilation: [1, one(opts.dilation ?? 1, 'dilation', 1)],
+    padding,
+    groups: opts.groups,
+  });
+  return V.squeeze(y, -2);
+}
+
+function poolWindow(op: string, kernelSize: unknown, opts: PoolOptions, withDilation: boolean): number[] {
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
+  const [kh, kw] = pair(op, kernelSize, 'kernelSize', 1);
+  const [sh, sw] = opts.stride == null ? [kh, kw] : pair(op, opts.stride, 'stride', 1);
+  const [ph, pw] = pair(op, opts.padding ?? 0, 'padding', 0);
+  const [dh, dw] = withDilation ? pair(op, opts.dilation ?? 1, 'dilation', 1) : [1, 1];
+  return [kh, kw, sh, sw, ph, pw, dh, dw];
+}
+
+function flag(op: string, v: unknown, what: string, dflt: boolean): number {
+  if (v === undefined) return dflt ? 1 : 0;
+  if (typeof v !== 'boolean') throw typeError(op, `${what} must be a boolean, got ${describe(v)}`);
+  return v ? 1 : 0;
+}
+
+/** Max over kernelSize windows of x [N, C, H, W] (or [C, H, W]); with `returnIndices`, also where (h·W + w in each plane). */
+export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+  const op = 'maxPool2d';
+  const [x, unbatch] = batched(op, checkFloat(op, expectTensor(op, input, 'input'), 'input'));
+  const window = poolWindow(op, kernelSize, opts, true);
+  const own = [flag(op, opts.ceilMode, 'ceilMode', false), 0, 0];
+  const [N, C, H, W] = x._shape as [number, number, number, number];
+  encodeConv([N, C, H, W, C, 0, 0], window, own, []);
+  const [Ho, Wo] = native.maxPool2dOutputSize(meta);
+  const head = [N, C, H, W, C, Ho, Wo];
+  const xc = dense(x);
+  const out = emptyUninit([N, C, Ho, Wo], 'float32'), indices = emptyUninit([N, C, Ho, Wo], 'int32');
+  encodeConv(head, window, own, [xc._offset, 0, 0]);
+  native.maxPool2d(meta, f32(xc)!, f32(out)!, indices._data as Int32Array);
+  const y = record('MaxPool2DWithIndicesBackward0', out, [x], [indices], (g, [ix]) => {
+    noDoubleBackward(op);
+    const gc = dense(g);
+    const gx = empty([N, C, H, W], 'float32');
+    encodeConv(head, window, own, [gc._offset, ix!._offset, 0]);
+    native.maxPool2dBackward(meta, f32(gc)!, ix!._data as Int32Array, f32(gx)!);
+    return [gx];
+  });
+  return opts.returnIndices ? { values: unbatch(y), indices: unbatch(indices) } : unbatch(y);
+}
+
+/** Mean over kernelSize windows of x [N, C, H, W] (or [C, H, W]), with PyTorch's divisor rules. */
+export function avgPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions = {}): Tensor {
+  const op = 'avgPool2d';
+  const [x, unbatch] = batched(op, checkFloat(op, expectTensor(op, input, 'input'), 'input'));
+  const window = poolWindow(op, kernelSize, opts, false);
+  const divisor = opts.divisorOverride ?? 0;
+  if (!Number.isInteger(divisor) || divisor < 0) throw rangeError(op, `divisorOverride must be a positive integer, got ${describe(divisor)}`);
+  const own = [flag(op, opts.ceilMode, 'ceilMode', false), flag(op, opts.countIncludePad, 'countIncludePad', true), divisor];
+  const [N, C, H, W] = x._shape as [number, number, number, number];
+  encodeConv([N, C, H, W, C, 0, 0], window, own, []);
+  const [Ho, Wo] = native.avgPool2dOutputSize(meta);
+  const head = [N, C, H, W, C, Ho, Wo];
+  const xc = dense(x);
+  const out = emptyUninit([N, C, Ho, Wo], 'float32');
+  encodeConv(head, window, own, [xc._offset, 0]);
+  native.avgPool2d(meta, f32(xc)!, f32(out)!);
+  const y = record('AvgPool2DBackward0', out, [x], [], (g) => {
+    noDoubleBackward(op);
+    const gc = dense(g);
+    const gx = empty([N, C, H, W], 'float32');
+    encodeConv(head, window, own, [gc._offset, 0]);
+    native.avgPool2dBackward(meta, f32(gc)!, f32(gx)!);
+    return [gx];
+  });
+  return unbatch(y);
+}
+
+/** Mean over the windows that split x [N, C, H, W] (or [C, H, W]) into outputSize cells (PyTorch's start/end rule). */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
+  const op = 'adaptiveAvgPool2d';
+  const [x, unbatch] = batched(op, checkFloat(op, expectTensor(op, input, 'input'), 'input'));
+  const [Ho, Wo] = pair(op, outputSize, 'outputSize', 1);
+  const [N, C, H, W] = x._shape as [number, number, number, number];
+  const head = [N, C, H, W, C, Ho, Wo];
+  const xc = dense(x);
+  const out = emptyUninit([N, C, Ho, Wo], 'float32');
+  encodeConv(head, null, [], [xc._offset, 0]);
+  native.adaptiveAvgPool2d(meta, f32(xc)!, f32(out)!);
+  const y = record('AdaptiveAvgPool2DBackward0', out, [x], [], (g) => {
+    noDoubleBackward(op);
+    const gc = dense(g);
+    const gx = empty([N, C, H, W], 'float32');
+    encodeConv(head, null, [], [gc._offset, 0]);
+    native.adaptiveAvgPool2dBackward(meta, f32(gc)!, f32(gx)!);
+    return [gx];
+  });
+  return unbatch(y);
+}
