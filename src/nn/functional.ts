@@ -17,7 +17,7 @@ import { crossEntropyFused, fusable } from '../ops/loss.js';
 import * as R from '../ops/reduce.js';
 import * as S from '../ops/softmax.js';
 import * as V from '../ops/views.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, ValuesIndices } from '../tensor.js';
 import { optionsOf } from '../options.js';
 
 /** How a loss combines its per-element values: their mean, their sum, or none (one loss per element). */
@@ -327,9 +327,9 @@ export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null
 /** Max over windows: input [N, C, H, W] (or [C, H, W]); `stride` (default kernelSize), `padding`, `dilation`, `ceilMode`. */
 export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts?: PoolOptions & { returnIndices?: false }): Tensor;
 /** Max over windows, and where each maximum is (h·W + w within its plane, int32). */
-export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { returnIndices: true }): { values: Tensor; indices: Tensor };
-export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
-  return C.maxPool2d(input, kernelSize, opts);
+export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { returnIndices: true }): ValuesIndices<'float32'>;
+export function maxPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { returnIndices?: boolean } = {}): Tensor | ValuesIndices<'float32'> {
+  return C.maxPool2d(input, kernelSize, opts) as Tensor | ValuesIndices<'float32'>;
 }
 /** Mean over windows: input [N, C, H, W] (or [C, H, W]); `stride`, `padding`, `ceilMode`, `countIncludePad` (default true), `divisorOverride`. */
 export function avgPool2d(input: Tensor, kernelSize: number | [number, number], opts: PoolOptions = {}): Tensor {
