@@ -270,6 +270,12 @@ CALLS = {
     # int32 indices become torch's int64; any other dtype reaches torch as it is (and fails).
     "gather": lambda x, d, i: torch.gather(x, d, i.long() if i.dtype == torch.int32 else i),
     "oneHot": lambda labels, n=-1: F.one_hot(labels.long() if labels.dtype == torch.int32 else labels, n),
+    # ---- scans and sorting (src/ops/sorting.ts); ties sort stably on both sides.
+    "cumsum": lambda x, dim: torch.cumsum(x, dim),
+    "sort": lambda x, dim=-1, descending=False: torch.sort(x, dim=dim, descending=descending, stable=True),
+    "argsort": lambda x, dim=-1, descending=False: torch.sort(x, dim=dim, descending=descending, stable=True).indices,
+    "topk": lambda x, k, dim=-1, largest=True, sorted=True: torch.topk(x, k, dim, largest, sorted),
+    "multinomial": lambda p, n, opts=None: torch.multinomial(p, n, **(opts or {})),
 }
 
 
@@ -1416,6 +1422,72 @@ case("embedding 0-d index", "F.embedding", fam, Fn("F.embedding", x, y), [idx(2)
 case("embedding padding", "F.embedding", fam, Fn("F.embedding", x, y, 1), [idx([[1, 2], [1, 0]]), rn(3, 2)])
 case("embedding padding negative", "F.embedding", fam, Fn("F.embedding", x, y, -1), [idx([2, 2, 0]), rn(3, 2)])
 hvp("layerNorm", "F.layerNorm", Fn("F.layerNorm", x, 6), [rn(2, 6)])
+
+# ---- scans and sorting: cumsum, sort, argsort, topk, multinomial -------------------------------
+fam = "reduce"
+case("cumsum dim 0", "cumsum", fam, x.cumsum(0), [rn(5, 3)])
+case("cumsum dim 1", "cumsum", fam, x.cumsum(1), [rn(3, 6)])
+case("cumsum dim -1 3-D", "cumsum", fam, x.cumsum(-1), [rn(2, 3, 4)])
+case("cumsum dim 1 3-D", "cumsum", fam, x.cumsum(1), [rn(2, 3, 4)])
+case("cumsum of t()", "cumsum", fam, x.t().cumsum(1), [rn(4, 3)])
+case("cumsum 0-d", "cumsum", fam, x.cumsum(0), [rn()])
+case("cumsum [0,3]", "cumsum", fam, x.cumsum(0), [rn(0, 3)])
+case("cumsum int32", "cumsum", "int32", x.cumsum(1), [ints(3, 5)])
+case("cumsum bool", "cumsum", "int32", x.cumsum(0), [boolm(7)])
+case("tg.cumsum", "cumsum", fam, Fn("cumsum", x, 0), [rn(6)])
+case("cumsum nan", "cumsum", "special", x.cumsum(0), [lit([1.0, float("nan"), 2.0, float("inf")])], grad=False)
+fam = "exact"
+case("sort default", "sort", fam, x.sort(), [rn(4, 6)])
+case("sort dim 0", "sort", fam, x.sort(0), [rn(5, 3)])
+case("sort descending", "sort", fam, x.sort(-1, True), [rn(3, 7)])
+case("sort dim 1 3-D descending", "sort", fam, x.sort(1, True), [rn(2, 5, 3)])
+case("sort of t()", "sort", fam, x.t().sort(1), [rn(5, 3)])
+case("sort values", "sort", fam, x.sort(0).get("values"), [rn(6, 2)])
+case("sort indices", "sort", fam, x.sort(1).get("indices"), [rn(3, 5)])
+case("sort ties", "sort", fam, x.sort(1), [intf(4, 9, lo=0, hi=3)])
+case("sort ties descending", "sort", fam, x.sort(1, True), [intf(4, 9, lo=0, hi=3)])
+case("sort nan", "sort", fam, x.sort(), [lit([1.0, float("nan"), -2.0, float("inf"), float("nan"), float("-inf"), 0.0])], grad=False)
+case("sort nan descending", "sort", fam, x.sort(0, True), [lit([1.0, float("nan"), -2.0, float("inf"), float("nan"), 0.0])], grad=False)
+case("sort 0-d", "sort", fam, x.sort(), [rn()])
+case("sort [0,3]", "sort", fam, x.sort(0), [rn(0, 3)])
+case("sort [3,0]", "sort", fam, x.sort(), [rn(3, 0)])
+case("sort int32", "sort", "int32", x.sort(1), [ints(3, 8)])
+case("sort int32 descending", "sort", "int32", x.sort(0, True), [ints(6, 2)])
+case("sort bool", "sort", fam, x.sort(), [boolm(9)])
+case("tg.sort", "sort", fam, Fn("sort", x, 0, True), [rn(4, 3)])
+case("argsort default", "argsort", fam, x.argsort(), [rn(3, 5)])
+case("argsort dim 0 descending", "argsort", fam, x.argsort(0, True), [rn(5, 4)])
+case("argsort ties", "argsort", fam, x.argsort(1), [intf(3, 10, lo=0, hi=2)])
+case("argsort int32", "argsort", fam, x.argsort(0), [ints(7)])
+case("argsort nan", "argsort", fam, x.argsort(), [lit([0.5, float("nan"), -1.0, float("nan")])])
+case("tg.argsort", "argsort", fam, Fn("argsort", x, -1, True), [rn(2, 6)])
+case("topk largest", "topk", fam, x.topk(3), [rn(4, 7)])
+case("topk smallest", "topk", fam, x.topk(2, -1, False), [rn(4, 7)])
+case("topk dim 0", "topk", fam, x.topk(2, 0), [rn(5, 3)])
+case("topk dim 1 3-D smallest", "topk", fam, x.topk(3, 1, False), [rn(2, 6, 3)])
+case("topk k = n", "topk", fam, x.topk(5), [rn(3, 5)])
+case("topk k = 0", "topk", fam, x.topk(0), [rn(3, 5)])
+case("topk of t()", "topk", fam, x.t().topk(2, 1), [rn(6, 3)])
+case("topk values", "topk", fam, x.topk(2).get("values"), [rn(3, 6)])
+# Unsorted: PyTorch 1.13's CPU order is its partial sort's; the sum over the picked set is the same.
+case("topk unsorted sum", "topk", "reduce", x.topk(3, 1, True, False).get("values").sum(1), [rn(4, 8)])
+case("topk unsorted smallest sum", "topk", "reduce", x.topk(2, 0, False, False).get("values").sum(0), [rn(6, 3)])
+case("topk int32", "topk", "int32", x.topk(3, 1), [ints(3, 8, lo=-50, hi=50)])
+case("topk int32 smallest", "topk", "int32", x.topk(2, 0, False), [ints(6, 2, lo=-50, hi=50)])
+case("topk 0-d", "topk", fam, x.topk(1), [rn()])
+case("topk [0,4]", "topk", fam, x.topk(2), [rn(0, 4)])
+case("topk nan", "topk", fam, x.topk(2), [lit([1.0, float("nan"), 3.0, -1.0])], grad=False)
+case("tg.topk", "topk", fam, Fn("topk", x, 2, 0, False), [rn(5, 2)])
+# multinomial: PyTorch's stream is not ours, so only draws that are certain (one-hot rows).
+case("multinomial one-hot rows", "multinomial", "int32", Fn("multinomial", x, 3, replacement=True), [lit([[0.0, 0.0, 2.0], [0.5, 0.0, 0.0]], rg=False)])
+case("multinomial one-hot 1-D", "multinomial", "int32", Fn("multinomial", x, 1), [lit([0.0, 0.0, 0.0, 1.0], rg=False)])
+case("multinomial method", "multinomial", "int32", x.multinomial(2, replacement=True), [lit([0.0, 3.0], rg=False)])
+err("topk k too large", "topk", x.topk(4), [rn(3)])
+err("sort dim out of range", "sort", x.sort(2), [rn(3, 4)])
+err("cumsum dim out of range", "cumsum", x.cumsum(1), [rn(3)])
+err("multinomial 3-D", "multinomial", Fn("multinomial", x, 1), [un(2, 2, 2, lo=0.1, hi=1, rg=False)])
+err("multinomial too many without replacement", "multinomial", Fn("multinomial", x, 4), [un(3, lo=0.1, hi=1, rg=False)])
+err("multinomial negative", "multinomial", Fn("multinomial", x, 1), [lit([0.5, -0.1], rg=False)])
 
 # ---- composites of the new ops -------------------------------------------------------------
 

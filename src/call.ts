@@ -137,6 +137,24 @@ export function encodeConv(head: readonly number[], window: readonly number[] | 
 }
 
 /**
+ * Scans, sorting and multinomial (binding/sort.cc): [outer, n, inner, p0, p1, p2, x offset,
+ * first output offset, second output offset]: the contiguous input as [outer, n, inner] around
+ * the dim, and the function's parameters (cumsum: reverse; sort: descending; topk: k, largest,
+ * sorted; multinomial: numSamples, replacement; flags as 0/1, unused ones 0).
+ */
+export function encodeSort(outer: number, n: number, inner: number, p0: number, p1: number, p2: number, xOffset: number, out0Offset = 0, out1Offset = 0): void {
+  meta[0] = outer;
+  meta[1] = n;
+  meta[2] = inner;
+  meta[3] = p0;
+  meta[4] = p1;
+  meta[5] = p2;
+  meta[6] = xOffset;
+  meta[7] = out0Offset;
+  meta[8] = out1Offset;
+}
+
+/**
  * Cross-entropy (binding/loss.cc): [n, c, ignoreIndex, reduction, logits or grad offset,
  * target offset, grad stride].
  */

@@ -25,6 +25,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled };
 // ---- the ops: tg.add, tg.exp, tg.matmul, ... (each also a Tensor method unless it says not) --
 export * from './ops/public.js';
 export type { VarOptions } from './ops/reduce.js';
+export type { MultinomialOptions } from './ops/sorting.js';
 
 // ---- autograd ---------------------------------------------------------------------------
 /** Functional autograd: `grad` (gradients of outputs w.r.t. inputs, without touching `.grad`),

@@ -61,6 +61,12 @@ export interface Native {
   logSoftmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
   softmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
   logSoftmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
+  // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort.
+  cumsum(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
+  cumprod(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
+  sort(meta: Float64Array, x: Float32Array | Int32Array, values: Float32Array | Int32Array, indices: Int32Array): void;
+  topk(meta: Float64Array, x: Float32Array | Int32Array, values: Float32Array | Int32Array, indices: Int32Array): void;
+  multinomial(state: Uint32Array, meta: Float64Array, probs: Float32Array, out: Int32Array): void;
   // Fused cross-entropy (binding/loss.cc): meta = [n, c, ignoreIndex, reduction, logits or grad
   // offset, target offset, grad stride]; probs, out and dx from offset 0.
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;

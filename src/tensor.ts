@@ -288,9 +288,9 @@ export class Tensor<D extends DType = DType> {
   }
 }
 
-/** A registered function's method form: `self` dropped; for 'sameDType' ops, Tensor results become `Tensor<D>`. */
+/** A registered function's method form: `self` dropped; for 'sameDType' ops, Tensor results become `Tensor<D>` (and {values, indices} results `ValuesIndices<D>`). */
 type SelfMethod<F, K, D extends DType> = F extends (self: never, ...args: infer A) => infer R
-  ? (...args: A) => K extends 'sameDType' ? (R extends Tensor[] ? Tensor<D>[] : R extends Tensor ? Tensor<D> : R) : R
+  ? (...args: A) => K extends 'sameDType' ? (R extends Tensor[] ? Tensor<D>[] : R extends Tensor ? Tensor<D> : R extends ValuesIndices ? ValuesIndices<D> : R) : R
   : never;
 
 /** The Tensor methods of a module of registered ops: its exports whose registration makes them methods. */

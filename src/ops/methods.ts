@@ -13,6 +13,7 @@ import { where as whereOp } from './elementwise.js';
 import * as I from './inplace.js';
 import * as Rand from './random.js';
 import * as R from './reduce.js';
+import { multinomial as multinomialOp, type MultinomialOptions } from './sorting.js';
 import { def } from './registry.js';
 import { dispose as freeStorage } from '../storage.js';
 import * as V from './views.js';
@@ -42,6 +43,9 @@ export const dispose = def('dispose', (self: Tensor): void => freeStorage(self),
 export const backward = def('backward', (self: Tensor, gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void => {
   engineBackward([self], [gradient], opts);
 }, methodOnly);
+
+/** `numSamples` category indices drawn per row of these weights (as `tg.multinomial`). */
+export const multinomial = def('multinomial', (self: Tensor, numSamples: number, opts?: MultinomialOptions): Tensor<'int32'> => multinomialOp(self, numSamples, opts), methodOnly);
 
 // ---- in-place -------------------------------------------------------------------------
 /** Fills with zeros in place. */

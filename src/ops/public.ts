@@ -3,7 +3,7 @@
 // method. The elementwise family declares its entries in its own file (forward and derivative
 // together) and comes in whole; the other families' forwards and derivatives sit in their
 // files, and their entries here say how each is exposed.
-import type { Tensor } from '../tensor.js';
+import type { Tensor, ValuesIndices } from '../tensor.js';
 import * as Ix from './indexing.js';
 import * as J from './join.js';
 import * as L from './linalg.js';
@@ -11,6 +11,7 @@ import * as M from './masking.js';
 import * as R from './reduce.js';
 import { def } from './registry.js';
 import * as S from './softmax.js';
+import * as So from './sorting.js';
 import * as V from './views.js';
 
 export * from './elementwise.js';
@@ -116,6 +117,18 @@ export const triu = def('triu', (x: Tensor, diagonal = 0): Tensor => M.triu(x, d
 export const maskedFill = def('maskedFill', (x: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor => M.maskedFill(x, mask, value), sameDType);
 /** The elements where the bool `mask` (broadcast to x's shape) holds, in row-major order, as a 1-D tensor. */
 export const maskedSelect = def('maskedSelect', (x: Tensor, mask: Tensor): Tensor => M.maskedSelect(x, mask), sameDType);
+
+// ---- scans and sorting (src/ops/sorting.ts) --------------------------------------------------
+/** Cumulative sum along `dim`; int32 and bool inputs give int32 (PyTorch gives int64). */
+export const cumsum = def('cumsum', (x: Tensor, dim: number): Tensor => So.cumsum(x, dim));
+/** The elements sorted along `dim` (ascending unless `descending`; stable, NaN largest) and their original positions. */
+export const sort = def('sort', (x: Tensor, dim = -1, descending = false): ValuesIndices => So.sort(x, dim, descending), sameDType);
+/** The positions that sort `x` along `dim` (the indices of {@link sort}), as int32. */
+export const argsort = def('argsort', (x: Tensor, dim = -1, descending = false): Tensor<'int32'> => So.argsort(x, dim, descending));
+/** The `k` largest (or, with `largest` false, smallest) elements along `dim` and their positions; in order when `sorted`. */
+export const topk = def('topk', (x: Tensor, k: number, dim = -1, largest = true, sorted = true): ValuesIndices => So.topk(x, k, dim, largest, sorted), sameDType);
+/** `numSamples` category indices drawn per row of the 1-D [k] or 2-D [rows, k] weights `probs` (int32; distinct unless `opts.replacement`), from the global generator. Also the method `probs.multinomial(...)`. */
+export const multinomial = def('multinomial', (probs: Tensor, numSamples: number, opts?: So.MultinomialOptions): Tensor<'int32'> => So.multinomial(probs, numSamples, opts), { method: false });
 
 // ---- functions only ----------------------------------------------------------------------
 const functionOnly = { method: false } as const;
