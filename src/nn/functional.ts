@@ -339,3 +339,11 @@ export function avgPool2d(input: Tensor, kernelSize: number | [number, number], 
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number, number]): Tensor {
   return C.adaptiveAvgPool2d(input, outputSize);
 }
+
+/** Batch normalization over every dim but dim 1 (channels): batch statistics when `training` (updating runningMean / runningVar in place), the running ones otherwise. */
+export function batchNorm(
+  input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null = null, bias: Tensor | null = null,
+  training = false, momentum = 0.1, eps = 1e-5,
+): Tensor {
+  return N.batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
+}

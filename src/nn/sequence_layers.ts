@@ -1,7 +1,7 @@
 // The layers of sequence models: Embedding (a lookup table of rows) and LayerNorm. Parameters,
 // their initialisation, state-dict keys and printing are PyTorch's.
 import { noGrad } from '../autograd/grad_mode.js';
-import { describe, typeError } from '../errors.js';
+import { describe, rangeError, typeError } from '../errors.js';
 import { empty, ones, zeros } from '../ops/creation.js';
 import { paddingIndexOf } from '../ops/normalization.js';
 import type { Tensor } from '../tensor.js';
@@ -95,5 +95,111 @@ export class LayerNorm extends Module {
 
   override extraRepr(): string {
     return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${pyFloat(this.eps)}, elementwise_affine=${this.elementwiseAffine ? 'True' : 'False'}`;
+  }
+}
+
+/** Options of BatchNorm1d / BatchNorm2d. */
+export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+  /** Weight of the newest batch in the running statistics (default 0.1); null: a cumulative average. */
+  momentum?: number | null;
+  /** Learn a per-channel weight (ones) and bias (zeros) (default true). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default true). */
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormBase extends Module {
+  /** Channels (dim 1 of the input). */
+  readonly numFeatures: number;
+  /** Added to the variance. */
+  readonly eps: number;
+  /** The running statistics' momentum, or null for a cumulative average. */
+  readonly momentum: number | null;
+  /** Whether there are weight and bias. */
+  readonly affine: boolean;
+  /** Whether running statistics are kept. */
+  readonly trackRunningStats: boolean;
+  /** Per-channel scale (ones); null without affine. */
+  weight: Parameter | null = null;
+  /** Per-channel shift (zeros); null without affine. */
+  bias: Parameter | null = null;
+  // Buffers under PyTorch's names (state-dict keys running_mean, running_var, num_batches_tracked).
+  /** @internal */ declare running_mean: Tensor | null;
+  /** @internal */ declare running_var: Tensor | null;
+  /** @internal */ declare num_batches_tracked: Tensor | null;
+
+  constructor(name: string, numFeatures: number, opts: BatchNormOptions) {
+    super();
+    const o = optionsOf(name, opts);
+    this.numFeatures = sizeOf(name, numFeatures, 'num_features');
+    this.eps = o.eps ?? 1e-5;
+    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    this.affine = o.affine ?? true;
+    this.trackRunningStats = o.trackRunningStats ?? true;
+    if (this.affine) {
+      this.weight = new Parameter(ones([numFeatures]));
+      this.bias = new Parameter(zeros([numFeatures]));
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+    const track = this.trackRunningStats;
+    this.registerBuffer('running_mean', track ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_var', track ? ones([numFeatures]) : null);
+    this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null);
+  }
+
+  /** The running mean per channel (state-dict key `running_mean`), or null. */
+  get runningMean(): Tensor | null {
+    return this.running_mean;
+  }
+  /** The running (unbiased) variance per channel (`running_var`), or null. */
+  get runningVar(): Tensor | null {
+    return this.running_var;
+  }
+  /** Training batches seen (`num_batches_tracked`, int32 where PyTorch's is int64), or null. */
+  get numBatchesTracked(): Tensor | null {
+    return this.num_batches_tracked;
+  }
+
+  protected abstract checkInput(x: Tensor): void;
+
+  override forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    let momentum = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
+      noGrad(() => this.num_batches_tracked!.add_(1));
+      if (this.momentum === null) momentum = 1 / this.num_batches_tracked.item();
+    }
+    const useBatch = this.training || !this.trackRunningStats;
+    return F.batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, useBatch, momentum, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+  }
+}
+
+/** Batch normalization of [N, C] or [N, C, L] inputs per channel. */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super('BatchNorm1d', numFeatures, opts);
+  }
+
+  protected checkInput(x: Tensor): void {
+    if (x.dim() !== 2 && x.dim() !== 3) throw rangeError('BatchNorm1d', `expected 2D or 3D input (got ${x.dim()}D input)`);
+  }
+}
+
+/** Batch normalization of [N, C, H, W] inputs per channel. */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super('BatchNorm2d', numFeatures, opts);
+  }
+
+  protected checkInput(x: Tensor): void {
+    if (x.dim() !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.dim()}D input)`);
   }
 }

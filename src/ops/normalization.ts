@@ -86,3 +86,51 @@ export function paddingIndexOf(op: string, paddingIdx: unknown, num: number): nu
     throw rangeError(op, `paddingIdx must be within num_embeddings (${num}), got ${describe(paddingIdx)}`);
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
+
+/**
+ * Batch normalization of x [N, C, ...] over every dim but the channels (dim 1). In training (or
+ * without running statistics) it uses the batch's mean and biased variance, and updates
+ * runningMean / runningVar in place with `momentum` (the unbiased variance, as PyTorch); in eval
+ * it uses the running statistics. Composed from the ops, so its backward is theirs.
+ */
+export function batchNorm(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null = null, bias: Tensor | null = null,
+  training = false, momentum = 0.1, eps = 1e-5,
+): Tensor {
+  const op = 'batchNorm';
+  x = expectTensor(op, x, 'input');
+  if (x.dtype !== 'float32') throw typeError(op, `expected a float32 input, got ${x.dtype}`);
+  if (x.dim() < 2) throw rangeError(op, `expected an input of at least 2 dims [N, C, ...], got shape ${fmtShape(x._shape)}`);
+  const C = x._shape[1]!;
+  const per = (t: Tensor | null, what: string) => {
+    if (t === null) return null;
+    t = expectTensor(op, t, what);
+    if (t.dim() !== 1 || t._shape[0] !== C) throw rangeError(op, `${what} must be [${C}] (the input's channels), got shape ${fmtShape(t._shape)}`);
+    return t;
+  };
+  const rm = per(runningMean, 'runningMean'), rv = per(runningVar, 'runningVar');
+  const w = per(weight, 'weight'), b = per(bias, 'bias');
+  if (typeof eps !== 'number' || !(eps >= 0)) throw rangeError(op, `eps must be a number >= 0, got ${describe(eps)}`);
+  const dims = x._shape.map((_, i) => i).filter((i) => i !== 1);
+  const asChannels = (t: Tensor) => V.reshape(t, [x._shape.map((s, i) => (i === 1 ? C : 1))]);
+  let mean: Tensor, variance: Tensor;
+  if (training || rm === null || rv === null) {
+    const count = x.numel() / Math.max(C, 1);
+    if (training && count <= 1) throw rangeError(op, `Expected more than 1 value per channel when training, got input size ${fmtShape(x._shape)}`);
+    mean = R.mean(x, dims, true);
+    variance = R.mean(E.square(E.sub(x, mean)), dims, true);
+    if (training && rm !== null && rv !== null)
+      noGrad(() => {
+        const unbiased = E.mul(V.reshape(variance, [[C]]), count / (count - 1));
+        rm.mul_(1 - momentum).add_(E.mul(V.reshape(mean, [[C]]), momentum));
+        rv.mul_(1 - momentum).add_(E.mul(unbiased, momentum));
+      });
+  } else {
+    mean = asChannels(rm);
+    variance = asChannels(rv);
+  }
+  let y = E.mul(E.sub(x, mean), E.rsqrt(E.add(variance, eps)));
+  if (w) y = E.mul(y, asChannels(w));
+  if (b) y = E.add(y, asChannels(b));
+  return y;
+}
