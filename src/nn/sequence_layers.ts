@@ -164,6 +164,7 @@ abstract class BatchNormBase extends Module {
     return this.num_batches_tracked;
   }
 
+  /** @internal Throws unless x has the rank this layer takes. */
   protected abstract checkInput(x: Tensor): void;
 
   override forward(x: Tensor): Tensor {
@@ -188,6 +189,7 @@ export class BatchNorm1d extends BatchNormBase {
     super('BatchNorm1d', numFeatures, opts);
   }
 
+  /** @internal */
   protected checkInput(x: Tensor): void {
     if (x.dim() !== 2 && x.dim() !== 3) throw rangeError('BatchNorm1d', `expected 2D or 3D input (got ${x.dim()}D input)`);
   }
@@ -199,6 +201,7 @@ export class BatchNorm2d extends BatchNormBase {
     super('BatchNorm2d', numFeatures, opts);
   }
 
+  /** @internal */
   protected checkInput(x: Tensor): void {
     if (x.dim() !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.dim()}D input)`);
   }
