@@ -64,6 +64,10 @@ describe('examples', { timeout: 60_000 }, () => {
   it('06-digits-mlp: >= 90% test accuracy', () => {
     expect(num(run('06-digits-mlp'), /\d%, test accuracy/)).toBeGreaterThanOrEqual(90);
   });
+
+  it('07-digits-cnn: the pytorch/examples MNIST net (Conv2d, maxPool2d, Dropout, Adadelta, StepLR), >= 90% test accuracy', () => {
+    expect(num(run('07-digits-cnn'), /\d%, test accuracy/)).toBeGreaterThanOrEqual(90);
+  });
 });
 
 describe('serve-model', () => {
