@@ -228,8 +228,10 @@ CALLS = {
     "narrow": torch.narrow,
     "slice": _slice,
     "select": torch.select,
-    "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()),
+    # An N-D index (tensorgrad's extension): PyTorch's x[..., index, ...] along d.
+    "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()) if i.dim() <= 1 else torch.index_select(x, d, i.long().flatten()).reshape(x.shape[:d % x.dim()] + i.shape + x.shape[d % x.dim() + 1:]),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "F.pad": lambda x, p, mode="constant", value=0.0: F.pad(x, p, mode, value),
     "F.conv2d": lambda x, w, b=None, opts=None: F.conv2d(x, w, b, **_torch_opts(opts)),
     "F.conv1d": lambda x, w, b=None, opts=None: F.conv1d(x, w, b, **_torch_opts(opts)),
     "F.maxPool2d": lambda x, k, opts=None: F.max_pool2d(x, k, **_torch_opts(opts)),
@@ -1385,6 +1387,15 @@ aa = "F.adaptiveAvgPool2d"
 case("adaptiveAvgPool2d 1x1", aa, fam, Fn(aa, x, 1), [rn(2, 3, 5, 7)])
 case("adaptiveAvgPool2d uneven", aa, fam, Fn(aa, x, [3, 4]), [rn(1, 2, 7, 9)])
 case("adaptiveAvgPool2d upsample", aa, fam, Fn(aa, x, [4, 4]), [rn(1, 1, 3, 2)])
+
+# ---- pad and N-D indexSelect -----------------------------------------------------------------------
+fam = "exact"
+case("pad last dim", "F.pad", fam, Fn("F.pad", x, [1, 2]), [rn(2, 3)])
+case("pad two dims value", "F.pad", fam, Fn("F.pad", x, [1, 0, 2, 1], "constant", -1.5), [rn(2, 3, 4)])
+case("pad crop negative", "F.pad", fam, Fn("F.pad", x, [-1, 2, 0, -1]), [rn(3, 5)])
+case("pad int32", "F.pad", "int32", Fn("F.pad", x, [2, 2], "constant", 7), [ints(2, 3)])
+case("indexSelect 2-D index", "indexSelect", fam, x.indexSelect(0, y), [rn(5, 3), idx([[0, 4], [2, 2], [1, 0]])])
+case("indexSelect 2-D index middle dim", "indexSelect", fam, x.indexSelect(1, y), [rn(2, 4, 3), idx([[3, 0, 1], [1, 1, 2]])])
 
 # ---- scatterAdd and indexAdd --------------------------------------------------------------------
 fam = "reduce"

@@ -347,3 +347,9 @@ export function batchNorm(
 ): Tensor {
   return N.batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
 }
+
+/** Pads x: `pad` = [left, right] of the last dim, then [top, bottom] of the one before, ...; mode 'constant' (with `value`, default 0) only. Negative amounts crop. */
+export function pad(input: Tensor, padding: number[], mode: 'constant' = 'constant', value = 0): Tensor {
+  if (mode !== 'constant') throw rangeError('pad', `mode '${String(mode)}' is not implemented (only 'constant')`);
+  return V.padConstant(input, padding, value);
+}

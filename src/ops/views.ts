@@ -321,7 +321,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   x = expectTensor('indexSelect', x, 'self');
   index = expectTensor('indexSelect', index, 'index');
   if (index.dtype !== 'int32') throw typeError('indexSelect', `index must be an int32 tensor, got ${index.dtype}`);
-  if (index.dim() > 1) throw rangeError('indexSelect', `index must be 0-D or 1-D, got shape ${fmtShape(index._shape)}`);
+  if (index.dim() > 1) {
+    // An N-D index (beyond PyTorch, which takes 1-D): the entries for the flattened index, with
+    // dim replaced by the index's shape, as x[..., index, ...] indexes.
+    const d = normDim('indexSelect', dim, Math.max(x.dim(), 1));
+    const picked = indexSelect(x, d, reshape(index, [[-1]]));
+    return reshape(picked, [[...x._shape.slice(0, d), ...index._shape, ...x._shape.slice(d + 1)]]);
+  }
   const xd = x.dim() === 0 ? reshape(x, [[1]]) : x;
   const d = normDim('indexSelect', dim, xd.dim());
   const xc = copyIfStrided(xd), ic = copyIfStrided(index);
@@ -401,3 +407,44 @@ export function toNested(x: Tensor): unknown {
 
 // A view whose base was written in place follows it as this region of the base (Tensor.gradFn).
 _setRegionOfBase((base, v) => enableGrad(() => asStrided(base, v._shape, v._strides, v._offset - base._offset)));
+
+/**
+ * x with `pad` = [left, right] for the last dim, then [top, bottom] for the one before, ...
+ * (PyTorch's order) filled with `value`; negative amounts crop. The gradient is the interior of
+ * the incoming one.
+ */
+export function padConstant(x: Tensor, pad: readonly number[], value: number): Tensor {
+  const op = 'pad';
+  x = expectTensor(op, x, 'input');
+  if (!Array.isArray(pad) || pad.length % 2 !== 0 || pad.length / 2 > x.dim() || !pad.every((p) => Number.isInteger(p)))
+    throw rangeError(op, `pad must be an even-length list of integers for at most ${x.dim()} dims, got ${describe(pad)}`);
+  if (typeof value !== 'number') throw typeError(op, `value must be a number, got ${describe(value)}`);
+  const shape = x._shape.slice();
+  const before = new Array<number>(x.dim()).fill(0);
+  for (let i = 0; i < pad.length / 2; i++) {
+    const d = x.dim() - 1 - i;
+    before[d] = pad[2 * i]!;
+    shape[d] = x._shape[d]! + pad[2 * i]! + pad[2 * i + 1]!;
+    if (shape[d]! < 0) throw rangeError(op, `padding ${describe(pad)} makes dim ${d} of ${fmtShape(x._shape)} negative`);
+  }
+  // Where x lands in the output (cropped where an amount is negative), and which part of x.
+  let inner = x;
+  const out = empty(shape, x.dtype);
+  if (value !== 0) castKernel(scalarTensorOf(value, x.dtype), x.dtype, out);
+  let region = out;
+  for (let d = 0; d < x.dim(); d++) {
+    const start = Math.max(before[d]!, 0), skip = Math.max(-before[d]!, 0);
+    const len = Math.max(0, Math.min(x._shape[d]! - skip, shape[d]! - start));
+    region = narrow(region, d, start, len);
+    inner = narrow(inner, d, skip, len);
+  }
+  castKernel(inner, x.dtype, region);
+  const inShape = x._shape.slice();
+  return record('ConstantPadNdBackward0', out, [x], [], (g) => [padConstant(g, pad.map((p) => -p), 0).reshape(inShape)]);
+}
+
+function scalarTensorOf(v: number, dtype: Tensor['dtype']): Tensor {
+  const t = empty([], dtype);
+  t._data[0] = dtype === 'bool' ? (v ? 1 : 0) : v;
+  return t;
+}
