@@ -123,3 +123,11 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** A shape as [outer, n, inner] around dim d: the products of the dims before d, d's size, and the dims after (a 0-d shape is one line of one). */
+export function aroundDim(shape: readonly number[], d: number): [number, number, number] {
+  let outer = 1, inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i]!;
+  for (let i = d + 1; i < shape.length; i++) inner *= shape[i]!;
+  return [outer, shape.length === 0 ? 1 : shape[d]!, inner];
+}

@@ -47,7 +47,6 @@ function pair(op: string, v: unknown, what: string, min: number): [number, numbe
   return [p[0], p[1]];
 }
 
-const dense = (t: Tensor): Tensor => (V.isContiguousTensor(t) ? t : V.contiguous(t));
 const f32 = (t: Tensor | null | undefined) => (t ? (t._data as Float32Array) : undefined);
 
 function checkFloat(op: string, t: Tensor, what: string): Tensor {
@@ -96,14 +95,14 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const window = [kh, kw, sh, sw, ph, pw, dh, dw];
   encodeConv([N, C, H, W, O, 0, 0], window, [groups], []);
   const [Ho, Wo] = native.conv2dOutputSize(meta);
-  const xc = dense(x), wc = dense(w), bc = b ? dense(b) : null;
+  const xc = V.contiguous(x), wc = V.contiguous(w), bc = b ? V.contiguous(b) : null;
   const out = emptyUninit([N, O, Ho, Wo], 'float32');
   const head = [N, C, H, W, O, Ho, Wo];
   encodeConv(head, window, [groups], [xc._offset, wc._offset, bc ? bc._offset : 0, 0]);
   native.conv2d(meta, f32(xc)!, f32(wc)!, f32(bc), f32(out)!);
   const y = record('ConvolutionBackward0', out, [x, w, b], [xc, wc], (g, [xs, ws], needs) => {
     noDoubleBackward(op);
-    const gc = dense(g);
+    const gc = V.contiguous(g);
     const gx = needs[0] ? emptyUninit([N, C, H, W], 'float32') : null;
     const gw = needs[1] ? emptyUninit([O, Cg, kh, kw], 'float32') : null;
     const gb = needs[2] ? emptyUninit([O], 'float32') : null;
@@ -156,13 +155,13 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & {
   encodeConv([N, C, H, W, C, 0, 0], window, own, []);
   const [Ho, Wo] = native.maxPool2dOutputSize(meta);
   const head = [N, C, H, W, C, Ho, Wo];
-  const xc = dense(x);
+  const xc = V.contiguous(x);
   const out = emptyUninit([N, C, Ho, Wo], 'float32'), indices = emptyUninit([N, C, Ho, Wo], 'int32');
   encodeConv(head, window, own, [xc._offset, 0, 0]);
   native.maxPool2d(meta, f32(xc)!, f32(out)!, indices._data as Int32Array);
   const y = record('MaxPool2DWithIndicesBackward0', out, [x], [indices], (g, [ix]) => {
     noDoubleBackward(op);
-    const gc = dense(g);
+    const gc = V.contiguous(g);
     const gx = empty([N, C, H, W], 'float32');
     encodeConv(head, window, own, [gc._offset, ix!._offset, 0]);
     native.maxPool2dBackward(meta, f32(gc)!, ix!._data as Int32Array, f32(gx)!);
@@ -183,13 +182,13 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions = {
   encodeConv([N, C, H, W, C, 0, 0], window, own, []);
   const [Ho, Wo] = native.avgPool2dOutputSize(meta);
   const head = [N, C, H, W, C, Ho, Wo];
-  const xc = dense(x);
+  const xc = V.contiguous(x);
   const out = emptyUninit([N, C, Ho, Wo], 'float32');
   encodeConv(head, window, own, [xc._offset, 0]);
   native.avgPool2d(meta, f32(xc)!, f32(out)!);
   const y = record('AvgPool2DBackward0', out, [x], [], (g) => {
     noDoubleBackward(op);
-    const gc = dense(g);
+    const gc = V.contiguous(g);
     const gx = empty([N, C, H, W], 'float32');
     encodeConv(head, window, own, [gc._offset, 0]);
     native.avgPool2dBackward(meta, f32(gc)!, f32(gx)!);
@@ -205,13 +204,13 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   const [Ho, Wo] = pair(op, outputSize, 'outputSize', 1);
   const [N, C, H, W] = x._shape as [number, number, number, number];
   const head = [N, C, H, W, C, Ho, Wo];
-  const xc = dense(x);
+  const xc = V.contiguous(x);
   const out = emptyUninit([N, C, Ho, Wo], 'float32');
   encodeConv(head, null, [], [xc._offset, 0]);
   native.adaptiveAvgPool2d(meta, f32(xc)!, f32(out)!);
   const y = record('AdaptiveAvgPool2DBackward0', out, [x], [], (g) => {
     noDoubleBackward(op);
-    const gc = dense(g);
+    const gc = V.contiguous(g);
     const gx = empty([N, C, H, W], 'float32');
     encodeConv(head, null, [], [gc._offset, 0]);
     native.adaptiveAvgPool2dBackward(meta, f32(gc)!, f32(gx)!);

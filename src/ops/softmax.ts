@@ -6,7 +6,7 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { encodeSoftmax, meta } from '../call.js';
 import { typeError, describe } from '../errors.js';
 import { native } from '../native.js';
-import { normDim } from '../shape.js';
+import { aroundDim, normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { emptyUninit, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
@@ -20,20 +20,10 @@ function dimOf(op: string, x: Tensor, dim: unknown): number {
   return normDim(op, dim, x.dim());
 }
 
-/** x as [outer, n, inner] around dim d: the three sizes. */
-function around(x: Tensor, d: number): [number, number, number] {
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= x._shape[i]!;
-  for (let i = d + 1; i < x.dim(); i++) inner *= x._shape[i]!;
-  return [outer, x.dim() === 0 ? 1 : x._shape[d]!, inner];
-}
-
-const contiguous = (t: Tensor): Tensor => (V.isContiguousTensor(t) ? t : V.contiguous(t));
-
 function forward(log: boolean, x: Tensor, d: number): Tensor {
-  const xc = contiguous(x);
+  const xc = V.contiguous(x);
   const out = emptyUninit(x._shape.slice(), 'float32');
-  const [outer, n, inner] = around(x, d);
+  const [outer, n, inner] = aroundDim(x._shape, d);
   encodeSoftmax(outer, n, inner, xc._offset);
   (log ? native.logSoftmax : native.softmax)(meta, xc._data as Float32Array, out._data as Float32Array);
   return out;
@@ -43,9 +33,9 @@ function forward(log: boolean, x: Tensor, d: number): Tensor {
 function backward(log: boolean, g: Tensor, y: Tensor, d: number): Tensor {
   if (isGradEnabled())
     return log ? E.sub(g, E.mul(E.exp(y), sum(g, d, true))) : E.mul(y, E.sub(g, sum(E.mul(g, y), d, true)));
-  const gc = contiguous(g);
+  const gc = V.contiguous(g);
   const gradIn = emptyUninit(y._shape.slice(), 'float32');
-  const [outer, n, inner] = around(y, d);
+  const [outer, n, inner] = aroundDim(y._shape, d);
   encodeSoftmax(outer, n, inner, gc._offset, y._offset);
   (log ? native.logSoftmaxBackward : native.softmaxBackward)(meta, gc._data as Float32Array, y._data as Float32Array, gradIn._data as Float32Array);
   return gradIn;

@@ -7,7 +7,7 @@
 import { encodeSort, meta } from '../call.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { native } from '../native.js';
-import { normDim } from '../shape.js';
+import { aroundDim, normDim } from '../shape.js';
 import type { Tensor, ValuesIndices } from '../tensor.js';
 import { emptyUninit, expectTensor, record } from './base.js';
 import { castKernel } from './elementwise_kernels.js';
@@ -16,16 +16,6 @@ import { generatorState } from './random.js';
 import * as V from './views.js';
 
 type Lines = Float32Array | Int32Array;
-
-/** x as [outer, n, inner] around dim d: the three sizes (a 0-d tensor is one line of one). */
-function around(x: Tensor, d: number): [number, number, number] {
-  let outer = 1, inner = 1;
-  for (let i = 0; i < d; i++) outer *= x._shape[i]!;
-  for (let i = d + 1; i < x.dim(); i++) inner *= x._shape[i]!;
-  return [outer, x.dim() === 0 ? 1 : x._shape[d]!, inner];
-}
-
-const contiguous = (t: Tensor): Tensor => (V.isContiguousTensor(t) ? t : V.contiguous(t));
 
 function flag(op: string, v: unknown, what: string): number {
   if (typeof v !== 'boolean') throw typeError(op, `${what} must be a boolean, got ${describe(v)}`);
@@ -40,9 +30,9 @@ function scatterBack(g: Tensor, index: Tensor, shape: number[], d: number): Tens
 // ---- cumsum ---------------------------------------------------------------------------------
 
 function scan(x: Tensor, d: number, reverse: boolean): Tensor {
-  const xc = contiguous(x);
+  const xc = V.contiguous(x);
   const out = emptyUninit(x._shape.slice(), x.dtype);
-  const [outer, n, inner] = around(x, d);
+  const [outer, n, inner] = aroundDim(x._shape, d);
   encodeSort(outer, n, inner, reverse ? 1 : 0, 0, 0, xc._offset);
   native.cumsum(meta, xc._data as Lines, out._data as Lines);
   // PyTorch's CumsumBackward0: the gradient summed from the other end.
@@ -60,10 +50,10 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 
 /** Sorted values (x's dtype) and their int32 indices along d; bool sorts as int32. */
 function sortLines(x: Tensor, d: number, descending: number): [Tensor, Tensor] {
-  const src = x.dtype === 'bool' ? castKernel(x, 'int32') : contiguous(x);
+  const src = x.dtype === 'bool' ? castKernel(x, 'int32') : V.contiguous(x);
   const values = emptyUninit(x._shape.slice(), src.dtype);
   const indices = emptyUninit(x._shape.slice(), 'int32');
-  const [outer, n, inner] = around(x, d);
+  const [outer, n, inner] = aroundDim(x._shape, d);
   encodeSort(outer, n, inner, descending, 0, 0, src._offset);
   native.sort(meta, src._data as Lines, values._data as Lines, indices._data as Int32Array);
   return [x.dtype === 'bool' ? castKernel(values, 'bool') : values, indices];
@@ -88,11 +78,11 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = tr
   x = expectTensor('topk', x, 'self');
   if (x.dtype === 'bool') throw typeError('topk', `"topk_cpu" not implemented for 'bool'`);
   const d = normDim('topk', dim, x.dim());
-  const [outer, n, inner] = around(x, d);
+  const [outer, n, inner] = aroundDim(x._shape, d);
   if (typeof k !== 'number' || !Number.isInteger(k)) throw typeError('topk', `k must be an integer, got ${describe(k)}`);
   if (k < 0 || k > n) throw rangeError('topk', `selected index k out of range (k = ${k}, size of dim ${d} is ${n})`);
   const pLargest = flag('topk', largest, 'largest'), pSorted = flag('topk', sorted, 'sorted');
-  const xc = contiguous(x);
+  const xc = V.contiguous(x);
   // A 0-d input gives itself for k = 0 too, as PyTorch does.
   const kk = x.dim() === 0 ? 1 : k;
   const shape = x._shape.slice();
@@ -125,7 +115,7 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
   const k = probs._shape[probs.dim() - 1]!;
   if (!replacement && numSamples > k) throw rangeError('multinomial', 'cannot sample n_sample > prob_dist.size(-1) samples without replacement');
   const rows = probs.dim() === 2 ? probs._shape[0]! : 1;
-  const pc = contiguous(probs);
+  const pc = V.contiguous(probs);
   const out = emptyUninit(probs.dim() === 2 ? [rows, numSamples] : [numSamples], 'int32');
   encodeSort(rows, k, 1, numSamples, replacement, 0, pc._offset);
   native.multinomial(generatorState(), meta, pc._data as Float32Array, out._data as Int32Array);
