@@ -65,6 +65,14 @@ describe('examples', { timeout: 60_000 }, () => {
     expect(num(run('06-digits-mlp'), /\d%, test accuracy/)).toBeGreaterThanOrEqual(90);
   });
 
+  it('08-char-gpt: the loss falls from ln(vocab) by more than 1.2 nats and samples print', () => {
+    const out = run('08-char-gpt');
+    const [first, last] = [...out.matchAll(/loss (\d+\.\d+) -> (\d+\.\d+)/g)][0]!.slice(1).map(Number) as [number, number];
+    expect(first).toBeGreaterThan(3.9);
+    expect(first - last).toBeGreaterThan(1.2);
+    expect(out).toMatch(/sample: And God said.{100,}/);
+  });
+
   it('07-digits-cnn: the pytorch/examples MNIST net (Conv2d, maxPool2d, Dropout, Adadelta, StepLR), >= 90% test accuracy', () => {
     expect(num(run('07-digits-cnn'), /\d%, test accuracy/)).toBeGreaterThanOrEqual(90);
   });
