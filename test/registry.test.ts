@@ -3,6 +3,7 @@
 // generated from cpp/kernels/ops.h), no kernel of the addon goes unused, `tg.<name>` and the
 // Tensor methods are exactly the registered ones, every op has a PyTorch fixture, and src/
 // has no import circle.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import madge from 'madge';
@@ -61,6 +62,15 @@ describe('op registry', () => {
     const aliases: Record<string, string> = { variance: 'var' };  // fixtures name it by its method
     const missing = ops.filter((o) => !covered.has(o.name) && !(o.method && covered.has(o.method)) && !covered.has(aliases[o.name] ?? '') && !elsewhere.test(o.name));
     expect(missing.map((o) => o.name)).toEqual([]);
+  });
+});
+
+describe('the methods', () => {
+  it('install without code generation too (node --disallow-code-generation-from-strings)', () => {
+    const script = `const tg = require(${JSON.stringify(join(root, 'dist/index.cjs'))}); console.log(tg.ones(2).add(1).exp().sum().item() > 14)`;
+    const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true');
   });
 });
 
