@@ -231,6 +231,7 @@ CALLS = {
     # An N-D index (tensorgrad's extension): PyTorch's x[..., index, ...] along d.
     "indexSelect": lambda x, d, i: torch.index_select(x, d, i.long()) if i.dim() <= 1 else torch.index_select(x, d, i.long().flatten()).reshape(x.shape[:d % x.dim()] + i.shape + x.shape[d % x.dim() + 1:]),
     "tril": lambda x, k=0: torch.tril(x, k),
+    "F.groupNorm": lambda x, g, w=None, b=None, eps=1e-5: F.group_norm(x, g, w, b, eps),
     "F.pad": lambda x, p, mode="constant", value=0.0: F.pad(x, p, mode, value),
     "F.conv2d": lambda x, w, b=None, opts=None: F.conv2d(x, w, b, **_torch_opts(opts)),
     "F.conv1d": lambda x, w, b=None, opts=None: F.conv1d(x, w, b, **_torch_opts(opts)),
@@ -1433,6 +1434,10 @@ case("embedding 0-d index", "F.embedding", fam, Fn("F.embedding", x, y), [idx(2)
 case("embedding padding", "F.embedding", fam, Fn("F.embedding", x, y, 1), [idx([[1, 2], [1, 0]]), rn(3, 2)])
 case("embedding padding negative", "F.embedding", fam, Fn("F.embedding", x, y, -1), [idx([2, 2, 0]), rn(3, 2)])
 hvp("layerNorm", "F.layerNorm", Fn("F.layerNorm", x, 6), [rn(2, 6)])
+case("groupNorm 2 groups", "F.groupNorm", fam, Fn("F.groupNorm", x, 2), [rn(3, 4, 5)])
+case("groupNorm affine 4-D", "F.groupNorm", fam, Fn("F.groupNorm", x, 3, y, c), [rn(2, 6, 3, 3), rn(6), rn(6)])
+case("groupNorm one group per channel", "F.groupNorm", fam, Fn("F.groupNorm", x, 4, y, None, 1e-3), [rn(2, 4, 7), rn(4)])
+case("groupNorm 2-D", "F.groupNorm", fam, Fn("F.groupNorm", x, 1), [rn(4, 6)])
 
 # ---- scans and sorting: cumsum, sort, argsort, topk, multinomial -------------------------------
 fam = "reduce"

@@ -353,3 +353,8 @@ export function pad(input: Tensor, padding: number[], mode: 'constant' = 'consta
   if (mode !== 'constant') throw rangeError('pad', `mode '${String(mode)}' is not implemented (only 'constant')`);
   return V.padConstant(input, padding, value);
 }
+
+/** Group normalization: the channels of x [N, C, ...] in `numGroups` groups, each normalized over its channels and spatial dims, then · weight + bias per channel. */
+export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  return N.groupNorm(input, numGroups, weight, bias, eps);
+}

@@ -206,3 +206,44 @@ export class BatchNorm2d extends BatchNormBase {
     if (x.dim() !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.dim()}D input)`);
   }
 }
+
+/** Group normalization over [N, C, ...] inputs with a learnable per-channel weight (ones) and bias (zeros). */
+export class GroupNorm extends Module {
+  /** Number of channel groups. */
+  readonly numGroups: number;
+  /** Channels (dim 1 of the input). */
+  readonly numChannels: number;
+  /** Added to the variance. */
+  readonly eps: number;
+  /** Whether there are weight and bias. */
+  readonly affine: boolean;
+  /** Per-channel scale (ones); null without affine. */
+  weight: Parameter | null = null;
+  /** Per-channel shift (zeros); null without affine. */
+  bias: Parameter | null = null;
+
+  constructor(numGroups: number, numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
+    super();
+    const o = optionsOf('GroupNorm', opts);
+    this.numGroups = sizeOf('GroupNorm', numGroups, 'num_groups');
+    this.numChannels = sizeOf('GroupNorm', numChannels, 'num_channels');
+    if (numGroups === 0 || numChannels % numGroups !== 0) throw rangeError('GroupNorm', `num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
+    this.eps = o.eps ?? 1e-5;
+    this.affine = o.affine ?? true;
+    if (this.affine) {
+      this.weight = new Parameter(ones([numChannels]));
+      this.bias = new Parameter(zeros([numChannels]));
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? 'True' : 'False'}`;
+  }
+}

@@ -134,3 +134,26 @@ export function batchNorm(
   if (b) y = E.add(y, asChannels(b));
   return y;
 }
+
+/** Group normalization of x [N, C, ...]: the channels split into `numGroups` groups, each normalized over its channels and the spatial dims, then · weight[c] + bias[c]. */
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  const op = 'groupNorm';
+  x = expectTensor(op, x, 'input');
+  if (x.dim() < 2) throw rangeError(op, `expected an input of at least 2 dims [N, C, ...], got shape ${fmtShape(x._shape)}`);
+  const [N, C] = x._shape as [number, number];
+  if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0)
+    throw rangeError(op, `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(x._shape)} and num_groups=${describe(numGroups)}`);
+  const per = (t: Tensor | null, what: string) => {
+    if (t === null) return null;
+    t = expectTensor(op, t, what);
+    if (t.dim() !== 1 || t._shape[0] !== C) throw rangeError(op, `${what} must be [${C}] (the input's channels), got shape ${fmtShape(t._shape)}`);
+    return V.reshape(t, [x._shape.map((s, i) => (i === 1 ? C : 1))]);
+  };
+  const w = per(weight, 'weight'), b = per(bias, 'bias');
+  // Each group is one row of [N, groups, C / groups · spatial]: a layer norm over that row.
+  const grouped = V.reshape(x, [[N, numGroups, -1]]);
+  let y = V.reshape(layerNorm(grouped, grouped._shape[2]!, null, null, eps), [x._shape]);
+  if (w) y = E.mul(y, w);
+  if (b) y = E.add(y, b);
+  return y;
+}
