@@ -129,7 +129,7 @@ function makeCalls(seed: number) {
       const state = () => (rnd() < 0.15 ? undefined : buf('f', len(0)));
       native[fn]!(new Float64Array(meta), buf('f', len(po)), buf('f', len(go)), ...Array.from({ length: states }, state));
     },
-    () => {  // storage alignment query (src/dtype.ts): any storage, or not storage at all
+    () => {  // storage alignment query (src/storage.ts): any storage, or not storage at all
       const gap = native.alignmentGap!(pick([buf('f', int(9)), buf('i', 1), buf('b', 0), undefined, 3, new Float64Array(2)] as unknown[])) as unknown;
       if (typeof gap !== 'number' || !(gap >= 0 && gap < 64)) throw new Error(`alignmentGap returned ${gap}`);
     },

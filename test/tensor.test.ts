@@ -210,7 +210,7 @@ describe('conversion and memory', () => {
   });
 
   it('a large output sits on a 2 MiB boundary of its own buffer and dispose still frees it', () => {
-    // allocateUninit over-allocates storage of 4 MiB and more by hugePageBytes (src/dtype.ts).
+    // allocateUninit over-allocates storage of 4 MiB and more by hugePageBytes (src/storage.ts).
     const n = (1 << 20) + 3;
     const x = tg.arange(n).div(n);
     const y = x.exp();
