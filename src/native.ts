@@ -81,10 +81,10 @@ export interface Native {
   getNumThreads(): number;
   setNumThreads(n: number): void;
   adviseHugePages(data: Storage): void;
-  // Bytes from data's first element to the next 64-byte boundary (binding/runtime.cc).
+  // Bytes from data's first element to the next 64-byte boundary (cpp/core/placement.cpp).
   alignmentGap(data: Storage): number;
   // Offset of the first 2 MiB boundary in `buffer` (bytes + hugePageBytes long); advises huge
-  // pages for the whole 2 MiB blocks of the `bytes` from there (binding/runtime.cc).
+  // pages for the whole 2 MiB blocks of the `bytes` from there (cpp/core/placement.cpp).
   alignHugePages(buffer: Uint8Array, bytes: number): number;
   hugePageBytes: number;  // 0 where there is no huge page hint: then nothing is over-allocated
   napiVersion: number;

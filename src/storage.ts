@@ -59,7 +59,7 @@ function aligned(dtype: DType, buf: ArrayBuffer, n: number): Storage {
 }
 
 // Storage of 4 MiB and more asks for transparent huge pages under its 2 MiB-aligned interior
-// (binding/runtime.cc). Fresh memory, which glibc hands out for every allocation of 32 MiB and
+// (cpp/core/placement.cpp). Fresh memory, which glibc hands out for every allocation of 32 MiB and
 // more and, after the GC freed a batch of tensors and glibc trimmed its heap, for smaller ones
 // too, then faults in 2 MiB at a time instead of 4 KiB: measured, exp of 1M floats with a
 // fresh output 2.1 -> 1.3 ms (half its pages are in the aligned interior), add of 16M floats
