@@ -14,7 +14,8 @@ import { optionsOf } from '../options.js';
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
-function positiveInt(op: string, v: unknown, what: string): number {
+/** A size argument: a non-negative integer, or a TypeError naming the op and the argument. */
+export function positiveInt(op: string, v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw typeError(op, `${what} must be a non-negative integer, got ${describe(v)}`);
   return v;
 }

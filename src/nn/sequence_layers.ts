@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { optionsOf } from '../options.js';
 import * as F from './functional.js';
 import * as init from './init.js';
+import { positiveInt } from './layers.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -17,11 +18,6 @@ function pyFloat(v: number): string {
   const [mantissa, exponent] = v.toExponential().split('e') as [string, string];
   const sign = exponent.startsWith('-') ? '-' : '+';
   return `${mantissa}e${sign}${exponent.replace(/^[-+]/, '').padStart(2, '0')}`;
-}
-
-function sizeOf(op: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw typeError(op, `${what} must be a non-negative integer, got ${describe(v)}`);
-  return v;
 }
 
 /** A table of `numEmbeddings` rows of size `embeddingDim`; forward(indices) gives the rows at the int32 indices. Weight drawn from N(0, 1), the padding row zeroed. */
@@ -37,8 +33,8 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: { paddingIdx?: number | null } = {}) {
     super();
-    this.numEmbeddings = sizeOf('Embedding', numEmbeddings, 'num_embeddings');
-    this.embeddingDim = sizeOf('Embedding', embeddingDim, 'embedding_dim');
+    this.numEmbeddings = positiveInt('Embedding', numEmbeddings, 'num_embeddings');
+    this.embeddingDim = positiveInt('Embedding', embeddingDim, 'embedding_dim');
     this.paddingIdx = paddingIndexOf('Embedding', optionsOf('Embedding', opts).paddingIdx, numEmbeddings);
     this.weight = new Parameter(empty([numEmbeddings, embeddingDim]));
     this.resetParameters();
@@ -77,7 +73,7 @@ export class LayerNorm extends Module {
     const o = optionsOf('LayerNorm', opts);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0) throw typeError('LayerNorm', `normalizedShape must be a positive integer or a non-empty list of them, got ${describe(normalizedShape)}`);
-    this.normalizedShape = shape.map((s) => sizeOf('LayerNorm', s, 'normalized_shape'));
+    this.normalizedShape = shape.map((s) => positiveInt('LayerNorm', s, 'normalized_shape'));
     this.eps = o.eps ?? 1e-5;
     this.elementwiseAffine = o.elementwiseAffine ?? true;
     if (this.elementwiseAffine) {
@@ -133,7 +129,7 @@ abstract class BatchNormBase extends Module {
   constructor(name: string, numFeatures: number, opts: BatchNormOptions) {
     super();
     const o = optionsOf(name, opts);
-    this.numFeatures = sizeOf(name, numFeatures, 'num_features');
+    this.numFeatures = positiveInt(name, numFeatures, 'num_features');
     this.eps = o.eps ?? 1e-5;
     this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
     this.affine = o.affine ?? true;
@@ -225,8 +221,8 @@ export class GroupNorm extends Module {
   constructor(numGroups: number, numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
     super();
     const o = optionsOf('GroupNorm', opts);
-    this.numGroups = sizeOf('GroupNorm', numGroups, 'num_groups');
-    this.numChannels = sizeOf('GroupNorm', numChannels, 'num_channels');
+    this.numGroups = positiveInt('GroupNorm', numGroups, 'num_groups');
+    this.numChannels = positiveInt('GroupNorm', numChannels, 'num_channels');
     if (numGroups === 0 || numChannels % numGroups !== 0) throw rangeError('GroupNorm', `num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
     this.eps = o.eps ?? 1e-5;
     this.affine = o.affine ?? true;
