@@ -166,6 +166,59 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
       let i = 0;
       return () => tg.noGrad(() => model.forward(batches[i++ % batches.length]![0]));
     },
+    // One conv layer of the MNIST net, forward + backward; grads reset so no accumulation is timed.
+    conv1_fwd_bwd: (p) => convLayer(tg, p),
+    conv2_fwd_bwd: (p) => convLayer(tg, p),
+    cnn_train: (p) => {
+      const model = mnistNet(tg);
+      const opt = new tg.optim.Adadelta(model.parameters(), { lr: 1.0 });
+      const batches = Array.from({ length: p.pool! }, () => [tg.randn([p.batch!, 1, 28, 28]), tg.randint(0, 10, [p.batch!])] as const);
+      let i = 0;
+      return () => {
+        const [x, y] = batches[i++ % batches.length]!;
+        opt.zeroGrad();
+        tg.nn.functional.nllLoss(model.forward(x), y).backward();
+        opt.step();
+      };
+    },
+    layernorm_fwd_bwd: (p) => {
+      const x = tg.randn([p.rows!, p.d!], { requiresGrad: true });
+      const w = tg.randn([p.d!], { requiresGrad: true });
+      const b = tg.randn([p.d!], { requiresGrad: true });
+      const g = tg.randn([p.rows!, p.d!]);
+      return () => {
+        x.grad = w.grad = b.grad = null;
+        tg.nn.functional.layerNorm(x, [p.d!], w, b).backward(g);
+      };
+    },
+    softmax_4096x32: (p) => softmaxRows(tg, p),
+    softmax_64x1000: (p) => softmaxRows(tg, p),
+    softmax_1024x84: (p) => softmaxRows(tg, p),
+    ce_4096x32: (p) => crossEntropyRows(tg, p),
+    ce_64x1000: (p) => crossEntropyRows(tg, p),
+    ce_1024x84: (p) => crossEntropyRows(tg, p),
+    attention_fwd_bwd: (p) => {
+      const shape = [p.batch!, p.heads!, p.t!, p.d!];
+      const [q, k, v] = [0, 1, 2].map(() => tg.randn(shape, { requiresGrad: true })) as [Tensor, Tensor, Tensor];
+      const g = tg.randn(shape);
+      return () => {
+        q.grad = k.grad = v.grad = null;
+        tg.nn.functional.scaledDotProductAttention(q, k, v, { isCausal: true }).backward(g);
+      };
+    },
+    gpt_train: (p) => {
+      const model = charGpt(tg, p);
+      const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+      const batches = Array.from({ length: 4 }, () => [tg.randint(0, p.vocab!, [p.batch!, p.block!]), tg.randint(0, p.vocab!, [p.batch! * p.block!])] as const);
+      let i = 0;
+      return () => {
+        const [x, y] = batches[i++ % batches.length]!;
+        const loss = tg.nn.functional.crossEntropy(model.forward(x).reshape(-1, p.vocab!), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+      };
+    },
   };
 }
 
@@ -183,13 +236,108 @@ function mlp(tg: TG, p: Record<string, number>) {
   return { model, batches };
 }
 
+function convLayer(tg: TG, p: Record<string, number>): () => unknown {
+  const x = tg.randn([p.batch!, p.cin!, p.hw!, p.hw!], { requiresGrad: p.inputGrad === 1 });
+  const w = tg.randn([p.cout!, p.cin!, p.k!, p.k!], { requiresGrad: true });
+  const b = tg.randn([p.cout!], { requiresGrad: true });
+  const out = p.hw! - p.k! + 1;
+  const g = tg.randn([p.batch!, p.cout!, out, out]);
+  return () => {
+    x.grad = w.grad = b.grad = null;
+    tg.nn.functional.conv2d(x, w, b).backward(g);
+  };
+}
+
+function softmaxRows(tg: TG, p: Record<string, number>): () => unknown {
+  const x = tg.randn([p.n!, p.c!], { requiresGrad: true });
+  const g = tg.randn([p.n!, p.c!]);
+  return () => {
+    x.grad = null;
+    x.softmax(-1).backward(g);
+  };
+}
+
+function crossEntropyRows(tg: TG, p: Record<string, number>): () => unknown {
+  const x = tg.randn([p.n!, p.c!], { requiresGrad: true });
+  const y = tg.randint(0, p.c!, [p.n!]);
+  return () => {
+    x.grad = null;
+    tg.nn.functional.crossEntropy(x, y).backward();
+  };
+}
+
+/** pytorch/examples' MNIST network (28×28 inputs), as bench/torch_bench.py's MnistNet. */
+function mnistNet(tg: TG) {
+  const { nn, F } = tg;
+  class Net extends nn.Module {
+    conv1 = new nn.Conv2d(1, 32, 3);
+    conv2 = new nn.Conv2d(32, 64, 3);
+    dropout1 = new nn.Dropout(0.25);
+    dropout2 = new nn.Dropout(0.5);
+    fc1 = new nn.Linear(9216, 128);
+    fc2 = new nn.Linear(128, 10);
+    override forward(x: Tensor): Tensor {
+      let h = this.conv2.forward(this.conv1.forward(x).relu()).relu();
+      h = this.dropout1.forward(F.maxPool2d(h, 2) as Tensor).flatten(1);
+      h = this.dropout2.forward(this.fc1.forward(h).relu());
+      return F.logSoftmax(this.fc2.forward(h), 1);
+    }
+  }
+  return new Net();
+}
+
+/** nanoGPT's architecture, small (as bench/torch_bench.py's CharGPT): pre-LN blocks, causal attention, GELU MLP, tied output layer. */
+function charGpt(tg: TG, p: Record<string, number>) {
+  const { nn, F } = tg;
+  const E = p.embed!, H = p.heads!;
+  class Attention extends nn.Module {
+    qkv = new nn.Linear(E, 3 * E);
+    proj = new nn.Linear(E, E);
+    override forward(x: Tensor): Tensor {
+      const [B, T] = x.shape as [number, number, number];
+      const [q, k, v] = this.qkv.forward(x).split(E, 2).map((t) => t.reshape(B, T, H, E / H).transpose(1, 2));
+      return this.proj.forward(F.scaledDotProductAttention(q!, k!, v!, { isCausal: true }).transpose(1, 2).reshape(B, T, E));
+    }
+  }
+  class Block extends nn.Module {
+    ln1 = new nn.LayerNorm(E);
+    attn = new Attention();
+    ln2 = new nn.LayerNorm(E);
+    mlp = new nn.Sequential(new nn.Linear(E, 4 * E), new nn.GELU(), new nn.Linear(4 * E, E));
+    override forward(x: Tensor): Tensor {
+      x = x.add(this.attn.forward(this.ln1.forward(x)));
+      return x.add(this.mlp.forward(this.ln2.forward(x)));
+    }
+  }
+  class GPT extends nn.Module {
+    wte = new nn.Embedding(p.vocab!, E);
+    wpe = new nn.Embedding(p.block!, E);
+    blocks = new nn.ModuleList(Array.from({ length: p.layers! }, () => new Block()));
+    lnF = new nn.LayerNorm(E);
+    lmHead = new nn.Linear(E, p.vocab!, { bias: false });
+    constructor() {
+      super();
+      this.lmHead.weight = this.wte.weight;
+    }
+    override forward(idx: Tensor): Tensor {
+      let x = this.wte.forward(idx).add(this.wpe.forward(tg.arange(idx.shape[1]!, { dtype: 'int32' })));
+      for (const block of this.blocks) x = (block as Block).forward(x);
+      return this.lmHead.forward(this.lnF.forward(x));
+    }
+  }
+  return new GPT();
+}
+
 /** Work per call, for throughput columns: FLOPs for matmul, bytes moved for elementwise. */
 function throughput(w: Workload, ns: number): string {
   const p = w.params;
   if (w.id === 'matmul_fwd_bwd') return `${((6 * p.m! * p.k! * p.n!) / ns).toFixed(1)} GFLOP/s`;
   if (w.id.startsWith('sgemm_')) return `${((2 * p.m! * p.k! * p.n!) / ns).toFixed(1)} GFLOP/s`;
   if (w.id === 'add_16m_inplace') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
-  if (w.report === 'samples') return `${Math.round((p.batch! * 1e9) / ns / 1000)}k samples/s`;
+  if (w.report === 'samples') {
+    const perSecond = (p.batch! * 1e9) / ns;
+    return perSecond >= 10_000 ? `${Math.round(perSecond / 1000)}k samples/s` : `${Math.round(perSecond)} samples/s`;
+  }
   if (w.id === 'add_16m') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
   if (w.id === 'exp_1m') return `${((8 * p.n!) / ns).toFixed(2)} GB/s`;
   return '';
@@ -199,7 +347,7 @@ function formatCell(w: Workload, t: Timing | undefined): string {
   if (!t) return '-';
   const ns = t.median_ns;
   if (w.report === 'us') return `${(ns / 1e3).toFixed(2)} µs`;
-  if (w.report === 'ms') return `${(ns / 1e6).toFixed(2)} ms, ${throughput(w, ns)}`;
+  if (w.report === 'ms') return [`${(ns / 1e6).toFixed(2)} ms`, throughput(w, ns)].filter(Boolean).join(', ');
   if (w.report === 'samples') return throughput(w, ns);
   return `${throughput(w, ns)} (${(ns / 1e6).toFixed(2)} ms)`;
 }

@@ -168,7 +168,185 @@ def make_mlp_infer(p):
     return step
 
 
+def make_conv_layer(p):
+    # One conv layer of the MNIST net, forward + backward; grads reset so no accumulation is timed.
+    x = torch.randn([p["batch"], p["cin"], p["hw"], p["hw"]], requires_grad=p["inputGrad"] == 1)
+    w = torch.randn([p["cout"], p["cin"], p["k"], p["k"]], requires_grad=True)
+    b = torch.randn([p["cout"]], requires_grad=True)
+    out = p["hw"] - p["k"] + 1
+    g = torch.randn([p["batch"], p["cout"], out, out])
+
+    def step():
+        x.grad = w.grad = b.grad = None
+        torch.nn.functional.conv2d(x, w, b).backward(g)
+
+    return step
+
+
+class MnistNet(torch.nn.Module):
+    """pytorch/examples' MNIST network, as bench/run.ts's mnistNet."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 32, 3)
+        self.conv2 = torch.nn.Conv2d(32, 64, 3)
+        self.dropout1 = torch.nn.Dropout(0.25)
+        self.dropout2 = torch.nn.Dropout(0.5)
+        self.fc1 = torch.nn.Linear(9216, 128)
+        self.fc2 = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        h = self.conv2(self.conv1(x).relu()).relu()
+        h = self.dropout1(torch.nn.functional.max_pool2d(h, 2)).flatten(1)
+        h = self.dropout2(self.fc1(h).relu())
+        return torch.nn.functional.log_softmax(self.fc2(h), 1)
+
+
+def make_cnn_train(p):
+    model = MnistNet()
+    opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    batches = [(torch.randn([p["batch"], 1, 28, 28]), torch.randint(0, 10, [p["batch"]])) for _ in range(p["pool"])]
+    state = {"i": 0}
+
+    def step():
+        x, y = batches[state["i"] % len(batches)]
+        state["i"] += 1
+        opt.zero_grad()
+        torch.nn.functional.nll_loss(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
+def make_layernorm_fwd_bwd(p):
+    x = torch.randn([p["rows"], p["d"]], requires_grad=True)
+    w = torch.randn([p["d"]], requires_grad=True)
+    b = torch.randn([p["d"]], requires_grad=True)
+    g = torch.randn([p["rows"], p["d"]])
+
+    def step():
+        x.grad = w.grad = b.grad = None
+        torch.nn.functional.layer_norm(x, [p["d"]], w, b).backward(g)
+
+    return step
+
+
+def make_softmax_rows(p):
+    x = torch.randn([p["n"], p["c"]], requires_grad=True)
+    g = torch.randn([p["n"], p["c"]])
+
+    def step():
+        x.grad = None
+        x.softmax(-1).backward(g)
+
+    return step
+
+
+def make_ce_rows(p):
+    x = torch.randn([p["n"], p["c"]], requires_grad=True)
+    y = torch.randint(0, p["c"], [p["n"]])
+
+    def step():
+        x.grad = None
+        torch.nn.functional.cross_entropy(x, y).backward()
+
+    return step
+
+
+def make_attention_fwd_bwd(p):
+    # PyTorch 1.13 has no fused scaled_dot_product_attention: written as its users write it.
+    shape = [p["batch"], p["heads"], p["t"], p["d"]]
+    q, k, v = (torch.randn(shape, requires_grad=True) for _ in range(3))
+    g = torch.randn(shape)
+    causal = torch.ones([p["t"], p["t"]], dtype=torch.bool).tril()
+    scale = 1 / p["d"] ** 0.5
+
+    def step():
+        q.grad = k.grad = v.grad = None
+        scores = (q @ k.transpose(-2, -1)) * scale
+        (scores.masked_fill(~causal, float("-inf")).softmax(-1) @ v).backward(g)
+
+    return step
+
+
+class CharGPT(torch.nn.Module):
+    """nanoGPT's architecture, small, as bench/run.ts's charGpt."""
+
+    class Attention(torch.nn.Module):
+        def __init__(self, e, h, block):
+            super().__init__()
+            self.e, self.h = e, h
+            self.qkv = torch.nn.Linear(e, 3 * e)
+            self.proj = torch.nn.Linear(e, e)
+            self.register_buffer("causal", torch.ones([block, block], dtype=torch.bool).tril())
+
+        def forward(self, x):
+            B, T, E = x.shape
+            q, k, v = (t.reshape(B, T, self.h, E // self.h).transpose(1, 2) for t in self.qkv(x).split(E, 2))
+            scores = (q @ k.transpose(-2, -1)) * (1 / (E // self.h) ** 0.5)
+            y = scores.masked_fill(~self.causal[:T, :T], float("-inf")).softmax(-1) @ v
+            return self.proj(y.transpose(1, 2).reshape(B, T, E))
+
+    class Block(torch.nn.Module):
+        def __init__(self, e, h, block):
+            super().__init__()
+            self.ln1 = torch.nn.LayerNorm(e)
+            self.attn = CharGPT.Attention(e, h, block)
+            self.ln2 = torch.nn.LayerNorm(e)
+            self.mlp = torch.nn.Sequential(torch.nn.Linear(e, 4 * e), torch.nn.GELU(), torch.nn.Linear(4 * e, e))
+
+        def forward(self, x):
+            x = x + self.attn(self.ln1(x))
+            return x + self.mlp(self.ln2(x))
+
+    def __init__(self, p):
+        super().__init__()
+        e = p["embed"]
+        self.wte = torch.nn.Embedding(p["vocab"], e)
+        self.wpe = torch.nn.Embedding(p["block"], e)
+        self.blocks = torch.nn.ModuleList([CharGPT.Block(e, p["heads"], p["block"]) for _ in range(p["layers"])])
+        self.ln_f = torch.nn.LayerNorm(e)
+        self.lm_head = torch.nn.Linear(e, p["vocab"], bias=False)
+        self.lm_head.weight = self.wte.weight
+
+    def forward(self, idx):
+        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.lm_head(self.ln_f(x))
+
+
+def make_gpt_train(p):
+    model = CharGPT(p)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    batches = [(torch.randint(0, p["vocab"], [p["batch"], p["block"]]), torch.randint(0, p["vocab"], [p["batch"] * p["block"]]))
+               for _ in range(4)]
+    state = {"i": 0}
+
+    def step():
+        x, y = batches[state["i"] % len(batches)]
+        state["i"] += 1
+        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, p["vocab"]), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
 MAKERS = {
+    "conv1_fwd_bwd": make_conv_layer,
+    "conv2_fwd_bwd": make_conv_layer,
+    "cnn_train": make_cnn_train,
+    "layernorm_fwd_bwd": make_layernorm_fwd_bwd,
+    "softmax_4096x32": make_softmax_rows,
+    "softmax_64x1000": make_softmax_rows,
+    "softmax_1024x84": make_softmax_rows,
+    "ce_4096x32": make_ce_rows,
+    "ce_64x1000": make_ce_rows,
+    "ce_1024x84": make_ce_rows,
+    "attention_fwd_bwd": make_attention_fwd_bwd,
+    "gpt_train": make_gpt_train,
     "sgemm_1024": make_sgemm,
     "sgemm_mlp": make_sgemm,
     "sgemm_head": make_sgemm,
