@@ -68,6 +68,18 @@ Napi::Value Adagrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Adadelta(const Napi::CallbackInfo& info) {
+  Common c(info, "Adadelta.step");
+  const Meta& m = c.m;
+  tg::AdadeltaArgs a;
+  a.lr = m.num(3), a.rho = m.num(4), a.eps = m.num(5), a.weight_decay = m.num(6), a.maximize = m.num(7) != 0;
+  tg::Operand s[2];
+  bool has[2];
+  for (int i = 0; i < 2; ++i) has[i] = m.optional_storage(info[3 + i], &s[i]);
+  check(info.Env(), tg::adadelta_step(c.n, c.param, c.grad, has[0] ? &s[0] : nullptr, has[1] ? &s[1] : nullptr, a));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_optim(Napi::Env env, Napi::Object exports) {
@@ -75,6 +87,7 @@ void register_optim(Napi::Env env, Napi::Object exports) {
   exports.Set("adamStep", Napi::Function::New(env, Adam, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, Rmsprop, "rmspropStep"));
   exports.Set("adagradStep", Napi::Function::New(env, Adagrad, "adagradStep"));
+  exports.Set("adadeltaStep", Napi::Function::New(env, Adadelta, "adadeltaStep"));
 }
 
 }  // namespace tgb

@@ -156,6 +156,12 @@ struct AdagradArgs {
   bool maximize = false;
 };
 Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const Operand* sum, const AdagradArgs& a);
+struct AdadeltaArgs {
+  double lr = 0, rho = 0, eps = 0, weight_decay = 0;
+  bool maximize = false;
+};
+Status adadelta_step(int64_t n, const Operand& param, const Operand& grad, const Operand* square_avg,
+                     const Operand* acc_delta, const AdadeltaArgs& a);
 
 // ---- convolution and pooling (conv.cpp, pool.cpp), PyTorch 1.13's CPU semantics. Every
 // operand is float32 (max-pool indices int32), dense NCHW from its offset: input [n, c, h, w],

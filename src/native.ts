@@ -42,6 +42,7 @@ export interface Native {
   sgdStep(meta: Float64Array, param: Float32Array, grad: Float32Array, buf?: Float32Array): void;
   adamStep(meta: Float64Array, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq?: Float32Array): void;
   rmspropStep(meta: Float64Array, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg?: Float32Array, momentumBuffer?: Float32Array): void;
+  adadeltaStep(meta: Float64Array, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, accDelta: Float32Array): void;
   adagradStep(meta: Float64Array, param: Float32Array, grad: Float32Array, sum: Float32Array): void;
   // Convolution and pooling (binding/conv.cc); meta from src/call.ts encodeConv. Undefined
   // operands are skipped (a gradient not wanted, no bias).

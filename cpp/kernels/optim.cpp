@@ -35,6 +35,15 @@ Status check_common(const char* op, int64_t n, const Operand& param, const Opera
 float* f32(const Operand& o) { return static_cast<float*>(o.base) + o.offset; }
 const float* cf32(const Operand& o) { return static_cast<const float*>(o.base) + o.offset; }
 
+// Threads take whole blocks of kBlock elements (a multiple of every vector width), so each
+// element takes the same path, and so gets the same result, on any number of threads; only
+// the last block has a tail. Below 64K elements (~20 us) one thread does it all.
+template <class F>
+void in_blocks(int64_t n, F&& run) {
+  constexpr int64_t kBlock = 4096;
+  parallel_for((n + kBlock - 1) / kBlock, 16, [&](int64_t b0, int64_t b1) { run(b0 * kBlock, std::min(n, b1 * kBlock)); });
+}
+
 }  // namespace
 
 Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Operand* buf, const SgdArgs& a) {
@@ -57,15 +66,8 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
   u.maximize = a.maximize;
   u.nesterov = a.nesterov;
   u.first_step = a.first_step;
-  // Threads take whole blocks of kBlock elements (a multiple of every vector width), so each
-  // element takes the same path, and so gets the same result, on any number of threads; only
-  // the last block has a tail. Below 64K elements (~20 us) one thread does it all.
   const KernelTable& kt = kernels();
-  constexpr int64_t kBlock = 4096;
-  parallel_for((n + kBlock - 1) / kBlock, 16, [&](int64_t b0, int64_t b1) {
-    const int64_t i = b0 * kBlock, len = std::min(n, b1 * kBlock) - i;
-    kt.sgd_f32(p + i, g + i, b ? b + i : nullptr, len, u);
-  });
+  in_blocks(n, [&](int64_t i, int64_t end) { kt.sgd_f32(p + i, g + i, b ? b + i : nullptr, end - i, u); });
   return Status::ok();
 }
 
@@ -91,23 +93,25 @@ Status adam_step(int64_t n, const Operand& param, const Operand& grad, const Ope
   const float one_b1 = static_cast<float>(1.0 - a.beta1), one_b2 = static_cast<float>(1.0 - a.beta2);
   const float eps = static_cast<float>(a.eps), wd = static_cast<float>(a.weight_decay);
   const float decay = static_cast<float>(1.0 - a.lr * a.weight_decay);
-  for (int64_t i = 0; i < n; ++i) {
-    float d = a.maximize ? -g[i] : g[i];
-    if (a.decoupled) {
-      p[i] = p[i] * decay;  // AdamW: param.mul_(1 - lr * weight_decay)
-    } else if (a.weight_decay != 0) {
-      d = d + wd * p[i];  // Adam: L2 penalty folded into the gradient
+  in_blocks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      float d = a.maximize ? -g[i] : g[i];
+      if (a.decoupled) {
+        p[i] = p[i] * decay;  // AdamW: param.mul_(1 - lr * weight_decay)
+      } else if (a.weight_decay != 0) {
+        d = d + wd * p[i];  // Adam: L2 penalty folded into the gradient
+      }
+      m[i] = m[i] * b1 + one_b1 * d;
+      v[i] = v[i] * b2 + one_b2 * (d * d);
+      float second = v[i];
+      if (a.amsgrad) {
+        vmax[i] = std::fmax(vmax[i], v[i]);
+        second = vmax[i];
+      }
+      const float denom = std::sqrt(second) / bc2_sqrt + eps;
+      p[i] = p[i] + (-step_size) * (m[i] / denom);  // param.addcdiv_(exp_avg, denom, value=-step_size)
     }
-    m[i] = m[i] * b1 + one_b1 * d;
-    v[i] = v[i] * b2 + one_b2 * (d * d);
-    float second = v[i];
-    if (a.amsgrad) {
-      vmax[i] = std::fmax(vmax[i], v[i]);
-      second = vmax[i];
-    }
-    const float denom = std::sqrt(second) / bc2_sqrt + eps;
-    p[i] = p[i] + (-step_size) * (m[i] / denom);  // param.addcdiv_(exp_avg, denom, value=-step_size)
-  }
+  });
   return Status::ok();
 }
 
@@ -129,25 +133,27 @@ Status rmsprop_step(int64_t n, const Operand& param, const Operand& grad, const 
   const float alpha = static_cast<float>(a.alpha), one_alpha = static_cast<float>(1.0 - a.alpha);
   const float eps = static_cast<float>(a.eps), wd = static_cast<float>(a.weight_decay);
   const float mom = static_cast<float>(a.momentum), lr = static_cast<float>(a.lr);
-  for (int64_t i = 0; i < n; ++i) {
-    float d = a.maximize ? -g[i] : g[i];
-    if (a.weight_decay != 0) d = d + wd * p[i];
-    sq[i] = sq[i] * alpha + one_alpha * (d * d);
-    float avg;
-    if (a.centered) {
-      ga[i] = ga[i] * alpha + one_alpha * d;
-      avg = std::sqrt(sq[i] + (-1.0f) * (ga[i] * ga[i]));  // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-    } else {
-      avg = std::sqrt(sq[i]);
+  in_blocks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      float d = a.maximize ? -g[i] : g[i];
+      if (a.weight_decay != 0) d = d + wd * p[i];
+      sq[i] = sq[i] * alpha + one_alpha * (d * d);
+      float avg;
+      if (a.centered) {
+        ga[i] = ga[i] * alpha + one_alpha * d;
+        avg = std::sqrt(sq[i] + (-1.0f) * (ga[i] * ga[i]));  // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+      } else {
+        avg = std::sqrt(sq[i]);
+      }
+      avg = avg + eps;
+      if (a.momentum > 0) {
+        mb[i] = mb[i] * mom + d / avg;  // buf.mul_(momentum).addcdiv_(grad, avg)
+        p[i] = p[i] + (-lr) * mb[i];
+      } else {
+        p[i] = p[i] + (-lr) * (d / avg);
+      }
     }
-    avg = avg + eps;
-    if (a.momentum > 0) {
-      mb[i] = mb[i] * mom + d / avg;  // buf.mul_(momentum).addcdiv_(grad, avg)
-      p[i] = p[i] + (-lr) * mb[i];
-    } else {
-      p[i] = p[i] + (-lr) * (d / avg);
-    }
-  }
+  });
   return Status::ok();
 }
 
@@ -162,13 +168,45 @@ Status adagrad_step(int64_t n, const Operand& param, const Operand& grad, const 
   float* s = f32(*sum);
   const double clr = a.lr / (1.0 + (a.step - 1.0) * a.lr_decay);  // Python float, as PyTorch
   const float neg_clr = static_cast<float>(-clr), eps = static_cast<float>(a.eps), wd = static_cast<float>(a.weight_decay);
-  for (int64_t i = 0; i < n; ++i) {
-    float d = a.maximize ? -g[i] : g[i];
-    if (a.weight_decay != 0) d = d + wd * p[i];
-    s[i] = s[i] + 1.0f * (d * d);  // state_sum.addcmul_(grad, grad, value=1)
-    const float stdv = std::sqrt(s[i]) + eps;
-    p[i] = p[i] + neg_clr * (d / stdv);
-  }
+  in_blocks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      float d = a.maximize ? -g[i] : g[i];
+      if (a.weight_decay != 0) d = d + wd * p[i];
+      s[i] = s[i] + 1.0f * (d * d);  // state_sum.addcmul_(grad, grad, value=1)
+      const float stdv = std::sqrt(s[i]) + eps;
+      p[i] = p[i] + neg_clr * (d / stdv);
+    }
+  });
+  return Status::ok();
+}
+
+// PyTorch 1.13's _single_tensor_adadelta: square_avg.mul_(rho).addcmul_(g, g, value=1 - rho);
+// std = square_avg.add(eps).sqrt_(); delta = acc_delta.add(eps).sqrt_().div_(std).mul_(g);
+// acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho); param.add_(delta, alpha=-lr).
+Status adadelta_step(int64_t n, const Operand& param, const Operand& grad, const Operand* square_avg,
+                     const Operand* acc_delta, const AdadeltaArgs& a) {
+  const char* op = "Adadelta.step";
+  if (Status st = check_common(op, n, param, grad); !st) return st;
+  if (Status st = check_state(op, "square_avg", square_avg, n); !st) return st;
+  if (Status st = check_state(op, "acc_delta", acc_delta, n); !st) return st;
+  if (n == 0) return Status::ok();  // see no_pointer_when_empty
+  float* p = f32(param);
+  const float* g = cf32(grad);
+  float* sq = f32(*square_avg);
+  float* acc = f32(*acc_delta);
+  const float rho = static_cast<float>(a.rho), one_rho = static_cast<float>(1.0 - a.rho);
+  const float eps = static_cast<float>(a.eps), wd = static_cast<float>(a.weight_decay);
+  const float neg_lr = static_cast<float>(-a.lr);
+  in_blocks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      float d = a.maximize ? -g[i] : g[i];
+      if (a.weight_decay != 0) d = d + wd * p[i];
+      sq[i] = sq[i] * rho + one_rho * d * d;
+      const float delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * d;
+      acc[i] = acc[i] * rho + one_rho * delta * delta;
+      p[i] = p[i] + neg_lr * delta;
+    }
+  });
   return Status::ok();
 }
 

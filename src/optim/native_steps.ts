@@ -62,3 +62,8 @@ export function adagradStep(p: Tensor, g: Tensor, sum: Tensor, h: { lr: number; 
   encodeStep(p.numel(), p._offset, g._offset, h.lr, h.lrDecay, h.weightDecay, h.eps, h.step, +h.maximize);
   native.adagradStep(meta, p._data as Float32Array, g._data as Float32Array, f32(sum)!);
 }
+
+export function adadeltaStep(p: Tensor, g: Tensor, sq: Tensor, acc: Tensor, h: { lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean }): void {
+  encodeStep(p.numel(), p._offset, g._offset, h.lr, h.rho, h.eps, h.weightDecay, +h.maximize);
+  native.adadeltaStep(meta, p._data as Float32Array, g._data as Float32Array, f32(sq)!, f32(acc)!);
+}

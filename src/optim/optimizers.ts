@@ -239,30 +239,13 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     if (typeof g.maximize !== 'boolean') throw typeError('Adadelta', `maximize must be a boolean, got ${describe(g.maximize)}`);
   }
   protected update(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdadeltaOptions>): void {
-    checkGrad('Adadelta.step', p, grad);
     if (st.step === undefined) {
       st.step = 0;
       st.squareAvg = N.stateLike(p);
       st.accDelta = N.stateLike(p);
     }
     st.step = (st.step as number) + 1;
-    const sq = st.squareAvg as Tensor, acc = st.accDelta as Tensor;
-    let gr = g.maximize ? E.neg(grad) : grad;
-    if (g.weightDecay !== 0) gr = E.add(gr, p, { alpha: g.weightDecay });
-    // square_avg = rho·square_avg + (1 − rho)·g²
-    sq.mul_(g.rho).add_(E.mul(E.mul(gr, 1 - g.rho), gr));
-    // delta = √(acc_delta + eps) / √(square_avg + eps) · g
-    const delta = E.mul(E.div(E.sqrt(E.add(acc, g.eps)), E.sqrt(E.add(sq, g.eps))), gr);
-    acc.mul_(g.rho).add_(E.mul(E.mul(delta, 1 - g.rho), delta));
-    p.add_(delta, { alpha: -g.lr });
+    N.withFlat('Adadelta.step', p, grad, (pp, gg) => N.adadeltaStep(pp, gg, st.squareAvg as Tensor, st.accDelta as Tensor, g));
   }
 }
 
-/** A gradient must have its parameter's shape and be float32 (tensor-op updates would otherwise broadcast). */
-function checkGrad(op: string, p: Tensor, grad: Tensor): void {
-  p._alive(op);
-  grad._alive(op);
-  if (grad._shape.length !== p._shape.length || grad._shape.some((s, i) => s !== p._shape[i]))
-    throw rangeError(op, `gradient of shape [${grad._shape.join(', ')}] does not match the parameter's shape [${p._shape.join(', ')}]`);
-  if (grad.dtype !== 'float32') throw typeError(op, `gradient must be float32, got ${grad.dtype}`);
-}
