@@ -32,6 +32,14 @@ Napi::Value Uniform(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  require_args(info, 5, "dropout");
+  uint32_t* st = state_of(info);
+  check(info.Env(), tg::random_dropout_mask(st, operand(info.Env(), info[1], "dropout"), count(info),
+                                            static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
+  return info.Env().Undefined();
+}
+
 Napi::Value Normal(const Napi::CallbackInfo& info) {
   require_args(info, 5, "randn");
   uint32_t* st = state_of(info);
@@ -64,6 +72,7 @@ Napi::Value Permutation(const Napi::CallbackInfo& info) {
 void register_random(Napi::Env env, Napi::Object exports) {
   exports.Set("randomUniform", Napi::Function::New(env, Uniform, "randomUniform"));
   exports.Set("randomNormal", Napi::Function::New(env, Normal, "randomNormal"));
+  exports.Set("randomDropoutMask", Napi::Function::New(env, DropoutMask, "randomDropoutMask"));
   exports.Set("randomInt", Napi::Function::New(env, Int, "randomInt"));
   exports.Set("randomPermutation", Napi::Function::New(env, Permutation, "randomPermutation"));
 }

@@ -68,6 +68,7 @@ Status scatter_add(const Shape& is, const Shape& os, const Operand& out, int dim
 // owned by the caller (one per JS environment); advanced in place.
 Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float low, float high);
 Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mean, float stddev);
+Status random_dropout_mask(uint32_t state[4], const Operand& out, int64_t n, float keep, float scale);
 Status random_int(uint32_t state[4], const Operand& out, int64_t n, int64_t low, int64_t high);
 Status random_permutation(uint32_t state[4], const Operand& out, int64_t n);
 

@@ -36,6 +36,7 @@ export interface Native {
   scatterAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   randomUniform(state: Uint32Array, out: Float32Array, n: number, low: number, high: number): void;
   randomNormal(state: Uint32Array, out: Float32Array, n: number, mean: number, std: number): void;
+  randomDropoutMask(state: Uint32Array, mask: Float32Array, n: number, keep: number, scale: number): void;
   randomInt(state: Uint32Array, out: Int32Array, n: number, low: number, high: number): void;
   randomPermutation(state: Uint32Array, out: Int32Array, n: number): void;
   // Optimizer steps (binding/optim.cc): meta = [n, param offset, grad offset, hyper-parameters...].

@@ -92,6 +92,22 @@ Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float lo
   return Status::ok();
 }
 
+// Dropout's mask in one pass over the stream rand() would draw: scale where the uniform draw
+// is below keep (PyTorch's bernoulli_(1 - p)), else 0. The same draws and comparison as
+// rand(shape).lt(keep), so the masks do not change with the fused path.
+Status random_dropout_mask(uint32_t state[4], const Operand& out, int64_t n, float keep, float scale) {
+  if (Status st = check_flat("dropout", "mask", out, n, DType::Float32); !st) return st;
+  Philox g(state);
+  float* p = static_cast<float*>(out.base) + out.offset;
+  uint32_t w[4];
+  for (int64_t i = 0; i < n; i += 4) {
+    g.next(w);
+    for (int j = 0; j < 4 && i + j < n; ++j) p[i + j] = unit(w[j]) < keep ? scale : 0.0f;
+  }
+  g.save(state);
+  return Status::ok();
+}
+
 Status random_normal(uint32_t state[4], const Operand& out, int64_t n, float mean, float stddev) {
   if (Status st = check_flat("randn", "output", out, n, DType::Float32); !st) return st;
   Philox g(state);

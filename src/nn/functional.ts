@@ -2,7 +2,7 @@
 // tensor ops (whose backward is already declared beside each forward), following PyTorch 1.13's
 // formulas — including how each loss's 'mean' normalizes.
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
-import { rand } from '../ops/creation.js';
+import { dropoutMask } from '../ops/random.js';
 import { expectTensor } from '../ops/base.js';
 import * as A from '../ops/attention.js';
 import * as C from '../ops/conv.js';
@@ -67,7 +67,7 @@ export const oneHot = (labels: Tensor, numClasses = -1): Tensor => oneHotOp(labe
 
 /**
  * Zeroes each element with probability p and scales the rest by 1/(1-p) while training; the
- * identity otherwise. The mask comes from tg.rand, so tg.manualSeed makes it reproducible.
+ * identity otherwise. The mask is drawn from the stream tg.rand draws from, so tg.manualSeed makes it reproducible.
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   x = expectTensor('dropout', x, 'input');
@@ -75,8 +75,7 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return x;
   if (p === 1) return E.mul(x, 0);
   // Keep where u < 1 - p (PyTorch's bernoulli_(1 - p)); the mask carries the 1/(1-p) scale.
-  const keep = E.lt(rand(x._shape.slice()), 1 - p);
-  return E.mul(x, E.div(toDType(keep, 'float32'), 1 - p));
+  return E.mul(x, dropoutMask(x._shape.slice(), 1 - p));
 }
 
 // ---- regression losses ------------------------------------------------------------------------

@@ -53,6 +53,13 @@ export function uniform(shape: number[], low: number, high: number): Tensor {
   return t;
 }
 
+/** Dropout's mask for keep probability `keep`: 1/keep where rand(shape) < keep, else 0, in one native pass. */
+export function dropoutMask(shape: number[], keep: number): Tensor {
+  const t = empty(shape, 'float32');
+  native.randomDropoutMask(state, t._data as Float32Array, t.numel(), keep, Math.fround(1 / Math.fround(keep)));
+  return t;
+}
+
 export function normal(shape: number[], mean: number, std: number): Tensor {
   const t = empty(shape, 'float32');
   native.randomNormal(state, t._data as Float32Array, t.numel(), mean, std);
