@@ -13,10 +13,11 @@ import * as tg from '../src/index.js';
 import { isMain, QUICK, type RunHooks } from './datasets.js';
 
 const { nn, optim, F } = tg;
-const BLOCK = 32, EMBED = 48, HEADS = 3, LAYERS = 2;
+/** Context length, embedding width, attention heads, transformer blocks. */
+export const BLOCK = 32, EMBED = 48, HEADS = 3, LAYERS = 2;
 
 /** Causal multi-head self-attention: one Linear for q, k, v, scaledDotProductAttention, an output Linear. */
-class CausalSelfAttention extends nn.Module {
+export class CausalSelfAttention extends nn.Module {
   qkv = new nn.Linear(EMBED, 3 * EMBED);
   proj = new nn.Linear(EMBED, EMBED);
 
@@ -30,7 +31,7 @@ class CausalSelfAttention extends nn.Module {
 }
 
 /** A pre-LayerNorm transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)). */
-class Block extends nn.Module {
+export class Block extends nn.Module {
   ln1 = new nn.LayerNorm(EMBED);
   attn = new CausalSelfAttention();
   ln2 = new nn.LayerNorm(EMBED);
@@ -42,7 +43,8 @@ class Block extends nn.Module {
   }
 }
 
-class GPT extends nn.Module {
+/** Token + position embeddings, LAYERS blocks, a final LayerNorm, the output layer tied to wte. */
+export class GPT extends nn.Module {
   wte: tg.nn.Embedding;
   wpe = new nn.Embedding(BLOCK, EMBED);
   blocks = new nn.ModuleList(Array.from({ length: LAYERS }, () => new Block()));
@@ -71,44 +73,64 @@ class GPT extends nn.Module {
   }
 }
 
-/** Trains the model; returns the first and last training losses and a sample. */
-export function run({ log = console.log }: RunHooks = {}) {
-  const t0 = performance.now();
-  tg.manualSeed(0);
+/** The text, its characters sorted (the vocabulary), char -> index, and the text as indices. */
+export function loadGenesis(): { chars: string[]; code: Map<string, number>; data: Int32Array } {
   const text = readFileSync(fileURLToPath(new URL('./data/genesis-1-11.txt', import.meta.url)), 'utf8');
   const chars = [...new Set(text)].sort();
   const code = new Map(chars.map((c, i) => [c, i]));
-  const data = Int32Array.from(text, (c) => code.get(c)!);
+  return { chars, code, data: Int32Array.from(text, (c) => code.get(c)!) };
+}
+
+/** The windows of BLOCK tokens starting at `starts`: inputs [B, BLOCK] and the next tokens [B·BLOCK]. */
+export function batchAt(data: Int32Array, starts: ArrayLike<number>): [tg.Tensor, tg.Tensor] {
+  const batch = starts.length;
+  const x = new Int32Array(batch * BLOCK), y = new Int32Array(batch * BLOCK);
+  for (let b = 0; b < batch; b++) {
+    x.set(data.subarray(starts[b]!, starts[b]! + BLOCK), b * BLOCK);
+    y.set(data.subarray(starts[b]! + 1, starts[b]! + 1 + BLOCK), b * BLOCK);
+  }
+  return [tg.tensor(x, { shape: [batch, BLOCK] }), tg.tensor(y, { shape: [batch * BLOCK] })];
+}
+
+/** The example's optimizer and schedule: AdamW (lr 3e-3, weight decay 0.01 on every parameter),
+ *  the lr annealed along a cosine to 3e-4 over `steps` steps. */
+export function optimizerFor(model: GPT, steps: number) {
+  const opt = new optim.AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0.01 });
+  return { opt, schedule: new optim.lrScheduler.CosineAnnealingLR(opt, steps, { etaMin: 3e-4 }) };
+}
+
+/** One step: the mean cross-entropy of the next token, backward, gradients clipped to norm 1,
+ *  AdamW, then the schedule; returns the loss. */
+export function trainStep(model: GPT, opt: tg.optim.Optimizer<{ lr: number }>, schedule: tg.optim.lrScheduler.LRScheduler, xb: tg.Tensor, yb: tg.Tensor): number {
+  const logits = model.forward(xb);
+  const loss = F.crossEntropy(logits.reshape(-1, logits.shape[2]!), yb);
+  opt.zeroGrad();
+  loss.backward();
+  nn.utils.clipGradNorm_(model.parameters(), 1.0);
+  opt.step();
+  schedule.step();
+  return loss.item();
+}
+
+/** Trains the model; returns the first and last training losses, the loss of every step and a sample. */
+export function run({ log = console.log, tick }: RunHooks = {}) {
+  const t0 = performance.now();
+  tg.manualSeed(0);
+  const { chars, code, data } = loadGenesis();
   const model = new GPT(chars.length);
   const steps = QUICK ? 80 : 600;
-  const opt = new optim.AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0.01 });
-  const schedule = new optim.lrScheduler.CosineAnnealingLR(opt, steps, { etaMin: 3e-4 });
+  const { opt, schedule } = optimizerFor(model, steps);
   log(`${chars.length} characters, ${data.length} tokens, ${model.parameters().reduce((n, p) => n + p.numel(), 0)} parameters (tied)`);
 
-  const batchOf = (batch: number): [tg.Tensor, tg.Tensor] => {
-    const starts = tg.randint(0, data.length - BLOCK - 1, [batch]).toTypedArray();
-    const x = new Int32Array(batch * BLOCK), y = new Int32Array(batch * BLOCK);
-    starts.forEach((s, b) => {
-      x.set(data.subarray(s, s + BLOCK), b * BLOCK);
-      y.set(data.subarray(s + 1, s + 1 + BLOCK), b * BLOCK);
-    });
-    return [tg.tensor(x, { shape: [batch, BLOCK] }), tg.tensor(y, { shape: [batch * BLOCK] })];
-  };
-
-  let first = 0, last = 0;
+  const losses: number[] = [];
   for (let step = 1; step <= steps; step++) {
-    const [xb, yb] = batchOf(16);
-    const logits = model.forward(xb);
-    const loss = F.crossEntropy(logits.reshape(-1, chars.length), yb);
-    opt.zeroGrad();
-    loss.backward();
-    nn.utils.clipGradNorm_(model.parameters(), 1.0);
-    opt.step();
-    schedule.step();
-    last = loss.item();
-    if (step === 1) first = last;
-    if (step % 100 === 0 || step === steps) log(`step ${step}: loss ${last.toFixed(3)}`);
+    const starts = tg.randint(0, data.length - BLOCK - 1, [16]).toTypedArray();
+    const [xb, yb] = batchAt(data, starts);
+    losses.push(trainStep(model, opt, schedule, xb, yb));
+    tick?.(step, steps);
+    if (step % 100 === 0 || step === steps) log(`step ${step}: loss ${losses.at(-1)!.toFixed(3)}`);
   }
+  const first = losses[0]!, last = losses.at(-1)!;
 
   // Sampling: feed the last BLOCK characters, draw the next from softmax(logits / 0.8).
   model.eval();
@@ -124,7 +146,7 @@ export function run({ log = console.log }: RunHooks = {}) {
   const sample = out.map((i) => chars[i]).join('');
   log(`sample: ${sample}`);
   log(`loss ${first.toFixed(3)} -> ${last.toFixed(3)} in ${steps} steps (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  return { first, last, sample };
+  return { first, last, losses, sample, vocab: chars.length };
 }
 
 if (isMain(import.meta.url) && run().last > 2.3) process.exitCode = 1;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const FIGURES = ['fitted-line', 'descent-loss', 'iris-training', 'digits-training', 'digits-confusion'];
+const FIGURES = ['fitted-line', 'descent-loss', 'iris-training', 'digits-training', 'digits-confusion', 'cnn-training', 'gpt-loss'];
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('demo', () => {
@@ -30,13 +30,16 @@ describe('demo', () => {
     expect(r.stdout).toMatch(/gradients: hand-written and autograd agree to \d/);
     const y4 = r.stdout.match(/nn\.Linear predicts ([\d.]+) for x = 4/);
     expect(Math.abs(Number(y4?.[1]) - 8)).toBeLessThan(0.1);
-    expect(r.stdout).toMatch(/test accuracy: iris \d+\.\d%, digits \d+\.\d%/);
+    expect(r.stdout).toMatch(/test accuracy: iris \d+\.\d%, digits \d+\.\d%, digits CNN \d+\.\d%/);
+    const gpt = r.stdout.match(/char GPT: loss (\d+\.\d+) -> (\d+\.\d+)/);
+    expect(Number(gpt?.[1]) - Number(gpt?.[2])).toBeGreaterThan(1.2);
+    expect(r.stdout).toMatch(/sample: "And God said.{100,}"/);
     expect(r.stdout).toContain(`figures in ${out}:`);
 
     for (const name of FIGURES) {
       expect(readFileSync(join(out, `${name}.svg`), 'utf8').startsWith('<svg')).toBe(true);
     }
-    // PNGs come from the optional @resvg/resvg-js binary; when it is installed, all five exist.
+    // PNGs come from the optional @resvg/resvg-js binary; when it is installed, all of them exist.
     const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
     if (pngs.length > 0) {
       for (const name of FIGURES) {

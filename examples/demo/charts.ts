@@ -79,3 +79,36 @@ export function confusionMatrix(actual: number[], predicted: number[]): TopLevel
     ],
   };
 }
+
+/** The loss of every training step (thin) with its centred moving average over up to `window`
+ *  steps (bold; a trailing one would lag behind the steep start), against the loss of a uniform guess
+ *  over the vocabulary (ln vocab, dashed). */
+export function stepLoss(title: string, losses: number[], vocab: number, window = 20): TopLevelSpec {
+  const values = losses.map((loss, i) => {
+    // Symmetric around i, narrower near the ends, so that it starts and ends on a real loss.
+    const half = Math.min(window >> 1, i, losses.length - 1 - i);
+    const part = losses.slice(i - half, i + half + 1);
+    const mean = part.reduce((a, b) => a + b, 0) / part.length;
+    return { step: i + 1, loss, mean };
+  });
+  const x = { field: 'step', type: 'quantitative', title: 'training step (16 windows of 32 characters)' } as const;
+  const raw = 'loss of the step', smooth = `centred mean over ${window} steps`;
+  // One shared colour scale for the two lines gives them a legend (the empty lower left).
+  const color = { scale: { domain: [raw, smooth], range: ['#9ecae1', '#08519c'] }, legend: { orient: 'bottom-left', title: null, labelLimit: 300 } } as const;
+  return {
+    title,
+    width: 480, height: 280,
+    layer: [
+      { data: { values }, mark: { type: 'line', strokeWidth: 1 },
+        encoding: { x, y: { field: 'loss', type: 'quantitative', title: 'cross-entropy, next character (nats)', scale: { zero: false } }, color: { datum: raw, ...color } } },
+      { data: { values }, mark: { type: 'line', strokeWidth: 2.5 },
+        encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { datum: smooth, ...color } } },
+      { data: { values: [{ y: Math.log(vocab), label: `uniform guess: ln ${vocab} = ${Math.log(vocab).toFixed(2)}` }] },
+        layer: [
+          { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+          { mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, x: 'width', color: '#555' },
+            encoding: { y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } } },
+        ] },
+    ],
+  };
+}

@@ -1,5 +1,6 @@
-// `npm run demo`: the examples in one walk-through, from the notes' first fit to an MLP on real
-// digits, with a progress bar per training loop and the figures written to one folder.
+// `npm run demo`: the examples in one walk-through, from the notes' first fit to an MLP and a CNN
+// on real digits and a small GPT on Genesis, with a progress bar per training loop and the figures
+// written to one folder.
 //
 //   npm run demo                      (figures in ./demo-output/)
 //   DEMO_OUT=/tmp/figs npm run demo   (elsewhere)
@@ -15,7 +16,9 @@ import { run as runDescent } from '../02-descent-variants.js';
 import { run as runDiabetes } from '../04-diabetes-regression.js';
 import { run as runIris } from '../05-iris-softmax.js';
 import { run as runDigits } from '../06-digits-mlp.js';
-import { confusionMatrix, descentLoss, fittedLine, trainingCurves } from './charts.js';
+import { run as runCnn } from '../07-digits-cnn.js';
+import { run as runGpt } from '../08-char-gpt.js';
+import { confusionMatrix, descentLoss, fittedLine, stepLoss, trainingCurves } from './charts.js';
 import { run as runGradientCheck } from './gradient-check.js';
 import { withProgress } from './progress.js';
 import { render } from './render.js';
@@ -57,18 +60,30 @@ async function main() {
   console.log(`   digits: train accuracy ${pct(dig.trainAcc)}, test accuracy ${pct(dig.testAcc)}`);
   check(iris.testAcc >= 0.9 && dig.testAcc >= 0.9, 'a classifier is below 90% test accuracy');
 
+  console.log('\n5. Beyond the MLP: pytorch/examples\' MNIST CNN on the digits, a character-level GPT on Genesis 1–11');
+  const cnn = withProgress('digits CNN', runCnn);
+  console.log(`   CNN (Conv2d ×2, maxPool2d, Dropout, Adadelta + StepLR): train accuracy ${pct(cnn.trainAcc)}, test accuracy ${pct(cnn.testAcc)}`);
+  check(cnn.testAcc >= 0.9, 'the digits CNN is below 90% test accuracy');
+  const gpt = withProgress('char GPT', runGpt);
+  console.log(`   GPT (2 pre-LN blocks, causal attention, tied embedding, AdamW + cosine): loss ${gpt.first.toFixed(3)} -> ${gpt.last.toFixed(3)} in ${gpt.losses.length} steps`);
+  console.log(`   sample: ${JSON.stringify(gpt.sample)}`);
+  check(gpt.first - gpt.last > 1.2, 'the GPT loss fell by less than 1.2 nats');
+
   const files = [
     ...(await render(fittedLine(d.points, d.runs), outDir, 'fitted-line')),
     ...(await render(descentLoss(d.runs), outDir, 'descent-loss')),
     ...(await render(trainingCurves('Iris softmax regression (full batch: one step = one epoch)', iris.curve, 'epoch'), outDir, 'iris-training')),
     ...(await render(trainingCurves('Digits MLP 64-64-10', dig.curve, 'epoch'), outDir, 'digits-training')),
     ...(await render(confusionMatrix(dig.actual, dig.predicted), outDir, 'digits-confusion')),
+    ...(await render(trainingCurves('Digits CNN (pytorch/examples\' MNIST net), Adadelta + StepLR', cnn.curve, 'epoch'), outDir, 'cnn-training')),
+    ...(await render(stepLoss(`Character GPT on Genesis 1–11: training loss per step (${gpt.losses.length} steps)`, gpt.losses, gpt.vocab), outDir, 'gpt-loss')),
   ];
 
   console.log(`\nSummary (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   console.log(`   gradients: hand-written and autograd agree to ${g.maxDiff.toExponential(1)}`);
   console.log(`   nn.Linear predicts ${lin.y4.toFixed(2)} for x = 4; diabetes R² ${dia.r2Trained.toFixed(3)} (closed form ${dia.r2Closed.toFixed(3)})`);
-  console.log(`   test accuracy: iris ${pct(iris.testAcc)}, digits ${pct(dig.testAcc)}`);
+  console.log(`   test accuracy: iris ${pct(iris.testAcc)}, digits ${pct(dig.testAcc)}, digits CNN ${pct(cnn.testAcc)}`);
+  console.log(`   char GPT: loss ${gpt.first.toFixed(3)} -> ${gpt.last.toFixed(3)}`);
   console.log(`   ${files.length} figures in ${outDir}: ${files.map((f) => relative(outDir, f)).join(', ')}`);
   for (const f of failures) console.error(`FAILED: ${f}`);
   if (failures.length > 0) process.exitCode = 1;
