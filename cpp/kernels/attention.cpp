@@ -101,11 +101,16 @@ void block_gemm(const KernelTable& kt, int64_t M, int64_t N, int64_t K, const fl
 }
 
 // dst[p * ld + r] = src[r * rs + p] for r < n, p < e: n rows (rs apart) into the columns of [e, ld].
+// In 8 x 8 tiles, each read as 8 row runs and written as 8 column runs (one row at a time, the
+// writes went to a new cache line each: 25% slower at 64 x 64).
 void transpose_rows(const float* src, int64_t rs, int64_t n, int64_t e, float* dst, int64_t ld) {
-  for (int64_t r = 0; r < n; ++r) {
-    const float* s = src + r * rs;
-    for (int64_t p = 0; p < e; ++p) dst[p * ld + r] = s[p];
-  }
+  constexpr int64_t T = 8;
+  for (int64_t r0 = 0; r0 < n; r0 += T)
+    for (int64_t p0 = 0; p0 < e; p0 += T) {
+      const int64_t r1 = std::min(n, r0 + T), p1 = std::min(e, p0 + T);
+      for (int64_t p = p0; p < p1; ++p)
+        for (int64_t r = r0; r < r1; ++r) dst[p * ld + r] = src[r * rs + p];
+    }
 }
 
 // Element offset of batch index b in an operand with the given batch strides.
@@ -187,19 +192,18 @@ Head head_of(const AttentionArgs& a, int64_t b) {
   return h;
 }
 
-// The scaled, masked score of query qi and key kj from its raw product s.
-inline float masked_score(const Head& h, bool causal, float s, float scale, int64_t qi, int64_t kj) {
+// The scaled, masked score of query qi and key kj from its raw product s (an attn mask's).
+inline float masked_score(const Head& h, float s, float scale, int64_t qi, int64_t kj) {
   const float x = s * scale;
-  if (causal) return kj > qi ? -INFINITY : x;
   if (h.bmask) return h.bmask[qi * h.m_rs + kj * h.m_cs] ? x : -INFINITY;
-  if (h.fmask) return x + h.fmask[qi * h.m_rs + kj * h.m_cs];
-  return x;
+  return x + h.fmask[qi * h.m_rs + kj * h.m_cs];
 }
 
-// Whether the block of queries [q0, q0 + qr) x keys [j0, j0 + kc) needs masks applied (then
-// the scores are scaled here and the kernels get a scale of 1).
-inline bool block_masked(const Head& h, bool causal, int64_t q0, int64_t j0, int64_t kc) {
-  return h.bmask || h.fmask || (causal && j0 + kc - 1 > q0);
+// The causal offset the kernels take for the block of queries from q0 x keys [j0, j0 + kc):
+// q0 - j0 where the block crosses the diagonal, else one that masks nothing.
+constexpr int64_t kNoCausal = int64_t{1} << 40;
+inline int64_t causal_off(bool causal, int64_t q0, int64_t j0, int64_t kc) {
+  return causal && j0 + kc - 1 > q0 ? q0 - j0 : kNoCausal;
 }
 
 void forward_block(const KernelTable& kt, const AttentionArgs& a, int64_t b, int64_t q0, float* out, float* lse,
@@ -220,16 +224,18 @@ void forward_block(const KernelTable& kt, const AttentionArgs& a, int64_t b, int
     const int64_t kc = std::min(kBc, kend - j0);
     // Sᵀ [kc, qr] = K_blk Qᵀ.
     block_gemm(kt, kc, qr, a.E, at(h.k, j0 * h.k_rs), h.k_rs, 1, qt, kBr, st, kBr, false);
+    // An attn mask is applied here, to the scaled scores; the kernel then scales by 1 (exact).
     float scale = a.scale;
-    if (block_masked(h, a.causal, q0, j0, kc)) {
+    if (h.bmask || h.fmask) {
       for (int64_t r = 0; r < kc; ++r)
         for (int64_t c = 0; c < qr; ++c) {
           float& s = st[r * kBr + c];
-          s = masked_score(h, a.causal, s, a.scale, q0 + c, j0 + r);
+          s = masked_score(h, s, a.scale, q0 + c, j0 + r);
         }
       scale = 1.0f;
     }
-    kt.attn_cols_online_softmax_f32(st, kBr, int(kc), int(qr), scale, m, l, alpha);
+    const int64_t off = causal_off(a.causal, q0, j0, kc);
+    kt.attn_cols_online_softmax_f32(st, kBr, int(kc), int(qr), scale, off, m, l, alpha);
     if (Ev == 0) continue;
     if (j0 > 0)
       for (int64_t r = 0; r < qr; ++r)
@@ -257,10 +263,15 @@ void backward_head(const KernelTable& kt, const AttentionArgs& a, int64_t b, con
   float* dQ = dq + b * L * E;
   float* dK = dk + b * S * E;
   float* dV = dv + b * S * Ev;
-  std::fill(dQ, dQ + L * E, 0.0f);
-  std::fill(dK, dK + S * E, 0.0f);
-  std::fill(dV, dV + S * Ev, 0.0f);
-  if (L == 0 || S == 0) return;
+  // Each gradient block is written by its first product and accumulated into after: dQ's at
+  // key block 0 (which every query block sees), dK's and dV's at their first query block.
+  // Key blocks that no query sees (causal, S > L) and dQ without keys are zeros.
+  if (S == 0) std::fill(dQ, dQ + L * E, 0.0f);
+  if (L == 0 || S == 0) {
+    std::fill(dK, dK + S * E, 0.0f);
+    std::fill(dV, dV + S * Ev, 0.0f);
+    return;
+  }
   // D[i] = dO_i . O_i (= sum_j dP_ij P_ij, softmax's backward term).
   if (Ev > 0) {
     for (int64_t i = 0; i < L; i += kBr)
@@ -270,40 +281,48 @@ void backward_head(const KernelTable& kt, const AttentionArgs& a, int64_t b, con
   }
   for (int64_t j0 = 0; j0 < S; j0 += kBc) {
     const int64_t kc = std::min(kBc, S - j0);
+    // Causal: the query blocks with a query at or after key j0.
+    const int64_t i0 = a.causal ? j0 / kBr * kBr : 0;
+    if (i0 >= L) {
+      std::fill(dK + j0 * E, dK + (j0 + kc) * E, 0.0f);
+      std::fill(dV + j0 * Ev, dV + (j0 + kc) * Ev, 0.0f);
+      continue;
+    }
     if (h.k) transpose_rows(h.k + j0 * h.k_rs, h.k_rs, kc, E, kt_buf, kBc);
     if (h.v) transpose_rows(h.v + j0 * h.v_rs, h.v_rs, kc, Ev, vt_buf, kBc);
-    // Causal: the query blocks with a query at or after key j0.
-    for (int64_t q0 = a.causal ? j0 / kBr * kBr : 0; q0 < L; q0 += kBr) {
+    for (int64_t q0 = i0; q0 < L; q0 += kBr) {
       const int64_t qr = std::min(kBr, L - q0);
       const float* Qb = at(h.q, q0 * h.q_rs);
       const float* Gb = at(G, q0 * g_rs);
       // S [qr, kc] = Q_blk Kᵀ, then P = exp(x - lse) in place.
       block_gemm(kt, qr, kc, E, Qb, h.q_rs, 1, kt_buf, kBc, s, kBc, false);
-      const bool masked = block_masked(h, a.causal, q0, j0, kc);
       float scale = a.scale;
-      if (masked) {
+      if (h.bmask || h.fmask) {
         for (int64_t r = 0; r < qr; ++r)
           for (int64_t c = 0; c < kc; ++c) {
             float& x = s[r * kBc + c];
-            x = masked_score(h, a.causal, x, a.scale, q0 + r, j0 + c);
+            x = masked_score(h, x, a.scale, q0 + r, j0 + c);
           }
         scale = 1.0f;
       }
-      kt.attn_rows_probs_f32(s, kBc, int(qr), int(kc), scale, LSE + q0);
+      const int64_t off = causal_off(a.causal, q0, j0, kc);
+      kt.attn_rows_probs_f32(s, kBc, int(qr), int(kc), scale, off, LSE + q0);
+      const bool first_q = q0 == i0;
       // dV_blk += Pᵀ dO_blk: Pᵀ[r, p] = s[p * kBc + r].
-      if (Ev > 0) block_gemm(kt, kc, Ev, qr, s, 1, kBc, Gb, g_rs, dV + j0 * Ev, Ev, true);
-      // dP [qr, kc] = dO_blk Vᵀ, then dS = P (dP - D) scale in its place.
+      if (Ev > 0) block_gemm(kt, kc, Ev, qr, s, 1, kBc, Gb, g_rs, dV + j0 * Ev, Ev, !first_q);
+      // dP [qr, kc] = dO_blk Vᵀ, then dS = P (dP - D) scale in its place (0 past the diagonal).
       block_gemm(kt, qr, kc, Ev, Gb, g_rs, 1, vt_buf, kBc, dp, kBc, false);
-      kt.attn_rows_dsoftmax_f32(dp, s, kBc, int(qr), int(kc), D + q0, a.scale);
-      // Masked-off scores get no gradient (the composed path's where), even where dP is not finite.
-      if (masked && (a.causal || h.bmask))
+      kt.attn_rows_dsoftmax_f32(dp, s, kBc, int(qr), int(kc), off, D + q0, a.scale);
+      // A bool mask's masked-off scores get no gradient (the composed path's where), even where
+      // dP is not finite.
+      if (h.bmask)
         for (int64_t r = 0; r < qr; ++r)
           for (int64_t c = 0; c < kc; ++c)
-            if (a.causal ? j0 + c > q0 + r : !h.bmask[(q0 + r) * h.m_rs + (j0 + c) * h.m_cs]) dp[r * kBc + c] = 0.0f;
+            if (!h.bmask[(q0 + r) * h.m_rs + (j0 + c) * h.m_cs]) dp[r * kBc + c] = 0.0f;
       if (E > 0) {
         // dQ_blk += dS K_blk; dK_blk += dSᵀ Q_blk (dSᵀ[r, p] = dp[p * kBc + r]).
-        block_gemm(kt, qr, E, kc, dp, kBc, 1, h.k + j0 * h.k_rs, h.k_rs, dQ + q0 * E, E, true);
-        block_gemm(kt, kc, E, qr, dp, 1, kBc, Qb, h.q_rs, dK + j0 * E, E, true);
+        block_gemm(kt, qr, E, kc, dp, kBc, 1, h.k + j0 * h.k_rs, h.k_rs, dQ + q0 * E, E, j0 > 0);
+        block_gemm(kt, kc, E, qr, dp, 1, kBc, Qb, h.q_rs, dK + j0 * E, E, !first_q);
       }
     }
   }
