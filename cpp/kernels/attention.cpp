@@ -358,7 +358,12 @@ Status attention_forward_f32(const AttentionArgs& a, const Operand& out, const O
       ok = false;
       return;
     }
-    for (int64_t t = t0; t < t1; ++t) forward_block(kt, a, t / qblocks, t % qblocks * kBr, O, LSE, qt.p, st.p, stats.p);
+    for (int64_t t = t0; t < t1; ++t) {
+      // Query blocks of a head in the order 0, last, 1, last - 1, ...: causal blocks cost in
+      // proportion to their index, and a thread's contiguous run of tasks then gets an even share.
+      const int64_t i = t % qblocks, ib = i % 2 == 0 ? i / 2 : qblocks - 1 - i / 2;
+      forward_block(kt, a, t / qblocks, ib * kBr, O, LSE, qt.p, st.p, stats.p);
+    }
   });
   return ok ? Status::ok() : out_of_memory();
 }
