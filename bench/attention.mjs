@@ -5,12 +5,14 @@
 // (which has no fused SDPA) composed the way its users write it: (q @ k.transpose(-2, -1) *
 // scale).masked_fill(~mask, -inf).softmax(-1) @ v, when /usr/bin/python3 has torch.
 //
-//   node bench/attention.mjs [--reps 15] [--threads 1,2] [--no-torch]
+//   node bench/attention.mjs [--reps 15] [--threads 1,2] [--no-torch] [--cpu]
 //
 // The backward is autograd.grad of the output against a fixed random gradient, for q, k and v
 // (torch.autograd.grad likewise). Each cell is the median over reps of the time per call (a rep
 // runs enough calls for ~20 ms). Each PyTorch cell is timed right after ours (a server process
-// answering one request a line), so a busy machine slows both alike.
+// answering one request a line), so a busy machine slows both alike. --cpu times the process's
+// CPU time instead of the wall clock (both sides): on a machine shared with other work, the
+// one-thread columns then measure the work itself, not the share of a core it got.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '15' },
     threads: { type: 'string', default: '1,2' },
     'no-torch': { type: 'boolean', default: false },
+    cpu: { type: 'boolean', default: false },
   },
 });
 const reps = Number(values.reps);
@@ -35,18 +38,23 @@ const cases = [
 ];
 const ops = ['fwd', 'fwd+bwd'];
 
+// Seconds now: the wall clock, or with --cpu the process's CPU time.
+const clock = values.cpu
+  ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
+  : () => Number(process.hrtime.bigint()) / 1e9;
+
 // Median seconds per call of f.
 function time(f) {
   for (let i = 0; i < 2; i++) f();
-  let t0 = process.hrtime.bigint();
+  let t0 = clock();
   f();
-  const once = Number(process.hrtime.bigint() - t0) / 1e9;
+  const once = clock() - t0;
   const calls = Math.max(1, Math.min(1000, Math.round(2e-2 / Math.max(once, 1e-7))));
   const samples = [];
   for (let r = 0; r < reps; r++) {
-    t0 = process.hrtime.bigint();
+    t0 = clock();
     for (let i = 0; i < calls; i++) f();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / calls);
+    samples.push((clock() - t0) / calls);
   }
   samples.sort((a, b) => a - b);
   return samples[samples.length >> 1];
@@ -82,15 +90,16 @@ function oursFor([B, H, T, d, causal]) {
 const TORCH = String.raw`
 import json, math, statistics, sys, time, torch
 reps = int(sys.argv[1])
+clock = time.process_time if sys.argv[2] == 'cpu' else time.perf_counter
 def timeit(f):
     for _ in range(2): f()
-    t0 = time.perf_counter(); f(); once = time.perf_counter() - t0
+    t0 = clock(); f(); once = clock() - t0
     calls = max(1, min(1000, round(2e-2 / max(once, 1e-7))))
     s = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls): f()
-        s.append((time.perf_counter() - t0) / calls)
+        s.append((clock() - t0) / calls)
     return statistics.median(s)
 data = {}
 print(json.dumps(torch.__version__), flush=True)
@@ -122,7 +131,7 @@ function torchServer() {
     console.error(`attention bench: no PyTorch timings (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`);
     return null;
   }
-  const child = spawn('/usr/bin/python3', ['-c', TORCH, String(reps)], {
+  const child = spawn('/usr/bin/python3', ['-c', TORCH, String(reps), values.cpu ? 'cpu' : 'wall'], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, OMP_NUM_THREADS: String(Math.max(...threads)) },
   });
@@ -159,7 +168,7 @@ function torchServer() {
 const torch = values['no-torch'] ? null : torchServer();
 
 const ms = (s) => (s * 1e3).toFixed(2);
-console.log(`simd ${tg.backendInfo().simd}${torch ? `, torch ${torch.version}` : ''}; milliseconds per call, median of ${reps}`);
+console.log(`simd ${tg.backendInfo().simd}${torch ? `, torch ${torch.version}` : ''}; milliseconds${values.cpu ? ' of CPU time' : ''} per call, median of ${reps}`);
 const cols = threads.flatMap((t) => [`fused ${t}t`, `comp. ${t}t`, ...(torch ? [`torch ${t}t`, `vs torch`] : [])]);
 console.log('case'.padEnd(28) + 'op'.padEnd(9) + cols.map((h) => h.padStart(10)).join(''));
 for (const c of cases) {
