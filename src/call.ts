@@ -178,3 +178,45 @@ export function encodeStep(n: number, paramOffset: number, gradOffset: number, .
   meta[2] = gradOffset;
   for (let i = 0; i < hyper.length; i++) meta[3 + i] = hyper[i]!;
 }
+
+/** A [batch..., rows, cols] operand of the fused attention: offset, batch strides, row stride (columns unit-stride). */
+export interface RowsView {
+  offset: number;
+  batchStrides: readonly number[];
+  rowStride: number;
+}
+
+/**
+ * Fused attention (binding/attention.cc): [L, S, E, Ev, batch ndim, causal, hasMask, scale, 0,
+ * batch shape..., q, k, v as (offset, batch strides, row stride), the mask's (offset, batch
+ * strides, row stride, col stride) when given, then for the backward the gradient's view, the
+ * forward output's offset and the logsumexp's offset].
+ */
+export function encodeAttention(
+  L: number, S: number, E: number, Ev: number, batch: readonly number[], causal: boolean, scale: number,
+  q: RowsView, k: RowsView, v: RowsView, mask: (RowsView & { colStride: number }) | null,
+  backward: { grad: RowsView; outOffset: number; lseOffset: number } | null = null,
+): void {
+  meta[0] = L;
+  meta[1] = S;
+  meta[2] = E;
+  meta[3] = Ev;
+  meta[4] = batch.length;
+  meta[5] = causal ? 1 : 0;
+  meta[6] = mask ? 1 : 0;
+  meta[7] = scale;
+  meta[8] = 0;
+  let pos = putShape(9, batch);
+  const views = mask ? [q, k, v, mask] : [q, k, v];
+  for (const o of views) {
+    pos = putView(pos, o.offset, o.batchStrides);
+    meta[pos++] = o.rowStride;
+  }
+  if (mask) meta[pos++] = mask.colStride;
+  if (backward) {
+    pos = putView(pos, backward.grad.offset, backward.grad.batchStrides);
+    meta[pos++] = backward.grad.rowStride;
+    meta[pos++] = backward.outOffset;
+    meta[pos++] = backward.lseOffset;
+  }
+}

@@ -63,6 +63,10 @@ export interface Native {
   logSoftmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
   softmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
   logSoftmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
+  // Fused scaled dot-product attention (binding/attention.cc); meta from src/call.ts encodeAttention.
+  // mask: undefined when meta's hasMask is 0; out, lse and the gradients dense from offset 0.
+  attention(meta: Float64Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | Uint8Array | undefined, out: Float32Array, lse: Float32Array): void;
+  attentionBackward(meta: Float64Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | Uint8Array | undefined, grad: Float32Array, out: Float32Array, lse: Float32Array, gradQ: Float32Array, gradK: Float32Array, gradV: Float32Array): void;
   // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort.
   cumsum(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
   cumprod(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;

@@ -95,6 +95,7 @@ struct Avx2V {
 
 #include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+#include "kernels/attention_kernels.h"
 
 // GEMM register tile 6 x 16: 12 accumulators + 2 B vectors + 1 broadcast of the 16 ymm registers.
 // Dot blocks 3 x 3: 9 accumulators + 3 B vectors + 1 A vector fit the 16 ymm registers.
@@ -104,7 +105,7 @@ using Gemm = GemmKernels<Avx2V, 6, 2, 3, 3>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = VecKernels<Avx2V>::table<Gemm>("avx2");
+constinit const KernelTable kTable = with_attention<Avx2V>(VecKernels<Avx2V>::table<Gemm>("avx2"));
 }  // namespace
 const KernelTable* avx2_kernels() { return &kTable; }
 }  // namespace tg

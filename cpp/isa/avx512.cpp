@@ -94,6 +94,7 @@ struct Avx512V {
 
 #include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+#include "kernels/attention_kernels.h"
 
 // GEMM register tile 14 x 32: 28 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers.
 // Dot blocks 4 x 4: 16 accumulators + 4 B vectors + 1 A vector.
@@ -142,7 +143,7 @@ constexpr KernelTable with_streaming_binary(KernelTable k) {
   k.binary_f32 = binary;
   return k;
 }
-constinit const KernelTable kTable = with_streaming_binary(Kernels::table<Gemm>("avx512"));
+constinit const KernelTable kTable = with_attention<Avx512V>(with_streaming_binary(Kernels::table<Gemm>("avx512")));
 }  // namespace
 const KernelTable* avx512_kernels() { return &kTable; }
 }  // namespace tg

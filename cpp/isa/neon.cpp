@@ -102,6 +102,7 @@ struct NeonV {
 
 #include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+#include "kernels/attention_kernels.h"
 
 // GEMM register tile 8 x 12: 24 accumulators + 3 B vectors + 1 broadcast of the 32 q registers.
 // Dot blocks 4 x 4: 16 accumulators + 4 B vectors + 1 A vector.
@@ -111,7 +112,7 @@ using Gemm = GemmKernels<NeonV, 8, 3, 4, 4>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = VecKernels<NeonV>::table<Gemm>("neon");
+constinit const KernelTable kTable = with_attention<NeonV>(VecKernels<NeonV>::table<Gemm>("neon"));
 }  // namespace
 const KernelTable* neon_kernels() { return &kTable; }
 }  // namespace tg

@@ -77,6 +77,7 @@ struct VecMath<ScalarV> {
 
 #include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+#include "kernels/attention_kernels.h"
 
 // GEMM register tile 4 x 4: 16 accumulators, enough independent FMAs to hide their latency.
 // Dot blocks 4 x 4, like the tile.
@@ -86,7 +87,7 @@ using Gemm = GemmKernels<ScalarV, 4, 4, 4, 4>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = VecKernels<ScalarV>::table<Gemm>("scalar");
+constinit const KernelTable kTable = with_attention<ScalarV>(VecKernels<ScalarV>::table<Gemm>("scalar"));
 }  // namespace
 const KernelTable* scalar_kernels() { return &kTable; }
 }  // namespace tg

@@ -142,6 +142,7 @@ struct Sse2V {
 
 #include "kernels/gemm_kernels.h"
 #include "kernels/vec_kernels.h"
+#include "kernels/attention_kernels.h"
 
 // GEMM register tile 6 x 8: 12 accumulators + 2 B vectors + 1 broadcast + 1 product (without
 // FMA each multiply needs a register of its own before the add) of the 16 xmm registers.
@@ -153,7 +154,7 @@ using Gemm = GemmKernels<Sse2V, 6, 2, 3, 3>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = VecKernels<Sse2V>::table<Gemm>("sse2");
+constinit const KernelTable kTable = with_attention<Sse2V>(VecKernels<Sse2V>::table<Gemm>("sse2"));
 }  // namespace
 const KernelTable* sse2_kernels() { return &kTable; }
 }  // namespace tg

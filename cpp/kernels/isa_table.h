@@ -87,6 +87,23 @@ struct KernelTable {
   void (*softmax_backward_rows_f32)(const float* g, const float* y, float* dx, int64_t rows, int64_t n, bool log);
   void (*softmax_backward_cols_f32)(const float* g, const float* y, float* dx, int64_t n, int64_t cols, int64_t ld,
                                     bool log);
+
+  // The fused attention's softmax steps between its block products (attention_kernels.h; the
+  // blocking, masks and threads are attention.cpp's). Filled in by with_attention<V>(...) in
+  // each ISA unit, after the table above. off: the block's causal offset (first query - first
+  // key; huge for none), key a of the block masked off for query b when a > b + off.
+  // cols_online_softmax: one key block of S^T [rows keys, cols queries] (ld apart), m, l, alpha
+  // per query: x = s * scale (-inf where masked), m' = max(m, max x), s = exp(x - m'), alpha =
+  // exp(m - m'), l = l * alpha + sum, m = m'. rows_probs: s = exp(s * scale - lse[r]) on [rows,
+  // cols]. rows_dsoftmax: dp = p * (dp - d[r]) * scale. rows_dot: out[r] = a[r, :n] . b[r, :n].
+  void (*attn_cols_online_softmax_f32)(float* s, int64_t ld, int rows, int cols, float scale, int64_t off, float* m,
+                                       float* l, float* alpha) = nullptr;
+  void (*attn_rows_probs_f32)(float* s, int64_t ld, int rows, int cols, float scale, int64_t off,
+                              const float* lse) = nullptr;
+  void (*attn_rows_dsoftmax_f32)(float* dp, const float* p, int64_t ld, int rows, int cols, int64_t off,
+                                 const float* d, float scale) = nullptr;
+  void (*attn_rows_dot_f32)(const float* a, int64_t lda, const float* b, int64_t ldb, int rows, int64_t n,
+                            float* out) = nullptr;
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled. Each
