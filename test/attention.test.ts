@@ -255,7 +255,10 @@ describe('F.scaledDotProductAttention, fused kernel', () => {
     // Native side: the peak resident size of a fresh process across one fused forward, beside a
     // control that does write an [L, S] float buffer (the scores, by matmul): the kernel's
     // scratch is a few blocks of 64 x 64 per thread.
-    const r = spawnSync(process.execPath, ['-e', MEMORY_CHILD, addonPath(), String(Lq), String(E)], { encoding: 'utf8' });
+    // TG_MALLOC_TUNING=0: with the addon's malloc thresholds a freed buffer stays resident and the
+    // control's scores can land in memory that is already counted, so growth would not show.
+    const env = { ...process.env, TG_MALLOC_TUNING: '0' };
+    const r = spawnSync(process.execPath, ['-e', MEMORY_CHILD, addonPath(), String(Lq), String(E)], { encoding: 'utf8', env });
     expect(r.status, r.stderr).toBe(0);
     const { fusedKiB, controlKiB } = JSON.parse(r.stdout) as { fusedKiB: number; controlKiB: number };
     console.log(`peak RSS growth, L = S = ${Lq}: fused forward ${fusedKiB} KiB, [L, S] scores control ${controlKiB} KiB`);
