@@ -352,7 +352,7 @@ export function batchNorm(
 }
 
 /** F.pad's modes: 'constant' (with a value) or, for the last 1-3 dims of a 2-D to 5-D input, 'reflect', 'replicate' and 'circular'. */
-export type PadMode = 'constant' | V.PadMode;
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
 /**
  * Pads x: `pad` = [left, right] of the last dim, then [top, bottom] of the one before, ...;
@@ -367,7 +367,7 @@ export function pad(input: Tensor, padding: number[], mode: PadMode = 'constant'
   if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular')
     throw rangeError('pad', `Unrecognised padding mode ${describe(mode)} (expected 'constant', 'reflect', 'replicate' or 'circular')`);
   if (value !== 0) throw rangeError('pad', `Padding mode "${mode}" doesn't take in value argument`);
-  return V.padNonConstant(input, padding, mode);
+  return V.padNonConstant(input, padding, mode);  // mode narrowed to V.PadMode
 }
 
 export type { UnfoldOptions } from '../ops/unfold.js';

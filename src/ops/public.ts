@@ -15,6 +15,7 @@ import * as So from './sorting.js';
 import * as V from './views.js';
 
 export * from './elementwise.js';
+export type { ScatterOptions } from './indexing.js';
 
 type Dims = number | number[];
 type ShapeArgs = (number | number[])[];
