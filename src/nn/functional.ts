@@ -156,11 +156,12 @@ function checkWeight(op: string, weight: Tensor | null | undefined, C: number): 
   return w.dtype === 'float32' ? w : toDType(w, 'float32');
 }
 
-/** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and its range. */
-function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignoreIndex: number): void {
+/** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and, unless `range` is false (the fused kernel checks it), its range. */
+function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignoreIndex: number, range = true): void {
   const want = input._shape.filter((_, k) => k !== cd);
   if (target._shape.length !== want.length || target._shape.some((s, k) => s !== want[k]))
     throw rangeError(op, `target shape ${fmtShape(target._shape)} does not match input shape ${fmtShape(input._shape)} (expected ${fmtShape(want)})`);
+  if (!range) return;
   const C = input._shape[cd]!;
   const t = target.toTypedArray();
   for (let k = 0; k < t.length; k++) {
@@ -225,7 +226,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const ignore = opts.ignoreIndex ?? -100;
   if (weight === null && eps === 0 && Number.isSafeInteger(ignore) && fusable(input, target)) {
     const ignoreIndex = ignore;
-    checkIndexTarget(op, input, target, cd, ignoreIndex);
+    checkIndexTarget(op, input, target, cd, ignoreIndex, false);  // the kernel checks the range
     return crossEntropyFused(input, target, red, ignoreIndex);
   }
   const logp = S.logSoftmax(input, cd);
