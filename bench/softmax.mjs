@@ -2,7 +2,7 @@
 // when /usr/bin/python3 has torch: forward and forward + backward of softmax and logSoftmax
 // for a few shapes (last dim, and dim 1 of a 3-d tensor, inner > 1), on 1 and 2 threads.
 //
-//   node bench/softmax.mjs [--reps 15] [--threads 1,2] [--no-torch] [--ce-only] [build/Release/tensorgrad.node]
+//   node bench/softmax.mjs [--reps 15] [--threads 1,2] [--no-torch] [--ce-only] [--tensors] [build/Release/tensorgrad.node]
 //
 // Each cell is the median over reps of the time per call (a rep runs enough calls for ~2 ms).
 // Ours writes into preallocated outputs; PyTorch's torch.softmax / log_softmax allocate theirs,
@@ -13,7 +13,10 @@
 // crossEntropy+bwd: the fused cross-entropy (binding/loss.cc: forward, mean reduction, and its
 // backward) against PyTorch's kernels for F.cross_entropy without autograd: log_softmax,
 // nll_loss_forward, nll_loss_backward, _log_softmax_backward_data (class dim 1; a 4-d case is
-// the K-dimensional loss, [N, C, d1, d2] logits against [N, d1, d2] targets).
+// the K-dimensional loss, [N, C, d1, d2] logits against [N, d1, d2] targets). With --tensors,
+// the rows "crossEntropy tensors" time the whole user call instead, forward and backward through
+// the tensor layer and autograd on both sides: tg.F.crossEntropy(x, t).backward() (dist/, run
+// npm run build:ts first) against F.cross_entropy(x, t).backward().
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,6 +30,7 @@ const { values, positionals } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     'no-torch': { type: 'boolean', default: false },
     'ce-only': { type: 'boolean', default: false },
+    tensors: { type: 'boolean', default: false },
   },
 });
 const require = createRequire(import.meta.url);
@@ -131,6 +135,14 @@ for line in sys.stdin:
     if key not in data:
         data[key] = (torch.randn(shape) * 4, torch.randn(shape))
     x, g = data[key]
+    if op == 'crossEntropy tensors':
+        xr = x.detach().requires_grad_()
+        t = torch.randint(0, shape[1], [shape[0]] + shape[2:])
+        def ce_tensors():
+            xr.grad = None
+            torch.nn.functional.cross_entropy(xr, t).backward()
+        print(json.dumps(timeit(ce_tensors)), flush=True)
+        continue
     if op == 'crossEntropy+bwd':
         n = shape[1]
         t = torch.randint(0, n, [shape[0]] + shape[2:])
@@ -220,5 +232,23 @@ for (const [shape, dim] of ceCases) {
     if (torch) line += us(torch.time(shape, dim, t, 'crossEntropy+bwd')).padStart(10);
   }
   console.log(line);
+}
+if (values.tensors) {
+  const tg = await import(path.resolve('dist/index.mjs'));
+  for (const [shape, dim] of ceCases) {
+    const x = tg.randn(shape).mul(4).requiresGrad_();
+    const t = tg.randint(0, shape[1], [shape[0], ...shape.slice(2)]);
+    const f = () => {
+      x.grad = null;
+      tg.F.crossEntropy(x, t).backward();
+    };
+    let line = `${JSON.stringify(shape)} (${dim})`.padEnd(20) + 'ce tensors'.padEnd(16);
+    for (const th of threads) {
+      tg.setNumThreads(th);
+      line += us(time(f)).padStart(10);
+      if (torch) line += us(torch.time(shape, dim, th, 'crossEntropy tensors')).padStart(10);
+    }
+    console.log(line);
+  }
 }
 torch?.close();

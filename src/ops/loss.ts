@@ -4,6 +4,7 @@
 // g), where the composed form (nn/functional.ts crossEntropy) records ~15 ops. The backward is
 // PyTorch's NllLossBackward0 through LogSoftmaxBackward0 in one step; under createGraph (double
 // backward) it is built from differentiable ops instead.
+import { freshGrad } from '../autograd/accumulate.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { encodeCrossEntropy, meta } from '../call.js';
 import { native } from '../native.js';
@@ -45,6 +46,8 @@ export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduct
   // change to them after the loss is allowed; createGraph's path needs only their place in the
   // graph as it was here. target is saved, so an in-place change to it is refused, as in PyTorch.
   const logits = input.gradFn === null ? input : graphPlaceOf(input);
+  // A leaf's .grad may keep dx itself (a new tensor nothing else holds) instead of a copy.
+  const leaf = input.gradFn === null ? input : null;
   return record('NllLossBackward0', out, [input], [logProbs, target], (g, [lp, t]) => {
     if (isGradEnabled()) return [composedGrad(softmaxOf(logits, E.exp(lp!), cd), t!, g, red, ignoreIndex, cd)];
     const dx = emptyUninit(shape.slice(), 'float32');
@@ -54,7 +57,7 @@ export function crossEntropyFused(input: Tensor, target: Tensor, red: LossReduct
     const gStride = red === 'none' && gc.dim() === 1 ? gc._strides[0]! : 1;
     encodeCrossEntropy(n, C, ignoreIndex, REDUCTION[red], gc._offset, t!._offset, gStride, inner);
     native.crossEntropyBackward(meta, lp!._data as Float32Array, t!._data as Int32Array, gc._data as Float32Array, dx._data as Float32Array);
-    return [dx];
+    return [leaf ? freshGrad(leaf, dx) : dx];
   });
 }
 
