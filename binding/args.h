@@ -153,6 +153,7 @@ void register_loss(Napi::Env env, Napi::Object exports);
 void register_softmax(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_attention(Napi::Env env, Napi::Object exports);
+void register_unfold(Napi::Env env, Napi::Object exports);
 void register_op_codes(Napi::Env env, Napi::Object exports);
 
 }  // namespace tgb

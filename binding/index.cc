@@ -45,8 +45,10 @@ Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// gather and scatterAdd share a layout: meta [dim, ndim, 0, 0, 0, indexShape(ndim),
-// dataShape(ndim), then offset and strides(ndim) of args 1, 2 and, for scatterAdd, 3].
+// gather, scatterAdd and scatter share a layout: meta [dim, ndim, mode, 0, 0, indexShape(ndim),
+// dataShape(ndim), then offset and strides(ndim) of args 1, 2 and, for scatterAdd and scatter,
+// 3]; mode (scatter only: 0 replace, 1 add, 2 multiply) is 0 for the others.
+// scatter args: meta, out (written in place, over dataShape), index, src (over indexShape, out's dtype).
 // gather args: meta, x, index, out (contiguous over indexShape, offset 0: no view in meta).
 // scatterAdd args: meta, out (over dataShape), index, src (over indexShape).
 struct GatherCall {
@@ -83,11 +85,22 @@ Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  GatherCall c = decode_gather(info, "scatter", ThirdOperand::Viewed);
+  Meta m(info, 4, "scatter");
+  const int64_t mode = m.integer(2);
+  if (mode < 0 || mode > 2) throw_range(info.Env(), "scatter: reduce argument must be either add or multiply.");
+  check(info.Env(), tg::scatter(static_cast<tg::ScatterReduce>(mode), c.index_shape, c.data_shape, c.ops[0], c.dim,
+                                c.ops[1], c.ops[2]));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_index(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd, "scatterAdd"));
+  exports.Set("scatter", Napi::Function::New(env, Scatter, "scatter"));
   exports.Set("indexSelect", Napi::Function::New(env, IndexSelect, "indexSelect"));
   exports.Set("indexAdd", Napi::Function::New(env, IndexAdd, "indexAdd"));
 }

@@ -2,7 +2,9 @@
 // crossEntropyForward(meta, logits, target, probs, out)
 // crossEntropyBackward(meta, probs, target, grad, dx)
 // meta: [n, c, ignoreIndex, reduction (0 none, 1 sum, 2 mean), logits or grad offset,
-//        target offset, grad stride]; probs, out and dx from offset 0.
+//        target offset, grad stride, inner]; logits and probs / dx are [n, c, inner] (inner = 1
+//        for [N, C]; d1 * d2 * ... for [N, C, d1, ...]), target [n * inner]; probs (the
+//        log-probabilities), out and dx from offset 0.
 #include "args.h"
 
 namespace tgb {
@@ -17,6 +19,7 @@ tg::CrossEntropyArgs decode(const Napi::CallbackInfo& info, const Meta& m, const
   if (r < 0 || r > 2) throw_range(info.Env(), std::string(op) + ": bad reduction " + std::to_string(r));
   a.reduction = static_cast<tg::LossReduction>(r);
   a.grad_stride = m.integer(6);
+  a.inner = m.integer(7);
   return a;
 }
 

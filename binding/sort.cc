@@ -12,6 +12,10 @@
 //   cumsum(meta, x, out)       p0 = reverse. x Float32Array -> out Float32Array, or
 //   cumprod(meta, x, out)      Int32Array -> Int32Array; both [outer, n, inner]; out may be x
 //                              at the same offset (in place).
+//   cumprodBackward(meta, x, dx, grad)
+//                              float32 [outer, n, inner] each: dx = cumprod's gradient at x for
+//                              the incoming grad (x from xOffset, dx from out0Offset, grad
+//                              from out1Offset); dx must not overlap x or grad.
 //   sort(meta, x, values, indices)
 //                              p0 = descending. x Float32Array or Int32Array; values (x's type)
 //                              and indices (Int32Array) [outer, n, inner]; stable, NaN largest.
@@ -53,6 +57,14 @@ Napi::Value Scan(const Napi::CallbackInfo& info, tg::ScanOp op, const char* name
 Napi::Value Cumsum(const Napi::CallbackInfo& info) { return Scan(info, tg::ScanOp::Sum, "cumsum"); }
 Napi::Value Cumprod(const Napi::CallbackInfo& info) { return Scan(info, tg::ScanOp::Prod, "cumprod"); }
 
+Napi::Value CumprodBackward(const Napi::CallbackInfo& info) {
+  Meta m(info, 4, "cumprod.backward");
+  const tg::LineShape s = lines_of(m);
+  check(info.Env(), tg::cumprod_backward(s, m.storage_at(info[1], 6, "the input"), m.storage_at(info[3], 8, "the gradient"),
+                                         m.storage_at(info[2], 7, "the output")));
+  return info.Env().Undefined();
+}
+
 Napi::Value Sort(const Napi::CallbackInfo& info) {
   Meta m(info, 4, "sort");
   const tg::LineShape s = lines_of(m);
@@ -92,6 +104,7 @@ Napi::Value Multinomial(const Napi::CallbackInfo& info) {
 void register_sort(Napi::Env env, Napi::Object exports) {
   exports.Set("cumsum", Napi::Function::New(env, Cumsum, "cumsum"));
   exports.Set("cumprod", Napi::Function::New(env, Cumprod, "cumprod"));
+  exports.Set("cumprodBackward", Napi::Function::New(env, CumprodBackward, "cumprodBackward"));
   exports.Set("sort", Napi::Function::New(env, Sort, "sort"));
   exports.Set("topk", Napi::Function::New(env, Topk, "topk"));
   exports.Set("multinomial", Napi::Function::New(env, Multinomial, "multinomial"));

@@ -63,6 +63,13 @@ Status index_add(const Shape& out_shape, const Operand& out, int dim, const Oper
 Status gather(const Shape& is, const Shape& xs, const Operand& x, int dim, const Operand& index, const Operand& out);
 Status scatter_add(const Shape& is, const Shape& os, const Operand& out, int dim, const Operand& index,
                    const Operand& src);
+// torch.scatter in place on out (strided over `os`, any dtype): for every position p of the
+// index shape `is`, out[p with dim replaced by index[p]] = src[p] (Assign; of repeated targets
+// the last in row-major index order wins), += src[p] (Add) or *= src[p] (Multiply; int32
+// modulo 2^32, not for bool). src has out's dtype, strided over `is` (stride 0: a scalar).
+enum class ScatterReduce { Assign = 0, Add = 1, Multiply = 2 };
+Status scatter(ScatterReduce mode, const Shape& is, const Shape& os, const Operand& out, int dim, const Operand& index,
+               const Operand& src);
 
 // ---- random (random.cpp): Philox4x32-10. state = {key_lo, key_hi, counter_lo, counter_hi},
 // owned by the caller (one per JS environment); advanced in place.
@@ -82,6 +89,9 @@ struct LineShape {
 // from its end (cumsum's backward). out may be x itself.
 enum class ScanOp { Sum = 0, Prod = 1 };
 Status scan(ScanOp op, const LineShape& s, const Operand& x, const Operand& out, bool reverse);
+// cumprod's gradient: dx = d(sum(cumprod(x) * grad)) / dx, float32 [outer, n, inner], computed
+// without division (so exact where x has zeros); dx must not overlap x or grad.
+Status cumprod_backward(const LineShape& s, const Operand& x, const Operand& grad, const Operand& dx);
 // Stable sort of each line (NaN largest): values (x's dtype, may be x itself) and int32 indices,
 // both [outer, n, inner].
 Status sort_lines(const LineShape& s, const Operand& x, bool descending, const Operand& values,
@@ -97,19 +107,21 @@ Status topk_lines(const LineShape& s, const Operand& x, int64_t k, bool largest,
 Status multinomial(uint32_t state[4], const LineShape& s, const Operand& probs, int64_t num_samples, bool replacement,
                    const Operand& out);
 
-// ---- losses (loss.cpp): cross-entropy of float32 logits [n, c] (row-major from logits.offset)
-// against int32 class indices [n] (target.offset, unit stride), fused as in llm.c's
-// crossentropy_softmax_backward: forward writes probs = softmax(logits) per row (dense [n, c])
-// and loss_i = logsumexp(x_i) - x_i[t_i], 0 where t_i == ignore_index; out is [n] (reduction
-// None) or [1] (Sum, or Mean over the rows not ignored: NaN when all are). Backward writes
-// dx = (probs - onehot(t)) * g_i * (1 / kept rows under Mean), zero rows where ignored; g is
-// [n] with stride grad_stride (None) or [1]. A target outside [0, c) other than ignore_index is
-// an error, as in PyTorch ("Target 12 is out of bounds.").
+// ---- losses (loss.cpp): cross-entropy of float32 logits [n, c, inner] (dense from
+// logits.offset; inner = 1 for [N, C], d1 * d2 * ... for PyTorch's K-dimensional [N, C, d1, ...])
+// against int32 class indices [n * inner] (target.offset, unit stride), fused: forward writes
+// probs = log_softmax(logits) over c (dense [n, c, inner] from offset 0) and, per row r (an
+// (n, inner position) pair), loss_r = -probs[r, t_r], 0 where t_r == ignore_index; out is
+// [n * inner] (reduction None) or [1] (Sum, or Mean over the rows not ignored: NaN when all are).
+// Backward writes dx = (exp(probs) - onehot(t)) * g_r * (1 / kept rows under Mean), zero rows
+// where ignored; g is [n * inner] with stride grad_stride (None) or [1]. A target outside
+// [0, c) other than ignore_index is an error, as in PyTorch ("Target 12 is out of bounds.").
+// Threaded; bitwise the same for any thread count.
 enum class LossReduction { None = 0, Sum = 1, Mean = 2 };
 struct CrossEntropyArgs {
-  int64_t n = 0, c = 0, ignore_index = -100;
+  int64_t n = 0, c = 0, inner = 1, ignore_index = -100;
   LossReduction reduction = LossReduction::Mean;
-  int64_t grad_stride = 1;  // backward, reduction None: g[i] = grad[offset + i * grad_stride]
+  int64_t grad_stride = 1;  // backward, reduction None: g[r] = grad[offset + r * grad_stride]
 };
 Status cross_entropy_forward(const CrossEntropyArgs& a, const Operand& logits, const Operand& target,
                              const Operand& probs, const Operand& out);
@@ -215,6 +227,18 @@ Status avg_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& 
 Status avg_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const Operand& grad_x);
 Status adaptive_avg_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& out);
 Status adaptive_avg_pool2d_backward(const Pool2dArgs& a, const Operand& grad_out, const Operand& grad_x);
+
+// ---- unfold / fold (im2col.cpp), PyTorch 1.13's F.unfold / F.fold over float32 NCHW: x is
+// dense [n, c, h, w], cols dense [n, c * kh * kw, lh * lw] with lh = (h + 2 ph - dh (kh - 1) - 1)
+// / sh + 1 (likewise lw), both given by the caller and checked (each at least 1). unfold writes
+// cols from x (0 where a block reads the padding); fold writes x = the sum of every column
+// entry at the pixel it came from (overlaps add, padding dropped): each is the other's adjoint.
+struct UnfoldArgs {
+  int64_t n = 0, c = 0, h = 0, w = 0, lh = 0, lw = 0;
+  Window2d win;
+};
+Status unfold_forward(const UnfoldArgs& a, const Operand& x, const Operand& cols);
+Status fold_forward(const UnfoldArgs& a, const Operand& cols, const Operand& x);
 
 // ---- runtime
 const char* simd_name();

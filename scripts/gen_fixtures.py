@@ -159,6 +159,12 @@ def _torch_opts(opts):
     return {names.get(k, k): tuple(v) if isinstance(v, list) else v for k, v in (opts or {}).items()}
 
 
+def _loss_opts(opts):
+    # tensorgrad's loss options as torch's keyword arguments.
+    names = {"ignoreIndex": "ignore_index", "labelSmoothing": "label_smoothing"}
+    return {names.get(k, k): v for k, v in (opts or {}).items()}
+
+
 def _as_tensor_like(x, v):
     # tensorgrad's maximum/minimum take a JS number; torch's need a tensor (0-d keeps dtype rules).
     return v if isinstance(v, torch.Tensor) else torch.tensor(v)
@@ -275,6 +281,13 @@ CALLS = {
     "oneHot": lambda labels, n=-1: F.one_hot(labels.long() if labels.dtype == torch.int32 else labels, n),
     # ---- scans and sorting (src/ops/sorting.ts); ties sort stably on both sides.
     "cumsum": lambda x, dim: torch.cumsum(x, dim),
+    "cumprod": lambda x, dim: torch.cumprod(x, dim),
+    "scatter": lambda x, d, i, s, opts=None: x.scatter(d, i.long(), s, **(opts or {})),
+    "scatter_": lambda x, d, i, s, opts=None: x.scatter_(d, i.long(), s, **(opts or {})),
+    "F.crossEntropy": lambda x, t, opts=None: F.cross_entropy(x, t.long() if t.dtype == torch.int32 else t, **_loss_opts(opts)),
+    "F.nllLoss": lambda x, t, opts=None: F.nll_loss(x, t.long(), **_loss_opts(opts)),
+    "F.unfold": lambda x, k, opts=None: F.unfold(x, tuple(k) if isinstance(k, list) else k, **_torch_opts(opts)),
+    "F.fold": lambda x, o, k, opts=None: F.fold(x, tuple(o) if isinstance(o, list) else o, tuple(k) if isinstance(k, list) else k, **_torch_opts(opts)),
     "sort": lambda x, dim=-1, descending=False: torch.sort(x, dim=dim, descending=descending, stable=True),
     "argsort": lambda x, dim=-1, descending=False: torch.sort(x, dim=dim, descending=descending, stable=True).indices,
     "topk": lambda x, k, dim=-1, largest=True, sorted=True: torch.topk(x, k, dim, largest, sorted),
@@ -1409,6 +1422,149 @@ case("indexAdd dim 0", "indexAdd", fam, x.indexAdd(0, c, y), [rn(4, 3), rn(2, 3)
 case("indexAdd dim 1 repeats", "indexAdd", fam, x.indexAdd(1, c, y), [rn(2, 4), rn(2, 3), idx([1, 1, 3])])
 case("indexAdd alpha", "indexAdd", fam, x.indexAdd(0, c, y, alpha=-2.5), [rn(3, 2), rn(2, 2), idx([2, 0])])
 case("tg.indexAdd", "indexAdd", fam, Fn("indexAdd", x, 0, c, y), [rn(3), rn(2), idx([1, 1])])
+
+# ---- cross-entropy over any dim (fused for index targets without weight / smoothing) ---------
+fam = "softmax"
+ce, nll = "F.crossEntropy", "F.nllLoss"
+case("crossEntropy [N, C]", ce, fam, Fn(ce, x, y), [rn(6, 5), ints(6, lo=0, hi=5)])
+case("crossEntropy [N, C] sum", ce, fam, Fn(ce, x, y, reduction="sum"), [rn(6, 5), ints(6, lo=0, hi=5)])
+case("crossEntropy [N, C] none ignore", ce, fam, Fn(ce, x, y, reduction="none", ignoreIndex=1), [rn(7, 4), idx([1, 0, 3, 1, 2, 2, 1])])
+case("crossEntropy K-dim [2,5,3,4]", ce, fam, Fn(ce, x, y), [rn(2, 5, 3, 4), ints(2, 3, 4, lo=0, hi=5)])
+case("crossEntropy K-dim sum", ce, fam, Fn(ce, x, y, reduction="sum"), [rn(2, 5, 3, 4), ints(2, 3, 4, lo=0, hi=5)])
+case("crossEntropy K-dim none", ce, fam, Fn(ce, x, y, reduction="none"), [rn(2, 5, 3, 4), ints(2, 3, 4, lo=0, hi=5)])
+case("crossEntropy K-dim ignoreIndex mean", ce, fam, Fn(ce, x, y, ignoreIndex=-1), [rn(2, 5, 3, 4), ints(2, 3, 4, lo=-1, hi=5)])
+case("crossEntropy K-dim ignoreIndex none", ce, fam, Fn(ce, x, y, reduction="none", ignoreIndex=2), [rn(2, 4, 3, 5), ints(2, 3, 5, lo=0, hi=4)])
+case("crossEntropy K-dim default ignore -100", ce, fam, Fn(ce, x, y), [rn(3, 4, 5), idx([[0, -100, 3, 1, 2], [3, 3, -100, 0, 1], [-100, 2, 2, 1, 0]])])
+case("crossEntropy 3-D [4,6,7]", ce, fam, Fn(ce, x, y), [rn(4, 6, 7), ints(4, 7, lo=0, hi=6)])
+case("crossEntropy 5-D", ce, fam, Fn(ce, x, y, reduction="sum"), [rn(2, 3, 2, 3, 4), ints(2, 2, 3, 4, lo=0, hi=3)])
+case("crossEntropy K-dim wide inner", ce, fam, Fn(ce, x, y), [rn(2, 3, 70), ints(2, 70, lo=0, hi=3)])
+case("crossEntropy K-dim permuted input", ce, fam, Fn(ce, x.permute(0, 3, 1, 2), y), [rn(2, 3, 4, 5), ints(2, 3, 4, lo=0, hi=5)])
+case("crossEntropy 1-D [C]", ce, fam, Fn(ce, x, y), [rn(6), lit(4, dtype=torch.int32, rg=False)])
+case("crossEntropy 1-D [C] none", ce, fam, Fn(ce, x, y, reduction="none"), [rn(6), lit(2, dtype=torch.int32, rg=False)])
+case("crossEntropy 1-D [C] ignored sum", ce, fam, Fn(ce, x, y, reduction="sum", ignoreIndex=3), [rn(5), lit(3, dtype=torch.int32, rg=False)])
+case("crossEntropy K-dim all ignored", ce, fam, Fn(ce, x, y, ignoreIndex=0), [rn(2, 3, 2), lit([[0, 0], [0, 0]], dtype=torch.int32, rg=False)], grad=False)
+# The composed path over K dims: weights, label smoothing, probability targets.
+case("crossEntropy K-dim weight", ce, "composite", Fn(ce, x, y, weight=c), [rn(2, 4, 3), ints(2, 3, lo=0, hi=4), pos(4, rg=False)])
+case("crossEntropy K-dim label smoothing", ce, "composite", Fn(ce, x, y, labelSmoothing=0.2, ignoreIndex=1), [rn(2, 4, 3, 2), ints(2, 3, 2, lo=0, hi=4)])
+case("crossEntropy K-dim probabilities", ce, "composite", Fn(ce, x, y.softmax(1)), [rn(2, 4, 3), rn(2, 4, 3, rg=False)])
+case("nllLoss K-dim", nll, fam, Fn(nll, x.logSoftmax(1), y, ignoreIndex=0), [rn(2, 5, 3, 4), ints(2, 3, 4, lo=0, hi=5)])
+case("nllLoss K-dim none", nll, fam, Fn(nll, x.logSoftmax(1), y, reduction="none"), [rn(2, 5, 3), ints(2, 3, lo=0, hi=5)])
+hvp("crossEntropy K-dim", ce, Fn(ce, x, y), [rn(2, 4, 3), ints(2, 3, lo=0, hi=4)])
+hvp("crossEntropy K-dim none ignore", ce, Fn(ce, x, y, reduction="none", ignoreIndex=1), [rn(2, 4, 3), ints(2, 3, lo=0, hi=4)])
+
+# ---- F.pad's reflect / replicate / circular ---------------------------------------------------
+fam = "exact"
+fp = "F.pad"
+case("pad reflect 3-D", fp, fam, Fn(fp, x, [2, 1], "reflect"), [rn(2, 3, 5)])
+case("pad reflect 2-D unbatched", fp, fam, Fn(fp, x, [1, 3], "reflect"), [rn(3, 5)])
+case("pad reflect 4-D", fp, "arith", Fn(fp, x, [1, 2, 2, 1], "reflect"), [rn(1, 2, 4, 5)])
+case("pad reflect 3-D two dims", fp, "arith", Fn(fp, x, [1, 1, 2, 1], "reflect"), [rn(2, 3, 4)])
+case("pad reflect 5-D", fp, "arith", Fn(fp, x, [1, 1, 2, 0, 1, 2], "reflect"), [rn(1, 2, 3, 4, 5)])
+case("pad reflect negative", fp, fam, Fn(fp, x, [-1, 2], "reflect"), [rn(2, 3, 5)])
+case("pad replicate 3-D", fp, fam, Fn(fp, x, [2, 3], "replicate"), [rn(2, 3, 4)])
+case("pad replicate beyond size", fp, fam, Fn(fp, x, [5, 1], "replicate"), [rn(1, 2, 3)])
+case("pad replicate 4-D", fp, "arith", Fn(fp, x, [1, 0, 2, 3], "replicate"), [rn(2, 2, 3, 3)])
+case("pad replicate 5-D", fp, "arith", Fn(fp, x, [1, 2, 0, 1, 2, 1], "replicate"), [rn(1, 1, 2, 3, 4)])
+case("pad replicate crop", fp, "arith", Fn(fp, x, [-2, 1, 1, -1], "replicate"), [rn(1, 3, 4, 5)])
+case("pad circular 3-D", fp, fam, Fn(fp, x, [3, 1], "circular"), [rn(2, 2, 3)])
+case("pad circular 4-D", fp, "arith", Fn(fp, x, [1, 2, 2, 1], "circular"), [rn(1, 2, 3, 4)])
+case("pad circular 5-D", fp, "arith", Fn(fp, x, [1, 1, 1, 0, 2, 2], "circular"), [rn(1, 1, 2, 3, 4)])
+case("pad circular crop", fp, fam, Fn(fp, x, [-1, 2], "circular"), [rn(2, 3, 4)])
+case("pad circular crop right", fp, fam, Fn(fp, x, [2, -1], "circular"), [rn(2, 3, 4)])
+case("pad circular crop both", fp, "arith", Fn(fp, x, [1, -3, -1, 2], "circular"), [rn(1, 2, 4, 5)])
+case("pad circular int32", fp, "int32", Fn(fp, x, [1, 2], "circular"), [ints(2, 2, 3)])
+case("pad reflect zero batch", fp, fam, Fn(fp, x, [1, 1], "reflect"), [rn(0, 2, 3)])
+case("pad reflect nothing", fp, fam, Fn(fp, x, [0, 0], "reflect"), [rn(1, 2, 3)])
+err("pad reflect amount >= size", "pad", Fn(fp, x, [3, 0], "reflect"), [rn(1, 2, 3)])
+err("pad reflect 4-D amount >= size", "pad", Fn(fp, x, [1, 1, 2, 2], "reflect"), [rn(1, 1, 2, 3)])
+err("pad circular wraps twice", "pad", Fn(fp, x, [4, 1], "circular"), [rn(1, 2, 3)])
+err("pad reflect 1-D", "pad", Fn(fp, x, [1, 1], "reflect"), [rn(3)])
+err("pad replicate too many dims", "pad", Fn(fp, x, [1, 1], "replicate"), [rn(1, 1, 1, 1, 2, 3)])
+err("pad reflect odd length", "pad", Fn(fp, x, [1, 1, 1], "reflect"), [rn(1, 2, 3)])
+err("pad reflect value", "pad", Fn(fp, x, [1, 1], "reflect", 1.0), [rn(1, 2, 3)])
+err("pad circular unbatched", "pad", Fn(fp, x, [1, 1], "circular"), [rn(2, 3)])
+err("pad circular unbatched 2-D", "pad", Fn(fp, x, [1, 1, 1, 1], "circular"), [rn(2, 2, 3)])
+err("pad unknown mode", "pad", Fn(fp, x, [1, 1], "foo"), [rn(1, 2, 3)])
+err("pad reflect int32", "pad", Fn(fp, x, [1, 1], "reflect"), [ints(1, 2, 3)])
+err("pad replicate empty dim", "pad", Fn(fp, x, [1, 1], "replicate"), [rn(1, 2, 0)])
+err("pad replicate crop to nothing", "pad", Fn(fp, x, [-2, -2], "replicate"), [rn(1, 2, 3)])
+
+# ---- scatter (replace; reduce add / multiply) -------------------------------------------------
+fam = "exact"
+case("scatter dim 0", "scatter", fam, x.scatter(0, c, y), [rn(3, 4), rn(2, 4), idx([[0, 1, 2, 0], [2, 0, 1, 1]])])
+case("scatter dim 1", "scatter", fam, x.scatter(1, c, y), [rn(2, 5), rn(2, 3), idx([[4, 0, 2], [1, 3, 0]])])
+case("scatter src larger", "scatter", fam, x.scatter(1, c, y), [rn(2, 5), rn(3, 4, rg=False), idx([[0, 2], [3, 1]])])
+case("scatter 1-D", "scatter", fam, x.scatter(0, c, y), [rn(5), rn(3), idx([4, 0, 2])])
+case("scatter 3-D dim -1", "scatter", fam, x.scatter(-1, c, y), [rn(2, 3, 4), rn(2, 3, 2), idx([[[3, 0], [1, 2], [0, 1]], [[2, 3], [3, 0], [1, 2]]])])
+case("scatter index smaller", "scatter", fam, x.scatter(0, c, y), [rn(4, 3), rn(2, 2), idx([[3, 0], [1, 2]])])
+case("scatter value", "scatter", fam, x.scatter(1, y, 1.5), [rn(3, 4), idx([[0, 3], [2, 2], [1, 0]])])
+case("scatter of t()", "scatter", fam, x.t().scatter(0, c, y), [rn(4, 3), rn(2, 4), idx([[0, 1, 2, 0], [1, 2, 0, 2]])])
+case("scatter int32", "scatter", "int32", x.scatter(0, c, y), [ints(3, 4), ints(2, 4), idx([[0, 1, 2, 0], [2, 0, 1, 1]])])
+case("scatter int32 value", "scatter", "int32", x.scatter(1, y, 7), [ints(2, 3), idx([[2], [0]])])
+case("scatter bool value", "scatter", fam, x.scatter(0, y, True), [boolm(3, 2), idx([[2, 0]])])
+case("scatter empty index", "scatter", fam, x.scatter(1, c, y), [rn(3, 4), rn(3, 2, rg=False), lit([], shape=(3, 0), dtype=torch.int32, rg=False)])
+case("tg.scatter", "scatter", fam, Fn("scatter", x, 0, c, y), [rn(3, 2), rn(1, 2), idx([[2, 0]])])
+case("scatter reduce add", "scatter", "arith", x.scatter(1, c, y, reduce="add"), [rn(2, 4, rg=False), rn(2, 3, rg=False), idx([[0, 0, 3], [1, 2, 1]])])
+case("scatter reduce multiply", "scatter", "arith", x.scatter(0, c, y, reduce="multiply"), [rn(3, 2, rg=False), rn(3, 2, rg=False), idx([[0, 1], [0, 2], [2, 1]])])
+case("scatter reduce add value", "scatter", "arith", x.scatter(1, y, 2.5, reduce="add"), [rn(2, 3, rg=False), idx([[0, 0], [2, 1]])])
+case("scatter reduce multiply int32", "scatter", "int32", x.scatter(1, c, y, reduce="multiply"), [ints(2, 3), ints(2, 2), idx([[0, 0], [2, 1]])])
+case("scatter_ on a non-leaf", "scatter_", fam, x.mul(1).scatter_(0, c, y), [rn(3, 4), rn(2, 4), idx([[0, 1, 2, 0], [2, 0, 1, 1]])])
+case("scatter_ value", "scatter_", fam, x.mul(2).scatter_(1, y, -3.0), [rn(2, 4), idx([[1, 3], [0, 2]])])
+case("scatter_ reduce add", "scatter_", "arith", x.mul(1).scatter_(0, c, y, reduce="add"), [rn(3, 2, rg=False), rn(2, 2, rg=False), idx([[0, 2], [0, 2]])])
+hvp("scatter squared", "scatter", x.scatter(0, c, y).pow(2).mul(x.scatter(0, c, y)), [rn(3, 2), rn(2, 2), idx([[2, 0], [0, 1]])])
+err("scatter index out of range", "scatter", x.scatter(0, c, y), [rn(3, 2), rn(1, 2), idx([[3, 0]])])
+err("scatter negative index", "scatter", x.scatter(0, c, y), [rn(3, 2), rn(1, 2), idx([[-1, 0]])])
+err("scatter dtype mismatch", "scatter", x.scatter(0, c, y), [rn(3, 2), ints(1, 2), idx([[1, 0]])])
+err("scatter ndim mismatch", "scatter", x.scatter(0, c, y), [rn(3, 2), rn(2), idx([1, 0])])
+err("scatter index larger than src", "scatter", x.scatter(0, c, y), [rn(3, 2), rn(1, 1), idx([[1, 0]])])
+err("scatter index larger outside dim", "scatter", x.scatter(0, c, y), [rn(3, 1), rn(2, 2), idx([[1, 0]])])
+err("scatter bad reduce", "scatter", x.scatter(0, c, y, reduce="sum"), [rn(3, 2), rn(1, 2), idx([[1, 0]])])
+err("scatter float index", "scatter", x.scatter(0, c, y), [rn(3, 2), rn(1, 2), rn(1, 2, rg=False)])
+
+# ---- cumprod (its gradient is exact at zeros) -------------------------------------------------
+fam = "reduce"
+case("cumprod dim 0", "cumprod", fam, x.cumprod(0), [away(5, 3, lo=0.5, hi=1.5)])
+case("cumprod dim 1", "cumprod", fam, x.cumprod(1), [away(3, 6, lo=0.5, hi=1.5)])
+case("cumprod dim -1 3-D", "cumprod", fam, x.cumprod(-1), [rn(2, 3, 4)])
+case("cumprod dim 1 3-D", "cumprod", fam, x.cumprod(1), [rn(2, 3, 4)])
+case("cumprod of t()", "cumprod", fam, x.t().cumprod(1), [rn(4, 3)])
+case("cumprod one zero", "cumprod", fam, x.cumprod(1), [lit([[1.5, 0.0, -2.0, 3.0, 0.5], [2.0, 0.5, -1.0, 4.0, 0.0], [0.0, 1.5, 2.0, -0.5, 1.0]])])
+case("cumprod two zeros", "cumprod", fam, x.cumprod(1), [lit([[1.5, 0.0, -2.0, 0.0, 0.5], [0.0, 0.5, 0.0, 4.0, 2.0], [0.0, 0.0, 2.0, -0.5, 1.0]])])
+case("cumprod zeros dim 0", "cumprod", fam, x.cumprod(0), [lit([[1.5, 0.0, 2.0], [0.0, 0.5, 3.0], [2.0, 2.0, 0.0], [-1.0, 3.0, 0.5]])])
+case("cumprod 0-d", "cumprod", fam, x.cumprod(0), [rn()])
+case("cumprod size-1 dim", "cumprod", fam, x.cumprod(1), [rn(3, 1)])
+case("cumprod [0,3]", "cumprod", fam, x.cumprod(0), [rn(0, 3)])
+case("cumprod int32", "cumprod", "int32", x.cumprod(1), [ints(3, 5, lo=-3, hi=4)])
+case("cumprod bool", "cumprod", "int32", x.cumprod(0), [boolm(7)])
+case("tg.cumprod", "cumprod", fam, Fn("cumprod", x, 0), [away(6, lo=0.5, hi=1.5)])
+hvp("cumprod", "cumprod", x.cumprod(1), [away(2, 4, lo=0.5, hi=1.5)])
+hvp("cumprod zeros", "cumprod", x.cumprod(1), [lit([[1.5, 0.0, -2.0, 3.0], [0.0, 0.5, 0.0, 4.0]])])
+err("cumprod dim out of range", "cumprod", x.cumprod(2), [rn(3, 4)])
+
+# ---- F.unfold / F.fold (im2col / col2im) ---------------------------------------------------
+fam = "reduce"
+uf, fo = "F.unfold", "F.fold"
+case("unfold k2", uf, fam, Fn(uf, x, 2), [rn(2, 3, 4, 5)])
+case("unfold k [2,3] padding stride dilation", uf, fam, Fn(uf, x, [2, 3], padding=1, stride=2, dilation=[1, 2]), [rn(2, 2, 6, 7)])
+case("unfold padding pair", uf, fam, Fn(uf, x, 3, padding=[2, 0], stride=[1, 2]), [rn(1, 2, 4, 7)])
+case("unfold 3-D unbatched", uf, fam, Fn(uf, x, 2, stride=2), [rn(3, 4, 4)])
+case("unfold zero batch", uf, fam, Fn(uf, x, 2), [rn(0, 2, 3, 3)])
+case("fold k2 overlapping", fo, fam, Fn(fo, x, [4, 5], 2), [rn(2, 12, 12)])
+case("fold padding stride dilation", fo, fam, Fn(fo, x, [6, 7], [2, 3], padding=1, stride=2, dilation=[1, 2]), [rn(2, 12, 12)])
+case("fold 2-D unbatched", fo, fam, Fn(fo, x, 5, 3, padding=1), [rn(18, 25)])
+case("fold of unfold", fo, fam, Fn(fo, Fn(uf, x, 3, padding=1), [4, 4], 3, padding=1), [rn(1, 2, 4, 4)])
+hvp("unfold squared", uf, Fn(uf, x, 2, padding=1).pow(3), [rn(1, 2, 3, 3)])
+hvp("fold squared", fo, Fn(fo, x, [3, 3], 2).pow(3), [rn(1, 8, 4)])
+err("unfold no blocks", "unfold", Fn(uf, x, 3), [rn(1, 3, 2, 2)])
+err("unfold 2-D input", "unfold", Fn(uf, x, 2), [rn(5, 5)])
+err("unfold empty channels", "unfold", Fn(uf, x, 2), [rn(2, 0, 5, 5)])
+err("unfold kernel 0", "unfold", Fn(uf, x, 0), [rn(1, 3, 5, 5)])
+err("unfold stride 0", "unfold", Fn(uf, x, 2, stride=0), [rn(1, 3, 5, 5)])
+err("unfold negative padding", "unfold", Fn(uf, x, 2, padding=-1), [rn(1, 3, 5, 5)])
+err("unfold int32", "unfold", Fn(uf, x, 2), [ints(1, 3, 5, 5)])
+err("fold blocks mismatch", "fold", Fn(fo, x, [5, 5], 2), [rn(2, 12, 15)])
+err("fold not divisible", "fold", Fn(fo, x, [5, 5], 2), [rn(2, 13, 16)])
+err("fold 4-D input", "fold", Fn(fo, x, [5, 5], 2), [rn(2, 12, 16, 1)])
 
 # ---- attention -------------------------------------------------------------------------------------
 fam = "composite"

@@ -97,14 +97,16 @@ export function encodeIndex(dim: number, shape: readonly number[], count: number
 }
 
 /**
- * gather / scatterAdd (binding/index.cc): [dim, ndim, 0, 0, 0, index shape..., data shape...,
- * then the views of the call's operands in order]: gather's x and index (its output is
- * contiguous and not encoded), scatterAdd's out, index and src.
+ * gather / scatterAdd / scatter (binding/index.cc): [dim, ndim, mode, 0, 0, index shape...,
+ * data shape..., then the views of the call's operands in order]: gather's x and index (its
+ * output is contiguous and not encoded), scatterAdd's and scatter's out, index and src; mode
+ * is scatter's (0 replace, 1 add, 2 multiply), 0 for the others.
  */
-export function encodeGather(dim: number, indexShape: readonly number[], dataShape: readonly number[], views: readonly View[]): void {
+export function encodeGather(dim: number, indexShape: readonly number[], dataShape: readonly number[], views: readonly View[], mode = 0): void {
   meta[0] = dim;
   meta[1] = indexShape.length;
-  meta[2] = meta[3] = meta[4] = 0;
+  meta[2] = mode;
+  meta[3] = meta[4] = 0;
   let pos = putShape(HEADER, indexShape);
   pos = putShape(pos, dataShape);
   for (const v of views) pos = putView(pos, v._offset, v._strides);
@@ -156,9 +158,9 @@ export function encodeSort(outer: number, n: number, inner: number, p0: number, 
 
 /**
  * Cross-entropy (binding/loss.cc): [n, c, ignoreIndex, reduction, logits or grad offset,
- * target offset, grad stride].
+ * target offset, grad stride, inner]: logits [n, c, inner] (inner = d1 * d2 * ..., 1 for [N, C]).
  */
-export function encodeCrossEntropy(n: number, c: number, ignoreIndex: number, reduction: number, offset: number, targetOffset: number, gradStride: number): void {
+export function encodeCrossEntropy(n: number, c: number, ignoreIndex: number, reduction: number, offset: number, targetOffset: number, gradStride: number, inner = 1): void {
   meta[0] = n;
   meta[1] = c;
   meta[2] = ignoreIndex;
@@ -166,6 +168,19 @@ export function encodeCrossEntropy(n: number, c: number, ignoreIndex: number, re
   meta[4] = offset;
   meta[5] = targetOffset;
   meta[6] = gradStride;
+  meta[7] = inner;
+}
+
+/**
+ * unfold / fold (binding/unfold.cc): [N, C, H, W, lh, lw, kh, kw, sh, sw, ph, pw, dh, dw, first
+ * operand offset, second operand offset]: the image [N, C, H, W], the blocks lh x lw, the window.
+ */
+export function encodeUnfold(image: readonly number[], blocks: readonly number[], window: readonly number[], offsets: readonly number[]): void {
+  let pos = 0;
+  for (const v of image) meta[pos++] = v;
+  for (const v of blocks) meta[pos++] = v;
+  for (const v of window) meta[pos++] = v;
+  for (const v of offsets) meta[pos++] = v;
 }
 
 /**

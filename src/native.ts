@@ -34,6 +34,8 @@ export interface Native {
   indexAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   gather(meta: Float64Array, x: Storage, index: Int32Array, out: Storage): void;
   scatterAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
+  // torch.scatter in place on out (meta[2]: 0 replace, 1 add, 2 multiply); src has out's dtype.
+  scatter(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   randomUniform(state: Uint32Array, out: Float32Array, n: number, low: number, high: number): void;
   randomNormal(state: Uint32Array, out: Float32Array, n: number, mean: number, std: number): void;
   randomDropoutMask(state: Uint32Array, mask: Float32Array, n: number, keep: number, scale: number): void;
@@ -58,6 +60,9 @@ export interface Native {
   avgPool2dOutputSize(meta: Float64Array): [number, number];
   adaptiveAvgPool2d(meta: Float64Array, x: Float32Array, out: Float32Array): void;
   adaptiveAvgPool2dBackward(meta: Float64Array, gradOut: Float32Array, gradX: Float32Array): void;
+  // F.unfold / F.fold (binding/unfold.cc); meta from src/call.ts encodeUnfold.
+  unfold(meta: Float64Array, x: Float32Array, cols: Float32Array): void;
+  fold(meta: Float64Array, cols: Float32Array, x: Float32Array): void;
   // Fused softmax family (binding/softmax.cc); meta from src/call.ts encodeSoftmax.
   softmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
   logSoftmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
@@ -70,11 +75,12 @@ export interface Native {
   // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort.
   cumsum(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
   cumprod(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
+  cumprodBackward(meta: Float64Array, x: Float32Array, dx: Float32Array, grad: Float32Array): void;
   sort(meta: Float64Array, x: Float32Array | Int32Array, values: Float32Array | Int32Array, indices: Int32Array): void;
   topk(meta: Float64Array, x: Float32Array | Int32Array, values: Float32Array | Int32Array, indices: Int32Array): void;
   multinomial(state: Uint32Array, meta: Float64Array, probs: Float32Array, out: Int32Array): void;
   // Fused cross-entropy (binding/loss.cc): meta = [n, c, ignoreIndex, reduction, logits or grad
-  // offset, target offset, grad stride]; probs, out and dx from offset 0.
+  // offset, target offset, grad stride, inner]; probs (log-probabilities), out and dx from offset 0.
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;
   crossEntropyBackward(meta: Float64Array, probs: Float32Array, target: Int32Array, grad: Float32Array, dx: Float32Array): void;
   // safetensors (binding/io.cc): the header's entries, and one entry's bytes converted into dst.

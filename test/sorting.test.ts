@@ -3,6 +3,7 @@
 // their values and gradients against PyTorch are in the fixtures (test/fixtures/ops.json).
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
+import { native } from '../src/native.js';
 
 describe('multinomial', () => {
   it('repeats its draws after the same manualSeed', () => {
@@ -107,5 +108,83 @@ describe('cumsum / sort / argsort / topk arguments and types', () => {
     expect(Array.from(g!.toTypedArray()).map((v) => +v.toFixed(5))).toEqual([0.3 * 2 * 2, -1.2 * 2 * 1, 2.5 * 2 * 4, 0.7 * 2 * 3].map((v) => +v.toFixed(5)));
     const [h] = tg.autograd.grad([g!.sum()], [x]);
     expect(h!.toArray()).toEqual([4, 2, 8, 6]);
+  });
+});
+
+describe('cumprod', () => {
+  /** d(sum(cumprod(x) * g)) / dx in float64 straight from its definition (O(n^2) per line). */
+  function reference(x: number[], g: number[]): number[] {
+    return x.map((_, k) => {
+      let s = 0;
+      for (let j = k; j < x.length; j++) {
+        let p = 1;
+        for (let i = 0; i <= j; i++) if (i !== k) p *= x[i]!;
+        s += g[j]! * p;
+      }
+      return s;
+    });
+  }
+
+  it('has the exact gradient where the input has zeros, one or several, on long lines', () => {
+    tg.manualSeed(3);
+    for (const n of [1, 2, 7, 17, 64]) {
+      const base = Array.from(tg.rand([n]).mul(1.5).add(0.25).toTypedArray());
+      for (const zeros of [[], [0], [n - 1], [Math.floor(n / 2)], [1, n - 2]]) {
+        const xs = base.slice();
+        for (const z of zeros) if (z >= 0 && z < n) xs[z] = 0;
+        const g = Array.from(tg.randn([n]).toTypedArray());
+        const x = tg.tensor(xs).requiresGrad_();
+        x.cumprod(0).backward(tg.tensor(g));
+        const want = reference(Array.from(Float32Array.from(xs)), Array.from(Float32Array.from(g)));
+        const got = Array.from(x.grad!.toTypedArray());
+        got.forEach((v, i) => expect(Math.abs(v - want[i]!), `n=${n} zeros=${zeros} at ${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!))));
+      }
+    }
+  });
+
+  it('under createGraph gives the same gradient, and a second derivative', () => {
+    const x = tg.tensor([[1.5, 0, -2, 3], [0, 0.5, 0, 4], [0.7, 1.1, -0.9, 1.3]]).requiresGrad_();
+    const g = tg.randn([3, 4]);
+    const [plain] = tg.autograd.grad(x.cumprod(1), x, { gradOutputs: g });
+    const [graph] = tg.autograd.grad(x.cumprod(1), x, { gradOutputs: g, createGraph: true });
+    expect(graph!.requiresGrad).toBe(true);
+    const a = plain!.toTypedArray(), b = graph!.toTypedArray();
+    a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(v))));
+    expect(tg.autograd.gradcheck((t) => t.cumprod(1).mul(t).sum(), [x.detach().add(0.1).requiresGrad_()], { eps: 1e-3, atol: 1e-2, rtol: 1e-2 })).toBe(true);
+  });
+
+  it('is bitwise the same on 1 and 2 threads, over lines and inner blocks', () => {
+    const threads = tg.getNumThreads();
+    const run = (shape: number[], dim: number) => {
+      tg.manualSeed(5);
+      const x = tg.rand(shape).add(0.5).requiresGrad_();
+      const y = x.cumprod(dim);
+      y.backward(tg.randn(shape));
+      return [Array.from(y.toTypedArray()), Array.from(x.grad!.toTypedArray())];
+    };
+    try {
+      for (const [shape, dim] of [[[300, 200], 1], [[40, 30, 300], 1], [[5000, 3], 0]] as const) {
+        tg.setNumThreads(1);
+        const one = run(shape as unknown as number[], dim);
+        tg.setNumThreads(2);
+        expect(run(shape as unknown as number[], dim)).toEqual(one);
+      }
+    } finally {
+      tg.setNumThreads(threads);
+    }
+  });
+
+  it('rejects bad arguments, and its raw backward binding checks its operands', () => {
+    expect(() => tg.cumprod(tg.ones([2, 3]), 2)).toThrow(/^cumprod: /);
+    expect(() => tg.ones([2]).cumprod(0.5)).toThrow(/^cumprod: /);
+    expect(tg.tensor([true, true, false]).cumprod(0).dtype).toBe('int32');
+    const m = new Float64Array([2, 3, 1, 0, 0, 0, 0, 0, 0]);
+    const f = (n: number) => new Float32Array(n);
+    expect(() => native.cumprodBackward(m, f(6), f(6), f(5))).toThrow(/cumprod.backward.*grad/);
+    expect(() => native.cumprodBackward(m, f(5), f(6), f(6))).toThrow(/cumprod.backward.*input/);
+    expect(() => native.cumprodBackward(m, f(6), f(6), new Int32Array(6) as unknown as Float32Array)).toThrow(TypeError);
+    const shared = f(6);
+    expect(() => native.cumprodBackward(m, f(6), shared, shared)).toThrow(/must not overlap/);
+    expect(() => native.cumprodBackward(new Float64Array([-1, 3, 1, 0, 0, 0, 0, 0, 0]), f(6), f(6), f(6))).toThrow(RangeError);
   });
 });

@@ -1,5 +1,6 @@
 // gather and its backward, scatter_add, over strided operands: for every position p of the
-// index tensor, the element of x at p with coordinate `dim` replaced by index[p].
+// index tensor, the element of x at p with coordinate `dim` replaced by index[p]. scatter
+// (torch.scatter, replace / add / multiply) writes the other way round.
 #include <cstring>
 #include <string>
 
@@ -107,6 +108,65 @@ Status scatter_add(const Shape& is, const Shape& os, const Operand& out, int dim
       coord[d] = 0;
     }
   }
+  return Status::ok();
+}
+
+namespace {
+
+template <class T>
+void scatter_typed(ScatterReduce mode, const Shape& is, const Operand& out, int dim, const Operand& index,
+                   const Operand& src) {
+  T* po = static_cast<T*>(out.base);
+  const T* ps = static_cast<const T*>(src.base);
+  const int32_t* pi = static_cast<const int32_t*>(index.base);
+  int64_t coord[kMaxDims] = {};
+  const int64_t n = is.numel();
+  // In the index's row-major order, as PyTorch's CPU loop: of repeated targets, the last wins.
+  for (int64_t p = 0; p < n; ++p) {
+    int64_t ii = index.offset, io = out.offset, is_ = src.offset;
+    for (int d = 0; d < is.ndim; ++d) {
+      ii += coord[d] * index.stride[d];
+      is_ += coord[d] * src.stride[d];
+      if (d != dim) io += coord[d] * out.stride[d];
+    }
+    T& o = po[io + pi[ii] * out.stride[dim]];
+    if (mode == ScatterReduce::Assign) o = ps[is_];
+    else if (mode == ScatterReduce::Add) o = T(o + ps[is_]);
+    else o = T(o * ps[is_]);
+    for (int d = is.ndim - 1; d >= 0; --d) {
+      if (++coord[d] < is.size[d]) break;
+      coord[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+Status scatter(ScatterReduce mode, const Shape& is, const Shape& os, const Operand& out, int dim, const Operand& index,
+               const Operand& src) {
+  const char* op = "scatter";
+  if (mode != ScatterReduce::Assign && mode != ScatterReduce::Add && mode != ScatterReduce::Multiply)
+    return Status::range("scatter: reduce argument must be either add or multiply.");
+  if (Status st = check_shape(op, is); !st) return st;
+  if (Status st = check_shape(op, os); !st) return st;
+  if (Status st = check_gather(op, is, os, dim, index); !st) return st;
+  if (out.dtype == DType::Bool && mode != ScatterReduce::Assign)
+    return Status::type("scatter: reduce is not supported for bool tensors");
+  if (Status st = check_operand(op, "output", os, out, out.dtype); !st) return st;
+  if (Status st = check_operand(op, "source", is, src, out.dtype); !st) return st;
+  if (is.numel() == 0) return Status::ok();
+  const int32_t* pi = static_cast<const int32_t*>(index.base);
+  const int64_t size = os.size[dim];
+  Status bad = Status::ok();
+  for_each_position(is, index.stride, index.offset, out.stride, 0, dim, [&](int64_t ii, int64_t, int64_t) {
+    if (bad && (pi[ii] < 0 || pi[ii] >= size))
+      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
+                          std::to_string(dim) + " with size " + std::to_string(size));
+  });
+  if (!bad) return bad;
+  if (out.dtype == DType::Float32) scatter_typed<float>(mode, is, out, dim, index, src);
+  else if (out.dtype == DType::Int32) scatter_typed<uint32_t>(mode, is, out, dim, index, src);  // modulo 2^32
+  else scatter_typed<uint8_t>(mode, is, out, dim, index, src);
   return Status::ok();
 }
 

@@ -91,6 +91,39 @@ void scan_lines(const LineShape& s, const T* x, T* out, bool reverse) {
   });
 }
 
+// cumprod's backward without division, so exact where x has zeros (PyTorch's
+// cumprod_backward gets the same values by masking around the first zero): with
+// y_j = prod_{i <= j} x_i, dx_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i = E_k S_k, where
+// E_k = prod_{i < k} x_i and S_k = g_k + x_{k+1} S_{k+1} (S_{n-1} = g_{n-1}). One pass from the
+// end writes S (in double, rounded into dx), one from the start multiplies by E (in double).
+void cumprod_backward_lines(const LineShape& s, const float* x, const float* g, float* dx) {
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (s.inner + kBlock - 1) / kBlock;
+  parallel_for(s.outer * blocks, std::max<int64_t>(1, 8192 / std::max<int64_t>(s.n * kBlock, 1)),
+               [&](int64_t b, int64_t e) {
+    double acc[kBlock];
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / blocks, i0 = (t % blocks) * kBlock, w = std::min(kBlock, s.inner - i0);
+      for (int64_t j = 0; j < w; ++j) acc[j] = 0.0;
+      for (int64_t r = s.n - 1; r >= 0; --r) {
+        const int64_t base = (o * s.n + r) * s.inner + i0, next = base + s.inner;
+        for (int64_t j = 0; j < w; ++j) {
+          acc[j] = static_cast<double>(g[base + j]) + (r + 1 < s.n ? static_cast<double>(x[next + j]) * acc[j] : 0.0);
+          dx[base + j] = static_cast<float>(acc[j]);
+        }
+      }
+      for (int64_t j = 0; j < w; ++j) acc[j] = 1.0;
+      for (int64_t r = 0; r < s.n; ++r) {
+        const int64_t base = (o * s.n + r) * s.inner + i0;
+        for (int64_t j = 0; j < w; ++j) {
+          dx[base + j] = static_cast<float>(acc[j] * static_cast<double>(dx[base + j]));
+          acc[j] *= static_cast<double>(x[base + j]);
+        }
+      }
+    }
+  });
+}
+
 // ---- comparisons -----------------------------------------------------------------------
 // NaN is the largest value (PyTorch's KeyValueCompAsc / KeyValueCompDesc and topk's lambdas);
 // all NaNs are equivalent, as are -0 and +0: a strict weak order, so stable results are unique.
@@ -225,6 +258,20 @@ Status scan(ScanOp op, const LineShape& s, const Operand& x, const Operand& out,
     if (op == ScanOp::Sum) scan_lines<uint32_t, uint32_t, false>(s, at<const uint32_t>(x), at<uint32_t>(out), reverse);
     else scan_lines<uint32_t, uint32_t, true>(s, at<const uint32_t>(x), at<uint32_t>(out), reverse);
   }
+  return Status::ok();
+}
+
+Status cumprod_backward(const LineShape& s, const Operand& x, const Operand& grad, const Operand& dx) {
+  const char* name = "cumprod.backward";
+  if (Status st = check_lines(name, s); !st) return st;
+  const int64_t n = numel(s);
+  if (Status st = check_flat(name, "input", x, n, DType::Float32); !st) return st;
+  if (Status st = check_flat(name, "grad", grad, n, DType::Float32); !st) return st;
+  if (Status st = check_flat(name, "grad_input", dx, n, DType::Float32); !st) return st;
+  if (overlap(dx, n, x, n) || overlap(dx, n, grad, n))
+    return Status::range(msg(name, "grad_input must not overlap the input or the gradient"));
+  if (n == 0) return Status::ok();
+  cumprod_backward_lines(s, at<const float>(x), at<const float>(grad), at<float>(dx));
   return Status::ok();
 }
 

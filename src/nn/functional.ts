@@ -16,6 +16,8 @@ import * as N from '../ops/normalization.js';
 import { crossEntropyFused, fusable } from '../ops/loss.js';
 import * as R from '../ops/reduce.js';
 import * as S from '../ops/softmax.js';
+import * as U from '../ops/unfold.js';
+import type { UnfoldOptions } from '../ops/unfold.js';
 import * as V from '../ops/views.js';
 import type { Tensor, ValuesIndices } from '../tensor.js';
 import { optionsOf } from '../options.js';
@@ -153,11 +155,12 @@ function checkWeight(op: string, weight: Tensor | null | undefined, C: number): 
   return w.dtype === 'float32' ? w : toDType(w, 'float32');
 }
 
-/** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and its range. */
-function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignoreIndex: number): void {
+/** Checks an index target's shape against the input's ([N, C, d...] -> [N, d...]) and, unless `range` is false (the fused kernel checks it), its range. */
+function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number, ignoreIndex: number, range = true): void {
   const want = input._shape.filter((_, k) => k !== cd);
   if (target._shape.length !== want.length || target._shape.some((s, k) => s !== want[k]))
     throw rangeError(op, `target shape ${fmtShape(target._shape)} does not match input shape ${fmtShape(input._shape)} (expected ${fmtShape(want)})`);
+  if (!range) return;
   const C = input._shape[cd]!;
   const t = target.toTypedArray();
   for (let k = 0; k < t.length; k++) {
@@ -216,12 +219,13 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw rangeError(op, `label_smoothing must be between 0.0 and 1.0. Got: ${describe(eps)}`);
   const weight = checkWeight(op, opts.weight, C);
-  // The common case (float32 [N, C] logits, class indices, no weight, no smoothing) in one
-  // native call each way (src/ops/loss.ts); the same checks, values and gradients.
+  // The common case (float32 [C], [N, C] or [N, C, d1, ...] logits, class indices, no weight,
+  // no smoothing) in one native call each way (src/ops/loss.ts); the same checks, values and
+  // gradients.
   const ignore = opts.ignoreIndex ?? -100;
   if (weight === null && eps === 0 && Number.isSafeInteger(ignore) && fusable(input, target)) {
     const ignoreIndex = ignore;
-    checkIndexTarget(op, input, target, cd, ignoreIndex);
+    checkIndexTarget(op, input, target, cd, ignoreIndex, false);  // the kernel checks the range
     return crossEntropyFused(input, target, red, ignoreIndex);
   }
   const logp = S.logSoftmax(input, cd);
@@ -347,10 +351,33 @@ export function batchNorm(
   return N.batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
 }
 
-/** Pads x: `pad` = [left, right] of the last dim, then [top, bottom] of the one before, ...; mode 'constant' (with `value`, default 0) only. Negative amounts crop. */
-export function pad(input: Tensor, padding: number[], mode: 'constant' = 'constant', value = 0): Tensor {
-  if (mode !== 'constant') throw rangeError('pad', `mode '${String(mode)}' is not implemented (only 'constant')`);
-  return V.padConstant(input, padding, value);
+/** F.pad's modes: 'constant' (with a value) or, for the last 1-3 dims of a 2-D to 5-D input, 'reflect', 'replicate' and 'circular'. */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+/**
+ * Pads x: `pad` = [left, right] of the last dim, then [top, bottom] of the one before, ...;
+ * negative amounts crop. Modes as PyTorch 1.13: 'constant' fills with `value` (default 0), any
+ * dims; 'reflect' mirrors without repeating the edge (each amount < the dim's size), 'replicate'
+ * repeats the edge, 'circular' wraps around (each amount <= the size): these pad the last 1, 2
+ * or 3 dims of an input with one or two more dims (a batch and channels, or channels only) and
+ * take no value.
+ */
+export function pad(input: Tensor, padding: number[], mode: PadMode = 'constant', value = 0): Tensor {
+  if (mode === 'constant') return V.padConstant(input, padding, value);
+  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular')
+    throw rangeError('pad', `Unrecognised padding mode ${describe(mode)} (expected 'constant', 'reflect', 'replicate' or 'circular')`);
+  if (value !== 0) throw rangeError('pad', `Padding mode "${mode}" doesn't take in value argument`);
+  return V.padNonConstant(input, padding, mode);  // mode narrowed to V.PadMode
+}
+
+export type { UnfoldOptions } from '../ops/unfold.js';
+/** The sliding kernelSize blocks of x [N, C, H, W] (or [C, H, W]) as columns [N, C·kh·kw, L] (im2col); `opts` dilation, padding, stride. */
+export function unfold(input: Tensor, kernelSize: number | [number, number], opts: UnfoldOptions = {}): Tensor {
+  return U.unfold(input, kernelSize, opts);
+}
+/** Sums block columns [N, C·kh·kw, L] (or [C·kh·kw, L]) into an image [N, C, ...outputSize] (col2im, unfold's adjoint); `opts` as unfold's. */
+export function fold(input: Tensor, outputSize: number | [number, number], kernelSize: number | [number, number], opts: UnfoldOptions = {}): Tensor {
+  return U.fold(input, outputSize, kernelSize, opts);
 }
 
 /** Group normalization: the channels of x [N, C, ...] in `numGroups` groups, each normalized over its channels and spatial dims, then · weight + bias per channel. */

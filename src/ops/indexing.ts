@@ -1,12 +1,12 @@
-// gather (with its backward, scatterAdd) and oneHot.
+// gather (with its backward, scatterAdd), scatter, scatterAdd, indexAdd and oneHot.
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { encodeGather, meta } from '../call.js';
 import { native } from '../native.js';
 import { MAX_NUMEL, normDim } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
-import { toDType } from './elementwise_kernels.js';
+import { castKernel, toDType } from './elementwise_kernels.js';
 import * as V from './views.js';
 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
@@ -107,4 +107,84 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   const scaled = alpha === 1 ? s1 : E.mul(s1, alpha);
   const added = V.indexAddInto(scaled, x1._shape.slice(), d, V.reshape(index, [[-1]]));
   return E.add(x, V.reshape(added, [x._shape]));
+}
+
+// ---- scatter (torch.scatter: replace, or reduce 'add' / 'multiply') ---------------------------
+
+/** Options of {@link scatter}: PyTorch's `reduce` keyword. */
+export interface ScatterOptions {
+  /** Instead of replacing, add ('add') or multiply ('multiply') the source into the target (no gradient then, as in PyTorch 1.13). */
+  reduce?: 'add' | 'multiply';
+}
+
+const SCATTER_MODE = { add: 1, multiply: 2 } as const;
+
+/** The checked arguments of scatter / scatter_: dim, the 1-d-at-least index, the source over index's shape, and the mode. */
+export function scatterArgs(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number | boolean, opts: ScatterOptions | undefined): [number, Tensor, Tensor, number] {
+  index = expectTensor(op, index, 'index');
+  if (index.dtype !== 'int32') throw typeError(op, `index must be an int32 tensor, got ${index.dtype}`);
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw typeError(op, `options must be an object, got ${describe(opts)}`);
+  const reduce = opts?.reduce;
+  if (reduce !== undefined && reduce !== 'add' && reduce !== 'multiply') throw rangeError(op, `reduce argument must be either add or multiply, got ${describe(reduce)}`);
+  const mode = reduce === undefined ? 0 : SCATTER_MODE[reduce];
+  if (mode !== 0 && x.dtype === 'bool') throw typeError(op, `reduce '${reduce}' is not supported for bool tensors`);
+  const nd = Math.max(x.dim(), 1);
+  const as1 = (t: Tensor) => (t.dim() === 0 ? V.reshape(t, [[1]]) : t);
+  const i1 = as1(index);
+  if (i1.dim() !== nd) throw rangeError(op, `Index tensor must have the same number of dimensions as self tensor (shapes ${fmtShape(x._shape)} and ${fmtShape(index._shape)})`);
+  const d = normDim(op, dim, nd);
+  const size = (t: Tensor, i: number) => (t.dim() === 0 ? 1 : t._shape[i]!);
+  let s1: Tensor;
+  if (src instanceof Tensor || (src !== null && typeof src === 'object')) {
+    const s = expectTensor(op, src, 'src');
+    if (s.dtype !== x.dtype) throw typeError(op, `scatter(): Expected self.dtype to be equal to src.dtype (${x.dtype} and ${s.dtype})`);
+    if (Math.max(s.dim(), 1) !== nd) throw rangeError(op, `Index tensor must have the same number of dimensions as src tensor (shapes ${fmtShape(index._shape)} and ${fmtShape(s._shape)})`);
+    s1 = as1(s);
+  } else {
+    if (typeof src !== 'number' && typeof src !== 'boolean') throw typeError(op, `src must be a tensor or a number, got ${describe(src)}`);
+    // A scalar: one element of x's dtype (converted as PyTorch does: 2.7 -> 2 for int32), read at stride 0.
+    const v = empty([], x.dtype);
+    v._data[0] = x.dtype === 'bool' ? (src ? 1 : 0) : x.dtype === 'int32' ? Math.trunc(Number(src)) : Number(src);
+    s1 = V.expand(V.reshape(v, [i1._shape.map(() => 1)]), [i1._shape]);
+  }
+  for (let i = 0; i < nd; i++)
+    if (size(index, i) > size(s1, i) || (i !== d && size(index, i) > size(x, i)))
+      throw rangeError(op, `Expected index ${fmtShape(index._shape)} to be smaller than self ${fmtShape(x._shape)} apart from dimension ${d} and to be smaller size than src ${fmtShape(s1._shape)}`);
+  return [d, i1, s1, mode];
+}
+
+/** Writes scatter's result into `out` (any view of x's shape, as 1-d at least). */
+export function scatterInto(out: Tensor, d: number, i1: Tensor, s1: Tensor, mode: number): void {
+  const o1 = out.dim() === 0 ? V.reshape(out, [[1]]) : out;
+  encodeGather(d, i1._shape, o1._shape, [o1, i1, s1], mode);
+  native.scatter(meta, o1._data, i1._data as Int32Array, s1._data);
+}
+
+/**
+ * x with src's values (or the scalar `src`) written at the positions `index` names along `dim`
+ * (out of place: torch.scatter). Gradients as PyTorch 1.13's: to x, g with the written
+ * positions zeroed; to src, g gathered at index (zeros where src is larger than index).
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number | boolean, opts?: ScatterOptions): Tensor {
+  const op = 'scatter';
+  x = expectTensor(op, x, 'self');
+  const [d, i1, s1, mode] = scatterArgs(op, x, dim, index, src, opts);
+  const out = castKernel(x, x.dtype);  // a contiguous, unrecorded copy
+  scatterInto(out, d, i1, s1, mode);
+  const srcT = src instanceof Tensor ? src : null;
+  const srcShape = s1._shape.slice();
+  return record('ScatterBackward0', out, [x, srcT], [i1], (g, [ix], needs) => {
+    if (mode !== 0) throw new Error(`${op}: derivative for aten::scatter is not implemented (reduce '${opts!.reduce}')`);
+    const g1 = g.dim() === 0 ? V.reshape(g, [[1]]) : g;
+    const gx = needs[0] ? V.reshape(scatter(g1, d, ix!, 0), [x._shape]) : null;
+    let gs: Tensor | null = null;
+    if (needs[1]) {
+      // gather gives index's shape; src may be larger (PyTorch 1.13 fails there): zeros beyond.
+      const picked = gather(g1, d, ix!);
+      const padAmounts: number[] = [];
+      for (let i = srcShape.length - 1; i >= 0; i--) padAmounts.push(0, srcShape[i]! - ix!._shape[i]!);
+      gs = V.reshape(padAmounts.some((p) => p !== 0) ? V.padConstant(picked, padAmounts, 0) : picked, [srcT!._shape]);
+    }
+    return [gx, gs];
+  });
 }

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import { empty, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
 import { binaryInto, castKernel, clampInto, toDType } from './elementwise_kernels.js';
+import { scatter, scatterArgs, scatterInto, type ScatterOptions } from './indexing.js';
 import { maskedFill } from './masking.js';
 import * as V from './views.js';
 
@@ -194,4 +195,13 @@ export function maskedFill_<T extends Tensor>(self: T, mask: Tensor, value: numb
   // maskedFill checks the arguments (and so names itself in errors) before anything is written.
   const filled = () => maskedFill(self, mask, value);
   return inplace(self, 'maskedFill_', [value], () => noGrad(() => castKernel(filled(), self.dtype, self)), () => maskedFill(V.clone(self), mask, value)) as T;
+}
+
+/** torch.Tensor.scatter_: src's values (or the scalar src) written in place at the positions `index` names along `dim`; `opts.reduce` adds or multiplies instead. */
+export function scatter_<T extends Tensor>(self: T, dim: number, index: Tensor, src: Tensor | number | boolean, opts?: ScatterOptions): T {
+  expectTensor('scatter_', self, 'self');
+  const [d, i1, s1, mode] = scatterArgs('scatter_', self, dim, index, src, opts);
+  // An operand sharing self's storage is read from a copy: the kernel writes as it goes.
+  const own = (t: Tensor) => (t._box === self._box ? V.clone(t).detach() : t);
+  return inplace(self, 'scatter_', [src], () => scatterInto(self, d, own(i1), own(s1), mode), () => scatter(V.clone(self), dim, index, src, opts)) as T;
 }

@@ -10,6 +10,7 @@ import type { Storage } from '../native.js';
 import type { Scalar } from './elementwise_kernels.js';
 import { toDType } from './elementwise_kernels.js';
 import { where as whereOp } from './elementwise.js';
+import type { ScatterOptions } from './indexing.js';
 import * as I from './inplace.js';
 import * as Rand from './random.js';
 import * as R from './reduce.js';
@@ -66,6 +67,8 @@ export const div_ = def('div_', <T extends Tensor>(self: T, other: Scalar): T =>
 export const clamp_ = def('clamp_', <T extends Tensor>(self: T, min?: number | null, max?: number | null): T => I.clamp_(self, min, max), inPlace);
 /** Writes `value` in place where the bool `mask` (broadcast to this shape) holds. */
 export const maskedFill_ = def('maskedFill_', <T extends Tensor>(self: T, mask: Tensor, value: number | boolean | Tensor): T => I.maskedFill_(self, mask, value), inPlace);
+/** Writes `src`'s values (or the number `src`) in place at the positions `index` names along `dim` (torch.Tensor.scatter_); `opts.reduce` 'add' / 'multiply' combines instead. */
+export const scatter_ = def('scatter_', <T extends Tensor>(self: T, dim: number, index: Tensor, src: Tensor | number | boolean, opts?: ScatterOptions): T => I.scatter_(self, dim, index, src, opts), inPlace);
 /** Fills in place with samples from U[low, high), from the global generator. */
 export const uniform_ = def('uniform_', <T extends Tensor>(self: T, low = 0, high = 1): T => Rand.uniform_(self, low, high), inPlace);
 /** Fills in place with samples from N(mean, std²), from the global generator. */

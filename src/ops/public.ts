@@ -15,6 +15,7 @@ import * as So from './sorting.js';
 import * as V from './views.js';
 
 export * from './elementwise.js';
+export type { ScatterOptions } from './indexing.js';
 
 type Dims = number | number[];
 type ShapeArgs = (number | number[])[];
@@ -98,6 +99,8 @@ export const indexSelect = def('indexSelect', (x: Tensor, dim: number, index: Te
 export const gather = def('gather', (x: Tensor, dim: number, index: Tensor): Tensor => Ix.gather(x, dim, index), sameDType);
 /** `x` with `src`'s values added at the positions `index` names along `dim` (out of place). */
 export const scatterAdd = def('scatterAdd', (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => Ix.scatterAddOp(x, dim, index, src));
+/** `x` with `src`'s values (or the number `src`) written at the positions `index` names along `dim` (out of place: torch.scatter); `opts.reduce` 'add' / 'multiply' combines instead of replacing (no gradient then, as in PyTorch). */
+export const scatter = def('scatter', (x: Tensor, dim: number, index: Tensor, src: Tensor | number | boolean, opts?: Ix.ScatterOptions): Tensor => Ix.scatter(x, dim, index, src, opts), sameDType);
 /** `x` with alpha·`source`'s slices added at the positions the 1-D `index` names along `dim` (out of place). */
 export const indexAdd = def('indexAdd', (x: Tensor, dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor => Ix.indexAdd(x, dim, index, source, opts?.alpha ?? 1));
 /** A copy with its own storage; recorded by autograd. */
@@ -121,6 +124,8 @@ export const maskedSelect = def('maskedSelect', (x: Tensor, mask: Tensor): Tenso
 // ---- scans and sorting (src/ops/sorting.ts) --------------------------------------------------
 /** Cumulative sum along `dim`; int32 and bool inputs give int32 (PyTorch gives int64). */
 export const cumsum = def('cumsum', (x: Tensor, dim: number): Tensor => So.cumsum(x, dim));
+/** Cumulative product along `dim`; int32 and bool inputs give int32 (PyTorch gives int64). Its gradient is exact where the input has zeros. */
+export const cumprod = def('cumprod', (x: Tensor, dim: number): Tensor => So.cumprod(x, dim));
 /** The elements sorted along `dim` (ascending unless `descending`; stable, NaN largest) and their original positions. */
 export const sort = def('sort', (x: Tensor, dim = -1, descending = false): ValuesIndices => So.sort(x, dim, descending), sameDType);
 /** The positions that sort `x` along `dim` (the indices of {@link sort}), as int32. */

@@ -1,15 +1,19 @@
-// Scans and sorting along one dim (binding/sort.cc): cumsum, sort / argsort, topk, and
+// Scans and sorting along one dim (binding/sort.cc): cumsum, cumprod, sort / argsort, topk, and
 // multinomial sampling. Each op makes its input contiguous and hands the kernel the tensor as
 // [outer, n, inner] around the dim (src/call.ts encodeSort). Derivatives are written with the
 // ops, so they are differentiable themselves: cumsum's is a reverse cumsum of the gradient, and
-// sort's and topk's scatter the gradient back to the positions the indices name.
-// cumprod is not exposed yet: PyTorch's backward needs its zero-handling formula.
+// sort's and topk's scatter the gradient back to the positions the indices name. cumprod's is a
+// kernel (exact at zeros, no division) with a composed O(n^2) form under createGraph, as
+// PyTorch's cumprod_backward.
 import { encodeSort, meta } from '../call.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { native } from '../native.js';
 import { aroundDim, normDim } from '../shape.js';
 import type { Tensor, ValuesIndices } from '../tensor.js';
-import { emptyUninit, expectTensor, record } from './base.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { empty, emptyUninit, expectTensor, record } from './base.js';
+import * as E from './elementwise.js';
+import { sum } from './reduce.js';
 import { castKernel } from './elementwise_kernels.js';
 import { scatterAdd } from './indexing.js';
 import { generatorState } from './random.js';
@@ -44,6 +48,56 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const d = normDim('cumsum', dim, x.dim());
   // int32 and bool sum in int32 (PyTorch's int64).
   return scan(x.dtype === 'bool' ? castKernel(x, 'int32') : x, d, false);
+}
+
+// ---- cumprod --------------------------------------------------------------------------------
+
+function scanProd(x: Tensor, d: number): Tensor {
+  const xc = V.contiguous(x);
+  const out = emptyUninit(x._shape.slice(), x.dtype);
+  const [outer, n, inner] = aroundDim(x._shape, d);
+  encodeSort(outer, n, inner, 0, 0, 0, xc._offset);
+  native.cumprod(meta, xc._data as Lines, out._data as Lines);
+  return record('CumprodBackward0', out, [x], [xc], (g, [xs]) => [cumprodGrad(xs!, g, d)]);
+}
+
+/** d(sum(cumprod(x, d) * g)) / dx: the kernel, or under createGraph the same sum written with ops. */
+function cumprodGrad(x: Tensor, g: Tensor, d: number): Tensor {
+  if (x.numel() <= 1 || x._shape[d] === 1) return g;
+  if (isGradEnabled()) return cumprodGradComposed(x, g, d);
+  const gc = V.contiguous(g);
+  const dx = emptyUninit(x._shape.slice(), 'float32');
+  const [outer, n, inner] = aroundDim(x._shape, d);
+  encodeSort(outer, n, inner, 0, 0, 0, x._offset, 0, gc._offset);
+  native.cumprodBackward(meta, x._data as Float32Array, dx._data as Float32Array, gc._data as Float32Array);
+  return dx;
+}
+
+/**
+ * dx_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i with differentiable ops (PyTorch's GradMode
+ * path, O(n^2) per line): x moved to the last dim and repeated as [..., k, i] with x_k replaced
+ * by 1, cumprod over i, masked to j >= k, times g_j, summed over j.
+ */
+function cumprodGradComposed(x: Tensor, g: Tensor, d: number): Tensor {
+  const last = x.dim() - 1;
+  const xt = V.transpose(x, d, last), gt = V.transpose(g, d, last);
+  const n = x._shape[d]!;
+  const eye = empty([n, n], 'bool'), upper = empty([n, n], 'float32');
+  for (let k = 0; k < n; k++)
+    for (let j = 0; j < n; j++) {
+      eye._data[k * n + j] = k === j ? 1 : 0;
+      upper._data[k * n + j] = j >= k ? 1 : 0;
+    }
+  const rows = E.where(eye, 1, V.unsqueeze(xt, -2));  // [..., k, i]: x_i, 1 at i = k
+  const terms = E.mul(E.mul(scanProd(rows, rows.dim() - 1), upper), V.unsqueeze(gt, -2));
+  return V.transpose(sum(terms, -1), d, last);
+}
+
+export function cumprod(x: Tensor, dim: number): Tensor {
+  x = expectTensor('cumprod', x, 'self');
+  const d = normDim('cumprod', dim, x.dim());
+  // int32 and bool multiply in int32 (PyTorch's int64).
+  return scanProd(x.dtype === 'bool' ? castKernel(x, 'int32') : x, d);
 }
 
 // ---- sort, argsort, topk --------------------------------------------------------------------

@@ -448,3 +448,56 @@ function scalarTensorOf(v: number, dtype: Tensor['dtype']): Tensor {
   t._data[0] = dtype === 'bool' ? (v ? 1 : 0) : v;
   return t;
 }
+
+/** F.pad's non-constant modes (PyTorch 1.13). */
+export type PadMode = 'reflect' | 'replicate' | 'circular';
+
+/**
+ * Pads `x` by reflecting, replicating or wrapping its edges, as PyTorch 1.13's F.pad: `pad` has
+ * 2k amounts (k = 1, 2, 3: last dim first) for an input of k + 1 dims (unbatched) or k + 2
+ * (batched); negative amounts crop. Each padded dim is one indexSelect with computed indices,
+ * so the backward is an indexAdd (overlapping sources add up).
+ */
+export function padNonConstant(x: Tensor, pad: readonly number[], mode: PadMode): Tensor {
+  const op = 'pad';
+  x = expectTensor(op, x, 'input');
+  if (!Array.isArray(pad) || !pad.every((p) => Number.isInteger(p))) throw typeError(op, `pad must be a list of integers, got ${describe(pad)}`);
+  if (pad.length % 2 !== 0) throw rangeError(op, 'Padding length must be divisible by 2');
+  const k = pad.length / 2;
+  if (k < 1 || k > 3 || (x.dim() !== k + 1 && x.dim() !== k + 2))
+    throw rangeError(op, `Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now (mode '${mode}', ${pad.length} padding amounts for input of shape ${fmtShape(x._shape)})`);
+  if (mode !== 'circular') {
+    if (x.dtype !== 'float32') throw typeError(op, `"${mode === 'reflect' ? 'reflection' : 'replication'}_pad${k}d" not implemented for '${x.dtype}'`);
+    // Every dim but a batch dim must be non-empty.
+    const first = x.dim() === k + 2 ? 1 : 0;
+    if (x._shape.some((s, d) => d >= first && s === 0))
+      throw rangeError(op, `Expected ${k + 1}D or ${k + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${fmtShape(x._shape)}`);
+  }
+  // PyTorch 1.13 wraps only batched [N, C, ...] inputs.
+  if (mode === 'circular' && x.dim() !== k + 2) throw rangeError(op, `Invalid padding size, expected ${2 * Math.max(x.dim() - 2, 0)} but got ${pad.length} (circular padding of input of shape ${fmtShape(x._shape)})`);
+  let y = x;
+  for (let i = 0; i < k; i++) {
+    const d = x.dim() - 1 - i, n = x._shape[d]!;
+    const l = pad[2 * i]!, r = pad[2 * i + 1]!, m = n + l + r;
+    if (mode === 'reflect' && (l >= n || r >= n))
+      throw rangeError(op, `Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${d} of input ${fmtShape(x._shape)}`);
+    if (mode === 'circular' && (l > n || r > n)) throw rangeError(op, `Padding value causes wrapping around more than once (padding (${l}, ${r}) at dimension ${d} of input ${fmtShape(x._shape)})`);
+    if (mode === 'circular' ? m < 0 : m < 1) throw rangeError(op, `input (size ${n} at dimension ${d}) is too small. Calculated output size: ${m}`);
+    if (l === 0 && r === 0) continue;
+    // circular, as PyTorch's _pad_circular: negative amounts crop first, to the core
+    // [a, a + core); positive ones then wrap around within the core.
+    const a = Math.max(-l, 0), core = n - a - Math.max(-r, 0), L = Math.max(l, 0);
+    if (mode === 'circular' && m > 0 && (L > core || Math.max(r, 0) > core))
+      throw rangeError(op, `Padding value causes wrapping around more than once (padding (${l}, ${r}) at dimension ${d} of input ${fmtShape(x._shape)}, ${core} elements left after cropping)`);
+    // Output position o reads input coordinate u = o - l, mapped into [0, n).
+    const index = empty([m], 'int32');
+    for (let o = 0; o < m; o++) {
+      const u = o - l, v = o - L;
+      index._data[o] = mode === 'reflect' ? (u < 0 ? -u : u >= n ? 2 * (n - 1) - u : u)
+        : mode === 'replicate' ? Math.min(Math.max(u, 0), n - 1)
+        : a + (((v % core) + core) % core);
+    }
+    y = indexSelect(y, d, index);
+  }
+  return y === x ? clone(x) : y;  // a new tensor, as PyTorch's, also with nothing padded
+}
