@@ -1,0 +1,127 @@
+// conv2d's lowerings (cpp/kernels/conv.cpp) against a naive reference, on shapes that reach each
+// of them: im2col + GEMM, the 1x1 direct GEMM, and the shifted-plane GEMMs (stride 1, >= 8
+// channels; padded and 4 KiB-strided planes copied first); and the same bytes on 1, 2 and 3
+// threads (images claimed by threads, or one image at a time with the GEMM threaded). The
+// PyTorch fixtures (test/fixtures/ops.json) have too few channels to reach the shift lowering.
+import { describe, expect, it } from 'vitest';
+import * as tg from '../src/index.js';
+
+interface Case {
+  name: string;
+  n: number; c: number; h: number; w: number; o: number; kh: number; kw: number;
+  stride?: [number, number]; padding?: [number, number]; dilation?: [number, number]; groups?: number;
+}
+
+const cases: Case[] = [
+  { name: 'MNIST conv2 shape, smaller (shift dX / dW, im2col forward)', n: 3, c: 16, h: 14, w: 13, o: 24, kh: 3, kw: 3 },
+  { name: 'padded 3x3 (copied planes)', n: 2, c: 9, h: 10, w: 11, o: 8, kh: 3, kw: 3, padding: [1, 1] },
+  { name: '5x5, short rows (shift forward)', n: 2, c: 8, h: 12, w: 12, o: 10, kh: 5, kw: 5 },
+  { name: 'large cols (shift forward)', n: 1, c: 16, h: 48, w: 48, o: 8, kh: 3, kw: 3 },
+  { name: 'dilated, rectangular, asymmetric padding', n: 2, c: 8, h: 11, w: 13, o: 9, kh: 2, kw: 3, dilation: [2, 2], padding: [2, 0] },
+  { name: 'groups', n: 2, c: 16, h: 9, w: 9, o: 16, kh: 3, kw: 3, groups: 2, padding: [1, 1] },
+  { name: '32x32 planes (a 4 KiB stride)', n: 1, c: 8, h: 32, w: 32, o: 8, kh: 3, kw: 3 },
+  { name: 'few output channels: dX by col2im, dW shift', n: 2, c: 8, h: 9, w: 8, o: 3, kh: 3, kw: 3 },
+  { name: 'few input channels: dW by im2col, dX shift', n: 2, c: 2, h: 9, w: 8, o: 12, kh: 3, kw: 3 },
+  { name: 'strided (im2col everywhere)', n: 2, c: 8, h: 9, w: 10, o: 8, kh: 3, kw: 3, stride: [2, 1] },
+  { name: '1x1 (direct)', n: 2, c: 9, h: 5, w: 6, o: 8, kh: 1, kw: 1 },
+];
+
+function outShape(k: Case): number[] {
+  const [sh, sw] = k.stride ?? [1, 1], [ph, pw] = k.padding ?? [0, 0], [dh, dw] = k.dilation ?? [1, 1];
+  return [k.n, k.o, Math.floor((k.h + 2 * ph - dh * (k.kh - 1) - 1) / sh) + 1, Math.floor((k.w + 2 * pw - dw * (k.kw - 1) - 1) / sw) + 1];
+}
+
+// out, and the gradients of sum(out * g), in double.
+function reference(k: Case, x: Float32Array, w: Float32Array, b: Float32Array, g: Float32Array) {
+  const [sh, sw] = k.stride ?? [1, 1], [ph, pw] = k.padding ?? [0, 0], [dh, dw] = k.dilation ?? [1, 1];
+  const groups = k.groups ?? 1, cg = k.c / groups, og = k.o / groups;
+  const [, , ho, wo] = outShape(k) as [number, number, number, number];
+  const out = new Float64Array(k.n * k.o * ho * wo), gx = new Float64Array(x.length), gw = new Float64Array(w.length);
+  for (let n = 0; n < k.n; n++)
+    for (let o = 0; o < k.o; o++) {
+      const grp = Math.floor(o / og);
+      for (let oh = 0; oh < ho; oh++)
+        for (let ow = 0; ow < wo; ow++) {
+          const at = ((n * k.o + o) * ho + oh) * wo + ow, go = g[at]!;
+          let s = b[o]!;
+          for (let c = 0; c < cg; c++)
+            for (let i = 0; i < k.kh; i++)
+              for (let j = 0; j < k.kw; j++) {
+                const y = oh * sh - ph + i * dh, xx = ow * sw - pw + j * dw;
+                if (y < 0 || y >= k.h || xx < 0 || xx >= k.w) continue;
+                const xi = ((n * k.c + grp * cg + c) * k.h + y) * k.w + xx, wi = ((o * cg + c) * k.kh + i) * k.kw + j;
+                s += w[wi]! * x[xi]!;
+                gx[xi] += w[wi]! * go;
+                gw[wi] += x[xi]! * go;
+              }
+          out[at] = s;
+        }
+    }
+  return { out, gx, gw };
+}
+
+function run(k: Case, x: tg.Tensor, w: tg.Tensor, b: tg.Tensor, g: tg.Tensor) {
+  const xv = x.detach().requiresGrad_(), wv = w.detach().requiresGrad_(), bv = b.detach().requiresGrad_();
+  const out = tg.F.conv2d(xv, wv, bv, { stride: k.stride, padding: k.padding, dilation: k.dilation, groups: k.groups });
+  out.mul(g).sum().backward();
+  return [out, xv.grad!, wv.grad!, bv.grad!].map((t) => t.toTypedArray() as Float32Array);
+}
+
+// |got - want| within float32 rounding of a sum of `terms` products of values below 1.
+function expectClose(got: Float32Array, want: Float64Array, terms: number, what: string) {
+  expect(got.length).toBe(want.length);
+  const tol = 4 * terms * 2 ** -23 + 1e-6;
+  let worst = 0, at = -1;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs(got[i]! - want[i]!);
+    if (e > worst) (worst = e), (at = i);
+  }
+  expect(worst, `${what}: worst error ${worst} at ${at}`).toBeLessThanOrEqual(tol);
+}
+
+describe('conv2d lowerings', () => {
+  for (const k of cases)
+    it(`${k.name}: values and gradients match the naive reference`, () => {
+      tg.manualSeed(k.c * 100 + k.o);
+      const groups = k.groups ?? 1;
+      const x = tg.rand([k.n, k.c, k.h, k.w]).sub(0.5), w = tg.rand([k.o, k.c / groups, k.kh, k.kw]).sub(0.5);
+      const b = tg.rand([k.o]).sub(0.5);
+      const g = tg.rand(outShape(k)).sub(0.5);
+      const want = reference(k, x.toTypedArray() as Float32Array, w.toTypedArray() as Float32Array, b.toTypedArray() as Float32Array,
+        g.toTypedArray() as Float32Array);
+      const [out, gx, gw, gb] = run(k, x, w, b, g);
+      const taps = (k.c / groups) * k.kh * k.kw, [, , ho, wo] = outShape(k) as [number, number, number, number];
+      expectClose(out!, want.out, taps + 1, 'out');
+      expectClose(gx!, want.gx, (k.o / groups) * k.kh * k.kw, 'grad_input');
+      expectClose(gw!, want.gw, k.n * ho * wo, 'grad_weight');
+      const gbWant = new Float64Array(k.o), gArr = g.toTypedArray() as Float32Array;
+      for (let i = 0; i < gArr.length; i++) gbWant[Math.floor(i / (ho * wo)) % k.o] += gArr[i]!;
+      expectClose(gb!, gbWant, k.n * ho * wo, 'grad_bias');
+    });
+
+  it('the same bytes on 1, 2 and 3 threads (batch split over threads, and one image with the GEMM split)', () => {
+    const shapes: Case[] = [
+      { name: 'MNIST conv2', n: 8, c: 32, h: 26, w: 26, o: 64, kh: 3, kw: 3 },
+      { name: 'one image', n: 1, c: 32, h: 26, w: 26, o: 64, kh: 3, kw: 3 },
+      { name: 'padded', n: 5, c: 16, h: 20, w: 20, o: 32, kh: 3, kw: 3, padding: [1, 1] },
+      { name: 'conv1', n: 9, c: 1, h: 28, w: 28, o: 32, kh: 3, kw: 3 },
+    ];
+    const before = tg.getNumThreads();
+    try {
+      for (const k of shapes) {
+        tg.manualSeed(17);
+        const x = tg.randn([k.n, k.c, k.h, k.w]), w = tg.randn([k.o, k.c, k.kh, k.kw]), b = tg.randn([k.o]);
+        const g = tg.randn(outShape(k));
+        const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        tg.setNumThreads(1);
+        const one = run(k, x, w, b, g).map(bytes);
+        for (const t of [2, 3]) {
+          tg.setNumThreads(t);
+          run(k, x, w, b, g).map(bytes).forEach((got, i) => expect(got.equals(one[i]!), `${k.name}, ${t} threads, output ${i}`).toBe(true));
+        }
+      }
+    } finally {
+      tg.setNumThreads(before);
+    }
+  });
+});
