@@ -124,4 +124,54 @@ describe('conv2d lowerings', () => {
       tg.setNumThreads(before);
     }
   });
+
+  it('maxPool2d: values and indices as the window-by-window loop (first max, NaN wins, last NaN kept, -inf windows)', () => {
+    // The naive loop of PyTorch's kernel, in window order; the native one runs taps outer.
+    const ref = (x: Float32Array, h: number, w: number, planes: number, o: { k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number]; ceil?: boolean }) => {
+      const size = (n: number, k: number, p: number, s: number, d: number) => {
+        let out = Math.floor((n + 2 * p - d * (k - 1) - 1 + (o.ceil ? s - 1 : 0)) / s) + 1;
+        if (o.ceil && (out - 1) * s >= n + p) out--;
+        return out;
+      };
+      const ho = size(h, o.k[0], o.p[0], o.s[0], o.d[0]), wo = size(w, o.k[1], o.p[1], o.s[1], o.d[1]);
+      const vals: number[] = [], idx: number[] = [];
+      for (let pl = 0; pl < planes; pl++)
+        for (let oh = 0; oh < ho; oh++)
+          for (let ow = 0; ow < wo; ow++) {
+            let m = -Infinity, best = -1;
+            for (let i = 0; i < o.k[0]; i++)
+              for (let j = 0; j < o.k[1]; j++) {
+                const ih = oh * o.s[0] - o.p[0] + i * o.d[0], iw = ow * o.s[1] - o.p[1] + j * o.d[1];
+                if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                const v = x[pl * h * w + ih * w + iw]!;
+                if (best < 0) best = ih * w + iw;
+                if (v > m || Number.isNaN(v)) (m = v), (best = ih * w + iw);
+              }
+            vals.push(m), idx.push(best);
+          }
+      return { vals, idx, shape: [planes, ho, wo] };
+    };
+    const r = (() => { let s = 5; return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); })();
+    const opts = [
+      { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1] },
+      { k: [3, 3], s: [2, 2], p: [1, 1], d: [1, 1] },
+      { k: [3, 2], s: [1, 2], p: [1, 1], d: [2, 1], ceil: true },
+      { k: [2, 3], s: [3, 1], p: [0, 1], d: [1, 2], ceil: true },
+    ] as const;
+    for (const o of opts) {
+      const h = 13, w = 15, planes = 6;
+      // Ties (values from a few levels), NaNs and -inf runs.
+      const x = Float32Array.from({ length: planes * h * w }, () => {
+        const u = r();
+        return u < 0.08 ? NaN : u < 0.3 ? -Infinity : Math.floor(u * 6);
+      });
+      const want = ref(x, h, w, planes, o);
+      const { values, indices } = tg.F.maxPool2d(tg.tensor(x).reshape([1, planes, h, w]), [o.k[0], o.k[1]], {
+        stride: [o.s[0], o.s[1]], padding: [o.p[0], o.p[1]], dilation: [o.d[0], o.d[1]], ceilMode: o.ceil ?? false, returnIndices: true,
+      });
+      expect(values.shape.slice(1)).toEqual(want.shape);
+      expect(Array.from(values.toTypedArray() as Float32Array), JSON.stringify(o)).toEqual(want.vals.map((v) => Math.fround(v)));
+      expect(Array.from(indices.toTypedArray() as Int32Array).map(Number), JSON.stringify(o)).toEqual(want.idx);
+    }
+  });
 });
