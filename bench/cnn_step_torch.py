@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of bench/cnn_step.mjs: the same MNIST training step and per-op timings.
 
-    /usr/bin/python3 bench/cnn_step_torch.py --threads 1 --reps 11
+    /usr/bin/python3 bench/cnn_step_torch.py --threads 1 --reps 11 [--clock wall|cpu]
 
 prints one JSON object: {"torch": version, "threads": n, "step": {...}, "forward": {...}, "fwdbwd": {...}},
 each value a median in ms, with the keys bench/cnn_step.mjs uses.
@@ -18,6 +18,7 @@ import torch.nn.functional as F
 ap = argparse.ArgumentParser()
 ap.add_argument("--threads", type=int, required=True)
 ap.add_argument("--reps", type=int, default=11)
+ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -39,7 +40,7 @@ class Net(nn.Module):
         return F.log_softmax(self.fc2(h), dim=1)
 
 
-now = time.perf_counter
+now = time.process_time if args.clock == "cpu" else time.perf_counter
 
 
 def time_it(fn):

@@ -79,6 +79,9 @@ function expectClose(got: Float32Array, want: Float64Array, terms: number, what:
   expect(worst, `${what}: worst error ${worst} at ${at}`).toBeLessThanOrEqual(tol);
 }
 
+type Pair = [number, number];
+interface PoolCase { k: Pair; s: Pair; p: Pair; d: Pair; ceil?: boolean }
+
 describe('conv2d lowerings', () => {
   for (const k of cases)
     it(`${k.name}: values and gradients match the naive reference`, () => {
@@ -127,7 +130,7 @@ describe('conv2d lowerings', () => {
 
   it('maxPool2d: values and indices as the window-by-window loop (first max, NaN wins, last NaN kept, -inf windows)', () => {
     // The naive loop of PyTorch's kernel, in window order; the native one runs taps outer.
-    const ref = (x: Float32Array, h: number, w: number, planes: number, o: { k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number]; ceil?: boolean }) => {
+    const ref = (x: Float32Array, h: number, w: number, planes: number, o: PoolCase) => {
       const size = (n: number, k: number, p: number, s: number, d: number) => {
         let out = Math.floor((n + 2 * p - d * (k - 1) - 1 + (o.ceil ? s - 1 : 0)) / s) + 1;
         if (o.ceil && (out - 1) * s >= n + p) out--;
@@ -152,12 +155,12 @@ describe('conv2d lowerings', () => {
       return { vals, idx, shape: [planes, ho, wo] };
     };
     const r = (() => { let s = 5; return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); })();
-    const opts = [
+    const opts: PoolCase[] = [
       { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1] },
       { k: [3, 3], s: [2, 2], p: [1, 1], d: [1, 1] },
       { k: [3, 2], s: [1, 2], p: [1, 1], d: [2, 1], ceil: true },
       { k: [2, 3], s: [3, 1], p: [0, 1], d: [1, 2], ceil: true },
-    ] as const;
+    ];
     for (const o of opts) {
       const h = 13, w = 15, planes = 6;
       // Ties (values from a few levels), NaNs and -inf runs.
