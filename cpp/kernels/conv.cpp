@@ -323,6 +323,14 @@ void weight_by_tap(const Conv2dArgs& a, const Geom& g, int64_t taps, const float
         }
 }
 
+// fn(begin, end) over [0, n): on the pool when the plan gave this image the threads (fewer
+// images than threads), else on the caller.
+template <class F>
+void in_image(int gemm_threads, int64_t n, F&& fn) {
+  if (gemm_threads > 1) parallel_for(n, 1, fn);
+  else fn(0, n);
+}
+
 // How the batch runs: in `chunks` fixed runs of consecutive images, which `workers` threads
 // claim one at a time (so a thread the OS deschedules holds up at most one chunk), each GEMM
 // on `gemm_threads`. With fewer images than threads the images go in turn and the GEMM threads;
@@ -423,18 +431,24 @@ Status conv2d_forward(const Conv2dArgs& a, const Operand& x, const Operand& w, c
           copy_padded(a, g, s, src, wide + wide_size);
           src = wide + wide_size;
         }
-        for (int64_t q0 = 0; q0 < s.q; q0 += kShiftBlock)
-          for (int64_t t = 0; t < s.taps; ++t) {
-            GemmArgs ga;
-            ga.M = g.og, ga.N = std::min(kShiftBlock, s.q - q0), ga.K = g.cg;
-            ga.a = wt.p + (grp * s.taps + t) * g.og * g.cg, ga.a_rs = g.cg, ga.a_cs = 1;
-            ga.b = src + tap_offset(a.win, s, t) + q0, ga.b_rs = s.ps, ga.b_cs = 1;
-            ga.c = wide + q0, ga.c_rs = s.qs, ga.c_cs = 1;
-            ga.accumulate = t > 0;
-            ga.bias = B && t == s.taps - 1 ? B + grp * g.og : nullptr;
-            ga.bias_per_row = true;
-            if (!gemm_f32(kt, ga, gemm_threads)) return false;
-          }
+        // With fewer images than threads, the threads split the column blocks (each writes its
+        // own columns of wide; every element is summed in the same order either way).
+        std::atomic<bool> fine{true};
+        in_image(gemm_threads, (s.q + kShiftBlock - 1) / kShiftBlock, [&](int64_t b0, int64_t b1) {
+          for (int64_t q0 = b0 * kShiftBlock; q0 < std::min(s.q, b1 * kShiftBlock); q0 += kShiftBlock)
+            for (int64_t t = 0; t < s.taps; ++t) {
+              GemmArgs ga;
+              ga.M = g.og, ga.N = std::min(kShiftBlock, s.q - q0), ga.K = g.cg;
+              ga.a = wt.p + (grp * s.taps + t) * g.og * g.cg, ga.a_rs = g.cg, ga.a_cs = 1;
+              ga.b = src + tap_offset(a.win, s, t) + q0, ga.b_rs = s.ps, ga.b_cs = 1;
+              ga.c = wide + q0, ga.c_rs = s.qs, ga.c_cs = 1;
+              ga.accumulate = t > 0;
+              ga.bias = B && t == s.taps - 1 ? B + grp * g.og : nullptr;
+              ga.bias_per_row = true;
+              if (!gemm_f32(kt, ga, 1)) fine = false;
+            }
+        });
+        if (!fine) return false;
         float* y = Y + (n * a.o + grp * g.og) * g.hw;
         for (int64_t o = 0; o < g.og; ++o)
           for (int64_t oh = 0; oh < g.ho; ++oh)
@@ -528,7 +542,7 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
   // number of threads, rounds alike. One chunk in grad_w's own layout goes straight to grad_w.
   const int64_t per = a.o * g.k;
   int64_t chunks = a.n;
-  if (GW) chunks = std::clamp<int64_t>(std::min<int64_t>(a.n, 8), 1, (int64_t{32} << 20) / int64_t(sizeof(float)) / per);
+  if (GW) chunks = std::clamp<int64_t>(std::min<int64_t>(a.n, 8), 1, std::max<int64_t>(1, (int64_t{32} << 20) / int64_t(sizeof(float)) / per));
   const bool gw_direct = GW && chunks == 1 && !shift_w;
   Scratch partial(GW && !gw_direct ? chunks * per : 0);
   if (GW && !gw_direct && !partial.p) return out_of_memory(op);
@@ -564,15 +578,20 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
             copy_padded(a, g, s, src, xp);
             src = xp;
           }
-          for (int64_t t = 0; t < s.taps; ++t) {
-            GemmArgs ga;
-            ga.M = g.cg, ga.N = g.og, ga.K = s.q;
-            ga.a = src + tap_offset(a.win, s, t), ga.a_rs = s.ps, ga.a_cs = 1;
-            ga.b = gt, ga.b_rs = g.og, ga.b_cs = 1;
-            ga.c = gw_sum + (grp * s.taps + t) * g.cg * g.og, ga.c_rs = g.og, ga.c_cs = 1;
-            ga.accumulate = n > n0;
-            if (!gemm_f32(kt, ga, gemm_threads)) return false;
-          }
+          // With fewer images than threads, the threads split the taps (each its own dw_t).
+          std::atomic<bool> fine{true};
+          in_image(gemm_threads, s.taps, [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+              GemmArgs ga;
+              ga.M = g.cg, ga.N = g.og, ga.K = s.q;
+              ga.a = src + tap_offset(a.win, s, t), ga.a_rs = s.ps, ga.a_cs = 1;
+              ga.b = gt, ga.b_rs = g.og, ga.b_cs = 1;
+              ga.c = gw_sum + (grp * s.taps + t) * g.cg * g.og, ga.c_rs = g.og, ga.c_cs = 1;
+              ga.accumulate = n > n0;
+              if (!gemm_f32(kt, ga, 1)) fine = false;
+            }
+          });
+          if (!fine) return false;
         } else if (GW) {
           // grad_w[g] [og, k] (+)= grad_out[n, g] [og, hw] @ cols^T [hw, k].
           const float* xg = X + (n * a.c + grp * g.cg) * g.plane;
@@ -591,16 +610,22 @@ Status conv2d_backward(const Conv2dArgs& a, const Operand& grad_out, const Opera
           widen(g, s, gout, gwide);
           float* dst = s.copy ? gxp : gxg;
           std::fill(dst, dst + g.cg * s.ps, 0.0f);
-          for (int64_t q0 = 0; q0 < s.q; q0 += kShiftBlock)
-            for (int64_t t = 0; t < s.taps; ++t) {
-              GemmArgs ga;
-              ga.M = g.cg, ga.N = std::min(kShiftBlock, s.q - q0), ga.K = g.og;
-              ga.a = wt.p + (grp * s.taps + t) * g.cg * g.og, ga.a_rs = g.og, ga.a_cs = 1;
-              ga.b = gwide + q0, ga.b_rs = s.qs, ga.b_cs = 1;
-              ga.c = dst + tap_offset(a.win, s, t) + q0, ga.c_rs = s.ps, ga.c_cs = 1;
-              ga.accumulate = true;
-              if (!gemm_f32(kt, ga, gemm_threads)) return false;
-            }
+          // With fewer images than threads, the threads split the input channels (the blocks
+          // and taps overlap in gx; its channels do not).
+          std::atomic<bool> fine{true};
+          in_image(gemm_threads, g.cg, [&](int64_t c0, int64_t c1) {
+            for (int64_t q0 = 0; q0 < s.q; q0 += kShiftBlock)
+              for (int64_t t = 0; t < s.taps; ++t) {
+                GemmArgs ga;
+                ga.M = c1 - c0, ga.N = std::min(kShiftBlock, s.q - q0), ga.K = g.og;
+                ga.a = wt.p + (grp * s.taps + t) * g.cg * g.og + c0 * g.og, ga.a_rs = g.og, ga.a_cs = 1;
+                ga.b = gwide + q0, ga.b_rs = s.qs, ga.b_cs = 1;
+                ga.c = dst + c0 * s.ps + tap_offset(a.win, s, t) + q0, ga.c_rs = s.ps, ga.c_cs = 1;
+                ga.accumulate = true;
+                if (!gemm_f32(kt, ga, 1)) fine = false;
+              }
+          });
+          if (!fine) return false;
           if (s.copy) crop_padded(a, g, s, gxp, gxg);
         } else if (GX) {
           // cols [k, hw] = w[g]^T [k, og] @ grad_out[n, g] [og, hw], then scattered back.
