@@ -10,7 +10,9 @@
 //                         (col2im adds each window's column back into the pixels it read)
 //   grad_b [o]          = sum of grad_out over n, ho, wo
 // A 1x1, stride-1, unpadded conv reads the input plane itself as the [cg, h * w] matrix (and
-// writes grad_x straight from the GEMM): no im2col.
+// writes grad_x straight from the GEMM): no im2col. A stride-1 conv with enough channels runs
+// grad_x and grad_w (and the forward where im2col is dear) as one GEMM per kernel tap on the
+// planes themselves, shifted: see "The shifted-plane lowering" below.
 //
 // Threads: with at least as many images as threads, the threads claim images (runs of images
 // for grad_w, each summed into its own buffer, the buffers added in a fixed order) and run
