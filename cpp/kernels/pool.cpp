@@ -4,10 +4,12 @@
 // the order of each sum are the same. Planes are independent: threads split the n * c planes,
 // so a backward's scatter into a plane never races.
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "core/checks.h"
 #include "core/thread_pool.h"
@@ -201,31 +203,40 @@ Status max_pool2d_forward(const Pool2dArgs& a, const Operand& x, const Operand& 
   const float* X = static_cast<const float*>(x.base) + x.offset;
   float* Y = static_cast<float*>(out.base) + out.offset;
   int32_t* I = static_cast<int32_t*>(indices.base) + indices.offset;
+  // Window by window in the window's row-major order, as PyTorch's loop, with the max and its
+  // index updated by masks: with `if (v > m)` the branch mispredicted about every other element
+  // on activations (2x2 pooling of 64 x 64 x 24 x 24 on one thread: 9.8-10.3 -> 6.4 ms CPU; the
+  // taps outer and a row of outputs in memory took 6.6-7.0). What is left is each window's
+  // compare-and-select chain. Each window's columns inside the input [w0, w1) are the same for
+  // every row and plane.
+  std::vector<int64_t> w0(size_t(a.wo)), w1(size_t(a.wo));
+  for (int64_t ow = 0; ow < a.wo; ++ow) {
+    const int64_t ws = ow * k.sw - k.pw;
+    w0[ow] = first_inside(ws, k.dw);
+    w1[ow] = std::min(ws + (k.kw - 1) * k.dw + 1, a.w);
+  }
   for_planes(a, window_work(a), [&](int64_t p) {
     const float* xp = X + p * plane;
-    float* yp = Y + p * oplane;
-    int32_t* ip = I + p * oplane;
     for (int64_t oh = 0; oh < a.ho; ++oh) {
+      float* y = Y + p * oplane + oh * a.wo;
+      int32_t* ix = I + p * oplane + oh * a.wo;
       const int64_t hs = oh * k.sh - k.ph;
       const int64_t h1 = std::min(hs + (k.kh - 1) * k.dh + 1, a.h), h0 = first_inside(hs, k.dh);
       for (int64_t ow = 0; ow < a.wo; ++ow) {
-        const int64_t ws = ow * k.sw - k.pw;
-        const int64_t w1 = std::min(ws + (k.kw - 1) * k.dw + 1, a.w), w0 = first_inside(ws, k.dw);
-        // As PyTorch: the first maximum wins, a NaN wins (and the last NaN is kept); a window
-        // of -inf only reports its first element.
-        int64_t best = h0 * a.w + w0;
-        float m = -std::numeric_limits<float>::infinity();
+        // A window of -inf only reports its first element (inside the input).
+        uint32_t m = std::bit_cast<uint32_t>(-std::numeric_limits<float>::infinity());
+        uint32_t best = uint32_t(h0 * a.w + w0[ow]);
         for (int64_t ih = h0; ih < h1; ih += k.dh)
-          for (int64_t iw = w0; iw < w1; iw += k.dw) {
-            const int64_t idx = ih * a.w + iw;
-            const float v = xp[idx];
-            if (v > m || std::isnan(v)) {
-              m = v;
-              best = idx;
-            }
+          for (int64_t iw = w0[ow]; iw < w1[ow]; iw += k.dw) {
+            const float v = xp[ih * a.w + iw];
+            // As PyTorch: the first maximum wins, a NaN wins (and the last NaN is kept). As
+            // masks: GCC turns `take ? v : m` back into a branch.
+            const uint32_t take = 0u - (uint32_t(v > std::bit_cast<float>(m)) | uint32_t(v != v));
+            m = (std::bit_cast<uint32_t>(v) & take) | (m & ~take);
+            best = (uint32_t(ih * a.w + iw) & take) | (best & ~take);
           }
-        yp[oh * a.wo + ow] = m;
-        ip[oh * a.wo + ow] = static_cast<int32_t>(best);
+        y[ow] = std::bit_cast<float>(m);
+        ix[ow] = static_cast<int32_t>(best);
       }
     }
   });

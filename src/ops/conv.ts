@@ -7,7 +7,7 @@ import { encodeConv, meta } from '../call.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
-import { empty, emptyUninit, expectTensor, record } from './base.js';
+import { emptyUninit, expectTensor, record } from './base.js';
 import * as V from './views.js';
 
 type Pair = number | [number, number];
@@ -162,7 +162,7 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & {
   const y = record('MaxPool2DWithIndicesBackward0', out, [x], [indices], (g, [ix]) => {
     noDoubleBackward(op);
     const gc = V.contiguous(g);
-    const gx = empty([N, C, H, W], 'float32');
+    const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
     encodeConv(head, window, own, [gc._offset, ix!._offset, 0]);
     native.maxPool2dBackward(meta, f32(gc)!, ix!._data as Int32Array, f32(gx)!);
     return [gx];
@@ -189,7 +189,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions = {
   const y = record('AvgPool2DBackward0', out, [x], [], (g) => {
     noDoubleBackward(op);
     const gc = V.contiguous(g);
-    const gx = empty([N, C, H, W], 'float32');
+    const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
     encodeConv(head, window, own, [gc._offset, 0]);
     native.avgPool2dBackward(meta, f32(gc)!, f32(gx)!);
     return [gx];
@@ -211,7 +211,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   const y = record('AdaptiveAvgPool2DBackward0', out, [x], [], (g) => {
     noDoubleBackward(op);
     const gc = V.contiguous(g);
-    const gx = empty([N, C, H, W], 'float32');
+    const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
     encodeConv(head, null, [], [gc._offset, 0]);
     native.adaptiveAvgPool2dBackward(meta, f32(gc)!, f32(gx)!);
     return [gx];
