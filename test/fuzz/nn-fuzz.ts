@@ -464,6 +464,10 @@ export function fuzzNn(seed: number, numRuns: number): NnFuzzResult {
         // nn.Parameter is a Tensor, which api-fuzz covers: its construction is enough here.
         if (!(obj instanceof nn.Module)) return true;
         if (g.rnd() < 0.3) obj.eval();
+        // Half the time the forward's sizes are the module's own (its first parameter's dims), so
+        // an input meets a Conv2d's channels or a MultiheadAttention's embedding size more often.
+        const p = obj.parameters()[0];
+        if (p && p.numel() > 0 && g.rnd() < 0.5) c.sizes = [...new Set(p.shape)];
         for (let k = 0; k < 2; k++) {
           const f = follow('forward', 1, true);
           if (f.ok) {
