@@ -4,7 +4,12 @@
 // wrong dtypes, out-of-range indices), on every SIMD path and with 1-3 threads. Every call must
 // return or throw a RangeError/TypeError. Under `npm run test:asan` this is also where the
 // sanitizers see the core's validation paths: it found the empty-operand pointer arithmetic
-// fixed in matmul.cpp, reduce.cpp and optim.cpp. Deterministic: a fixed xorshift seed per chunk.
+// fixed in matmul.cpp, reduce.cpp and optim.cpp. The conv / pool / softmax / scan / sort / topk /
+// multinomial entry points get headers whose output sizes follow the window formula or miss it by
+// one, kernels larger than the input, zero and negative sizes, short buffers and stray offsets,
+// max-pool backward indices outside the plane, bad generator states. (test/kernels-fuzz.test.ts
+// checks the same kernels' results through the public API.) Deterministic: a fixed xorshift seed
+// per chunk.
 // (test/fuzz.test.ts fuzzes the public API; this file the raw binding underneath it.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { native as loadedAddon } from '../src/native.js';
@@ -75,6 +80,29 @@ function makeCalls(seed: number) {
     native[fn]!(new Float64Array(meta), ...views.map((v, k) => buf(kinds[k]!, v.len)));
   };
   const fkind = () => pick(['f', 'i', 'b']);
+  // A conv / pool header [N, C, H, W, O, Ho, Wo] with the window [kh, kw, sh, sw, ph, pw, dh, dw]:
+  // Ho / Wo as the window gives them (PyTorch's floor formula), or off by one; sizes sometimes 0
+  // or negative, the kernel sometimes larger than the input. Pools have O = C (mostly).
+  // Half the headers are valid throughout (`strict`: then buffers are exact too), half perturbed.
+  let strict = false;
+  const near = (k: number) => (strict ? k : Math.max(0, k + pick([0, 0, 0, -1, 1])));
+  const windowHeader = (pool: boolean) => {
+    strict = rnd() < 0.5;
+    if (strict) {
+      const N = pick([0, 1, 2]), C = pick([1, 2, 3, 4]), H = pick([1, 2, 3, 5, 17]), W = pick([1, 2, 5, 33]);
+      const k = [1 + int(Math.min(H, 3)), 1 + int(Math.min(W, 4))], st = [1 + int(3), 1 + int(2)];
+      const pd = [int(Math.floor(k[0]! / 2) + 1), int(Math.floor(k[1]! / 2) + 1)], dl = [1, 1];
+      const out = (n: number, i: number) => Math.floor((n + 2 * pd[i]! - dl[i]! * (k[i]! - 1) - 1) / st[i]!) + 1;
+      return { hd: [N, C, H, W, pool ? C : pick([1, 2, 4]), out(H, 0), out(W, 1)], k: [k[0]!, k[1]!, st[0]!, st[1]!, pd[0]!, pd[1]!, dl[0]!, dl[1]!] };
+    }
+    const N = pick([0, 1, 1, 2]), C = pick([0, 1, 2, 3, 4]), H = pick(SIZES), W = pick(SIZES);
+    const O = pool ? (rnd() < 0.9 ? C : C + 1) : pick([0, 1, 2, 4, 6]);
+    const k = [pick([1, 1, 2, 3, 5, 40, 0, -1]), pick([1, 2, 3, 7, 0])];
+    const st = [pick([1, 1, 2, 3, 0]), pick([1, 2, 5, -1])], pd = [pick([0, 0, 1, 2, 9, -1]), pick([0, 1, 3])];
+    const dl = [pick([1, 1, 2, 0]), pick([1, 1, 3])];
+    const out = (n: number, i: number) => Math.floor((n + 2 * pd[i]! - dl[i]! * (k[i]! - 1) - 1) / (st[i]! || 1)) + 1 + pick([0, 0, 0, 0, 1, -1]);
+    return { hd: [N, C, H, W, O, out(H, 0), out(W, 1)], k: [k[0]!, k[1]!, st[0]!, st[1]!, pd[0]!, pd[1]!, dl[0]!, dl[1]!] };
+  };
   return [
     elementwise('unary', 18, ['f', 'f']),
     elementwise('binary', 13, ['f', 'f', 'f']),
@@ -92,12 +120,14 @@ function makeCalls(seed: number) {
       const idx = rnd() < 0.5 ? buf('i', Math.max(0, kept)) : undefined;
       native.reduce!(new Float64Array([op, nd, mask, 0, 0, ...s, v.off, ...v.st]), buf('f', v.len), out, idx);
     },
-    () => {  // matmul: [M, N, K, batchNdim, accumulate, batch, a view, b view]
+    () => {  // matmul: [M, N, K, batchNdim, accumulate, batch, a view, b view, hasBias, biasOffset, relu]
       const bn = int(3), batch = shape(bn), M = pick(SIZES), N = pick(SIZES), K = pick(SIZES);
       const a = view([...batch, M, K]), b = view([...batch, K, N]);
-      const meta = [M, N, K, bn, int(2), ...batch, a.off, ...a.st, b.off, ...b.st];
+      const hasBias = pick([0, 0, 1, 1, 2]), biasOffset = pick([0, 0, 1, -1]);
+      const meta = [M, N, K, bn, int(2), ...batch, a.off, ...a.st, b.off, ...b.st, hasBias, biasOffset, pick([0, 0, 1, 3])];
       const c = buf('f', Math.max(0, numel(batch) * M * N + pick([0, 0, -1, 5])));
-      native.matmul!(new Float64Array(meta), buf('f', a.len), buf('f', b.len), c);
+      const bias = hasBias && rnd() < 0.9 ? buf(rnd() < 0.9 ? 'f' : 'i', Math.max(0, N + Math.max(biasOffset, 0) + pick([0, 0, -1]))) : undefined;
+      native.matmul!(new Float64Array(meta), buf('f', a.len), buf('f', b.len), c, bias);
     },
     () => {  // indexSelect / indexAdd: [dim, ndim, nIndices, xOffset, indexOffset, shape]
       const nd = 1 + int(4), s = shape(nd), dim = int(nd), k = pick([0, 1, 3, 7]), size = s[dim]!;
@@ -157,12 +187,95 @@ function makeCalls(seed: number) {
       const k = pick([0, 1, 5, 17]), lo = int(100) - 50, out = buf('i', Math.max(0, k + pick([0, -1, 1])));
       native.randomInt!(new Uint32Array(4), out, k, pick([lo, -(2 ** 31)]), pick([lo + 1 + int(5), 2 ** 31]));
     },
+    // ---- the kernels of the conv / attention models (binding/conv.cc, softmax.cc, sort.cc) ----
+    () => {  // conv2d / conv2dBackward / conv2dOutputSize: [N, C, H, W, O, Ho, Wo, window(8), groups, offsets]
+      const { hd, k } = windowHeader(false);
+      const groups = strict ? pick([1, 1, 2]) : pick([1, 1, 2, 3, 0, -1]);
+      if (strict) [hd[1], hd[4]] = [groups * hd[1]!, groups * hd[4]!];  // C and O divisible by groups
+      const [N, C, H, W, O, Ho, Wo] = hd as [number, number, number, number, number, number, number];
+      const cg = groups > 0 ? Math.floor(C / groups) : C;
+      const off = () => (strict ? pick([0, 0, 1]) : pick([0, 0, 0, 1, -1]));
+      const xs = N * C * H * W, ws = O * cg * k[0]! * k[1]!, os = N * O * Ho * Wo;
+      const fit = (n: number, o: number) => near(n + Math.max(o, 0));
+      const r = int(4);
+      if (r === 0) native.conv2dOutputSize!(new Float64Array([...hd, ...k, groups]));
+      else if (r === 1) {
+        const offs = [off(), off(), off(), off()];
+        const bias = rnd() < 0.3 ? undefined : buf('f', fit(O, offs[2]!));
+        native.conv2d!(new Float64Array([...hd, ...k, groups, ...offs]), buf(strict || rnd() < 0.9 ? 'f' : 'i', fit(xs, offs[0]!)),
+          buf('f', fit(ws, offs[1]!)), bias, buf('f', fit(os, offs[3]!)));
+      } else {
+        // gradOut, x, w, gradX, gradW, gradB; gradX needs w, gradW needs x (else a RangeError).
+        const offs = [off(), off(), off(), off(), off(), off()];
+        const opt = (b: Buf) => (rnd() < 0.2 ? undefined : b);
+        native.conv2dBackward!(new Float64Array([...hd, ...k, groups, ...offs]), buf('f', fit(os, offs[0]!)), opt(buf('f', fit(xs, offs[1]!))),
+          opt(buf('f', fit(ws, offs[2]!))), opt(buf('f', fit(xs, offs[3]!))), opt(buf('f', fit(ws, offs[4]!))), opt(buf('f', fit(O, offs[5]!))));
+      }
+    },
+    () => {  // max / avg pools: [N, C, H, W, C, Ho, Wo, window(8), ceilMode, countIncludePad, divisor, offsets]
+      const avg = rnd() < 0.5;
+      const { hd, k } = windowHeader(true);
+      const [N, C, H, W, , Ho, Wo] = hd;
+      if (avg) { k[6] = pick([1, 1, 1, 2]); k[7] = pick([1, 1, 1, 2]); }
+      const own = strict ? [0, pick([0, 1]), pick([0, 0, 2])] : [pick([0, 0, 1, 2]), pick([0, 1, 1]), pick([0, 0, 0, 2, -1])];
+      const offs = strict ? [0, 0, 0] : [pick([0, 0, 1, -1]), pick([0, 0, 1]), pick([0, 0, 2])];
+      const meta = new Float64Array([...hd, ...k, ...own, ...offs]);
+      const inN = N! * C! * H! * W!, outN = N! * C! * Ho! * Wo!;
+      const r = int(3);
+      if (r === 0) native[avg ? 'avgPool2dOutputSize' : 'maxPool2dOutputSize']!(new Float64Array([...hd, ...k, ...own]));
+      else if (avg) {
+        if (r === 1) native.avgPool2d!(meta, buf('f', near(inN + 1)), buf('f', near(outN + 2)));
+        else native.avgPool2dBackward!(meta, buf('f', near(outN + 1)), buf('f', near(inN + 2)));
+      } else {
+        // The backward's indices come from anywhere in [-2, H·W + 2): the kernel must check them.
+        const idx = new Int32Array(near(outN + 2)).map(() => (strict ? int(H! * W!) : int(H! * W! + 4) - 2));
+        if (r === 1) native.maxPool2d!(meta, buf(strict ? 'f' : pick(['f', 'f', 'i']), near(inN + 1)), buf('f', near(outN + 2)), buf('i', near(outN + 2)));
+        else native.maxPool2dBackward!(meta, buf('f', near(outN + 1)), idx, buf('f', near(inN + 2)));
+      }
+    },
+    () => {  // adaptiveAvgPool2d (+ backward): [N, C, H, W, C', Ho, Wo, xOffset, outOffset]
+      const N = pick(SIZES), C = pick([0, 1, 3]), H = pick(SIZES), W = pick(SIZES);
+      const Ho = pick([0, 1, 2, 5, 40, -1]), Wo = pick([1, 2, 7, 0]);
+      const meta = new Float64Array([N, C, H, W, rnd() < 0.9 ? C : C + 1, Ho, Wo, pick([0, 0, 1, -1]), pick([0, 0, 1])]);
+      const inN = N * C * H * W, outN = N * C * Math.max(Ho, 0) * Math.max(Wo, 0);
+      if (rnd() < 0.5) native.adaptiveAvgPool2d!(meta, buf('f', near(inN + 1)), buf('f', near(outN + 1)));
+      else native.adaptiveAvgPool2dBackward!(meta, buf('f', near(outN + 1)), buf('f', near(inN + 1)));
+    },
+    () => {  // softmax family: [outer, n, inner, firstOffset, secondOffset]
+      const outer = pick(SIZES), n = pick([...SIZES, 100]), inner = pick([1, 1, 2, 3, 0]), m = outer * n * inner;
+      const o1 = pick([0, 0, 1, -1, 3]), o2 = pick([0, 0, 2]);
+      const meta = new Float64Array(rnd() < 0.1 ? [outer, n, inner] : [outer, n, inner, o1, o2]);
+      const fn = pick(['softmax', 'logSoftmax', 'softmaxBackward', 'logSoftmaxBackward']);
+      const kind = rnd() < 0.1 ? 'i' : 'f';
+      if (fn.endsWith('Backward')) native[fn]!(meta, buf(kind, near(m + Math.max(o1, 0))), buf('f', near(m + o2)), buf('f', near(m)));
+      else native[fn]!(meta, buf(kind, near(m + Math.max(o1, 0))), buf('f', near(m)));
+    },
+    () => {  // cumsum / cumprod / sort / topk: [outer, n, inner, p0, p1, p2, xOffset, out0Offset, out1Offset]
+      const outer = pick(SIZES), n = pick([...SIZES, 100]), inner = pick([1, 1, 2, 0, 3]), m = outer * n * inner;
+      const fn = pick(['cumsum', 'cumprod', 'sort', 'topk']);
+      const kk = fn === 'topk' ? pick([0, 1, Math.min(n, 3), n, n + 1, -1]) : pick([0, 1, 1, 2]);
+      const offs = [pick([0, 0, 1, -1]), pick([0, 0, 2]), pick([0, 0, 1])];
+      const meta = new Float64Array([outer, n, inner, kk, pick([0, 1, 1, 2]), pick([0, 1]), ...offs]);
+      const kind = pick(['f', 'f', 'i', 'b']), outM = fn === 'topk' ? outer * Math.max(kk, 0) * inner : m;
+      const x = buf(kind, near(m + Math.max(offs[0]!, 0)));
+      if (fn === 'cumsum' || fn === 'cumprod') native[fn]!(meta, x, rnd() < 0.2 ? x : buf(rnd() < 0.8 ? kind : 'f', near(m + offs[1]!)));
+      else native[fn]!(meta, x, buf(rnd() < 0.8 ? kind : 'i', near(outM + offs[1]!)), buf('i', near(outM + offs[2]!)));
+    },
+    () => {  // multinomial(state, meta, probs, out): p0 = numSamples, p1 = replacement
+      const rows = pick([0, 1, 2, 5]), k = pick([0, 1, 3, 17]), num = pick([0, 1, 2, k, k + 1, -1]);
+      const meta = new Float64Array([rows, k, 1, num, pick([0, 1, 1, 1, 2]), 0, pick([0, 0, 1]), pick([0, 0, 1]), 0]);
+      const probs = new Float32Array(Math.max(0, rows * k + 1 + pick([0, 0, 0, -1, -2]))).map(() => (rnd() < 0.9 ? pick([0, 0.5, 1, 2]) : pick([-1, NaN, Infinity])));
+      const state = rnd() < 0.8 ? new Uint32Array(4).map(() => int(2 ** 32)) : pick<unknown>([new Uint32Array(2), new Int32Array(4), undefined]);
+      native.multinomial!(state, meta, probs, buf('i', near(rows * Math.max(num, 0) + 1)));
+    },
   ];
 }
 
 const PATHS = simdPaths();
 
 describe('native boundary fuzz', () => {
+  // Per generator (index into makeCalls' list), over every path: calls that returned / threw.
+  const outcomes = new Map<number, { returned: number; rejected: number }>();
   it.each(PATHS)('generated calls on the %s path return or throw RangeError/TypeError', (path) => {
     native.selectSimd(path);
     for (let chunk = 0; chunk < 3; chunk++) {
@@ -171,17 +284,31 @@ describe('native boundary fuzz', () => {
       const { int } = generator(7 + chunk);
       let returned = 0, rejected = 0;
       for (let i = 0; i < 1500; i++) {
+        const which = int(calls.length);
+        const o = outcomes.get(which) ?? { returned: 0, rejected: 0 };
+        outcomes.set(which, o);
         try {
-          calls[int(calls.length)]!();
+          calls[which]!();
           returned++;
+          o.returned++;
         } catch (e) {
           if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
           rejected++;
+          o.rejected++;
         }
       }
       // Both kinds of call must be common, or the generator has drifted into testing nothing.
       expect(returned).toBeGreaterThan(300);
       expect(rejected).toBeGreaterThan(300);
+    }
+  });
+
+  it('every generator makes both valid calls and rejected ones', () => {
+    // A generator whose calls all fail tests only argument decoding; one whose calls all pass
+    // tests no validation.
+    for (const [which, o] of [...outcomes].sort((a, b) => a[0] - b[0])) {
+      expect(o.returned, `generator ${which} never returned`).toBeGreaterThan(0);
+      expect(o.rejected, `generator ${which} never threw`).toBeGreaterThan(0);
     }
   });
 });

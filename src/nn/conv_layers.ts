@@ -11,7 +11,18 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
 type Pair = number | [number, number];
-const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** A size given as one integer >= min or n of them (the constructors check what forward would). */
+function sizes(op: string, v: unknown, n: number, what: string, min = 1): number[] {
+  const p = typeof v === 'number' ? Array<number>(n).fill(v) : v;
+  if (!Array.isArray(p) || p.length !== n || !p.every((e) => Number.isInteger(e) && e >= min))
+    throw typeError(op, `${what} must be an integer >= ${min}${n === 1 ? '' : ` or ${n} of them`}, got ${describe(v)}`);
+  return p.slice();
+}
+const pairOf = (op: string, v: unknown, what: string): Pair => {
+  const [a, b] = sizes(op, v, 2, what);
+  return typeof v === 'number' ? v : [a!, b!];
+};
 const tuple = (p: readonly number[]): string => `(${p.join(', ')}${p.length === 1 ? ',' : ''})`;
 
 function channels(op: string, v: unknown, what: string): number {
@@ -48,7 +59,13 @@ abstract class ConvNd extends Module {
     if (!Number.isInteger(groups) || groups < 1 || inChannels % groups || outChannels % groups)
       throw typeError(name, `in_channels (${inChannels}) and out_channels (${outChannels}) must be divisible by groups (${describe(groups)})`);
     this.kernelSize = kernelSize;
-    this.options = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups };
+    // Checked here as forward would, so that a bad value fails at construction, not in printing.
+    const n = kernelSize.length;
+    const stride = o.stride === undefined ? undefined : sizes(name, o.stride, n, 'stride');
+    const padding = o.padding === undefined || o.padding === 'valid' || o.padding === 'same' ? o.padding : sizes(name, o.padding, n, 'padding', 0);
+    const dilation = o.dilation === undefined ? undefined : sizes(name, o.dilation, n, 'dilation');
+    const asPair = (v: number[] | undefined): Pair | undefined => (v === undefined ? v : n === 1 ? v[0]! : [v[0]!, v[1]!]);
+    this.options = { stride: asPair(stride), padding: typeof padding === 'string' ? padding : asPair(padding), dilation: asPair(dilation), groups };
     this.weight = new Parameter(empty([outChannels, inChannels / groups, ...kernelSize]));
     if (o.bias ?? true) this.bias = new Parameter(empty([outChannels]));
     else this.registerParameter('bias', null);
@@ -82,7 +99,7 @@ abstract class ConvNd extends Module {
 /** 2-D convolution layer over [N, C, H, W] inputs (weight [out, in / groups, kh, kw]). */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: ConvLayerOptions = {}) {
-    super('Conv2d', inChannels, outChannels, pairOf(kernelSize), opts);
+    super('Conv2d', inChannels, outChannels, sizes('Conv2d', kernelSize, 2, 'kernel_size'), opts);
   }
 
   override forward(x: Tensor): Tensor {
@@ -93,7 +110,7 @@ export class Conv2d extends ConvNd {
 /** 1-D convolution layer over [N, C, L] inputs (weight [out, in / groups, k]). */
 export class Conv1d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: ConvLayerOptions = {}) {
-    super('Conv1d', inChannels, outChannels, [kernelSize], opts);
+    super('Conv1d', inChannels, outChannels, sizes('Conv1d', kernelSize, 1, 'kernel_size'), opts);
   }
 
   override forward(x: Tensor): Tensor {
@@ -110,7 +127,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: PoolOptions = {}) {
     super();
-    this.kernelSize = kernelSize;
+    this.kernelSize = pairOf('MaxPool2d', kernelSize, 'kernel_size');
     this.options = { ...optionsOf('MaxPool2d', opts) };
   }
 
@@ -133,7 +150,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: PoolOptions = {}) {
     super();
-    this.kernelSize = kernelSize;
+    this.kernelSize = pairOf('AvgPool2d', kernelSize, 'kernel_size');
     this.options = { ...optionsOf('AvgPool2d', opts) };
   }
 
@@ -154,7 +171,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: Pair) {
     super();
-    this.outputSize = outputSize;
+    this.outputSize = pairOf('AdaptiveAvgPool2d', outputSize, 'output_size');
   }
 
   override forward(x: Tensor): Tensor {

@@ -11,6 +11,7 @@
 // The registered values live on the instance itself, so `this.weight` reads them directly.
 import { noGrad } from '../autograd/grad_mode.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { optionsOf } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
 
@@ -164,6 +165,8 @@ export class Module {
 
   /** (name, module) for this module and every descendant, depth first, each module once. */
   *namedModules(prefix = '', seen = new Set<Module>()): Generator<[string, Module]> {
+    if (typeof prefix !== 'string') throw typeError(`${this._getName()}.namedModules`, `prefix must be a string, got ${describe(prefix)}`);
+    if (!(seen instanceof Set)) throw typeError(`${this._getName()}.namedModules`, `seen must be a Set, got ${describe(seen)}`);
     if (seen.has(this)) return;
     seen.add(this);
     yield [prefix, this];
@@ -192,6 +195,7 @@ export class Module {
 
   /** (qualified name, parameter), each parameter once (shared ones under their first name). */
   namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
+    opts = optionsOf(`${this._getName()}.namedParameters`, opts);
     return this._named<Parameter>('param', opts.prefix ?? '', opts.recurse ?? true);
   }
 
@@ -202,6 +206,7 @@ export class Module {
 
   /** (qualified name, buffer) for every registered buffer. */
   namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
+    opts = optionsOf(`${this._getName()}.namedBuffers`, opts);
     return this._named<Tensor>('buffer', opts.prefix ?? '', opts.recurse ?? true);
   }
 
@@ -211,6 +216,8 @@ export class Module {
   }
 
   private _named<T>(kind: Kind, prefix: string, recurse: boolean): [string, T][] {
+    if (typeof prefix !== 'string')
+      throw typeError(`${this._getName()}.${kind === 'param' ? 'namedParameters' : 'namedBuffers'}`, `prefix must be a string, got ${describe(prefix)}`);
     const out: [string, T][] = [];
     const seen = new Set<unknown>();
     const mods: [string, Module][] = recurse ? [...this.namedModules(prefix)] : [[prefix, this]];
@@ -244,6 +251,7 @@ export class Module {
 
   /** Clears parameter gradients: to null (default, as PyTorch ≥ 2.0) or to zeros. */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    opts = optionsOf(`${this._getName()}.zeroGrad`, opts);
     const setToNone = opts.setToNone ?? true;
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
@@ -257,6 +265,7 @@ export class Module {
 
   /** Calls fn on every descendant and then on this module (children first, as PyTorch). */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw typeError(`${this._getName()}.apply`, `fn must be a function, got ${describe(fn)}`);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -268,6 +277,9 @@ export class Module {
    * then its persistent buffers, then its children's entries.
    */
   stateDict(opts: { prefix?: string; keepVars?: boolean } = {}): Record<string, Tensor> {
+    opts = optionsOf(`${this._getName()}.stateDict`, opts);
+    if (opts.prefix !== undefined && typeof opts.prefix !== 'string')
+      throw typeError(`${this._getName()}.stateDict`, `prefix must be a string, got ${describe(opts.prefix)}`);
     const out: Record<string, Tensor> = {};
     this._saveTo(out, opts.prefix ?? '', opts.keepVars ?? false);
     return out;
@@ -287,7 +299,9 @@ export class Module {
    */
   loadStateDict(sd: Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
     const op = `${this._getName()}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object') throw typeError(op, `expected a plain object of name -> Tensor, got ${describe(sd)}`);
+    if (sd === null || typeof sd !== 'object' || Array.isArray(sd) || sd instanceof Tensor)
+      throw typeError(op, `expected a plain object of name -> Tensor, got ${describe(sd)}`);
+    opts = optionsOf(op, opts);
     const strict = opts.strict ?? true;
     const own = this.stateDict({ keepVars: true });
     const missingKeys = Object.keys(own).filter((k) => !(k in sd));

@@ -3,6 +3,7 @@
 import { noGrad } from '../autograd/grad_mode.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { empty, ones, zeros } from '../ops/creation.js';
+import { expectTensor } from '../ops/base.js';
 import { paddingIndexOf } from '../ops/normalization.js';
 import type { Tensor } from '../tensor.js';
 import { optionsOf } from '../options.js';
@@ -14,10 +15,17 @@ import { Parameter } from './parameter.js';
 
 /** A float as Python's repr writes it (1e-05, 0.001, 1.5): PyTorch's printed hyper-parameters. */
 function pyFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   if (v === 0 || (Math.abs(v) >= 1e-4 && Math.abs(v) < 1e16)) return Number.isInteger(v) ? v.toFixed(1) : String(v);
   const [mantissa, exponent] = v.toExponential().split('e') as [string, string];
   const sign = exponent.startsWith('-') ? '-' : '+';
   return `${mantissa}e${sign}${exponent.replace(/^[-+]/, '').padStart(2, '0')}`;
+}
+
+function numberOption(op: string, v: unknown, what: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') throw typeError(op, `${what} must be a number, got ${describe(v)}`);
+  return v;
 }
 
 /** A table of `numEmbeddings` rows of size `embeddingDim`; forward(indices) gives the rows at the int32 indices. Weight drawn from N(0, 1), the padding row zeroed. */
@@ -74,7 +82,7 @@ export class LayerNorm extends Module {
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0) throw typeError('LayerNorm', `normalizedShape must be a positive integer or a non-empty list of them, got ${describe(normalizedShape)}`);
     this.normalizedShape = shape.map((s) => positiveInt('LayerNorm', s, 'normalized_shape'));
-    this.eps = o.eps ?? 1e-5;
+    this.eps = numberOption('LayerNorm', o.eps, 'eps', 1e-5);
     this.elementwiseAffine = o.elementwiseAffine ?? true;
     if (this.elementwiseAffine) {
       this.weight = new Parameter(ones(this.normalizedShape));
@@ -130,8 +138,8 @@ abstract class BatchNormBase extends Module {
     super();
     const o = optionsOf(name, opts);
     this.numFeatures = positiveInt(name, numFeatures, 'num_features');
-    this.eps = o.eps ?? 1e-5;
-    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    this.eps = numberOption(name, o.eps, 'eps', 1e-5);
+    this.momentum = o.momentum === null ? null : numberOption(name, o.momentum, 'momentum', 0.1);
     this.affine = o.affine ?? true;
     this.trackRunningStats = o.trackRunningStats ?? true;
     if (this.affine) {
@@ -164,7 +172,7 @@ abstract class BatchNormBase extends Module {
   protected abstract checkInput(x: Tensor): void;
 
   override forward(x: Tensor): Tensor {
-    this.checkInput(x);
+    this.checkInput(expectTensor(this._getName(), x, 'input'));
     let momentum = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       noGrad(() => this.num_batches_tracked!.add_(1));
@@ -224,7 +232,7 @@ export class GroupNorm extends Module {
     this.numGroups = positiveInt('GroupNorm', numGroups, 'num_groups');
     this.numChannels = positiveInt('GroupNorm', numChannels, 'num_channels');
     if (numGroups === 0 || numChannels % numGroups !== 0) throw rangeError('GroupNorm', `num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
-    this.eps = o.eps ?? 1e-5;
+    this.eps = numberOption('GroupNorm', o.eps, 'eps', 1e-5);
     this.affine = o.affine ?? true;
     if (this.affine) {
       this.weight = new Parameter(ones([numChannels]));

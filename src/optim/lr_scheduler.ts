@@ -75,6 +75,8 @@ export abstract class LRScheduler {
 
   /** Restores fields saved by stateDict(). */
   loadStateDict(sd: Record<string, unknown>): void {
+    if (sd === null || typeof sd !== 'object' || Array.isArray(sd))
+      throw typeError(`${this.constructor.name}.loadStateDict`, `expected the object stateDict() returned, got ${describe(sd)}`);
     Object.assign(this, sd);
   }
 }
@@ -86,6 +88,13 @@ function lastEpochOf(op: string, opts: { lastEpoch?: number } | undefined): numb
 function checkOptimizer(op: string, optimizer: unknown): AnyOptimizer {
   if (!(optimizer instanceof Optimizer)) throw typeError(op, `${describe(optimizer)} is not an Optimizer`);
   return optimizer;
+}
+
+/** A numeric option: its default when undefined, else it must be a number (a bigint or a string would poison the lrs). */
+function numOpt(op: string, what: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') throw typeError(op, `${what} must be a number, got ${describe(v)}`);
+  return v;
 }
 
 function posInt(op: string, what: string, v: unknown): number {
@@ -102,7 +111,7 @@ export class StepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
     this.stepSize = posInt('StepLR', 'step_size', stepSize);
-    this.gamma = opts?.gamma ?? 0.1;
+    this.gamma = numOpt('StepLR', 'gamma', opts?.gamma, 0.1);
     this.initialStep();
   }
   getLr(): number[] {
@@ -121,8 +130,11 @@ export class MultiStepLR extends LRScheduler {
     super(optimizer, lastEpochOf(new.target.name, opts));
     if (!Array.isArray(milestones)) throw typeError('MultiStepLR', `milestones must be an array of epochs, got ${describe(milestones)}`);
     this.milestones = new Map();
-    for (const m of milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
-    this.gamma = opts?.gamma ?? 0.1;
+    for (const m of milestones) {
+      if (typeof m !== 'number') throw typeError('MultiStepLR', `milestones must be numbers, got ${describe(m)}`);
+      this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
+    }
+    this.gamma = numOpt('MultiStepLR', 'gamma', opts?.gamma, 0.1);
     this.initialStep();
   }
   getLr(): number[] {
@@ -157,7 +169,7 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, TMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
     super(optimizer, lastEpochOf(new.target.name, opts));
     this.TMax = posInt('CosineAnnealingLR', 'T_max', TMax);
-    this.etaMin = opts?.etaMin ?? 0;
+    this.etaMin = numOpt('CosineAnnealingLR', 'etaMin', opts?.etaMin, 0);
     this.initialStep();
   }
   getLr(): number[] {
@@ -182,6 +194,9 @@ export class LambdaLR extends LRScheduler {
     const n = optimizer.paramGroups.length;
     if (Array.isArray(lrLambda)) {
       if (lrLambda.length !== n) throw rangeError('LambdaLR', `Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
+      lrLambda.forEach((f, i) => {
+        if (typeof f !== 'function') throw typeError('LambdaLR', `lrLambda[${i}] must be a function, got ${describe(f)}`);
+      });
       this.lrLambdas = lrLambda.slice();
     } else if (typeof lrLambda === 'function') this.lrLambdas = Array.from({ length: n }, () => lrLambda);
     else throw typeError('LambdaLR', `lrLambda must be a function or an array of functions, got ${describe(lrLambda)}`);
@@ -245,23 +260,26 @@ export class ReduceLROnPlateau {
   constructor(optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
     this.optimizer = checkOptimizer('ReduceLROnPlateau', optimizer);
     opts = optionsOf('ReduceLROnPlateau', opts);
-    this.factor = opts.factor ?? 0.1;
+    this.factor = numOpt('ReduceLROnPlateau', 'factor', opts.factor, 0.1);
     if (!(this.factor < 1)) throw rangeError('ReduceLROnPlateau', 'Factor should be < 1.0.');
     this.mode = opts.mode ?? 'min';
     this.thresholdMode = opts.thresholdMode ?? 'rel';
     if (this.mode !== 'min' && this.mode !== 'max') throw rangeError('ReduceLROnPlateau', `mode ${describe(this.mode)} is unknown!`);
     if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs')
       throw rangeError('ReduceLROnPlateau', `threshold mode ${describe(this.thresholdMode)} is unknown!`);
-    this.patience = opts.patience ?? 10;
-    this.threshold = opts.threshold ?? 1e-4;
-    this.cooldown = opts.cooldown ?? 0;
-    this.eps = opts.eps ?? 1e-8;
+    this.patience = numOpt('ReduceLROnPlateau', 'patience', opts.patience, 10);
+    this.threshold = numOpt('ReduceLROnPlateau', 'threshold', opts.threshold, 1e-4);
+    this.cooldown = numOpt('ReduceLROnPlateau', 'cooldown', opts.cooldown, 0);
+    this.eps = numOpt('ReduceLROnPlateau', 'eps', opts.eps, 1e-8);
     const n = optimizer.paramGroups.length;
     const minLr = opts.minLr ?? 0;
     if (Array.isArray(minLr)) {
       if (minLr.length !== n) throw rangeError('ReduceLROnPlateau', `expected ${n} min_lrs, got ${minLr.length}`);
-      this.minLrs = minLr.slice();
-    } else this.minLrs = Array.from({ length: n }, () => minLr);
+      this.minLrs = minLr.map((v, i) => numOpt('ReduceLROnPlateau', `minLr[${i}]`, v, 0));
+    } else {
+      const v = numOpt('ReduceLROnPlateau', 'minLr', minLr, 0);
+      this.minLrs = Array.from({ length: n }, () => v);
+    }
     this.best = this.mode === 'min' ? Infinity : -Infinity;
     this._lastLr = optimizer.paramGroups.map((g) => g.lr);
   }

@@ -9,6 +9,7 @@
 // optimizer's own buffers (clone them to keep a snapshot), loadStateDict copies them.
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { describe, rangeError, typeError } from '../errors.js';
+import { optionsOf } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 /** An optimizer's state for one parameter (e.g. Adam's moment estimates and step count). */
@@ -111,7 +112,7 @@ export abstract class Optimizer<H extends {
 
   /** Clears the gradients of every parameter: to null (default) or to zeros. */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
+    const setToNone = optionsOf(`${this._name}.zeroGrad`, opts).setToNone ?? true;
     for (const g of this.paramGroups)
       for (const p of g.params) {
         if (p.grad === null) continue;

@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import * as tg from '../../src/index.js';
 
-type Finding = { call: string; error: string };
+export type Finding = { call: string; error: string };
 
 /** Fresh hostile values: built per call, since a call may dispose or modify its arguments. */
-function valuePool(): (() => unknown)[] {
+export function valuePool(): (() => unknown)[] {
   const disposed = () => {
     const t = tg.ones(2, 2);
     t.dispose();
@@ -32,7 +32,7 @@ const SKIP_FUNCTIONS = new Set([
 ]);
 
 /** The error names an op: "op: message", or one of PyTorch's autograd messages. */
-function isClear(err: unknown): boolean {
+export function isClear(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const m = err.message;
   if (err instanceof TypeError || err instanceof RangeError) return /^[A-Za-z_][\w.]*: \S/.test(m);
@@ -42,7 +42,7 @@ function isClear(err: unknown): boolean {
   );
 }
 
-function describeArg(v: unknown): string {
+export function describeArg(v: unknown): string {
   if (v instanceof tg.Tensor) return v.isDisposed ? 'Tensor<disposed>' : `Tensor<${v.dtype} [${v.shape}]>`;
   if (typeof v === 'symbol') return 'Symbol';
   if (typeof v === 'bigint') return `${v}n`;
