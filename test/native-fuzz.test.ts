@@ -163,15 +163,16 @@ function makeCalls(seed: number) {
       const gap = native.alignmentGap!(pick([buf('f', int(9)), buf('i', 1), buf('b', 0), undefined, 3, new Float64Array(2)] as unknown[])) as unknown;
       if (typeof gap !== 'number' || !(gap >= 0 && gap < 64)) throw new Error(`alignmentGap returned ${gap}`);
     },
-    () => {  // fused cross-entropy: [n, c, ignoreIndex, reduction, offset, targetOffset, gradStride]
-      const n = pick([0, 1, 2, 5, 17]), c = pick([0, 1, 3, 10, 33]), red = pick([0, 1, 2, 2, 3]);
+    () => {  // fused cross-entropy: [n, c, ignoreIndex, reduction, offset, targetOffset, gradStride, inner]
+      const n = pick([0, 1, 2, 5, 17]), c = pick([0, 1, 3, 10, 33]), red = pick([0, 1, 2, 2, 3]), inner = pick([1, 1, 1, 3, 0, -1]);
+      const rows = n * Math.max(inner, 1);
       const near = (k: number) => Math.max(0, k + pick([0, 0, 0, -1, 1]));
       const off = pick([0, 0, 1, -1]), toff = pick([0, 0, 2]), gs = pick([1, 1, 0, -1, 2]);
-      const meta = new Float64Array([n, c, pick([-100, -100, 0, 2]), red, off, toff, gs]);
+      const meta = new Float64Array([n, c, pick([-100, -100, 0, 2]), red, off, toff, gs, inner]);
       // Targets in [-4, 4]: some out of range, or equal to the ignore index.
-      const target = rnd() < 0.1 ? buf('f', near(n + toff)) : buf('i', near(n + toff)).map((v) => (rnd() < 0.7 ? Math.abs(v) % Math.max(c, 1) : v));
-      if (rnd() < 0.5) native.crossEntropyForward!(meta, buf('f', near(n * c + off)), target, buf('f', near(n * c)), buf('f', near(red === 0 ? n : 1)));
-      else native.crossEntropyBackward!(meta, buf('f', near(n * c)), target, buf('f', near((red === 0 ? n : 1) * Math.max(gs, 1) + off)), buf('f', near(n * c)));
+      const target = rnd() < 0.1 ? buf('f', near(rows + toff)) : buf('i', near(rows + toff)).map((v) => (rnd() < 0.7 ? Math.abs(v) % Math.max(c, 1) : v));
+      if (rnd() < 0.5) native.crossEntropyForward!(meta, buf('f', near(rows * c + off)), target, buf('f', near(rows * c)), buf('f', near(red === 0 ? rows : 1)));
+      else native.crossEntropyBackward!(meta, buf('f', near(rows * c)), target, buf('f', near((red === 0 ? rows : 1) * Math.max(gs, 1) + off)), buf('f', near(rows * c)));
     },
     () => {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));

@@ -1,5 +1,5 @@
 // nn.Unfold and nn.Fold: F.unfold / F.fold (src/ops/unfold.ts) as modules, printed as PyTorch's.
-import type { UnfoldOptions } from '../ops/unfold.js';
+import { pairOf, windowOf, type UnfoldOptions } from '../ops/unfold.js';
 import type { Tensor } from '../tensor.js';
 import { optionsOf } from '../options.js';
 import * as F from './functional.js';
@@ -21,8 +21,9 @@ export class Unfold extends Module {
 
   constructor(kernelSize: Pair, opts: UnfoldOptions = {}) {
     super();
-    this.kernelSize = kernelSize;
     this.options = { ...optionsOf('Unfold', opts) };
+    windowOf('Unfold', kernelSize, this.options);  // checked here, not first when it prints
+    this.kernelSize = kernelSize;
   }
 
   override forward(x: Tensor): Tensor {
@@ -45,9 +46,11 @@ export class Fold extends Module {
 
   constructor(outputSize: Pair, kernelSize: Pair, opts: UnfoldOptions = {}) {
     super();
+    this.options = { ...optionsOf('Fold', opts) };
+    pairOf('Fold', outputSize, 'output_size', 1);
+    windowOf('Fold', kernelSize, this.options);
     this.outputSize = outputSize;
     this.kernelSize = kernelSize;
-    this.options = { ...optionsOf('Fold', opts) };
   }
 
   override forward(x: Tensor): Tensor {

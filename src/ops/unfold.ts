@@ -22,7 +22,7 @@ export interface UnfoldOptions {
   stride?: Pair;
 }
 
-function pairOf(op: string, v: unknown, what: string, min: number): [number, number] {
+export function pairOf(op: string, v: unknown, what: string, min: number): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((e) => typeof e === 'number' && Number.isInteger(e)))
     throw typeError(op, `${what} must be an integer or a pair of integers, got ${describe(v)}`);
@@ -41,7 +41,7 @@ interface Window {
   s: [number, number];
 }
 
-function windowOf(op: string, kernelSize: unknown, opts: UnfoldOptions | undefined): Window {
+export function windowOf(op: string, kernelSize: unknown, opts: UnfoldOptions | undefined): Window {
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw typeError(op, `options must be an object, got ${describe(opts)}`);
   const o = opts ?? {};
   const k = pairOf(op, kernelSize, 'kernel', 1);
