@@ -2,6 +2,7 @@
 // PyTorch's pooling loops): each forward one native call, each backward one. Their backwards
 // are kernels, not ops, so a second derivative through them is refused with a clear error.
 // conv1d is conv2d over a height of 1.
+import { freshGrad } from '../autograd/accumulate.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { encodeConv, meta } from '../call.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
@@ -100,6 +101,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const head = [N, C, H, W, O, Ho, Wo];
   encodeConv(head, window, [groups], [xc._offset, wc._offset, bc ? bc._offset : 0, 0]);
   native.conv2d(meta, f32(xc)!, f32(wc)!, f32(bc), f32(out)!);
+  // A leaf input's .grad may keep the gradient the kernel writes (a new tensor nothing else holds).
+  const [xLeaf, wLeaf, bLeaf] = [x, w, b].map((t) => (t !== null && t.gradFn === null ? t : null));
   const y = record('ConvolutionBackward0', out, [x, w, b], [xc, wc], (g, [xs, ws], needs) => {
     noDoubleBackward(op);
     const gc = V.contiguous(g);
@@ -108,7 +111,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     const gb = needs[2] ? emptyUninit([O], 'float32') : null;
     encodeConv(head, window, [groups], [gc._offset, xs!._offset, ws!._offset, 0, 0, 0]);
     native.conv2dBackward(meta, f32(gc)!, gw ? f32(xs) : undefined, gx ? f32(ws) : undefined, f32(gx), f32(gw), f32(gb));
-    return [gx, gw, gb];
+    const keep = (leaf: Tensor | null | undefined, grad: Tensor | null) => (leaf && grad ? freshGrad(leaf, grad) : grad);
+    return [keep(xLeaf, gx), keep(wLeaf, gw), keep(bLeaf, gb)];
   });
   return unbatch(y);
 }

@@ -2,6 +2,7 @@
 // the row max subtracted first, as the notes explain, so large logits neither overflow nor lose
 // the small probabilities). Under createGraph the backward is written with the ops instead, so
 // it is itself differentiable.
+import { freshGrad } from '../autograd/accumulate.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { encodeSoftmax, meta } from '../call.js';
 import { typeError, describe } from '../errors.js';
@@ -30,6 +31,11 @@ function forward(log: boolean, x: Tensor, d: number): Tensor {
 }
 
 /** The gradient of x from g and the forward's output y: one kernel, or the ops under createGraph. */
+/** The kernel's gradient for a leaf input, which its .grad may keep (a new tensor nothing else holds); not the ops' one under createGraph. */
+function fresh(leaf: Tensor | null, dx: Tensor): Tensor {
+  return leaf !== null && dx.gradFn === null && !isGradEnabled() ? freshGrad(leaf, dx) : dx;
+}
+
 function backward(log: boolean, g: Tensor, y: Tensor, d: number): Tensor {
   if (isGradEnabled())
     return log ? E.sub(g, E.mul(E.exp(y), sum(g, d, true))) : E.mul(y, E.sub(g, sum(E.mul(g, y), d, true)));
@@ -45,12 +51,14 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   x = expectTensor('logSoftmax', x, 'self');
   const d = dimOf('logSoftmax', x, dim);
   const y = forward(true, x, d);
-  return record('LogSoftmaxBackward0', y, [x], [y], (g, [r]) => [backward(true, g, r!, d)]);
+  const leaf = x.gradFn === null ? x : null;
+  return record('LogSoftmaxBackward0', y, [x], [y], (g, [r]) => [fresh(leaf, backward(true, g, r!, d))]);
 }
 
 export function softmax(x: Tensor, dim: number): Tensor {
   x = expectTensor('softmax', x, 'self');
   const d = dimOf('softmax', x, dim);
   const y = forward(false, x, d);
-  return record('SoftmaxBackward0', y, [x], [y], (g, [r]) => [backward(false, g, r!, d)]);
+  const leaf = x.gradFn === null ? x : null;
+  return record('SoftmaxBackward0', y, [x], [y], (g, [r]) => [fresh(leaf, backward(false, g, r!, d))]);
 }
