@@ -61,6 +61,10 @@ export interface Native {
   logSoftmax(meta: Float64Array, x: Float32Array, out: Float32Array): void;
   softmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
   logSoftmaxBackward(meta: Float64Array, grad: Float32Array, out: Float32Array, gradIn: Float32Array): void;
+  // Fused layerNorm (binding/layernorm.cc); meta from src/call.ts encodeLayerNorm. Undefined
+  // operands: no weight / bias, or a gradient not wanted.
+  layerNorm(meta: Float64Array, x: Float32Array, w: Float32Array | undefined, b: Float32Array | undefined, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormBackward(meta: Float64Array, grad: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, w: Float32Array | undefined, gradIn: Float32Array | undefined, gradWeight: Float32Array | undefined, gradBias: Float32Array | undefined): void;
   // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort.
   cumsum(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
   cumprod(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
