@@ -15,7 +15,7 @@
 // delta' = sum c / d (the part of the true mean the float mean lost),
 //   ĝ = g * w;  x̂ = (c - delta') * rstd
 //   mean(ĝ) = sum ĝ / d;  mean(ĝ x̂) = rstd * (sum ĝ c - delta' * sum ĝ) / d    (one pass)
-//   dx = ((ĝ - mean(ĝ)) - x̂ * mean(ĝ x̂)) * rstd;  dw += g * x̂;  db += g      (a second)
+//   dx = ĝ * rstd + c * A + C (A, C per row: below);  dw += g * x̂;  db += g    (a second)
 // where dw and db are a chunk's [d] partial sums over its rows (layernorm.cpp adds the chunks).
 //
 // Every table gives the same bits: a sum puts element i of a block of kBlock into lane i % L
@@ -37,6 +37,14 @@
 #elif defined(__GNUC__)
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
+#endif
+
+// The loops over a sum's registers and terms run a constant number of times: unrolled, the
+// accumulators stay in registers (rolled, GCC kept them on the stack: 3x slower rows).
+#if defined(__clang__)
+#define TG_LN_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define TG_LN_UNROLL _Pragma("GCC unroll 64")
 #endif
 
 template <class V>
@@ -62,12 +70,18 @@ struct LayerNormKernels {
   // The float sum of L lanes held in R = L / W registers, halving: lane l += lane l + L/2, ...
   template <int R>
   static float fold_lanes(reg* a) {
-    for (int h = R / 2; h >= 1; h /= 2)
+    TG_LN_UNROLL
+    for (int h = R / 2; h >= 1; h /= 2) {
+      TG_LN_UNROLL
       for (int r = 0; r < h; ++r) a[r] = V::add(a[r], a[r + h]);
+    }
     alignas(64) float t[W];
     V::store(t, a[0]);
-    for (int h = W / 2; h >= 1; h /= 2)
+    TG_LN_UNROLL
+    for (int h = W / 2; h >= 1; h /= 2) {
+      TG_LN_UNROLL
       for (int l = 0; l < h; ++l) t[l] += t[l + h];
+    }
     return t[0];
   }
 
@@ -83,26 +97,39 @@ struct LayerNormKernels {
     for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
       const int64_t bn = n - b0 < kBlock ? n - b0 : kBlock;
       reg acc[K][R];
-      for (int k = 0; k < K; ++k)
+      TG_LN_UNROLL
+      for (int k = 0; k < K; ++k) {
+        TG_LN_UNROLL
         for (int r = 0; r < R; ++r) acc[k][r] = V::set1(0.0f);
+      }
       reg t[K];
       int64_t i = 0;
-      for (; i + L <= bn; i += L)
+      for (; i + L <= bn; i += L) {
+        TG_LN_UNROLL
         for (int r = 0; r < R; ++r) {
           f(b0 + i + r * W, full, t);
+          TG_LN_UNROLL
           for (int k = 0; k < K; ++k) acc[k][r] = V::add(acc[k][r], t[k]);
         }
-      for (int r = 0; i + r * W < bn; ++r) {
-        const int64_t valid = bn - i - r * W;
-        if (valid >= W) {
-          f(b0 + i + r * W, full, t);
-        } else {
-          const Tail tail(valid);
-          f(b0 + i + r * W, [&tail](const float* p) { return tail.load(p); }, t);
-          for (int k = 0; k < K; ++k) t[k] = tail.keep(t[k]);
-        }
-        for (int k = 0; k < K; ++k) acc[k][r] = V::add(acc[k][r], t[k]);
       }
+      if (i < bn) {
+        TG_LN_UNROLL
+        for (int r = 0; r < R; ++r) {
+          const int64_t valid = bn - i - r * W;
+          if (valid <= 0) continue;
+          if (valid >= W) {
+            f(b0 + i + r * W, full, t);
+          } else {
+            const Tail tail(valid);
+            f(b0 + i + r * W, [&tail](const float* p) { return tail.load(p); }, t);
+            TG_LN_UNROLL
+            for (int k = 0; k < K; ++k) t[k] = tail.keep(t[k]);
+          }
+          TG_LN_UNROLL
+          for (int k = 0; k < K; ++k) acc[k][r] = V::add(acc[k][r], t[k]);
+        }
+      }
+      TG_LN_UNROLL
       for (int k = 0; k < K; ++k) out[k] += static_cast<double>(fold_lanes<R>(acc[k]));
     }
   }
@@ -120,10 +147,17 @@ struct LayerNormKernels {
     }
   }
 
-  // ---- forward: one row of n >= 1 elements.
-  template <bool HasW, bool HasB>
-  static void row_forward(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd,
-                          int64_t n, double eps) {
+  // ---- forward. A row's statistics, then its output: the rows go in groups of kGroup, first
+  // every statistic of the group, then every output, so the next row's sums need not wait
+  // behind this row's writes, which wait on its sqrt (at d = 256 the out-of-order core then
+  // overlaps the rows' short dependency chains).
+  static constexpr int64_t kGroup = 8;
+
+  struct FwdStats {
+    float m0, delta, r;
+  };
+
+  static FwdStats row_stats(const float* x, float* mean, float* rstd, int64_t n, double eps) {
     double s = 0;
     sums<64, 1>(n, [x](int64_t i, auto load, reg* t) { t[0] = load(x + i); }, &s);
     const float m0 = static_cast<float>(s / static_cast<double>(n));
@@ -143,7 +177,12 @@ struct LayerNormKernels {
     const double r = 1.0 / __builtin_sqrt(var + eps);
     *mean = static_cast<float>(static_cast<double>(m0) + delta);
     *rstd = static_cast<float>(r);
-    const reg vd = V::set1(static_cast<float>(delta)), vr = V::set1(static_cast<float>(r));
+    return {m0, static_cast<float>(delta), static_cast<float>(r)};
+  }
+
+  template <bool HasW, bool HasB>
+  static void row_output(const float* x, const float* w, const float* b, float* y, int64_t n, FwdStats st) {
+    const reg vm0 = V::set1(st.m0), vd = V::set1(st.delta), vr = V::set1(st.r);
     each(n, [&](int64_t i, auto load, auto store) {
       reg v = V::mul(V::sub(V::sub(load(x + i), vm0), vd), vr);
       if constexpr (HasW) v = V::mul(v, load(w + i));
@@ -152,13 +191,18 @@ struct LayerNormKernels {
     });
   }
 
-  // ---- backward: one row of n >= 1 elements. DX: write dx; DWB: add g * x̂ into dw, g into db.
-  template <bool HasW, bool DX, bool DWB>
-  static void row_backward(const float* g, const float* x, float mean, float rstd, const float* w, float* dx,
-                           float* dw, float* db, int64_t n) {
+  // ---- backward, in the same groups: a row's sums, then its gradients. With c = x - mean,
+  //   dx = rstd * (ĝ - mean(ĝ) - x̂ * mean(ĝ x̂)) = ĝ * rstd + c * A + C,
+  //   A = -rstd^2 * mean(ĝ x̂),  C = -rstd * mean(ĝ) - A * delta'
+  // (c, not x, times A: x * A + C would cancel where the mean is large).
+  struct BwdStats {
+    float delta, a, c;
+  };
+
+  template <bool HasW, bool DX>
+  static BwdStats row_grad_stats(const float* g, const float* x, float mean, float rstd, const float* w, int64_t n) {
     const reg vmean = V::set1(mean);
     const double dn = static_cast<double>(n);
-    double delta = 0, mg = 0, mgx = 0;
     if constexpr (DX) {
       double s[3];
       sums<32, 3>(
@@ -172,24 +216,33 @@ struct LayerNormKernels {
             t[2] = c;
           },
           s);
-      delta = s[2] / dn;
-      mg = s[0] / dn;
-      mgx = static_cast<double>(rstd) * (s[1] - delta * s[0]) / dn;
+      const double delta = s[2] / dn, r = static_cast<double>(rstd);
+      const double mg = s[0] / dn, mgx = r * (s[1] - delta * s[0]) / dn;
+      const double a = -r * r * mgx;
+      return {static_cast<float>(delta), static_cast<float>(a), static_cast<float>(-r * mg - a * delta)};
     } else {
+      double delta = 0;
       sums<64, 1>(n, [&](int64_t i, auto load, reg* t) { t[0] = V::sub(load(x + i), vmean); }, &delta);
-      delta /= dn;
+      return {static_cast<float>(delta / dn), 0.0f, 0.0f};
     }
-    const reg vd = V::set1(static_cast<float>(delta)), vr = V::set1(rstd);
-    const reg vmg = V::set1(static_cast<float>(mg)), vmgx = V::set1(static_cast<float>(mgx));
+  }
+
+  // DX: write dx; DWB: add g * x̂ into dw and g into db.
+  template <bool HasW, bool DX, bool DWB>
+  static void row_grads(const float* g, const float* x, float mean, float rstd, const float* w, float* dx, float* dw,
+                        float* db, int64_t n, BwdStats st) {
+    const reg vmean = V::set1(mean), vr = V::set1(rstd);
+    const reg vd = V::set1(st.delta), va = V::set1(st.a), vc = V::set1(st.c);
     each(n, [&](int64_t i, auto load, auto store) {
       const reg gv = load(g + i);
-      const reg xh = V::mul(V::sub(V::sub(load(x + i), vmean), vd), vr);
+      const reg c = V::sub(load(x + i), vmean);
       if constexpr (DX) {
         reg gh = gv;
         if constexpr (HasW) gh = V::mul(gh, load(w + i));
-        store(dx + i, V::mul(V::sub(V::sub(gh, vmg), V::mul(xh, vmgx)), vr));
+        store(dx + i, V::add(V::add(V::mul(gh, vr), V::mul(c, va)), vc));
       }
       if constexpr (DWB) {
+        const reg xh = V::mul(V::sub(c, vd), vr);
         store(dw + i, V::add(load(dw + i), V::mul(gv, xh)));
         store(db + i, V::add(load(db + i), gv));
       }
@@ -201,8 +254,13 @@ struct LayerNormKernels {
   static void rows_forward(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd,
                            int64_t rows, int64_t d, double eps) {
     auto run = [&](auto hw, auto hb) {
-      for (int64_t r = 0; r < rows; ++r)
-        row_forward<decltype(hw)::value, decltype(hb)::value>(x + r * d, w, b, y + r * d, mean + r, rstd + r, d, eps);
+      FwdStats st[kGroup];
+      for (int64_t r0 = 0; r0 < rows; r0 += kGroup) {
+        const int64_t k = rows - r0 < kGroup ? rows - r0 : kGroup;
+        for (int64_t j = 0; j < k; ++j) st[j] = row_stats(x + (r0 + j) * d, mean + r0 + j, rstd + r0 + j, d, eps);
+        for (int64_t j = 0; j < k; ++j)
+          row_output<decltype(hw)::value, decltype(hb)::value>(x + (r0 + j) * d, w, b, y + (r0 + j) * d, d, st[j]);
+      }
     };
     using T = std::true_type;
     using F = std::false_type;
@@ -216,9 +274,19 @@ struct LayerNormKernels {
   static void rows_backward(const float* g, const float* x, const float* mean, const float* rstd, const float* w,
                             float* dx, float* dw, float* db, int64_t rows, int64_t d) {
     auto run = [&](auto hw, auto want_dx, auto want_dwb) {
-      for (int64_t r = 0; r < rows; ++r)
-        row_backward<decltype(hw)::value, decltype(want_dx)::value, decltype(want_dwb)::value>(
-            g + r * d, x + r * d, mean[r], rstd[r], w, want_dx ? dx + r * d : nullptr, dw, db, d);
+      constexpr bool HW = decltype(hw)::value, DX = decltype(want_dx)::value, DWB = decltype(want_dwb)::value;
+      BwdStats st[kGroup];
+      for (int64_t r0 = 0; r0 < rows; r0 += kGroup) {
+        const int64_t k = rows - r0 < kGroup ? rows - r0 : kGroup;
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t r = r0 + j;
+          st[j] = row_grad_stats<HW, DX>(g + r * d, x + r * d, mean[r], rstd[r], w, d);
+        }
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t r = r0 + j;
+          row_grads<HW, DX, DWB>(g + r * d, x + r * d, mean[r], rstd[r], w, DX ? dx + r * d : nullptr, dw, db, d, st[j]);
+        }
+      }
     };
     using T = std::true_type;
     using F = std::false_type;
@@ -240,3 +308,4 @@ struct LayerNormKernels {
 #elif defined(__GNUC__)
 #pragma GCC pop_options
 #endif
+#undef TG_LN_UNROLL

@@ -3,6 +3,7 @@
 // (cpp/kernels/layernorm.cpp; the backward is PyTorch's closed form from the saved mean and
 // 1/σ); under createGraph the backward is written with the ops from the saved input instead,
 // so its own derivative is exact too.
+import { freshGrad } from '../autograd/accumulate.js';
 import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
 import { encodeLayerNorm, meta } from '../call.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
@@ -45,7 +46,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   const rows = d === 0 ? x._shape.slice(0, x.dim() - shape.length).reduce((p, s) => p * s, 1) : x.numel() / d;
   const [y, mean, rstd] = noGrad(() => layerNormForward(x, w, b, rows, d, eps));
   return record('NativeLayerNormBackward0', y, [x, w, b], [x, w, mean, rstd], (g, [x0, w0, m, rs], needs) => {
-    if (!isGradEnabled()) return layerNormBackward(g, x0!, w0, m!, rs!, needs, shape, rows, d);
+    if (!isGradEnabled()) return layerNormBackward(g, x0!, w0, m!, rs!, needs, shape, rows, d, [x, w, b]);
     // Under createGraph: the closed form written with the ops, x̂ and 1/σ recomputed as recorded
     // functions of x, so second derivatives see them.
     const dims = shape.map((_, i) => x0!.dim() - shape.length + i);
@@ -75,7 +76,12 @@ function layerNormForward(x: Tensor, w: Tensor | null, b: Tensor | null, rows: n
 }
 
 // The gradients of x, weight and bias that `needs` asks for, in one native call.
-function layerNormBackward(g: Tensor, x: Tensor, w: Tensor | null, mean: Tensor, rstd: Tensor, needs: readonly boolean[], shape: number[], rows: number, d: number): (Tensor | null)[] {
+// The results are new tensors no graph has seen: one going straight into a leaf input's empty
+// .grad is kept there, not copied (freshGrad).
+function layerNormBackward(
+  g: Tensor, x: Tensor, w: Tensor | null, mean: Tensor, rstd: Tensor, needs: readonly boolean[], shape: number[], rows: number, d: number,
+  inputs: readonly (Tensor | null)[],
+): (Tensor | null)[] {
   const gc = V.contiguous(g), xc = V.contiguous(x), wc = w && V.contiguous(w);
   const dx = needs[0] ? emptyUninit(x._shape.slice(), 'float32') : null;
   const dw = needs[1] ? emptyUninit(shape.slice(), 'float32') : null;
@@ -83,7 +89,7 @@ function layerNormBackward(g: Tensor, x: Tensor, w: Tensor | null, mean: Tensor,
   encodeLayerNorm(rows, d, 0, [gc._offset, xc._offset, mean._offset, rstd._offset, wc?._offset ?? 0]);
   native.layerNormBackward(meta, gc._data as Float32Array, xc._data as Float32Array, mean._data as Float32Array, rstd._data as Float32Array,
     wc?._data as Float32Array | undefined, dx?._data as Float32Array | undefined, dw?._data as Float32Array | undefined, db?._data as Float32Array | undefined);
-  return [dx, dw, db];
+  return [dx, dw, db].map((t, i) => (t && inputs[i]!.gradFn === null ? freshGrad(inputs[i]!, t) : t));
 }
 
 /** Rows of `weight` [num, dim] at `input` (int32, any shape): [...input.shape, dim]. Rows at `paddingIdx` get no gradient. */
