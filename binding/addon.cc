@@ -61,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tgb::register_optim(env, exports);
   tgb::register_loss(env, exports);
   tgb::register_softmax(env, exports);
+  tgb::register_layernorm(env, exports);
   tgb::register_conv(env, exports);
   tgb::register_attention(env, exports);
   tgb::register_unfold(env, exports);

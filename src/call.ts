@@ -126,6 +126,18 @@ export function encodeSoftmax(outer: number, n: number, inner: number, firstOffs
 }
 
 /**
+ * layerNorm and its backward (binding/layernorm.cc): [rows, d, eps, then the inputs' offsets]:
+ * the input as [rows, d] (d = the product of the normalized dims). Forward: x, w, b offsets;
+ * backward (eps 0): grad, x, mean, rstd, w offsets. A missing w or b takes offset 0 (unread).
+ */
+export function encodeLayerNorm(rows: number, d: number, eps: number, offsets: readonly number[]): void {
+  meta[0] = rows;
+  meta[1] = d;
+  meta[2] = eps;
+  for (let i = 0; i < offsets.length; i++) meta[3 + i] = offsets[i]!;
+}
+
+/**
  * Convolution and pooling (binding/conv.cc): [N, C, H, W, O, Ho, Wo], then the window [kh, kw,
  * sh, sw, ph, pw, dh, dw] (absent for the adaptive pool), the op's own slots, and one element
  * offset per operand argument in argument order (0 for one passed as undefined).

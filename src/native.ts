@@ -72,6 +72,10 @@ export interface Native {
   // mask: undefined when meta's hasMask is 0; out, lse and the gradients dense from offset 0.
   attention(meta: Float64Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | Uint8Array | undefined, out: Float32Array, lse: Float32Array): void;
   attentionBackward(meta: Float64Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | Uint8Array | undefined, grad: Float32Array, out: Float32Array, lse: Float32Array, gradQ: Float32Array, gradK: Float32Array, gradV: Float32Array): void;
+  // Fused layerNorm (binding/layernorm.cc); meta from src/call.ts encodeLayerNorm. Undefined
+  // operands: no weight / bias, or a gradient not wanted.
+  layerNorm(meta: Float64Array, x: Float32Array, w: Float32Array | undefined, b: Float32Array | undefined, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormBackward(meta: Float64Array, grad: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, w: Float32Array | undefined, gradIn: Float32Array | undefined, gradWeight: Float32Array | undefined, gradBias: Float32Array | undefined): void;
   // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort.
   cumsum(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
   cumprod(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;

@@ -63,6 +63,9 @@ struct Avx2V {
     __m256i m = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000));
     return _mm256_castsi256_ps(m);
   }
+  // The lanes added by halving (lane l + lane l + 4, then + 2, + 1): hsum's order, which
+  // layernorm_kernels.h needs on every table.
+  static float hsum_halving(reg a) { return hsum(a); }
   static float hsum(reg a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

@@ -77,6 +77,14 @@ struct Avx512V {
     return _mm512_cmpgt_epu32_mask(_mm512_max_epu32(ab, cd), _mm512_castps_si512(_mm512_set1_ps(lim))) == 0;
   }
   static float hsum(reg a) { return _mm512_reduce_add_ps(a); }
+  // The lanes added by halving, lane l + lane l + 8, then + 4, + 2, + 1 (layernorm_kernels.h
+  // needs that order on every table: its sums give the same bits everywhere).
+  static float hsum_halving(reg a) {
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+  }
   // out[i] = hsum of the i-th argument, sharing the shuffles: the 128-bit lanes of a, b, c, d
   // are first folded into one vector of per-lane [a, b, c, d] partial sums.
   static void hsum4(reg a, reg b, reg c, reg d, float* out) {

@@ -80,6 +80,12 @@ struct NeonV {
     return vreinterpretq_f32_u32(m);
   }
   static float hsum(reg a) { return vaddvq_f32(a); }
+  // The lanes added by halving, (a0 + a2) + (a1 + a3) (vaddvq pairs them as (a0 + a1) + (a2 +
+  // a3)): layernorm_kernels.h needs that order on every table.
+  static float hsum_halving(reg a) {
+    const float32x2_t h = vadd_f32(vget_low_f32(a), vget_high_f32(a));
+    return vget_lane_f32(h, 0) + vget_lane_f32(h, 1);
+  }
   // out[i] = hsum of the i-th argument: two rounds of pairwise adds.
   static void hsum4(reg a, reg b, reg c, reg d, float* out) {
     vst1q_f32(out, vpaddq_f32(vpaddq_f32(a, b), vpaddq_f32(c, d)));

@@ -42,6 +42,7 @@ struct ScalarV {
   static reg select(mask m, reg a, reg b) { return m ? a : b; }
   static bool any(mask m) { return m; }
   static float hsum(reg a) { return a; }
+  static float hsum_halving(reg a) { return a; }
   static void hsum4(reg a, reg b, reg c, reg d, float* out) {
     out[0] = a, out[1] = b, out[2] = c, out[3] = d;
   }

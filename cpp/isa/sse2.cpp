@@ -113,6 +113,9 @@ struct Sse2V {
     __m128i m = _mm_or_si128(_mm_and_si128(bits, _mm_set1_epi32(0x007fffff)), _mm_set1_epi32(0x3f000000));
     return _mm_castsi128_ps(m);
   }
+  // The lanes added by halving (lane l + lane l + 2, then + 1): hsum's order, which
+  // layernorm_kernels.h needs on every table.
+  static float hsum_halving(reg a) { return hsum(a); }
   static float hsum(reg a) {
     reg s = _mm_add_ps(a, _mm_movehl_ps(a, a));
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));

@@ -104,6 +104,14 @@ struct KernelTable {
                                  const float* d, float scale) = nullptr;
   void (*attn_rows_dot_f32)(const float* a, int64_t lda, const float* b, int64_t ldb, int rows, int64_t n,
                             float* out) = nullptr;
+  // LayerNorm over `rows` contiguous rows of d >= 1 floats (layernorm_kernels.h; the checks,
+  // threads and the chunks of dw / db are layernorm.cpp's). Forward: y [rows, d], mean and rstd
+  // [rows]; w, b [d] or null. Backward from g [rows, d], x, mean, rstd, w (or null): dx [rows, d]
+  // (or null: not wanted); dw += sum_rows g * x̂ and db += sum_rows g, both [d] (or both null).
+  void (*layer_norm_rows_f32)(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd,
+                              int64_t rows, int64_t d, double eps) = nullptr;
+  void (*layer_norm_backward_rows_f32)(const float* g, const float* x, const float* mean, const float* rstd,
+                                       const float* w, float* dx, float* dw, float* db, int64_t rows, int64_t d) = nullptr;
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled. Each

@@ -13,6 +13,7 @@
 #include "kernels/isa_table.h"
 #include "kernels/vec_math.h"
 #include "kernels/softmax_kernels.h"
+#include "kernels/layernorm_kernels.h"
 
 // SGD's update (KernelTable::sgd_f32, dispatched by VecKernels::sgd below): one pass, every
 // option a compile-time constant of its own loop (a run-time flag in the body kept GCC's loop
@@ -332,10 +333,13 @@ struct VecKernels {
   // constexpr, so each unit's table is constant-initialised: no code of the unit runs at load.
   template <class Gemm>
   static constexpr tg::KernelTable table(const char* name) {
-    return tg::KernelTable{name, unary,      binary,   binary_vs, binary_sv, sum,      max,
+    tg::KernelTable t = tg::KernelTable{name, unary,      binary,   binary_vs, binary_sv, sum,      max,
                            min,  accumulate, Gemm::MR, Gemm::NR,  Gemm::W,   Gemm::run,
                            Gemm::DR, Gemm::DC, Gemm::run_dot, sgd,
                            SoftmaxKernels<V>::rows_forward, SoftmaxKernels<V>::cols_forward,
                            SoftmaxKernels<V>::rows_backward, SoftmaxKernels<V>::cols_backward};
+    t.layer_norm_rows_f32 = LayerNormKernels<V>::rows_forward;
+    t.layer_norm_backward_rows_f32 = LayerNormKernels<V>::rows_backward;
+    return t;
   }
 };

@@ -1,12 +1,16 @@
 // layerNorm (over the trailing dims) and embedding (rows of a weight picked by an index tensor
-// of any shape), forward beside backward. layerNorm's backward is PyTorch's closed form over
-// the saved x̂ and 1/σ; under createGraph it is rebuilt from the saved input with the ops, so
-// its own derivative is exact too.
+// of any shape), forward beside backward. layerNorm is one fused native call each way
+// (cpp/kernels/layernorm.cpp; the backward is PyTorch's closed form from the saved mean and
+// 1/σ); under createGraph the backward is written with the ops from the saved input instead,
+// so its own derivative is exact too.
+import { freshGrad } from '../autograd/accumulate.js';
 import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
+import { encodeLayerNorm, meta } from '../call.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
+import { native } from '../native.js';
 import { sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { expectTensor, record } from './base.js';
+import { emptyUninit, expectTensor, record } from './base.js';
 import * as E from './elementwise.js';
 import * as R from './reduce.js';
 import * as V from './views.js';
@@ -36,29 +40,56 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   if (typeof eps !== 'number' || !(eps >= 0)) throw rangeError('layerNorm', `eps must be a number >= 0, got ${describe(eps)}`);
   const shape = checkNormalizedShape(x, normalizedShape);
   const w = affineOperand('weight', weight, shape), b = affineOperand('bias', bias, shape);
-  const dims = shape.map((_, i) => x.dim() - shape.length + i);
-  const [xhat, rstd, y] = noGrad(() => {
-    const centered = E.sub(x, R.mean(x, dims, true));
+  for (const [name, t] of [['weight', w], ['bias', b]] as const)
+    if (t && t.dtype !== 'float32') throw typeError('layerNorm', `expected a float32 ${name}, got ${t.dtype}`);
+  const d = shape.reduce((p, s) => p * s, 1);
+  const rows = d === 0 ? x._shape.slice(0, x.dim() - shape.length).reduce((p, s) => p * s, 1) : x.numel() / d;
+  const [y, mean, rstd] = noGrad(() => layerNormForward(x, w, b, rows, d, eps));
+  return record('NativeLayerNormBackward0', y, [x, w, b], [x, w, mean, rstd], (g, [x0, w0, m, rs], needs) => {
+    if (!isGradEnabled()) return layerNormBackward(g, x0!, w0, m!, rs!, needs, shape, rows, d, [x, w, b]);
+    // Under createGraph: the closed form written with the ops, x̂ and 1/σ recomputed as recorded
+    // functions of x, so second derivatives see them.
+    const dims = shape.map((_, i) => x0!.dim() - shape.length + i);
+    const centered = E.sub(x0!, R.mean(x0!, dims, true));
     const inv = E.rsqrt(E.add(R.mean(E.square(centered), dims, true), eps));
-    const normalized = E.mul(centered, inv);
-    const scaled = w ? E.mul(normalized, w) : normalized;
-    return [normalized, inv, b ? E.add(scaled, b) : scaled];
-  });
-  return record('NativeLayerNormBackward0', y, [x, w, b], [x, xhat, rstd, w], (g, [x0, xh, rs, w0], needs) => {
-    // Under createGraph: x̂ and 1/σ as recorded functions of x, so second derivatives see them.
-    if (isGradEnabled()) {
-      const centered = E.sub(x0!, R.mean(x0!, dims, true));
-      rs = E.rsqrt(E.add(R.mean(E.square(centered), dims, true), eps));
-      xh = E.mul(centered, rs);
-    }
+    const xh = E.mul(centered, inv);
     const gxhat = w0 ? E.mul(g, w0) : g;
     // dx = (1/σ) (ĝ − mean(ĝ) − x̂ · mean(ĝ x̂)), the means over the normalized dims.
     const dx = needs[0]
-      ? E.mul(rs!, E.sub(E.sub(gxhat, R.mean(gxhat, dims, true)), E.mul(xh!, R.mean(E.mul(gxhat, xh!), dims, true))))
+      ? E.mul(inv, E.sub(E.sub(gxhat, R.mean(gxhat, dims, true)), E.mul(xh, R.mean(E.mul(gxhat, xh), dims, true))))
       : null;
     // The engine sums these over the leading (broadcast) dims down to weight's and bias's shape.
-    return [dx, needs[1] ? E.mul(g, xh!) : null, needs[2] ? g : null];
+    return [dx, needs[1] ? E.mul(g, xh) : null, needs[2] ? g : null];
   });
+}
+
+// One native call (cpp/kernels/layernorm.cpp) over x as [rows, d]: y, and the per-row mean
+// and 1/σ [rows] the backward reads.
+function layerNormForward(x: Tensor, w: Tensor | null, b: Tensor | null, rows: number, d: number, eps: number): [Tensor, Tensor, Tensor] {
+  const xc = V.contiguous(x), wc = w && V.contiguous(w), bc = b && V.contiguous(b);
+  const y = emptyUninit(x._shape.slice(), 'float32');
+  const mean = emptyUninit([rows], 'float32'), rstd = emptyUninit([rows], 'float32');
+  encodeLayerNorm(rows, d, eps, [xc._offset, wc?._offset ?? 0, bc?._offset ?? 0]);
+  native.layerNorm(meta, xc._data as Float32Array, wc?._data as Float32Array | undefined, bc?._data as Float32Array | undefined,
+    y._data as Float32Array, mean._data as Float32Array, rstd._data as Float32Array);
+  return [y, mean, rstd];
+}
+
+// The gradients of x, weight and bias that `needs` asks for, in one native call.
+// The results are new tensors no graph has seen: one going straight into a leaf input's empty
+// .grad is kept there, not copied (freshGrad).
+function layerNormBackward(
+  g: Tensor, x: Tensor, w: Tensor | null, mean: Tensor, rstd: Tensor, needs: readonly boolean[], shape: number[], rows: number, d: number,
+  inputs: readonly (Tensor | null)[],
+): (Tensor | null)[] {
+  const gc = V.contiguous(g), xc = V.contiguous(x), wc = w && V.contiguous(w);
+  const dx = needs[0] ? emptyUninit(x._shape.slice(), 'float32') : null;
+  const dw = needs[1] ? emptyUninit(shape.slice(), 'float32') : null;
+  const db = needs[2] ? emptyUninit(shape.slice(), 'float32') : null;
+  encodeLayerNorm(rows, d, 0, [gc._offset, xc._offset, mean._offset, rstd._offset, wc?._offset ?? 0]);
+  native.layerNormBackward(meta, gc._data as Float32Array, xc._data as Float32Array, mean._data as Float32Array, rstd._data as Float32Array,
+    wc?._data as Float32Array | undefined, dx?._data as Float32Array | undefined, dw?._data as Float32Array | undefined, db?._data as Float32Array | undefined);
+  return [dx, dw, db].map((t, i) => (t && inputs[i]!.gradFn === null ? freshGrad(inputs[i]!, t) : t));
 }
 
 /** Rows of `weight` [num, dim] at `input` (int32, any shape): [...input.shape, dim]. Rows at `paddingIdx` get no gradient. */
