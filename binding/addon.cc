@@ -63,6 +63,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tgb::register_softmax(env, exports);
   tgb::register_conv(env, exports);
   tgb::register_op_codes(env, exports);
+  tgb::register_plan(env, exports);
   return exports;
 }
 

@@ -1,0 +1,222 @@
+// Replay of a recorded plan (src/jit/): a compiled step's kernel calls run in order in one
+// native call, synchronously (runPlan) or on a libuv worker thread (runPlanAsync, a Promise).
+// The core stays stateless: the plan and every buffer come from JS on each call.
+//
+// runPlan(plan: Float64Array, buffers: TypedArray[])
+// runPlanAsync(plan, buffers) -> Promise<void>
+// plan: [kPlanMagic, nSteps, then per step:
+//          kernel id (index in kKernels, as `planKernels` names it), nOperands,
+//          nOperands buffer indices (into `buffers`; -1 for an operand passed as undefined),
+//          metaLen, the step's meta (metaLen values, the kernel's own call format)].
+// Every field is validated before the first step runs (a corrupt plan is a TypeError /
+// RangeError, never an out-of-bounds access); each step is then decoded and bounds-checked by
+// the same code as the kernel's JS entry (binding/args.h Meta over Args) and the core. A step
+// that fails stops the replay with an error naming the step; earlier steps' writes stay done.
+//
+// runPlanAsync: the buffers are resolved to pointers on the JS thread and each typed array is
+// held by a napi reference until the Promise settles, so none is collected while the worker
+// runs. The caller must not detach (transfer) one meanwhile: src/jit marks the buffers a plan
+// keeps as untransferable and copies inputs into buffers it owns. If the environment is torn down
+// mid-run (a worker_threads worker terminated), Node waits for the in-flight work to finish
+// before the isolate frees any ArrayBuffer; the Promise is then never settled.
+#include <vector>
+
+#include "args.h"
+
+namespace tgb {
+namespace {
+
+constexpr double kPlanMagic = 0x7a1e;
+
+struct PlanKernel {
+  const char* name;  // the JS entry's name in the addon's exports
+  RunFn run;
+  size_t max_operands;
+};
+
+constexpr PlanKernel kKernels[] = {
+    {"unary", run_unary, 2},
+    {"binary", run_binary, 3},
+    {"binaryScalar", run_binary_scalar, 2},
+    {"binaryInt", run_binary_int, 3},
+    {"compare", run_compare, 3},
+    {"compareScalar", run_compare_scalar, 2},
+    {"where", run_where, 4},
+    {"cast", run_cast, 2},
+    {"fill", run_fill, 1},
+    {"reduce", run_reduce, 3},
+    {"matmul", run_matmul, 4},
+    {"sgdStep", run_sgd, 3},
+    {"adamStep", run_adam, 5},
+    {"rmspropStep", run_rmsprop, 5},
+    {"adagradStep", run_adagrad, 3},
+    {"adadeltaStep", run_adadelta, 4},
+    {"indexSelect", run_index_select, 3},
+    {"indexAdd", run_index_add, 3},
+    {"gather", run_gather, 3},
+    {"scatterAdd", run_scatter_add, 3},
+};
+constexpr size_t kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);
+constexpr size_t kMaxOperands = 8;
+
+struct Step {
+  size_t kernel;
+  size_t operands;          // how many
+  int64_t index[kMaxOperands];  // into the buffers, -1 = absent
+  size_t meta_at, meta_len;     // into the plan
+};
+
+// Parses and validates the plan's structure against `nbufs` buffers. Returns ok or the error.
+tg::Status parse(const double* p, size_t n, size_t nbufs, std::vector<Step>* steps) {
+  auto bad = [](const std::string& m) { return tg::Status::range("runPlan: " + m); };
+  size_t pos = 0;
+  auto integer = [&](int64_t lo, int64_t hi, int64_t* out) {
+    if (pos >= n) return false;
+    const double v = p[pos++];
+    if (!is_integer_in(v, static_cast<double>(lo), static_cast<double>(hi))) return false;
+    *out = static_cast<int64_t>(v);
+    return true;
+  };
+  if (n < 2 || p[0] != kPlanMagic) return bad("not a plan (bad header)");
+  pos = 1;
+  int64_t count = 0;
+  if (!integer(0, 1 << 24, &count)) return bad("bad step count");
+  steps->clear();
+  steps->reserve(static_cast<size_t>(count));
+  for (int64_t s = 0; s < count; ++s) {
+    Step st;
+    int64_t k = 0, ops = 0, len = 0;
+    if (!integer(0, static_cast<int64_t>(kNumKernels) - 1, &k)) return bad("step " + std::to_string(s) + ": bad kernel id");
+    st.kernel = static_cast<size_t>(k);
+    if (!integer(0, static_cast<int64_t>(kKernels[k].max_operands), &ops))
+      return bad("step " + std::to_string(s) + " (" + kKernels[k].name + "): bad operand count");
+    st.operands = static_cast<size_t>(ops);
+    for (int64_t i = 0; i < ops; ++i)
+      if (!integer(-1, static_cast<int64_t>(nbufs) - 1, &st.index[i]))
+        return bad("step " + std::to_string(s) + " (" + kKernels[k].name + "): operand " + std::to_string(i) +
+                   " names no buffer (there are " + std::to_string(nbufs) + ")");
+    if (!integer(0, 1 << 20, &len) || static_cast<size_t>(len) > n - pos)
+      return bad("step " + std::to_string(s) + " (" + kKernels[k].name + "): bad meta length");
+    st.meta_at = pos;
+    st.meta_len = static_cast<size_t>(len);
+    pos += st.meta_len;
+    steps->push_back(st);
+  }
+  if (pos != n) return bad("trailing data after the last step");
+  return tg::Status::ok();
+}
+
+// Runs the parsed steps over the resolved buffers (no JS: may run off the JS thread).
+tg::Status execute(const double* plan, const std::vector<Step>& steps, const std::vector<Buffer>& bufs) {
+  Buffer ops[kMaxOperands];
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const Step& st = steps[s];
+    for (size_t i = 0; i < st.operands; ++i) ops[i] = st.index[i] < 0 ? Buffer{} : bufs[static_cast<size_t>(st.index[i])];
+    Args a;
+    a.meta = plan + st.meta_at;
+    a.meta_len = st.meta_len;
+    a.bufs = ops;
+    a.nbufs = st.operands;
+    tg::Status r = kKernels[st.kernel].run(a);
+    if (!r) {
+      r.message = "compiled step " + std::to_string(s) + " (" + kKernels[st.kernel].name + "): " + r.message;
+      return r;
+    }
+  }
+  return tg::Status::ok();
+}
+
+// The plan array's values and the buffers array's typed arrays, checked.
+const double* plan_of(const Napi::CallbackInfo& info, size_t* n) {
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  if (info.Length() < 2 || !typed_array(info.Env(), info[0], &type, n, &data) || type != napi_float64_array || !data)
+    throw_type(info.Env(), "runPlan: expected (plan: Float64Array, buffers: TypedArray[])");
+  return static_cast<const double*>(data);
+}
+
+std::vector<Buffer> buffers_of(const Napi::CallbackInfo& info) {
+  if (!info[1].IsArray()) throw_type(info.Env(), "runPlan: buffers must be an array of typed arrays");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  const uint32_t n = arr.Length();
+  std::vector<Buffer> bufs(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    bufs[i] = resolve_buffer(info.Env(), arr.Get(i));
+    if (bufs[i].state != Buffer::Typed)
+      throw_type(info.Env(), "runPlan: buffer " + std::to_string(i) + " is not a typed array");
+  }
+  return bufs;
+}
+
+Napi::Value RunPlan(const Napi::CallbackInfo& info) {
+  size_t n = 0;
+  const double* plan = plan_of(info, &n);
+  const std::vector<Buffer> bufs = buffers_of(info);
+  std::vector<Step> steps;
+  check(info.Env(), parse(plan, n, bufs.size(), &steps));
+  check(info.Env(), execute(plan, steps, bufs));
+  return info.Env().Undefined();
+}
+
+class PlanWorker : public Napi::AsyncWorker {
+ public:
+  PlanWorker(Napi::Env env, std::vector<double> plan, std::vector<Step> steps, std::vector<Buffer> bufs,
+             const Napi::Array& arrays)
+      : Napi::AsyncWorker(env, "tensorgrad.runPlanAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        plan_(std::move(plan)),
+        steps_(std::move(steps)),
+        bufs_(std::move(bufs)) {
+    // Each typed array itself, not the JS array (which JS may change meanwhile).
+    refs_.reserve(arrays.Length());
+    for (uint32_t i = 0; i < arrays.Length(); ++i) refs_.push_back(Napi::Persistent(arrays.Get(i).As<Napi::Object>()));
+  }
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override { status_ = execute(plan_.data(), steps_, bufs_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_) {
+      deferred_.Resolve(env.Undefined());
+      return;
+    }
+    Napi::Error e = status_.kind == tg::Status::Type ? Napi::Error(Napi::TypeError::New(env, status_.message))
+                                                     : Napi::Error(Napi::RangeError::New(env, status_.message));
+    deferred_.Reject(e.Value());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<double> plan_;
+  std::vector<Step> steps_;
+  std::vector<Buffer> bufs_;
+  std::vector<Napi::ObjectReference> refs_;
+  tg::Status status_;
+};
+
+Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
+  size_t n = 0;
+  const double* plan = plan_of(info, &n);
+  std::vector<Buffer> bufs = buffers_of(info);
+  std::vector<Step> steps;
+  check(info.Env(), parse(plan, n, bufs.size(), &steps));
+  auto* w = new PlanWorker(info.Env(), std::vector<double>(plan, plan + n), std::move(steps), std::move(bufs),
+                           info[1].As<Napi::Array>());
+  Napi::Promise p = w->promise();
+  w->Queue();  // the worker deletes itself after OnOK / OnError
+  return p;
+}
+
+}  // namespace
+
+void register_plan(Napi::Env env, Napi::Object exports) {
+  exports.Set("runPlan", Napi::Function::New(env, RunPlan, "runPlan"));
+  exports.Set("runPlanAsync", Napi::Function::New(env, RunPlanAsync, "runPlanAsync"));
+  Napi::Object ids = Napi::Object::New(env);
+  for (size_t i = 0; i < kNumKernels; ++i) ids.Set(kKernels[i].name, Napi::Number::New(env, static_cast<double>(i)));
+  exports.Set("planKernels", ids);
+  exports.Set("planMagic", Napi::Number::New(env, kPlanMagic));
+}
+
+}  // namespace tgb
