@@ -193,19 +193,32 @@ class Meta {
   }
 
   // ---- operands of an Args call (the same rules) ----
-  tg::Operand storage(Arg k, const char* role = nullptr) const {
+  // (The *_into forms fill an Operand in place: an Operand is 160 bytes, and copying it through
+  // return values cost more than the rest of a tiny op's decode in a plan replay.)
+  void storage_into(Arg k, tg::Operand* o, const char* role = nullptr) const {
     const Buffer* b = k.i < args_->nbufs ? &args_->bufs[k.i] : nullptr;
     auto bad = [&](const char* what) { fail(tg::Status::Type, std::string(what) + (role ? std::string(" for ") + role : "")); };
     if (!b || b->state != Buffer::Typed) bad("expected tensor storage (a typed array)");
-    tg::Operand o;
     switch (b->type) {
-      case napi_float32_array: o.dtype = tg::DType::Float32; break;
-      case napi_int32_array: o.dtype = tg::DType::Int32; break;
-      case napi_uint8_array: o.dtype = tg::DType::Bool; break;
+      case napi_float32_array: o->dtype = tg::DType::Float32; break;
+      case napi_int32_array: o->dtype = tg::DType::Int32; break;
+      case napi_uint8_array: o->dtype = tg::DType::Bool; break;
       default: bad("unsupported storage type");
     }
-    o.base = b->data;
-    o.capacity = b->data ? static_cast<int64_t>(b->length) : 0;  // detached (disposed) storage has none
+    o->base = b->data;
+    o->capacity = b->data ? static_cast<int64_t>(b->length) : 0;  // detached (disposed) storage has none
+    o->offset = 0;
+  }
+  // Fills *o with operand k viewed through the offset and ndim strides from slot *pos.
+  void viewed_into(Arg k, int ndim, size_t* pos, tg::Operand* o) const {
+    storage_into(k, o);
+    o->offset = integer(*pos);
+    for (int d = 0; d < ndim; ++d) o->stride[d] = integer(*pos + 1 + d);
+    *pos += 1 + ndim;
+  }
+  tg::Operand storage(Arg k, const char* role = nullptr) const {
+    tg::Operand o;
+    storage_into(k, &o, role);
     return o;
   }
   tg::Operand storage_at(Arg k, size_t i, const char* role = nullptr) const {

@@ -21,7 +21,7 @@ Call decode(const Args& a, int n, const char* name) {
   int nd = m.ndim(1);
   for (int i = 0; i < 3; ++i) c.p[i] = m.num(2 + i);
   size_t pos = m.shape(kHeader, nd, &c.shape);
-  for (int k = 0; k < n; ++k) c.ops[k] = m.viewed(Arg{static_cast<size_t>(k)}, nd, &pos);
+  for (int k = 0; k < n; ++k) m.viewed_into(Arg{static_cast<size_t>(k)}, nd, &pos, &c.ops[k]);
   return c;
 }
 

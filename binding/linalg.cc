@@ -20,13 +20,13 @@ tg::Status run_matmul(const Args& args) {
     if (bn > tg::kMaxDims - 2) m.fail_range("too many batch dims");
     a.accumulate = m.flag(4, "accumulate");
     size_t pos = m.shape(kHeader, bn, &a.batch);
-    a.a = m.viewed(Arg{0}, bn, &pos);
+    m.viewed_into(Arg{0}, bn, &pos, &a.a);
     a.a_row = m.integer(pos++);
     a.a_col = m.integer(pos++);
-    a.b = m.viewed(Arg{1}, bn, &pos);
+    m.viewed_into(Arg{1}, bn, &pos, &a.b);
     a.b_row = m.integer(pos++);
     a.b_col = m.integer(pos++);
-    a.c = m.storage(Arg{2});
+    m.storage_into(Arg{2}, &a.c);
     a.has_bias = m.flag(pos, "hasBias");
     if (a.has_bias) a.bias = m.storage_at(Arg{3}, pos + 1, "the bias (meta's hasBias is 1)");
     a.relu = m.flag(pos + 2, "relu");

@@ -13,6 +13,10 @@
 // the same code as the kernel's JS entry (binding/args.h Meta over Args) and the core. A step
 // that fails stops the replay with an error naming the step; earlier steps' writes stay done.
 //
+// planCreate(plan, staticBuffers, dynamicCount) -> handle; planRun(handle, dynamicBuffers);
+// planRunAsync(handle, dynamicBuffers) -> Promise<void>: the same, with the plan parsed and its
+// static buffers resolved once (see PlanHandle below); what src/jit runs.
+//
 // runPlanAsync: the buffers are resolved to pointers on the JS thread and each typed array is
 // held by a napi reference until the Promise settles, so none is collected while the worker
 // runs. The caller must not detach (transfer) one meanwhile: src/jit marks the buffers a plan
@@ -172,6 +176,7 @@ class PlanWorker : public Napi::AsyncWorker {
     for (uint32_t i = 0; i < arrays.Length(); ++i) refs_.push_back(Napi::Persistent(arrays.Get(i).As<Napi::Object>()));
   }
   Napi::Promise promise() const { return deferred_.Promise(); }
+  void keep(const Napi::Object& o) { refs_.push_back(Napi::Persistent(o)); }
 
   void Execute() override { status_ = execute(plan_.data(), steps_, bufs_); }
   void OnOK() override {
@@ -208,11 +213,100 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// A compiled plan kept by the compiled step (src/jit/compiled.ts): parsed and validated once,
+// with the plan's own buffers resolved once. Buffer indices [0, dynamic) are the per-run ones
+// (inputs and outputs, passed to planRun each time); the others are the static buffers given at
+// creation (captured tensors, intermediates, snapshots), held by napi references for the
+// handle's life. Their data pointers are cached: the caller never detaches them (src/jit marks
+// them untransferable and checks before each run that none was emptied by dispose()); a
+// backing store V8 has externalized never moves. The meta values are read from the header on
+// every run (src/jit writes the optimizer step counters there), its structure is the parsed one.
+struct PlanHandle {
+  std::vector<Step> steps;
+  size_t header_len = 0, dynamic = 0;
+  std::vector<Buffer> bufs;  // all buffers: the dynamic slots are filled per run
+  std::vector<Napi::ObjectReference> refs;
+  Napi::ObjectReference header;
+};
+
+constexpr napi_type_tag kPlanTag = {0x7a1e5eed00c0ffeeULL, 0x0a11ab1e5eedf00dULL};
+
+Napi::Value PlanCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t n = 0;
+  const double* plan = plan_of(info, &n);
+  const std::vector<Buffer> statics = buffers_of(info);
+  if (info.Length() < 3 || !info[2].IsNumber()) throw_type(env, "planCreate: expected (plan, staticBuffers, dynamicCount)");
+  const double d = info[2].As<Napi::Number>().DoubleValue();
+  if (!is_integer_in(d, 0, 1 << 20)) throw_range(env, "planCreate: bad dynamic buffer count");
+  auto* h = new PlanHandle();
+  h->dynamic = static_cast<size_t>(d);
+  h->header_len = n;
+  tg::Status st = parse(plan, n, h->dynamic + statics.size(), &h->steps);
+  if (!st) {
+    delete h;
+    check(env, st);
+  }
+  h->bufs.resize(h->dynamic);
+  h->bufs.insert(h->bufs.end(), statics.begin(), statics.end());
+  Napi::Array arr = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) h->refs.push_back(Napi::Persistent(arr.Get(i).As<Napi::Object>()));
+  h->header = Napi::Persistent(info[0].As<Napi::Object>());
+  Napi::External<PlanHandle> ext = Napi::External<PlanHandle>::New(env, h, [](Napi::Env, PlanHandle* p) { delete p; });
+  ext.TypeTag(&kPlanTag);
+  return ext;
+}
+
+// The handle and the per-run buffers of planRun / planRunAsync, checked; fills h->bufs' dynamic
+// slots and returns the header's current values.
+PlanHandle* handle_of(const Napi::CallbackInfo& info, const double** header) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(&kPlanTag))
+    throw_type(env, "planRun: expected (plan handle from planCreate, buffers)");
+  PlanHandle* h = info[0].As<Napi::External<PlanHandle>>().Data();
+  if (!info[1].IsArray()) throw_type(env, "planRun: buffers must be an array of typed arrays");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  if (arr.Length() != h->dynamic)
+    throw_range(env, "planRun: expected " + std::to_string(h->dynamic) + " buffers, got " + std::to_string(arr.Length()));
+  for (uint32_t i = 0; i < h->dynamic; ++i) {
+    h->bufs[i] = resolve_buffer(env, arr.Get(i));
+    if (h->bufs[i].state != Buffer::Typed) throw_type(env, "planRun: buffer " + std::to_string(i) + " is not a typed array");
+  }
+  napi_typedarray_type type = napi_int8_array;
+  size_t len = 0;
+  void* data = nullptr;
+  if (!typed_array(env, h->header.Value(), &type, &len, &data) || type != napi_float64_array || len != h->header_len || !data)
+    throw_type(env, "planRun: the plan's header was detached or changed");
+  *header = static_cast<const double*>(data);
+  return h;
+}
+
+Napi::Value PlanRun(const Napi::CallbackInfo& info) {
+  const double* header = nullptr;
+  PlanHandle* h = handle_of(info, &header);
+  check(info.Env(), execute(header, h->steps, h->bufs));
+  return info.Env().Undefined();
+}
+
+Napi::Value PlanRunAsync(const Napi::CallbackInfo& info) {
+  const double* header = nullptr;
+  PlanHandle* h = handle_of(info, &header);
+  auto* w = new PlanWorker(info.Env(), std::vector<double>(header, header + h->header_len), h->steps, h->bufs,
+                           info[1].As<Napi::Array>());
+  w->keep(info[0].As<Napi::Object>());  // the handle (and so its static buffers) until it settles
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 }  // namespace
 
 void register_plan(Napi::Env env, Napi::Object exports) {
   exports.Set("runPlan", Napi::Function::New(env, RunPlan, "runPlan"));
   exports.Set("runPlanAsync", Napi::Function::New(env, RunPlanAsync, "runPlanAsync"));
+  exports.Set("planCreate", Napi::Function::New(env, PlanCreate, "planCreate"));
+  exports.Set("planRun", Napi::Function::New(env, PlanRun, "planRun"));
+  exports.Set("planRunAsync", Napi::Function::New(env, PlanRunAsync, "planRunAsync"));
   Napi::Object ids = Napi::Object::New(env);
   for (size_t i = 0; i < kNumKernels; ++i) ids.Set(kKernels[i].name, Napi::Number::New(env, static_cast<double>(i)));
   exports.Set("planKernels", ids);

@@ -13,9 +13,9 @@ tg::Status run_reduce(const Args& a) {
     if (mask < 0 || mask >= (int64_t(1) << tg::kMaxDims)) m.fail_range("bad dims");
     tg::Shape s;
     size_t pos = m.shape(kHeader, nd, &s);
-    const tg::Operand x = m.viewed(Arg{0}, nd, &pos);
-    const tg::Operand out = m.storage(Arg{1});
-    tg::Operand idx;
+    tg::Operand x, out, idx;
+    m.viewed_into(Arg{0}, nd, &pos, &x);
+    m.storage_into(Arg{1}, &out);
     const bool has_idx = m.optional_storage(Arg{2}, &idx);
     return tg::reduce_f32(static_cast<tg::ReduceOp>(op), s, x, static_cast<uint32_t>(mask), out,
                           has_idx ? &idx : nullptr);

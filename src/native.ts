@@ -94,6 +94,11 @@ export interface Native {
   // or on a libuv worker thread; plan layout in binding/plan.cc, written by src/jit/plan.ts.
   runPlan(plan: Float64Array, buffers: Storage[]): void;
   runPlanAsync(plan: Float64Array, buffers: Storage[]): Promise<void>;
+  // The same with the plan parsed and its own buffers (indices >= dynamicCount) resolved once:
+  // planRun / planRunAsync take the per-run buffers (indices < dynamicCount) only.
+  planCreate(plan: Float64Array, staticBuffers: Storage[], dynamicCount: number): unknown;
+  planRun(handle: unknown, dynamicBuffers: Storage[]): void;
+  planRunAsync(handle: unknown, dynamicBuffers: Storage[]): Promise<void>;
   /** The replayable kernels: JS entry name -> kernel id in a plan. */
   planKernels: Readonly<Record<string, number | undefined>>;
   planMagic: number;

@@ -87,6 +87,10 @@ export class Compiled {
   private readonly hyper: { g: Record<string, unknown>; k: string; v: unknown; name: string }[];
   /** @internal Per input, a buffer runAsync copies the input into (owned, so never detached mid-run). */
   private readonly staging: Storage[];
+  /** @internal The native plan handle (binding/plan.cc planCreate): parsed and its own buffers resolved once. */
+  private readonly handle: unknown;
+  /** @internal The per-run buffers (inputs, then fresh outputs) passed to planRun. */
+  private readonly dyn: Storage[];
   /** @internal True while a runAsync is in flight. */
   private busy = false;
 
@@ -129,6 +133,8 @@ export class Compiled {
     this.allVersions = [...allVersions];
     this.versions = [...new Set(writtenCaptured(trace, plan.kinds).map((t) => t._version))];
     this.staging = inputs.map((x) => allocateUninit(x.dtype, x.numel()));
+    this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic);
+    this.dyn = plan.buffers.slice(0, plan.dynamic);
     for (const s of this.staging) markAsUntransferable(s.buffer);
 
     // Per-step-varying scalars: the optimizers' step counters. Adam's and Adagrad's kernels take
@@ -165,7 +171,7 @@ export class Compiled {
     if (this.busy) throw new Error(`${op}: a runAsync() of this compiled step is still in flight; await it before running it again`);
     const n = this.inputShapes.length;
     if (inputs.length !== n) throw typeError(op, `expected ${n} input${n === 1 ? '' : 's'} (as traced), got ${inputs.length}`);
-    const bufs = this.plan.buffers;
+    const bufs = this.dyn;
     for (let i = 0; i < n; i++) {
       const x = inputs[i];
       if (!(x instanceof Tensor)) throw typeError(op, `input ${i} must be a Tensor, got ${describe(x)}`);
@@ -182,7 +188,7 @@ export class Compiled {
           s = this.staging[i]!;
         } else s = c;
       }
-      bufs[this.plan.inputIndex[i]!] = s;
+      bufs[i] = s;  // input i is buffer i
     }
     for (const { t, s } of this.kept)
       if (t._box.data !== s) throw typeError(op, `a tensor the compiled step keeps (shape ${fmtShape(t._shape)}: a parameter, gradient, optimizer state or constant) was disposed or replaced since the trace; trace again`);
@@ -197,12 +203,23 @@ export class Compiled {
   }
 
   /** @internal After a successful replay: versions, .grad references, step counters, the outputs. */
-  private finish(bufs: Storage[]): TraceResult {
+  private finish(bufs: Storage[], inputs: Tensor[]): TraceResult {
     for (const v of this.versions) v.value++;
     for (const { t, g } of this.grads) t._grad = g;
     for (const c of this.stepCounters) (c.state.step as number) += c.delta;
-    const ix = this.plan.indexOf;
-    const out = this.outViews.map((o) => Tensor._make({ data: bufs[ix.get(o.storage)!]! }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype));
+    const { indexOf, kinds, buffers } = this.plan;
+    const out = this.outViews.map((o) => {
+      const i = indexOf.get(o.storage)!;
+      const kind = kinds.get(o.storage);
+      // An output that is an input (or a view of one) views the caller's tensor, as eager would.
+      // (A strided input ran as a contiguous copy: the output views a copy of that.)
+      if (kind === 'input') {
+        const x = inputs[i]!;
+        if (plain(x)) return Tensor._make(x._box, o.shape.slice(), o.strides.slice(), o.offset, o.dtype, x._version);
+        return Tensor._make({ data: bufs[i]!.slice() }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype);
+      }
+      return Tensor._make({ data: kind === 'output' ? bufs[i]! : buffers[i]! }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype);
+    });
     return this.rebuild(out);
   }
 
@@ -214,8 +231,8 @@ export class Compiled {
    */
   run(...inputs: Tensor[]): TraceResult {
     const bufs = this.prepare('jit.run', inputs, false);
-    native.runPlan(this.plan.header, bufs);
-    return this.finish(bufs);
+    native.planRun(this.handle, bufs);
+    return this.finish(bufs, inputs);
   }
 
   /**
@@ -230,13 +247,13 @@ export class Compiled {
     const before = this.allVersions.map((v) => v.value);
     this.busy = true;
     try {
-      await native.runPlanAsync(this.plan.header, bufs);
+      await native.planRunAsync(this.handle, bufs);
     } finally {
       this.busy = false;
     }
     if (this.allVersions.some((v, i) => v.value !== before[i]))
       throw new Error('jit.runAsync: a tensor the compiled step reads or writes (a parameter, gradient or optimizer state) was written by JS while the run was in flight; the result is discarded and that state is undefined: do not write it until the Promise settles');
-    return this.finish(bufs);
+    return this.finish(bufs, inputs);
   }
 }
 

@@ -29,6 +29,8 @@ export interface Plan {
   header: Float64Array;
   /** The buffers array passed to runPlan; slots 0..inputs-1 and the outputs' are set per run. */
   buffers: Storage[];
+  /** Buffers 0..dynamic-1 (the inputs, then the fresh outputs) are bound per run; the others are the plan's own. */
+  dynamic: number;
   /** Buffer index of each input. */
   inputIndex: number[];
   /** Per fresh output storage: buffer index, dtype and length. */
@@ -124,6 +126,7 @@ export function buildPlan(trace: Trace, inputs: Storage[], outputStorages: Set<S
   return {
     header: Float64Array.from(header),
     buffers,
+    dynamic: inputs.length + outputs.length,
     inputIndex,
     outputs,
     indexOf,
