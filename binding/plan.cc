@@ -179,17 +179,28 @@ class PlanWorker : public Napi::AsyncWorker {
   void keep(const Napi::Object& o) { refs_.push_back(Napi::Persistent(o)); }
 
   void Execute() override { status_ = execute(plan_.data(), steps_, bufs_); }
+  // Settling can fail only when the environment is going away (a worker terminated while the
+  // run was in flight: Node still waits for the work to finish, then calls this with JS
+  // execution off); the Promise is then dropped, and no exception may escape to the loop.
   void OnOK() override {
-    Napi::Env env = Env();
-    if (status_) {
-      deferred_.Resolve(env.Undefined());
-      return;
+    try {
+      Napi::Env env = Env();
+      if (status_) {
+        deferred_.Resolve(env.Undefined());
+        return;
+      }
+      Napi::Error e = status_.kind == tg::Status::Type ? Napi::Error(Napi::TypeError::New(env, status_.message))
+                                                       : Napi::Error(Napi::RangeError::New(env, status_.message));
+      deferred_.Reject(e.Value());
+    } catch (...) {
     }
-    Napi::Error e = status_.kind == tg::Status::Type ? Napi::Error(Napi::TypeError::New(env, status_.message))
-                                                     : Napi::Error(Napi::RangeError::New(env, status_.message));
-    deferred_.Reject(e.Value());
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
 
  private:
   Napi::Promise::Deferred deferred_;

@@ -4,6 +4,9 @@
 // differently), over several steps of training (forward, backward, optimizer update), and within
 // float32 tolerance of the default eager path. Guards: shapes, dtypes, disposed tensors, reads
 // into JS, unsupported kernels, corrupt plans, runs overlapping a runAsync, writes during one.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
@@ -295,6 +298,13 @@ describe('jit: guards', () => {
     expect(bad(Array.from(good), [new Float32Array(2), a])).toThrow(/compiled step 0 \(unary\)/);
     expect(() => native.runPlan(Float64Array.from(good), [out, 3 as unknown as Float32Array])).toThrow(/buffer 1 is not a typed array/);
     expect(() => (native.runPlan as (...a: unknown[]) => void)(good)).toThrow(/expected \(plan: Float64Array/);
+    // The plan handle entries check what they are given.
+    expect(() => native.planRun({}, [])).toThrow(/expected \(plan handle from planCreate/);
+    expect(() => native.planCreate(Float64Array.from(good), [a], 0)).toThrow(/names no buffer/);
+    const h = native.planCreate(Float64Array.from(good), [a], 1);
+    expect(() => native.planRun(h, [])).toThrow(/expected 1 buffers, got 0/);
+    expect(() => native.planRun(h, [new Float32Array(1)])).toThrow(/compiled step 0 \(unary\)/);
+    expect(() => native.planRun(h, [out])).not.toThrow();
     // A truncated step meta: the kernel's own decode reports it.
     const trunc = Array.from(good).slice(0, 10);
     trunc[6] = 3;
@@ -335,5 +345,32 @@ describe('jit: runAsync', () => {
     await expect(q).rejects.toThrow(/written by JS while the run was in flight/);
     // The compiled step is usable again afterwards.
     await c.runAsync();
+  });
+});
+
+const dist = resolve(__dirname, '../dist/index.cjs');
+
+describe.skipIf(!existsSync(dist))('jit: worker termination', () => {
+  it('a worker terminated while runAsync runs: the run completes, nothing is freed under it', async () => {
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const tg = require(${JSON.stringify(dist)});
+      const net = new tg.nn.Sequential(new tg.nn.Linear(512, 1024), new tg.nn.ReLU(), new tg.nn.Linear(1024, 512));
+      const x = tg.randn([256, 512]);
+      const c = tg.noGrad(() => tg.jit.trace((v) => net.forward(v), [x]));
+      for (let i = 0; i < 4; i++) c.runAsync(x).catch(() => {});  // the first is in flight, the others reject
+      parentPort.postMessage('started');
+      setInterval(() => {}, 1000);
+    `;
+    for (let round = 0; round < 3; round++) {
+      const w = new Worker(code, { eval: true });
+      await new Promise<void>((res, rej) => {
+        w.once('message', () => res());
+        w.once('error', rej);
+      });
+      await w.terminate();
+    }
+    // The main thread's addon still works.
+    expect(tg.ones([2]).add(1).toArray()).toEqual([2, 2]);
   });
 });

@@ -64,7 +64,7 @@ function plain(t: Tensor): boolean {
 }
 
 /**
- * A traced function, replayed by the core: see {@link trace}. Not constructed directly.
+ * A traced function, replayed by the core: what `tg.jit.trace` returns (not constructed directly).
  */
 export class Compiled {
   /** @internal */ private readonly plan: Plan;
