@@ -251,9 +251,12 @@ export class Compiled {
     } finally {
       this.busy = false;
     }
-    if (this.allVersions.some((v, i) => v.value !== before[i]))
+    const raced = this.allVersions.some((v, i) => v.value !== before[i]);
+    // The replay did write its state: the bookkeeping (versions, step counters) is done either way.
+    const out = this.finish(bufs, inputs);
+    if (raced)
       throw new Error('jit.runAsync: a tensor the compiled step reads or writes (a parameter, gradient or optimizer state) was written by JS while the run was in flight; the result is discarded and that state is undefined: do not write it until the Promise settles');
-    return this.finish(bufs, inputs);
+    return out;
   }
 }
 

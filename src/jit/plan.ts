@@ -118,7 +118,7 @@ export function buildPlan(trace: Trace, inputs: Storage[], outputStorages: Set<S
     const u = trace.uses.get(s);
     const snap = u ? u.snapshot : s.slice();  // an output no kernel touched: its value at the trace's end
     if (!snap || s.length === 0) continue;
-    pushStep(castId, [indexOf.get(s)!, add(snap.slice())], copyMeta(s.length));
+    pushStep(castId, [indexOf.get(s)!, add(snap)], copyMeta(s.length));
   }
   const metaAt: number[] = [];
   for (const c of trace.calls) metaAt.push(pushStep(c.id, c.args.map((s) => (s === undefined || s === null ? -1 : indexOf.get(s)!)), c.meta));

@@ -198,7 +198,10 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: Tensor[]): Trac
         let u = uses.get(s);
         if (!u) {
           const first = pass === 'read' ? 'read' : info!.fullWrite(m, k, s) ? 'full' : 'partial';
-          u = { storage: s, fresh: allocated.has(s), first, firstCall: at, lastCall: at, written: false, snapshot: first === 'full' ? null : copyOf(s) };
+          const fresh = allocated.has(s);
+          // Only a buffer of the trace's own needs its first contents (a restore, a constant
+          // output); one that existed before is captured as it is.
+          u = { storage: s, fresh, first, firstCall: at, lastCall: at, written: false, snapshot: first === 'full' || !fresh ? null : copyOf(s) };
           uses.set(s, u);
         }
         u.lastCall = at;
