@@ -10,7 +10,14 @@
 //   every op is a recorded call and the replay computes exactly what the trace computed.
 // - Reading a value into JS (item(), toArray(), toTypedArray(), toString(), toJSON(), printing)
 //   fails the trace: a replay does not rerun JS, so a value read (and whatever the function did
-//   with it, a branch, a number computed from it) would be frozen at the trace's value.
+//   with it, a branch, a number computed from it) would be frozen at the trace's value. These
+//   are the public reads; internal code reading a storage's elements directly (`_data[i]`) is
+//   not seen (no op does so for a value it then uses, with the small kernels off).
+// - JS numbers the function computes and passes to ops (a learning rate from a schedule) are
+//   frozen in the recorded meta. The one per-step-varying scalar the library itself writes, an
+//   optimizer's step counter (Adam's and Adagrad's bias corrections, SGD's first-step flag), is
+//   recomputed per run from the optimizer's live state (src/jit/compiled.ts); an optimizer's
+//   hyper-parameters are checked before each run instead.
 // - Random ops (rand, dropout in training mode, multinomial, ...) fail the trace: their native
 //   calls take the generator state, which a replay would either freeze (the same numbers every
 //   run) or advance differently from eager; not supported in this first version.
