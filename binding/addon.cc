@@ -66,6 +66,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tgb::register_attention(env, exports);
   tgb::register_unfold(env, exports);
   tgb::register_op_codes(env, exports);
+  tgb::register_plan(env, exports);
   return exports;
 }
 

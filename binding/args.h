@@ -6,6 +6,7 @@
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
 
 #include "tg.h"
@@ -62,8 +63,50 @@ inline tg::Operand operand(napi_env env, napi_value value, const char* op, const
   return o;
 }
 
+// One operand argument of a call with no JS in it: a typed array's type, data and length,
+// absent (undefined, null or left out: an operand the configuration does not use), or something
+// else (an error once the call asks for it). Resolved on the JS thread; a recorded plan step
+// (binding/plan.cc) holds the same, so a call decodes alike from JS and from a plan.
+struct Buffer {
+  enum State : uint8_t { Absent, Typed, Invalid } state = Absent;
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  size_t length = 0;
+};
+
+inline Buffer resolve_buffer(napi_env env, napi_value value) {
+  Buffer b;
+  napi_valuetype t = napi_undefined;
+  if (value == nullptr || napi_typeof(env, value, &t) != napi_ok || t == napi_undefined || t == napi_null) return b;
+  b.state = typed_array(env, value, &b.type, &b.length, &b.data) ? Buffer::Typed : Buffer::Invalid;
+  return b;
+}
+
+// A call's arguments as data: the meta header (null when the call had none that is a
+// Float64Array) and its operand buffers, in argument order after meta.
+struct Args {
+  const double* meta = nullptr;
+  size_t meta_len = 0;
+  const Buffer* bufs = nullptr;
+  size_t nbufs = 0;
+};
+
+// What Meta over Args throws instead of a JS error (it may run off the JS thread, in a plan
+// replay); run_guarded turns it into a Status.
+struct DecodeError {
+  tg::Status status;
+};
+
+// The index of an operand argument in Args (0 = the first after meta); a distinct type so it
+// never converts from a napi_value or a literal 0.
+struct Arg {
+  size_t i;
+};
+
 // The meta Float64Array of a call (its first argument) and the operands it describes. Every
-// value read is checked to be an integer where one is needed.
+// value read is checked to be an integer where one is needed. Two sources: a JS call
+// (CallbackInfo; operands are napi_values; errors are thrown as JS errors) and Args (operands are
+// Arg indices; errors are thrown as DecodeError, so the same decode runs in a plan replay).
 class Meta {
  public:
   // `args`: how many arguments the call needs, meta included; `at`: which one is meta (the
@@ -78,25 +121,42 @@ class Meta {
     p_ = static_cast<const double*>(data);
     n_ = length;
   }
+  // `operands`: how many operand arguments the call needs after meta.
+  Meta(const Args& a, size_t operands, const char* op) : op_(op), args_(&a) {
+    if (a.nbufs < operands) fail(tg::Status::Type, "missing arguments");
+    if (!a.meta) fail(tg::Status::Type, "bad call metadata");
+    p_ = a.meta;
+    n_ = a.meta_len;
+  }
+  const char* op() const { return op_; }
+  // Throws "<op>: <message>" as a TypeError / RangeError (JS source) or a DecodeError (Args).
+  [[noreturn]] void fail(tg::Status::Kind kind, const std::string& message) const {
+    const std::string m = std::string(op_) + ": " + message;
+    if (env_) {
+      if (kind == tg::Status::Type) throw_type(Napi::Env(env_), m);
+      throw_range(Napi::Env(env_), m);
+    }
+    throw DecodeError{kind == tg::Status::Type ? tg::Status::type(m) : tg::Status::range(m)};
+  }
+  [[noreturn]] void fail_range(const std::string& message) const { fail(tg::Status::Range, message); }
   double num(size_t i) const {
-    if (i >= n_) throw_range(Napi::Env(env_), std::string(op_) + ": truncated call metadata");
+    if (i >= n_) fail_range("truncated call metadata");
     return p_[i];
   }
   int64_t integer(size_t i) const {
     double v = num(i);
-    if (!is_integer_in(v, -9007199254740991.0, 9007199254740991.0))
-      throw_range(Napi::Env(env_), std::string(op_) + ": expected an integer, got " + std::to_string(v));
+    if (!is_integer_in(v, -9007199254740991.0, 9007199254740991.0)) fail_range("expected an integer, got " + std::to_string(v));
     return static_cast<int64_t>(v);
   }
   // A 0/1 switch.
   bool flag(size_t i, const char* name) const {
     const double v = num(i);
-    if (v != 0 && v != 1) throw_range(Napi::Env(env_), std::string(op_) + ": " + name + " must be 0 or 1, got " + std::to_string(v));
+    if (v != 0 && v != 1) fail_range(std::string(name) + " must be 0 or 1, got " + std::to_string(v));
     return v == 1;
   }
   int ndim(size_t i) const {
     int64_t v = integer(i);
-    if (v < 0 || v > tg::kMaxDims) throw_range(Napi::Env(env_), std::string(op_) + ": bad number of dims " + std::to_string(v));
+    if (v < 0 || v > tg::kMaxDims) fail_range("bad number of dims " + std::to_string(v));
     return static_cast<int>(v);
   }
   // Reads ndim sizes starting at i; returns the next position.
@@ -105,6 +165,8 @@ class Meta {
     for (int d = 0; d < ndim; ++d) s->size[d] = integer(i + d);
     return i + ndim;
   }
+
+  // ---- operands of a JS call (napi_values) ----
   // The storage argument `value` at offset 0 (the layout gives it no view).
   tg::Operand storage(napi_value value, const char* role = nullptr) const { return operand(env_, value, op_, role); }
   // The storage argument `value` from the offset in slot i (a flat operand: no strides in meta).
@@ -130,12 +192,124 @@ class Meta {
     return o;
   }
 
+  // ---- operands of an Args call (the same rules) ----
+  // (The *_into forms fill an Operand in place: an Operand is 160 bytes, and copying it through
+  // return values cost more than the rest of a tiny op's decode in a plan replay.)
+  void storage_into(Arg k, tg::Operand* o, const char* role = nullptr) const {
+    const Buffer* b = k.i < args_->nbufs ? &args_->bufs[k.i] : nullptr;
+    auto bad = [&](const char* what) { fail(tg::Status::Type, std::string(what) + (role ? std::string(" for ") + role : "")); };
+    if (!b || b->state != Buffer::Typed) bad("expected tensor storage (a typed array)");
+    switch (b->type) {
+      case napi_float32_array: o->dtype = tg::DType::Float32; break;
+      case napi_int32_array: o->dtype = tg::DType::Int32; break;
+      case napi_uint8_array: o->dtype = tg::DType::Bool; break;
+      default: bad("unsupported storage type");
+    }
+    o->base = b->data;
+    o->capacity = b->data ? static_cast<int64_t>(b->length) : 0;  // detached (disposed) storage has none
+    o->offset = 0;
+  }
+  // Fills *o with operand k viewed through the offset and ndim strides from slot *pos.
+  void viewed_into(Arg k, int ndim, size_t* pos, tg::Operand* o) const {
+    storage_into(k, o);
+    o->offset = integer(*pos);
+    for (int d = 0; d < ndim; ++d) o->stride[d] = integer(*pos + 1 + d);
+    *pos += 1 + ndim;
+  }
+  tg::Operand storage(Arg k, const char* role = nullptr) const {
+    tg::Operand o;
+    storage_into(k, &o, role);
+    return o;
+  }
+  tg::Operand storage_at(Arg k, size_t i, const char* role = nullptr) const {
+    tg::Operand o = storage(k, role);
+    o.offset = integer(i);
+    return o;
+  }
+  bool optional_storage(Arg k, tg::Operand* o) const {
+    if (k.i >= args_->nbufs || args_->bufs[k.i].state == Buffer::Absent) return false;
+    *o = storage(k);
+    return true;
+  }
+  tg::Operand viewed(Arg k, int ndim, size_t* pos) const {
+    tg::Operand o = storage_at(k, *pos);
+    for (int d = 0; d < ndim; ++d) o.stride[d] = integer(*pos + 1 + d);
+    *pos += 1 + ndim;
+    return o;
+  }
+
  private:
-  napi_env env_;
+  napi_env env_ = nullptr;
   const char* op_;
+  const Args* args_ = nullptr;
   const double* p_ = nullptr;
   size_t n_ = 0;
 };
+
+// A binding function's body over Args: decode errors become the Status it returns.
+template <class F>
+tg::Status run_guarded(F&& body) {
+  try {
+    return body();
+  } catch (DecodeError& e) {
+    return std::move(e.status);
+  }
+}
+
+// A replayable kernel entry: decode + core call over Args (binding/plan.cc lists them).
+using RunFn = tg::Status (*)(const Args&);
+
+// The JS entry of a replayable kernel: meta from info[0], operands from info[1...] (at most 8),
+// then `run`, whose Status becomes the JS error.
+inline Napi::Value js_call(const Napi::CallbackInfo& info, RunFn run) {
+  const napi_env env = info.Env();
+  Args a;
+  Buffer bufs[8];
+  if (info.Length() >= 1) {
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    if (typed_array(env, info[0], &type, &length, &data) && type == napi_float64_array && data) {
+      a.meta = static_cast<const double*>(data);
+      a.meta_len = length;
+    }
+  }
+  const size_t n = info.Length() > 1 ? std::min<size_t>(info.Length() - 1, 8) : 0;
+  for (size_t i = 0; i < n; ++i) bufs[i] = resolve_buffer(env, info[i + 1]);
+  a.bufs = bufs;
+  a.nbufs = n;
+  check(info.Env(), run(a));
+  return info.Env().Undefined();
+}
+
+// js_call as a plain function, for Napi::Function::New(env, js_entry<run_X>, name).
+template <RunFn F>
+Napi::Value js_entry(const Napi::CallbackInfo& info) {
+  return js_call(info, F);
+}
+
+// The replayable kernels (one per JS entry; binding/plan.cc maps kernel ids to them).
+tg::Status run_unary(const Args&);
+tg::Status run_binary(const Args&);
+tg::Status run_binary_scalar(const Args&);
+tg::Status run_binary_int(const Args&);
+tg::Status run_compare(const Args&);
+tg::Status run_compare_scalar(const Args&);
+tg::Status run_where(const Args&);
+tg::Status run_cast(const Args&);
+tg::Status run_fill(const Args&);
+tg::Status run_reduce(const Args&);
+tg::Status run_matmul(const Args&);
+tg::Status run_sgd(const Args&);
+tg::Status run_adam(const Args&);
+tg::Status run_rmsprop(const Args&);
+tg::Status run_adagrad(const Args&);
+tg::Status run_adadelta(const Args&);
+tg::Status run_index_select(const Args&);
+tg::Status run_index_add(const Args&);
+tg::Status run_gather(const Args&);
+tg::Status run_scatter_add(const Args&);
+tg::Status run_scatter(const Args&);
 
 // Header slots common to the elementwise layouts: [op, ndim, p0, p1, p2, shape..., views...].
 constexpr size_t kHeader = 5;
@@ -156,5 +330,6 @@ void register_conv(Napi::Env env, Napi::Object exports);
 void register_attention(Napi::Env env, Napi::Object exports);
 void register_unfold(Napi::Env env, Napi::Object exports);
 void register_op_codes(Napi::Env env, Napi::Object exports);
+void register_plan(Napi::Env env, Napi::Object exports);
 
 }  // namespace tgb

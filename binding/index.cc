@@ -7,9 +7,9 @@ namespace tgb {
 namespace {
 
 // meta[0], the dim along which the op indexes, checked against ndim.
-int dim_of(const Meta& m, int ndim, const char* name, Napi::Env env) {
+int dim_of(const Meta& m, int ndim) {
   const int64_t dim = m.integer(0);
-  if (dim < 0 || dim >= ndim) throw_range(env, std::string(name) + ": dim out of range");
+  if (dim < 0 || dim >= ndim) m.fail_range("dim out of range");
   return static_cast<int>(dim);
 }
 
@@ -20,29 +20,17 @@ struct IndexCall {
   tg::Operand data, index, other;
 };
 
-IndexCall decode(const Napi::CallbackInfo& info, const char* name) {
-  Meta m(info, 4, name);
+IndexCall decode(const Args& a, const char* name) {
+  Meta m(a, 3, name);
   IndexCall c;
   const int nd = m.ndim(1);
-  c.dim = dim_of(m, nd, name, info.Env());
+  c.dim = dim_of(m, nd);
   c.n = m.integer(2);
   m.shape(kHeader, nd, &c.s);
-  c.data = m.storage_at(info[1], 3);
-  c.index = m.storage_at(info[2], 4);
-  c.other = m.storage(info[3]);
+  c.data = m.storage_at(Arg{0}, 3);
+  c.index = m.storage_at(Arg{1}, 4);
+  c.other = m.storage(Arg{2});
   return c;
-}
-
-Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
-  IndexCall c = decode(info, "indexSelect");
-  check(info.Env(), tg::index_select(c.s, c.data, c.dim, c.index, c.n, c.other));
-  return info.Env().Undefined();
-}
-
-Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
-  IndexCall c = decode(info, "indexAdd");
-  check(info.Env(), tg::index_add(c.s, c.data, c.dim, c.index, c.n, c.other));
-  return info.Env().Undefined();
 }
 
 // gather, scatterAdd and scatter share a layout: meta [dim, ndim, mode, 0, 0, indexShape(ndim),
@@ -60,49 +48,65 @@ struct GatherCall {
 // Whether meta holds a view for the third operand (arg 3).
 enum class ThirdOperand { Viewed, Contiguous };
 
-GatherCall decode_gather(const Napi::CallbackInfo& info, const char* name, ThirdOperand third) {
-  Meta m(info, 4, name);
+GatherCall decode_gather(const Args& a, const char* name, ThirdOperand third) {
+  Meta m(a, 3, name);
   GatherCall c;
   const int nd = m.ndim(1);
-  c.dim = dim_of(m, nd, name, info.Env());
+  c.dim = dim_of(m, nd);
   size_t pos = m.shape(kHeader, nd, &c.index_shape);
   pos = m.shape(pos, nd, &c.data_shape);
-  c.ops[0] = m.viewed(info[1], nd, &pos);
-  c.ops[1] = m.viewed(info[2], nd, &pos);
-  c.ops[2] = third == ThirdOperand::Viewed ? m.viewed(info[3], nd, &pos) : m.storage(info[3]);
+  c.ops[0] = m.viewed(Arg{0}, nd, &pos);
+  c.ops[1] = m.viewed(Arg{1}, nd, &pos);
+  c.ops[2] = third == ThirdOperand::Viewed ? m.viewed(Arg{2}, nd, &pos) : m.storage(Arg{2});
   return c;
-}
-
-Napi::Value Gather(const Napi::CallbackInfo& info) {
-  GatherCall c = decode_gather(info, "gather", ThirdOperand::Contiguous);
-  check(info.Env(), tg::gather(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]));
-  return info.Env().Undefined();
-}
-
-Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
-  GatherCall c = decode_gather(info, "scatterAdd", ThirdOperand::Viewed);
-  check(info.Env(), tg::scatter_add(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]));
-  return info.Env().Undefined();
-}
-
-Napi::Value Scatter(const Napi::CallbackInfo& info) {
-  GatherCall c = decode_gather(info, "scatter", ThirdOperand::Viewed);
-  Meta m(info, 4, "scatter");
-  const int64_t mode = m.integer(2);
-  if (mode < 0 || mode > 2) throw_range(info.Env(), "scatter: reduce argument must be either add or multiply.");
-  check(info.Env(), tg::scatter(static_cast<tg::ScatterReduce>(mode), c.index_shape, c.data_shape, c.ops[0], c.dim,
-                                c.ops[1], c.ops[2]));
-  return info.Env().Undefined();
 }
 
 }  // namespace
 
+tg::Status run_index_select(const Args& a) {
+  return run_guarded([&] {
+    IndexCall c = decode(a, "indexSelect");
+    return tg::index_select(c.s, c.data, c.dim, c.index, c.n, c.other);
+  });
+}
+
+tg::Status run_index_add(const Args& a) {
+  return run_guarded([&] {
+    IndexCall c = decode(a, "indexAdd");
+    return tg::index_add(c.s, c.data, c.dim, c.index, c.n, c.other);
+  });
+}
+
+tg::Status run_gather(const Args& a) {
+  return run_guarded([&] {
+    GatherCall c = decode_gather(a, "gather", ThirdOperand::Contiguous);
+    return tg::gather(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]);
+  });
+}
+
+tg::Status run_scatter_add(const Args& a) {
+  return run_guarded([&] {
+    GatherCall c = decode_gather(a, "scatterAdd", ThirdOperand::Viewed);
+    return tg::scatter_add(c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1], c.ops[2]);
+  });
+}
+
+tg::Status run_scatter(const Args& a) {
+  return run_guarded([&] {
+    GatherCall c = decode_gather(a, "scatter", ThirdOperand::Viewed);
+    const int64_t mode = Meta(a, 3, "scatter").integer(2);
+    if (mode < 0 || mode > 2) return tg::Status::range("scatter: reduce argument must be either add or multiply.");
+    return tg::scatter(static_cast<tg::ScatterReduce>(mode), c.index_shape, c.data_shape, c.ops[0], c.dim, c.ops[1],
+                       c.ops[2]);
+  });
+}
+
 void register_index(Napi::Env env, Napi::Object exports) {
-  exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
-  exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd, "scatterAdd"));
-  exports.Set("scatter", Napi::Function::New(env, Scatter, "scatter"));
-  exports.Set("indexSelect", Napi::Function::New(env, IndexSelect, "indexSelect"));
-  exports.Set("indexAdd", Napi::Function::New(env, IndexAdd, "indexAdd"));
+  exports.Set("gather", Napi::Function::New(env, js_entry<run_gather>, "gather"));
+  exports.Set("scatterAdd", Napi::Function::New(env, js_entry<run_scatter_add>, "scatterAdd"));
+  exports.Set("scatter", Napi::Function::New(env, js_entry<run_scatter>, "scatter"));
+  exports.Set("indexSelect", Napi::Function::New(env, js_entry<run_index_select>, "indexSelect"));
+  exports.Set("indexAdd", Napi::Function::New(env, js_entry<run_index_add>, "indexAdd"));
 }
 
 }  // namespace tgb

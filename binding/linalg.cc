@@ -8,36 +8,34 @@
 #include "args.h"
 
 namespace tgb {
-namespace {
 
-Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  Meta m(info, 4, "matmul");
-  tg::MatmulArgs a;
-  a.M = m.integer(0);
-  a.N = m.integer(1);
-  a.K = m.integer(2);
-  const int bn = m.ndim(3);
-  if (bn > tg::kMaxDims - 2) throw_range(info.Env(), "matmul: too many batch dims");
-  a.accumulate = m.flag(4, "accumulate");
-  size_t pos = m.shape(kHeader, bn, &a.batch);
-  a.a = m.viewed(info[1], bn, &pos);
-  a.a_row = m.integer(pos++);
-  a.a_col = m.integer(pos++);
-  a.b = m.viewed(info[2], bn, &pos);
-  a.b_row = m.integer(pos++);
-  a.b_col = m.integer(pos++);
-  a.c = m.storage(info[3]);
-  a.has_bias = m.flag(pos, "hasBias");
-  if (a.has_bias) a.bias = m.storage_at(info[4], pos + 1, "the bias (meta's hasBias is 1)");
-  a.relu = m.flag(pos + 2, "relu");
-  check(info.Env(), tg::matmul_f32(a));
-  return info.Env().Undefined();
+tg::Status run_matmul(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "matmul");
+    tg::MatmulArgs a;
+    a.M = m.integer(0);
+    a.N = m.integer(1);
+    a.K = m.integer(2);
+    const int bn = m.ndim(3);
+    if (bn > tg::kMaxDims - 2) m.fail_range("too many batch dims");
+    a.accumulate = m.flag(4, "accumulate");
+    size_t pos = m.shape(kHeader, bn, &a.batch);
+    m.viewed_into(Arg{0}, bn, &pos, &a.a);
+    a.a_row = m.integer(pos++);
+    a.a_col = m.integer(pos++);
+    m.viewed_into(Arg{1}, bn, &pos, &a.b);
+    a.b_row = m.integer(pos++);
+    a.b_col = m.integer(pos++);
+    m.storage_into(Arg{2}, &a.c);
+    a.has_bias = m.flag(pos, "hasBias");
+    if (a.has_bias) a.bias = m.storage_at(Arg{3}, pos + 1, "the bias (meta's hasBias is 1)");
+    a.relu = m.flag(pos + 2, "relu");
+    return tg::matmul_f32(a);
+  });
 }
 
-}  // namespace
-
 void register_linalg(Napi::Env env, Napi::Object exports) {
-  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("matmul", Napi::Function::New(env, js_entry<run_matmul>, "matmul"));
 }
 
 }  // namespace tgb

@@ -12,82 +12,88 @@ struct Common {
   Meta m;
   int64_t n;
   tg::Operand param, grad;
-  Common(const Napi::CallbackInfo& info, const char* op)
-      : m(info, 3, op), n(m.integer(0)), param(m.storage_at(info[1], 1)), grad(m.storage_at(info[2], 2)) {}
+  Common(const Args& a, const char* op)
+      : m(a, 2, op), n(m.integer(0)), param(m.storage_at(Arg{0}, 1)), grad(m.storage_at(Arg{1}, 2)) {}
 };
 
-Napi::Value Sgd(const Napi::CallbackInfo& info) {
-  Common c(info, "SGD.step");
-  const Meta& m = c.m;
-  tg::SgdArgs a;
-  a.lr = m.num(3), a.momentum = m.num(4), a.dampening = m.num(5), a.weight_decay = m.num(6);
-  a.nesterov = m.num(7) != 0, a.maximize = m.num(8) != 0, a.first_step = m.num(9) != 0;
-  tg::Operand buf;
-  const bool has = m.optional_storage(info[3], &buf);
-  check(info.Env(), tg::sgd_step(c.n, c.param, c.grad, has ? &buf : nullptr, a));
-  return info.Env().Undefined();
-}
-
-Napi::Value Adam(const Napi::CallbackInfo& info) {
-  Common c(info, "Adam.step");
-  const Meta& m = c.m;
-  tg::AdamArgs a;
-  a.lr = m.num(3), a.beta1 = m.num(4), a.beta2 = m.num(5), a.eps = m.num(6), a.weight_decay = m.num(7);
-  a.step = m.num(8), a.amsgrad = m.num(9) != 0, a.maximize = m.num(10) != 0, a.decoupled = m.num(11) != 0;
-  tg::Operand s[3];
-  bool has[3];
-  for (int i = 0; i < 3; ++i) has[i] = m.optional_storage(info[3 + i], &s[i]);
-  check(info.Env(), tg::adam_step(c.n, c.param, c.grad, has[0] ? &s[0] : nullptr, has[1] ? &s[1] : nullptr,
-                                  has[2] ? &s[2] : nullptr, a));
-  return info.Env().Undefined();
-}
-
-Napi::Value Rmsprop(const Napi::CallbackInfo& info) {
-  Common c(info, "RMSprop.step");
-  const Meta& m = c.m;
-  tg::RmspropArgs a;
-  a.lr = m.num(3), a.alpha = m.num(4), a.eps = m.num(5), a.weight_decay = m.num(6), a.momentum = m.num(7);
-  a.centered = m.num(8) != 0, a.maximize = m.num(9) != 0;
-  tg::Operand s[3];
-  bool has[3];
-  for (int i = 0; i < 3; ++i) has[i] = m.optional_storage(info[3 + i], &s[i]);
-  check(info.Env(), tg::rmsprop_step(c.n, c.param, c.grad, has[0] ? &s[0] : nullptr, has[1] ? &s[1] : nullptr,
-                                     has[2] ? &s[2] : nullptr, a));
-  return info.Env().Undefined();
-}
-
-Napi::Value Adagrad(const Napi::CallbackInfo& info) {
-  Common c(info, "Adagrad.step");
-  const Meta& m = c.m;
-  tg::AdagradArgs a;
-  a.lr = m.num(3), a.lr_decay = m.num(4), a.weight_decay = m.num(5), a.eps = m.num(6), a.step = m.num(7);
-  a.maximize = m.num(8) != 0;
-  tg::Operand sum;
-  const bool has = m.optional_storage(info[3], &sum);
-  check(info.Env(), tg::adagrad_step(c.n, c.param, c.grad, has ? &sum : nullptr, a));
-  return info.Env().Undefined();
-}
-
-Napi::Value Adadelta(const Napi::CallbackInfo& info) {
-  Common c(info, "Adadelta.step");
-  const Meta& m = c.m;
-  tg::AdadeltaArgs a;
-  a.lr = m.num(3), a.rho = m.num(4), a.eps = m.num(5), a.weight_decay = m.num(6), a.maximize = m.num(7) != 0;
-  tg::Operand s[2];
-  bool has[2];
-  for (int i = 0; i < 2; ++i) has[i] = m.optional_storage(info[3 + i], &s[i]);
-  check(info.Env(), tg::adadelta_step(c.n, c.param, c.grad, has[0] ? &s[0] : nullptr, has[1] ? &s[1] : nullptr, a));
-  return info.Env().Undefined();
-}
+// The k optional state buffers from operand 2 on.
+template <int K>
+struct States {
+  tg::Operand s[K];
+  bool has[K];
+  States(const Meta& m) {
+    for (int i = 0; i < K; ++i) has[i] = m.optional_storage(Arg{static_cast<size_t>(2 + i)}, &s[i]);
+  }
+  tg::Operand* at(int i) { return has[i] ? &s[i] : nullptr; }
+};
 
 }  // namespace
 
+tg::Status run_sgd(const Args& args) {
+  return run_guarded([&] {
+    Common c(args, "SGD.step");
+    const Meta& m = c.m;
+    tg::SgdArgs a;
+    a.lr = m.num(3), a.momentum = m.num(4), a.dampening = m.num(5), a.weight_decay = m.num(6);
+    a.nesterov = m.num(7) != 0, a.maximize = m.num(8) != 0, a.first_step = m.num(9) != 0;
+    States<1> s(m);
+    return tg::sgd_step(c.n, c.param, c.grad, s.at(0), a);
+  });
+}
+
+tg::Status run_adam(const Args& args) {
+  return run_guarded([&] {
+    Common c(args, "Adam.step");
+    const Meta& m = c.m;
+    tg::AdamArgs a;
+    a.lr = m.num(3), a.beta1 = m.num(4), a.beta2 = m.num(5), a.eps = m.num(6), a.weight_decay = m.num(7);
+    a.step = m.num(8), a.amsgrad = m.num(9) != 0, a.maximize = m.num(10) != 0, a.decoupled = m.num(11) != 0;
+    States<3> s(m);
+    return tg::adam_step(c.n, c.param, c.grad, s.at(0), s.at(1), s.at(2), a);
+  });
+}
+
+tg::Status run_rmsprop(const Args& args) {
+  return run_guarded([&] {
+    Common c(args, "RMSprop.step");
+    const Meta& m = c.m;
+    tg::RmspropArgs a;
+    a.lr = m.num(3), a.alpha = m.num(4), a.eps = m.num(5), a.weight_decay = m.num(6), a.momentum = m.num(7);
+    a.centered = m.num(8) != 0, a.maximize = m.num(9) != 0;
+    States<3> s(m);
+    return tg::rmsprop_step(c.n, c.param, c.grad, s.at(0), s.at(1), s.at(2), a);
+  });
+}
+
+tg::Status run_adagrad(const Args& args) {
+  return run_guarded([&] {
+    Common c(args, "Adagrad.step");
+    const Meta& m = c.m;
+    tg::AdagradArgs a;
+    a.lr = m.num(3), a.lr_decay = m.num(4), a.weight_decay = m.num(5), a.eps = m.num(6), a.step = m.num(7);
+    a.maximize = m.num(8) != 0;
+    States<1> s(m);
+    return tg::adagrad_step(c.n, c.param, c.grad, s.at(0), a);
+  });
+}
+
+tg::Status run_adadelta(const Args& args) {
+  return run_guarded([&] {
+    Common c(args, "Adadelta.step");
+    const Meta& m = c.m;
+    tg::AdadeltaArgs a;
+    a.lr = m.num(3), a.rho = m.num(4), a.eps = m.num(5), a.weight_decay = m.num(6), a.maximize = m.num(7) != 0;
+    States<2> s(m);
+    return tg::adadelta_step(c.n, c.param, c.grad, s.at(0), s.at(1), a);
+  });
+}
+
 void register_optim(Napi::Env env, Napi::Object exports) {
-  exports.Set("sgdStep", Napi::Function::New(env, Sgd, "sgdStep"));
-  exports.Set("adamStep", Napi::Function::New(env, Adam, "adamStep"));
-  exports.Set("rmspropStep", Napi::Function::New(env, Rmsprop, "rmspropStep"));
-  exports.Set("adagradStep", Napi::Function::New(env, Adagrad, "adagradStep"));
-  exports.Set("adadeltaStep", Napi::Function::New(env, Adadelta, "adadeltaStep"));
+  exports.Set("sgdStep", Napi::Function::New(env, js_entry<run_sgd>, "sgdStep"));
+  exports.Set("adamStep", Napi::Function::New(env, js_entry<run_adam>, "adamStep"));
+  exports.Set("rmspropStep", Napi::Function::New(env, js_entry<run_rmsprop>, "rmspropStep"));
+  exports.Set("adagradStep", Napi::Function::New(env, js_entry<run_adagrad>, "adagradStep"));
+  exports.Set("adadeltaStep", Napi::Function::New(env, js_entry<run_adadelta>, "adadeltaStep"));
 }
 
 }  // namespace tgb

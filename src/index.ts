@@ -103,3 +103,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as F from './nn/functional.js';
+
+// ---- compiled steps ---------------------------------------------------------------------
+export { jit } from './jit/index.js';
+export type { Compiled, CompiledStats, TraceResult } from './jit/index.js';

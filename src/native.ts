@@ -104,6 +104,18 @@ export interface Native {
   alignHugePages(buffer: Uint8Array, bytes: number): number;
   hugePageBytes: number;  // 0 where there is no huge page hint: then nothing is over-allocated
   napiVersion: number;
+  // Compiled steps (binding/plan.cc): every step of a recorded plan in one call, synchronously
+  // or on a libuv worker thread; plan layout in binding/plan.cc, written by src/jit/plan.ts.
+  runPlan(plan: Float64Array, buffers: Storage[]): void;
+  runPlanAsync(plan: Float64Array, buffers: Storage[]): Promise<void>;
+  // The same with the plan parsed and its own buffers (indices >= dynamicCount) resolved once:
+  // planRun / planRunAsync take the per-run buffers (indices < dynamicCount) only.
+  planCreate(plan: Float64Array, staticBuffers: Storage[], dynamicCount: number): unknown;
+  planRun(handle: unknown, dynamicBuffers: Storage[]): void;
+  planRunAsync(handle: unknown, dynamicBuffers: Storage[]): Promise<void>;
+  /** The replayable kernels: JS entry name -> kernel id in a plan. */
+  planKernels: Readonly<Record<string, number | undefined>>;
+  planMagic: number;
   /** Kernel name -> code, per kernel table: generated from the X-macro lists in cpp/kernels/ops.h. */
   opCodes: Readonly<Record<'unary' | 'binary' | 'compare' | 'intBinary' | 'reduce', Readonly<Record<string, number | undefined>>>>;
 }
@@ -135,4 +147,38 @@ function load(): Native {
   }
 }
 
-export const native: Native = load();
+const addon: Native = load();
+
+/**
+ * The addon's functions as every op calls them: a plain object copied from the exports, so that
+ * tracing (src/jit) can swap each kernel entry for a recording one and back (_setCallHook).
+ */
+export const native: Native = { ...addon };
+
+/** Called before every kernel call while tracing: the entry's name and its arguments. */
+export type CallHook = (name: string, args: readonly unknown[]) => void;
+
+// Entries that read or write no tensor storage of an op (queries, settings, placement hints,
+// the safetensors header parse): not recorded, run as they are while tracing.
+const UNRECORDED = new Set([
+  'simd', 'selectSimd', 'simdSupported', 'cpuFeatures', 'getNumThreads', 'setNumThreads',
+  'adviseHugePages', 'alignmentGap', 'alignHugePages', 'conv2dOutputSize', 'maxPool2dOutputSize',
+  'avgPool2dOutputSize', 'safetensorsParse',
+]);
+
+/**
+ * @internal The tracing hook (src/jit/trace.ts): with a hook, every other function of `native`
+ * calls `hook(name, args)` and then the addon's function; with null, the addon's own functions
+ * are put back (no cost outside tracing).
+ */
+export function _setCallHook(hook: CallHook | null): void {
+  const n = native as unknown as Record<string, unknown>;
+  for (const [name, f] of Object.entries(addon as unknown as Record<string, unknown>)) {
+    if (typeof f !== 'function' || UNRECORDED.has(name)) continue;
+    const fn = f as (...args: unknown[]) => unknown;
+    n[name] = hook === null ? fn : (...args: unknown[]) => {
+      hook(name, args);
+      return fn(...args);
+    };
+  }
+}

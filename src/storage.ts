@@ -26,7 +26,21 @@ function carve(bytes: number): number {
   return at;
 }
 
+/** While set, called with every storage allocated (src/jit/trace.ts: which buffers a traced function creates). */
+let onAllocate: ((data: Storage) => void) | null = null;
+
+/** @internal Sets (or, with null, clears) the allocation hook of src/jit/trace.ts. */
+export function _setOnAllocate(hook: ((data: Storage) => void) | null): void {
+  onAllocate = hook;
+}
+
 export function allocate(dtype: DType, n: number): Storage {
+  const data = allocateRaw(dtype, n);
+  if (onAllocate !== null) onAllocate(data);
+  return data;
+}
+
+function allocateRaw(dtype: DType, n: number): Storage {
   const bytes = n * BYTES_PER_ELEMENT[dtype];
   if (bytes > 0 && bytes <= SLAB_MAX_TENSOR_BYTES) {
     const at = carve(bytes);
@@ -85,9 +99,15 @@ export function _setPoisonUninit(on: boolean): void {
 }
 
 export function allocateUninit(dtype: DType, n: number): Storage {
+  const data = allocateUninitRaw(dtype, n);
+  if (onAllocate !== null) onAllocate(data);
+  return data;
+}
+
+function allocateUninitRaw(dtype: DType, n: number): Storage {
   const bytes = n * BYTES_PER_ELEMENT[dtype];
   if (bytes <= SLAB_MAX_TENSOR_BYTES) {
-    const small = allocate(dtype, n);
+    const small = allocateRaw(dtype, n);
     if (poisonUninit) new Uint8Array(small.buffer, small.byteOffset, bytes).fill(0xff);
     return small;
   }

@@ -1,0 +1,328 @@
+// Replay of a recorded plan (src/jit/): a compiled step's kernel calls run in order in one
+// native call, synchronously (runPlan) or on a libuv worker thread (runPlanAsync, a Promise).
+// The core stays stateless: the plan and every buffer come from JS on each call.
+//
+// runPlan(plan: Float64Array, buffers: TypedArray[])
+// runPlanAsync(plan, buffers) -> Promise<void>
+// plan: [kPlanMagic, nSteps, then per step:
+//          kernel id (index in kKernels, as `planKernels` names it), nOperands,
+//          nOperands buffer indices (into `buffers`; -1 for an operand passed as undefined),
+//          metaLen, the step's meta (metaLen values, the kernel's own call format)].
+// Every field is validated before the first step runs (a corrupt plan is a TypeError /
+// RangeError, never an out-of-bounds access); each step is then decoded and bounds-checked by
+// the same code as the kernel's JS entry (binding/args.h Meta over Args) and the core. A step
+// that fails stops the replay with an error naming the step; earlier steps' writes stay done.
+//
+// planCreate(plan, staticBuffers, dynamicCount) -> handle; planRun(handle, dynamicBuffers);
+// planRunAsync(handle, dynamicBuffers) -> Promise<void>: the same, with the plan parsed and its
+// static buffers resolved once (see PlanHandle below); what src/jit runs.
+//
+// runPlanAsync: the buffers are resolved to pointers on the JS thread and each typed array is
+// held by a napi reference until the Promise settles, so none is collected while the worker
+// runs. The caller must not detach (transfer) one meanwhile: src/jit marks the buffers a plan
+// keeps as untransferable and copies inputs into buffers it owns. If the environment is torn down
+// mid-run (a worker_threads worker terminated), Node waits for the in-flight work to finish
+// before the isolate frees any ArrayBuffer; the Promise is then never settled.
+#include <vector>
+
+#include "args.h"
+
+namespace tgb {
+namespace {
+
+constexpr double kPlanMagic = 0x7a1e;
+
+struct PlanKernel {
+  const char* name;  // the JS entry's name in the addon's exports
+  RunFn run;
+  size_t max_operands;
+};
+
+constexpr PlanKernel kKernels[] = {
+    {"unary", run_unary, 2},
+    {"binary", run_binary, 3},
+    {"binaryScalar", run_binary_scalar, 2},
+    {"binaryInt", run_binary_int, 3},
+    {"compare", run_compare, 3},
+    {"compareScalar", run_compare_scalar, 2},
+    {"where", run_where, 4},
+    {"cast", run_cast, 2},
+    {"fill", run_fill, 1},
+    {"reduce", run_reduce, 3},
+    {"matmul", run_matmul, 4},
+    {"sgdStep", run_sgd, 3},
+    {"adamStep", run_adam, 5},
+    {"rmspropStep", run_rmsprop, 5},
+    {"adagradStep", run_adagrad, 3},
+    {"adadeltaStep", run_adadelta, 4},
+    {"indexSelect", run_index_select, 3},
+    {"indexAdd", run_index_add, 3},
+    {"gather", run_gather, 3},
+    {"scatterAdd", run_scatter_add, 3},
+    {"scatter", run_scatter, 3},
+};
+constexpr size_t kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);
+constexpr size_t kMaxOperands = 8;
+
+struct Step {
+  size_t kernel;
+  size_t operands;          // how many
+  int64_t index[kMaxOperands];  // into the buffers, -1 = absent
+  size_t meta_at, meta_len;     // into the plan
+};
+
+// Parses and validates the plan's structure against `nbufs` buffers. Returns ok or the error.
+tg::Status parse(const double* p, size_t n, size_t nbufs, std::vector<Step>* steps) {
+  auto bad = [](const std::string& m) { return tg::Status::range("runPlan: " + m); };
+  size_t pos = 0;
+  auto integer = [&](int64_t lo, int64_t hi, int64_t* out) {
+    if (pos >= n) return false;
+    const double v = p[pos++];
+    if (!is_integer_in(v, static_cast<double>(lo), static_cast<double>(hi))) return false;
+    *out = static_cast<int64_t>(v);
+    return true;
+  };
+  if (n < 2 || p[0] != kPlanMagic) return bad("not a plan (bad header)");
+  pos = 1;
+  int64_t count = 0;
+  if (!integer(0, 1 << 24, &count)) return bad("bad step count");
+  steps->clear();
+  steps->reserve(static_cast<size_t>(count));
+  for (int64_t s = 0; s < count; ++s) {
+    Step st;
+    int64_t k = 0, ops = 0, len = 0;
+    if (!integer(0, static_cast<int64_t>(kNumKernels) - 1, &k)) return bad("step " + std::to_string(s) + ": bad kernel id");
+    st.kernel = static_cast<size_t>(k);
+    if (!integer(0, static_cast<int64_t>(kKernels[k].max_operands), &ops))
+      return bad("step " + std::to_string(s) + " (" + kKernels[k].name + "): bad operand count");
+    st.operands = static_cast<size_t>(ops);
+    for (int64_t i = 0; i < ops; ++i)
+      if (!integer(-1, static_cast<int64_t>(nbufs) - 1, &st.index[i]))
+        return bad("step " + std::to_string(s) + " (" + kKernels[k].name + "): operand " + std::to_string(i) +
+                   " names no buffer (there are " + std::to_string(nbufs) + ")");
+    if (!integer(0, 1 << 20, &len) || static_cast<size_t>(len) > n - pos)
+      return bad("step " + std::to_string(s) + " (" + kKernels[k].name + "): bad meta length");
+    st.meta_at = pos;
+    st.meta_len = static_cast<size_t>(len);
+    pos += st.meta_len;
+    steps->push_back(st);
+  }
+  if (pos != n) return bad("trailing data after the last step");
+  return tg::Status::ok();
+}
+
+// Runs the parsed steps over the resolved buffers (no JS: may run off the JS thread).
+tg::Status execute(const double* plan, const std::vector<Step>& steps, const std::vector<Buffer>& bufs) {
+  Buffer ops[kMaxOperands];
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const Step& st = steps[s];
+    for (size_t i = 0; i < st.operands; ++i) ops[i] = st.index[i] < 0 ? Buffer{} : bufs[static_cast<size_t>(st.index[i])];
+    Args a;
+    a.meta = plan + st.meta_at;
+    a.meta_len = st.meta_len;
+    a.bufs = ops;
+    a.nbufs = st.operands;
+    tg::Status r = kKernels[st.kernel].run(a);
+    if (!r) {
+      r.message = "compiled step " + std::to_string(s) + " (" + kKernels[st.kernel].name + "): " + r.message;
+      return r;
+    }
+  }
+  return tg::Status::ok();
+}
+
+// The plan array's values and the buffers array's typed arrays, checked.
+const double* plan_of(const Napi::CallbackInfo& info, size_t* n) {
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  if (info.Length() < 2 || !typed_array(info.Env(), info[0], &type, n, &data) || type != napi_float64_array || !data)
+    throw_type(info.Env(), "runPlan: expected (plan: Float64Array, buffers: TypedArray[])");
+  return static_cast<const double*>(data);
+}
+
+std::vector<Buffer> buffers_of(const Napi::CallbackInfo& info) {
+  if (!info[1].IsArray()) throw_type(info.Env(), "runPlan: buffers must be an array of typed arrays");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  const uint32_t n = arr.Length();
+  std::vector<Buffer> bufs(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    bufs[i] = resolve_buffer(info.Env(), arr.Get(i));
+    if (bufs[i].state != Buffer::Typed)
+      throw_type(info.Env(), "runPlan: buffer " + std::to_string(i) + " is not a typed array");
+  }
+  return bufs;
+}
+
+Napi::Value RunPlan(const Napi::CallbackInfo& info) {
+  size_t n = 0;
+  const double* plan = plan_of(info, &n);
+  const std::vector<Buffer> bufs = buffers_of(info);
+  std::vector<Step> steps;
+  check(info.Env(), parse(plan, n, bufs.size(), &steps));
+  check(info.Env(), execute(plan, steps, bufs));
+  return info.Env().Undefined();
+}
+
+class PlanWorker : public Napi::AsyncWorker {
+ public:
+  PlanWorker(Napi::Env env, std::vector<double> plan, std::vector<Step> steps, std::vector<Buffer> bufs,
+             const Napi::Array& arrays)
+      : Napi::AsyncWorker(env, "tensorgrad.runPlanAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        plan_(std::move(plan)),
+        steps_(std::move(steps)),
+        bufs_(std::move(bufs)) {
+    // Each typed array itself, not the JS array (which JS may change meanwhile).
+    refs_.reserve(arrays.Length());
+    for (uint32_t i = 0; i < arrays.Length(); ++i) refs_.push_back(Napi::Persistent(arrays.Get(i).As<Napi::Object>()));
+  }
+  Napi::Promise promise() const { return deferred_.Promise(); }
+  void keep(const Napi::Object& o) { refs_.push_back(Napi::Persistent(o)); }
+
+  void Execute() override { status_ = execute(plan_.data(), steps_, bufs_); }
+  // Settling can fail only when the environment is going away (a worker terminated while the
+  // run was in flight: Node still waits for the work to finish, then calls this with JS
+  // execution off); the Promise is then dropped, and no exception may escape to the loop.
+  void OnOK() override {
+    try {
+      Napi::Env env = Env();
+      if (status_) {
+        deferred_.Resolve(env.Undefined());
+        return;
+      }
+      Napi::Error e = status_.kind == tg::Status::Type ? Napi::Error(Napi::TypeError::New(env, status_.message))
+                                                       : Napi::Error(Napi::RangeError::New(env, status_.message));
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<double> plan_;
+  std::vector<Step> steps_;
+  std::vector<Buffer> bufs_;
+  std::vector<Napi::ObjectReference> refs_;
+  tg::Status status_;
+};
+
+Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
+  size_t n = 0;
+  const double* plan = plan_of(info, &n);
+  std::vector<Buffer> bufs = buffers_of(info);
+  std::vector<Step> steps;
+  check(info.Env(), parse(plan, n, bufs.size(), &steps));
+  auto* w = new PlanWorker(info.Env(), std::vector<double>(plan, plan + n), std::move(steps), std::move(bufs),
+                           info[1].As<Napi::Array>());
+  Napi::Promise p = w->promise();
+  w->Queue();  // the worker deletes itself after OnOK / OnError
+  return p;
+}
+
+// A compiled plan kept by the compiled step (src/jit/compiled.ts): parsed and validated once,
+// with the plan's own buffers resolved once. Buffer indices [0, dynamic) are the per-run ones
+// (inputs and outputs, passed to planRun each time); the others are the static buffers given at
+// creation (captured tensors, intermediates, snapshots), held by napi references for the
+// handle's life. Their data pointers are cached: the caller never detaches them (src/jit marks
+// them untransferable and checks before each run that none was emptied by dispose()); a
+// backing store V8 has externalized never moves. The meta values are read from the header on
+// every run (src/jit writes the optimizer step counters there), its structure is the parsed one.
+struct PlanHandle {
+  std::vector<Step> steps;
+  size_t header_len = 0, dynamic = 0;
+  std::vector<Buffer> bufs;  // all buffers: the dynamic slots are filled per run
+  std::vector<Napi::ObjectReference> refs;
+  Napi::ObjectReference header;
+};
+
+constexpr napi_type_tag kPlanTag = {0x7a1e5eed00c0ffeeULL, 0x0a11ab1e5eedf00dULL};
+
+Napi::Value PlanCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t n = 0;
+  const double* plan = plan_of(info, &n);
+  const std::vector<Buffer> statics = buffers_of(info);
+  if (info.Length() < 3 || !info[2].IsNumber()) throw_type(env, "planCreate: expected (plan, staticBuffers, dynamicCount)");
+  const double d = info[2].As<Napi::Number>().DoubleValue();
+  if (!is_integer_in(d, 0, 1 << 20)) throw_range(env, "planCreate: bad dynamic buffer count");
+  auto* h = new PlanHandle();
+  h->dynamic = static_cast<size_t>(d);
+  h->header_len = n;
+  tg::Status st = parse(plan, n, h->dynamic + statics.size(), &h->steps);
+  if (!st) {
+    delete h;
+    check(env, st);
+  }
+  h->bufs.resize(h->dynamic);
+  h->bufs.insert(h->bufs.end(), statics.begin(), statics.end());
+  Napi::Array arr = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) h->refs.push_back(Napi::Persistent(arr.Get(i).As<Napi::Object>()));
+  h->header = Napi::Persistent(info[0].As<Napi::Object>());
+  Napi::External<PlanHandle> ext = Napi::External<PlanHandle>::New(env, h, [](Napi::Env, PlanHandle* p) { delete p; });
+  ext.TypeTag(&kPlanTag);
+  return ext;
+}
+
+// The handle and the per-run buffers of planRun / planRunAsync, checked; fills h->bufs' dynamic
+// slots and returns the header's current values.
+PlanHandle* handle_of(const Napi::CallbackInfo& info, const double** header) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(&kPlanTag))
+    throw_type(env, "planRun: expected (plan handle from planCreate, buffers)");
+  PlanHandle* h = info[0].As<Napi::External<PlanHandle>>().Data();
+  if (!info[1].IsArray()) throw_type(env, "planRun: buffers must be an array of typed arrays");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  if (arr.Length() != h->dynamic)
+    throw_range(env, "planRun: expected " + std::to_string(h->dynamic) + " buffers, got " + std::to_string(arr.Length()));
+  for (uint32_t i = 0; i < h->dynamic; ++i) {
+    h->bufs[i] = resolve_buffer(env, arr.Get(i));
+    if (h->bufs[i].state != Buffer::Typed) throw_type(env, "planRun: buffer " + std::to_string(i) + " is not a typed array");
+  }
+  napi_typedarray_type type = napi_int8_array;
+  size_t len = 0;
+  void* data = nullptr;
+  if (!typed_array(env, h->header.Value(), &type, &len, &data) || type != napi_float64_array || len != h->header_len || !data)
+    throw_type(env, "planRun: the plan's header was detached or changed");
+  *header = static_cast<const double*>(data);
+  return h;
+}
+
+Napi::Value PlanRun(const Napi::CallbackInfo& info) {
+  const double* header = nullptr;
+  PlanHandle* h = handle_of(info, &header);
+  check(info.Env(), execute(header, h->steps, h->bufs));
+  return info.Env().Undefined();
+}
+
+Napi::Value PlanRunAsync(const Napi::CallbackInfo& info) {
+  const double* header = nullptr;
+  PlanHandle* h = handle_of(info, &header);
+  auto* w = new PlanWorker(info.Env(), std::vector<double>(header, header + h->header_len), h->steps, h->bufs,
+                           info[1].As<Napi::Array>());
+  w->keep(info[0].As<Napi::Object>());  // the handle (and so its static buffers) until it settles
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+}  // namespace
+
+void register_plan(Napi::Env env, Napi::Object exports) {
+  exports.Set("runPlan", Napi::Function::New(env, RunPlan, "runPlan"));
+  exports.Set("runPlanAsync", Napi::Function::New(env, RunPlanAsync, "runPlanAsync"));
+  exports.Set("planCreate", Napi::Function::New(env, PlanCreate, "planCreate"));
+  exports.Set("planRun", Napi::Function::New(env, PlanRun, "planRun"));
+  exports.Set("planRunAsync", Napi::Function::New(env, PlanRunAsync, "planRunAsync"));
+  Napi::Object ids = Napi::Object::New(env);
+  for (size_t i = 0; i < kNumKernels; ++i) ids.Set(kKernels[i].name, Napi::Number::New(env, static_cast<double>(i)));
+  exports.Set("planKernels", ids);
+  exports.Set("planMagic", Napi::Number::New(env, kPlanMagic));
+}
+
+}  // namespace tgb

@@ -1,0 +1,301 @@
+// tg.jit.trace and the compiled step it returns: run() replays the plan in one native call,
+// runAsync() on a libuv worker thread (binding/plan.cc).
+import { markAsUntransferable } from 'node:worker_threads';
+import { fmtShape, rangeError, typeError, describe } from '../errors.js';
+import { native, type Storage } from '../native.js';
+import { allocateUninit } from '../storage.js';
+import { Tensor } from '../tensor.js';
+import type { DType } from '../dtype.js';
+import { noGrad } from '../autograd/grad_mode.js';
+import * as V from '../ops/views.js';
+import { sameShape } from '../shape.js';
+import { record, type Trace, type TracedOptimizer } from './trace.js';
+import { buildPlan, writtenCaptured, type Plan } from './plan.js';
+
+/** What a compiled function returns: what the traced function returned, with fresh tensors. */
+export type TraceResult = Tensor | Tensor[] | Record<string, Tensor>;
+
+/** An output tensor as traced: which storage it views and how. */
+interface OutputView {
+  storage: Storage;
+  shape: number[];
+  strides: number[];
+  offset: number;
+  dtype: DType;
+}
+
+/** Sizes of a compiled step's plan (for tests, benchmarks and curiosity). */
+export interface CompiledStats {
+  /** Native calls replayed per run (snapshot restores included). */
+  steps: number;
+  /** Intermediate buffers of the trace, and the buffers they share after the memory plan. */
+  intermediates: number;
+  /** Buffers the intermediates share. */
+  sharedBuffers: number;
+  /** Bytes of those shared buffers. */
+  intermediateBytes: number;
+  /** Buffers kept across runs (parameters, gradients, optimizer state, constants). */
+  captured: number;
+}
+
+function flatten(op: string, r: unknown): { list: Tensor[]; rebuild: (ts: Tensor[]) => TraceResult } {
+  if (r instanceof Tensor) return { list: [r], rebuild: (ts) => ts[0]! };
+  if (Array.isArray(r)) {
+    r.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw typeError(op, `the traced function must return a Tensor, an array or an object of Tensors; element ${i} is ${describe(t)}`);
+    });
+    return { list: r as Tensor[], rebuild: (ts) => ts };
+  }
+  if (r !== null && typeof r === 'object') {
+    const keys = Object.keys(r);
+    const list = keys.map((k) => {
+      const t = (r as Record<string, unknown>)[k];
+      if (!(t instanceof Tensor)) throw typeError(op, `the traced function must return a Tensor, an array or an object of Tensors; key '${k}' is ${describe(t)}`);
+      return t;
+    });
+    return { list, rebuild: (ts) => Object.fromEntries(keys.map((k, i) => [k, ts[i]!])) };
+  }
+  throw typeError(op, `the traced function must return a Tensor, an array or an object of Tensors, got ${describe(r)}`);
+}
+
+/** Whether a tensor is a plain contiguous view from offset 0 (an input the plan can bind as is). */
+function plain(t: Tensor): boolean {
+  return t._offset === 0 && V.isContiguousTensor(t);
+}
+
+/**
+ * A traced function, replayed by the core: what `tg.jit.trace` returns (not constructed directly).
+ */
+export class Compiled {
+  /** @internal */ private readonly plan: Plan;
+  /** @internal */ private readonly inputShapes: { shape: number[]; dtype: DType }[];
+  /** @internal */ private readonly outViews: OutputView[];
+  /** @internal */ private readonly rebuild: (ts: Tensor[]) => TraceResult;
+  /** @internal Tensors whose storage the plan keeps, and that storage (checked before each run). */
+  private readonly kept: { t: Tensor; s: Storage }[];
+  /** @internal Version counters of captured tensors the replay writes (bumped per run). */
+  private readonly versions: { value: number }[];
+  /** @internal Every captured tensor's version counter (runAsync compares them before and after). */
+  private readonly allVersions: { value: number }[];
+  /** @internal Parameters and the .grad tensor the trace left them (put back after each run). */
+  private readonly grads: { t: Tensor; g: Tensor }[];
+  /** @internal Optimizer step counters: header slot, its traced value, the live counter. */
+  private readonly counters: { at: number; traced: number; c: TracedOptimizer['counters'][number] }[];
+  /** @internal Counters advanced once per run. */
+  private readonly stepCounters: TracedOptimizer['counters'];
+  /** @internal Hyper-parameters the plan froze: group object, key, traced value. */
+  private readonly hyper: { g: Record<string, unknown>; k: string; v: unknown; name: string }[];
+  /** @internal Per input, a buffer runAsync copies the input into (owned, so never detached mid-run). */
+  private readonly staging: Storage[];
+  /** @internal The native plan handle (binding/plan.cc planCreate): parsed and its own buffers resolved once. */
+  private readonly handle: unknown;
+  /** @internal The per-run buffers (inputs, then fresh outputs) passed to planRun. */
+  private readonly dyn: Storage[];
+  /** @internal True while a runAsync is in flight. */
+  private busy = false;
+
+  /** @internal */
+  constructor(trace: Trace, inputs: Tensor[], outputs: Tensor[], rebuild: (ts: Tensor[]) => TraceResult) {
+    const inputStorages = inputs.map((x) => x._box.data);
+    const outStorages = new Set(outputs.map((t) => t._box.data));
+    // Observable after the trace although allocated in it: the .grad of every tensor an op
+    // read, and the optimizers' state tensors.
+    const persistent = new Set<Storage>();
+    const grads: { t: Tensor; g: Tensor }[] = [];
+    for (const ts of trace.tensors.values())
+      for (const t of ts)
+        if (t._grad) {
+          persistent.add(t._grad._box.data);
+          grads.push({ t, g: t._grad });
+        }
+    for (const { opt } of trace.optimizers)
+      for (const st of opt.state.values()) for (const v of Object.values(st)) if (v instanceof Tensor) persistent.add(v._box.data);
+    const plan = buildPlan(trace, inputStorages, outStorages, persistent);
+    this.plan = plan;
+    this.grads = grads;
+    this.inputShapes = inputs.map((x) => ({ shape: x._shape.slice(), dtype: x.dtype }));
+    this.outViews = outputs.map((t) => ({ storage: t._box.data, shape: t._shape.slice(), strides: t._strides.slice(), offset: t._offset, dtype: t.dtype }));
+    this.rebuild = rebuild;
+    this.kept = [];
+    const allVersions = new Set<{ value: number }>();
+    for (const [s, k] of plan.kinds) {
+      if (k !== 'captured' && k !== 'restored') continue;
+      // A kept buffer is never detached by dispose() while a plan may be using it (a detached
+      // buffer's memory is freed at once, also under a runAsync in flight): dispose() then
+      // leaves it to the GC, and run() refuses a disposed tensor's buffer.
+      markAsUntransferable(s.buffer);
+      for (const t of trace.tensors.get(s) ?? []) {
+        this.kept.push({ t, s });
+        allVersions.add(t._version);
+      }
+    }
+    for (const s of plan.buffers) if (!plan.kinds.has(s)) markAsUntransferable(s.buffer);  // the pooled intermediates
+    this.allVersions = [...allVersions];
+    this.versions = [...new Set(writtenCaptured(trace, plan.kinds).map((t) => t._version))];
+    this.staging = inputs.map((x) => allocateUninit(x.dtype, x.numel()));
+    this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic);
+    this.dyn = plan.buffers.slice(0, plan.dynamic);
+    for (const s of this.staging) markAsUntransferable(s.buffer);
+
+    // Per-step-varying scalars: the optimizers' step counters. Adam's and Adagrad's kernels take
+    // the step number in meta (slot 8, slot 7); each run writes the live counter's next value
+    // there and advances the counter, so compiled and eager steps can be mixed. SGD's
+    // first-step flag (slot 9) is 0 from the second step on: every replay is one.
+    this.counters = [];
+    this.stepCounters = trace.optimizers.flatMap((o) => o.counters);
+    const byParam = new Map<Storage, TracedOptimizer['counters'][number]>();
+    for (const c of this.stepCounters) byParam.set(c.param._box.data, c);
+    trace.calls.forEach((call, i) => {
+      const slot = call.name === 'adamStep' ? 8 : call.name === 'adagradStep' ? 7 : -1;
+      if (call.name === 'sgdStep') plan.header[plan.metaAt[i]! + 9] = 0;
+      if (slot < 0) return;
+      const c = byParam.get(call.args[0]!);
+      if (!c)
+        throw typeError('jit.trace', `an ${call.name === 'adamStep' ? 'Adam' : 'Adagrad'} step whose parameter is not a contiguous parameter of a traced optimizer (its step counter would be frozen in the plan); compiled steps support contiguous parameters`);
+      this.counters.push({ at: plan.metaAt[i]! + slot, traced: call.meta[slot]!, c });
+    });
+    this.hyper = [];
+    for (const { opt } of trace.optimizers)
+      for (const g of opt.paramGroups)
+        for (const [k, v] of Object.entries(g))
+          if (k !== 'params' && (typeof v === 'number' || typeof v === 'boolean')) this.hyper.push({ g: g as Record<string, unknown>, k, v, name: (opt as unknown as { _name: string })._name });
+  }
+
+  /** Sizes of the plan. */
+  get stats(): CompiledStats {
+    return { ...this.plan.stats };
+  }
+
+  /** @internal Checks the inputs and the captured state, binds inputs and fresh outputs, writes the step counters. */
+  private prepare(op: string, inputs: unknown[], copyInputs: boolean): Storage[] {
+    if (this.busy) throw new Error(`${op}: a runAsync() of this compiled step is still in flight; await it before running it again`);
+    const n = this.inputShapes.length;
+    if (inputs.length !== n) throw typeError(op, `expected ${n} input${n === 1 ? '' : 's'} (as traced), got ${inputs.length}`);
+    const bufs = this.dyn;
+    for (let i = 0; i < n; i++) {
+      const x = inputs[i];
+      if (!(x instanceof Tensor)) throw typeError(op, `input ${i} must be a Tensor, got ${describe(x)}`);
+      const want = this.inputShapes[i]!;
+      if (x._box.disposed) throw typeError(op, `input ${i} was disposed (use after dispose())`);
+      if (x.dtype !== want.dtype) throw typeError(op, `input ${i} has dtype ${x.dtype}, the trace was made with ${want.dtype}: trace again for other dtypes`);
+      if (!sameShape(x._shape, want.shape))
+        throw rangeError(op, `input ${i} has shape ${fmtShape(x._shape)}, the trace was made with ${fmtShape(want.shape)}: a compiled step replays one set of shapes; trace again for others`);
+      let s = x._box.data;
+      if (copyInputs || !plain(x)) {
+        const c = plain(x) ? s.subarray(0, x.numel()) : noGrad(() => V.contiguous(x.detach()))._box.data;
+        if (copyInputs) {
+          this.staging[i]!.set(c as never);
+          s = this.staging[i]!;
+        } else s = c;
+      }
+      bufs[i] = s;  // input i is buffer i
+    }
+    for (const { t, s } of this.kept)
+      if (t._box.data !== s) throw typeError(op, `a tensor the compiled step keeps (shape ${fmtShape(t._shape)}: a parameter, gradient, optimizer state or constant) was disposed or replaced since the trace; trace again`);
+    for (const h of this.hyper)
+      if (h.g[h.k] !== h.v) throw rangeError(op, `${h.name}'s ${h.k} changed since the trace (${String(h.v)} -> ${String(h.g[h.k])}): its value is part of the compiled step; trace again after changing it`);
+    for (const o of this.plan.outputs) bufs[o.index] = allocateUninit(o.dtype, o.length);
+    const header = this.plan.header;
+    // The eager step now would take the counter from `cur` to cur + delta; the traced call saw it
+    // go from after - delta to after.
+    for (const { at, traced, c } of this.counters) header[at] = traced + ((c.state.step as number) - c.after) + c.delta;
+    return bufs;
+  }
+
+  /** @internal After a successful replay: versions, .grad references, step counters, the outputs. */
+  private finish(bufs: Storage[], inputs: Tensor[]): TraceResult {
+    for (const v of this.versions) v.value++;
+    for (const { t, g } of this.grads) t._grad = g;
+    for (const c of this.stepCounters) (c.state.step as number) += c.delta;
+    const { indexOf, kinds, buffers } = this.plan;
+    const out = this.outViews.map((o) => {
+      const i = indexOf.get(o.storage)!;
+      const kind = kinds.get(o.storage);
+      // An output that is an input (or a view of one) views the caller's tensor, as eager would.
+      // (A strided input ran as a contiguous copy: the output views a copy of that.)
+      if (kind === 'input') {
+        const x = inputs[i]!;
+        if (plain(x)) return Tensor._make(x._box, o.shape.slice(), o.strides.slice(), o.offset, o.dtype, x._version);
+        return Tensor._make({ data: bufs[i]!.slice() }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype);
+      }
+      return Tensor._make({ data: kind === 'output' ? bufs[i]! : buffers[i]! }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype);
+    });
+    return this.rebuild(out);
+  }
+
+  /**
+   * Replays the traced function on `inputs` (same shapes and dtypes as the trace) in one native
+   * call, and returns what it returned: fresh tensors (no autograd history) for its outputs.
+   * Parameters, gradients and optimizer state the trace wrote are updated in place as by the
+   * eager function, and their version counters are bumped.
+   */
+  run(...inputs: Tensor[]): TraceResult {
+    const bufs = this.prepare('jit.run', inputs, false);
+    native.planRun(this.handle, bufs);
+    return this.finish(bufs, inputs);
+  }
+
+  /**
+   * As run(), on a libuv worker thread: the JS thread keeps running meanwhile. Inputs are
+   * copied first (so they may change right after the call). While it is in flight, run() and
+   * runAsync() of this compiled step throw; a write by JS to a tensor the step keeps (a
+   * parameter, its gradient, optimizer state) during the run is detected by its version counter
+   * and rejects the result (the state written is then undefined: the two writes raced).
+   */
+  async runAsync(...inputs: Tensor[]): Promise<TraceResult> {
+    const bufs = this.prepare('jit.runAsync', inputs, true).slice();
+    const before = this.allVersions.map((v) => v.value);
+    this.busy = true;
+    try {
+      await native.planRunAsync(this.handle, bufs);
+    } finally {
+      this.busy = false;
+    }
+    const raced = this.allVersions.some((v, i) => v.value !== before[i]);
+    // The replay did write its state: the bookkeeping (versions, step counters) is done either way.
+    const out = this.finish(bufs, inputs);
+    if (raced)
+      throw new Error('jit.runAsync: a tensor the compiled step reads or writes (a parameter, gradient or optimizer state) was written by JS while the run was in flight; the result is discarded and that state is undefined: do not write it until the Promise settles');
+    return out;
+  }
+}
+
+/**
+ * Traces `fn` on `exampleInputs` and returns a compiled step that replays it in one native call
+ * (`run`) or off the JS thread (`runAsync`), as `torch.jit.trace` does: the native kernels `fn`
+ * runs are recorded once, with every intermediate in a buffer the compiled step owns and reuses.
+ *
+ * Tracing runs `fn` once for real (a traced training step is one training step). Limits: data-
+ * dependent control flow and JS numbers computed inside `fn` are frozen at their traced values;
+ * reading a value into JS (`item()`, `toArray()`, ...) and random ops fail the trace, as do
+ * kernels compiled steps do not support yet (convolution, pooling, softmax, sorting, fused
+ * losses, ...). Replays take inputs of the traced shapes and dtypes only. An optimizer's
+ * hyper-parameters are frozen too (changing `lr` afterwards makes run() throw); its step counters
+ * advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
+ * parameter's `.grad` and optimizer state) are intermediates: their buffers are reused.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(1, 1), lossFn = new nn.MSELoss(), opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+ * const step = tg.jit.trace(() => { opt.zeroGrad(); const l = lossFn.forward(model.forward(x), y); l.backward(); opt.step(); return l; }, []);
+ * for (let i = 0; i < 1000; i++) step.run();   // forward, backward and SGD in one native call each
+ * ```
+ */
+export function trace(fn: (...inputs: Tensor[]) => TraceResult, exampleInputs: Tensor | Tensor[] = []): Compiled {
+  if (typeof fn !== 'function') throw typeError('jit.trace', `fn must be a function, got ${describe(fn)}`);
+  const given = exampleInputs instanceof Tensor ? [exampleInputs] : exampleInputs;
+  if (!Array.isArray(given)) throw typeError('jit.trace', `exampleInputs must be a Tensor or an array of Tensors, got ${describe(exampleInputs)}`);
+  const inputs = given.map((x, i) => {
+    if (!(x instanceof Tensor)) throw typeError('jit.trace', `example input ${i} must be a Tensor, got ${describe(x)}`);
+    x._alive('jit.trace');
+    return plain(x) ? x : noGrad(() => V.contiguous(x.detach()));
+  });
+  const storages = new Set<Storage>();
+  for (const x of inputs) {
+    if (storages.has(x._box.data)) throw typeError('jit.trace', 'two example inputs share storage; pass distinct tensors');
+    storages.add(x._box.data);
+  }
+  const t = record(fn, inputs);
+  const { list, rebuild } = flatten('jit.trace', t.result);
+  return new Compiled(t, inputs, list, rebuild);
+}

@@ -1,0 +1,288 @@
+// Tracing: runs a function once with every native call recorded (src/native.ts _setCallHook),
+// then says what each buffer the calls touched is: an input, a captured buffer (parameters,
+// their gradients, optimizer state, constants: referenced by the plan and kept across runs), an
+// intermediate (allocated by the trace and not observable after it: gets a slot in the memory
+// plan, src/jit/plan.ts) or an output (fresh per run).
+//
+// While tracing:
+// - The small-kernel JS path is off (_setSmallLimits(0, 0)): an op it takes does its work in JS,
+//   outside any native call, so a recording of native calls would miss it. Through the core,
+//   every op is a recorded call and the replay computes exactly what the trace computed.
+// - Reading a value into JS (item(), toArray(), toTypedArray(), toString(), toJSON(), printing)
+//   fails the trace: a replay does not rerun JS, so a value read (and whatever the function did
+//   with it, a branch, a number computed from it) would be frozen at the trace's value. These
+//   are the public reads; internal code reading a storage's elements directly (`_data[i]`) is
+//   not seen (no op does so for a value it then uses, with the small kernels off).
+// - JS numbers the function computes and passes to ops (a learning rate from a schedule) are
+//   frozen in the recorded meta. The one per-step-varying scalar the library itself writes, an
+//   optimizer's step counter (Adam's and Adagrad's bias corrections, SGD's first-step flag), is
+//   recomputed per run from the optimizer's live state (src/jit/compiled.ts); an optimizer's
+//   hyper-parameters are checked before each run instead.
+// - Random ops (rand, dropout in training mode, multinomial, ...) fail the trace: their native
+//   calls take the generator state, which a replay would either freeze (the same numbers every
+//   run) or advance differently from eager; not supported in this first version.
+// - Kernels a plan cannot replay yet (convolution, pooling, softmax, sorting, layer norm,
+//   attention, the fused losses, ...) fail the trace with their name.
+import { Tensor } from '../tensor.js';
+import { typeError } from '../errors.js';
+import { _setCallHook, native, type Storage } from '../native.js';
+import { _setOnAllocate } from '../storage.js';
+import { _setSmallLimits } from '../small_kernels.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { numel } from '../shape.js';
+
+export type Role = 'r' | 'w' | 'rw';
+
+/** One recorded native call. */
+export interface Call {
+  name: string;
+  /** The kernel id in a plan (native.planKernels). */
+  id: number;
+  /** The call's own meta values (a copy of the prefix of src/call.ts `meta` it reads). */
+  meta: Float64Array;
+  /** Each operand's storage (undefined for an operand passed as undefined). */
+  args: (Storage | undefined)[];
+  roles: Role[];
+}
+
+/** What a trace saw of one storage. */
+export interface BufferUse {
+  storage: Storage;
+  /** Allocated while tracing (else it existed before: an input or a captured buffer). */
+  fresh: boolean;
+  /** How the first call that touched it used it: a read (or read-write), a write of every element, or a write of some. */
+  first: 'read' | 'full' | 'partial';
+  firstCall: number;
+  lastCall: number;
+  written: boolean;
+  /** Its contents when first touched, if that was not a full write (its initial value matters). */
+  snapshot: Storage | null;
+}
+
+const READ_METHODS: (string | symbol)[] = ['item', 'toArray', 'toTypedArray', 'toJSON', 'toString', Symbol.for('nodejs.util.inspect.custom')];
+
+function contiguousOver(shape: ArrayLike<number>, offset: number, strides: ArrayLike<number>): boolean {
+  if (offset !== 0) return false;
+  let expect = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expect) return false;
+    expect *= shape[d]!;
+  }
+  return true;
+}
+
+// Per kernel entry: operand roles, the meta length it reads, and whether its write to operand k
+// covers every element of that storage (only then may the storage start a run uninitialized).
+interface KernelInfo {
+  roles(m: Float64Array): Role[];
+  metaLength(m: Float64Array): number;
+  fullWrite(m: Float64Array, k: number, s: Storage): boolean;
+}
+
+function elementwise(roles: Role[]): KernelInfo {
+  return {
+    roles: () => roles,
+    metaLength: (m) => 5 + m[1]! + roles.length * (1 + m[1]!),
+    fullWrite: (m, k, s) => {
+      const nd = m[1]!;
+      const shape = m.subarray(5, 5 + nd);
+      const at = 5 + nd + k * (1 + nd);
+      return contiguousOver(shape, m[at]!, m.subarray(at + 1, at + 1 + nd)) && numel(Array.from(shape)) === s.length;
+    },
+  };
+}
+
+function step(n: number, states: number): KernelInfo {
+  return { roles: () => ['rw', 'r', ...Array<Role>(states).fill('rw')], metaLength: () => n, fullWrite: () => false };
+}
+
+const KERNELS: Record<string, KernelInfo> = {
+  unary: elementwise(['w', 'r']),
+  binary: elementwise(['w', 'r', 'r']),
+  binaryScalar: elementwise(['w', 'r']),
+  binaryInt: elementwise(['w', 'r', 'r']),
+  compare: elementwise(['w', 'r', 'r']),
+  compareScalar: elementwise(['w', 'r']),
+  where: elementwise(['w', 'r', 'r', 'r']),
+  cast: elementwise(['w', 'r']),
+  fill: elementwise(['w']),
+  reduce: {
+    roles: () => ['r', 'w', 'w'],
+    metaLength: (m) => 5 + 2 * m[1]! + 1,
+    fullWrite: (m, _k, s) => {
+      let n = 1;
+      for (let d = 0; d < m[1]!; d++) if (!((m[2]! >> d) & 1)) n *= m[5 + d]!;
+      return s.length === n;
+    },
+  },
+  matmul: {
+    roles: (m) => ['r', 'r', m[4] ? 'rw' : 'w', 'r'],
+    metaLength: (m) => 5 + m[3]! + 2 * (3 + m[3]!) + 3,
+    fullWrite: (m, _k, s) => {
+      let n = m[0]! * m[1]!;
+      for (let d = 0; d < m[3]!; d++) n *= m[5 + d]!;
+      return !m[4] && s.length === n;
+    },
+  },
+  sgdStep: step(10, 1),
+  adamStep: step(12, 3),
+  rmspropStep: step(10, 3),
+  adagradStep: step(9, 1),
+  adadeltaStep: step(8, 2),
+  indexSelect: { roles: () => ['r', 'r', 'w'], metaLength: (m) => 5 + m[1]!, fullWrite: () => false },
+  indexAdd: { roles: () => ['rw', 'r', 'r'], metaLength: (m) => 5 + m[1]!, fullWrite: () => false },
+  gather: {
+    roles: () => ['r', 'r', 'w'],
+    metaLength: (m) => 5 + 2 * m[1]! + 2 * (1 + m[1]!),
+    fullWrite: (m, _k, s) => numel(Array.from(m.subarray(5, 5 + m[1]!))) === s.length,
+  },
+  scatterAdd: { roles: () => ['rw', 'r', 'r'], metaLength: (m) => 5 + 2 * m[1]! + 3 * (1 + m[1]!), fullWrite: () => false },
+};
+
+const RANDOM = new Set(['randomUniform', 'randomNormal', 'randomDropoutMask', 'randomInt', 'randomPermutation', 'multinomial']);
+
+/** An optimizer whose step() ran in the trace, and the step counters it advanced. */
+export interface TracedOptimizer {
+  opt: Optimizer<{ lr: number }>;
+  /** Per parameter state whose numeric `step` the trace advanced: by how much, and its value after the trace. */
+  counters: { state: Record<string, unknown>; delta: number; after: number; param: Tensor }[];
+}
+
+export interface Trace {
+  calls: Call[];
+  uses: Map<Storage, BufferUse>;
+  /** Every tensor whose storage an op read during the trace, by storage. */
+  tensors: Map<Storage, Set<Tensor>>;
+  optimizers: TracedOptimizer[];
+  result: unknown;
+}
+
+function copyOf(s: Storage): Storage {
+  return s.slice();
+}
+
+/** The error a trace fails with: what the traced function did that a compiled step cannot replay. */
+function traceError(cause: string): TypeError {
+  return typeError('jit.trace', cause);
+}
+
+/**
+ * Runs fn(...inputs) once with recording on and returns what it saw. Everything patched for the
+ * trace (native entries, Tensor read methods, the _data accessor, Optimizer.step, the small
+ * kernel limits, the allocation hook) is restored before this returns or throws.
+ */
+export function record(fn: (...xs: Tensor[]) => unknown, inputs: Tensor[]): Trace {
+  const calls: Call[] = [];
+  const uses = new Map<Storage, BufferUse>();
+  const allocated = new WeakSet<Storage>();
+  const tensors = new Map<Storage, Set<Tensor>>();
+  const optimizers = new Map<Optimizer<{ lr: number }>, Map<Record<string, unknown>, { before: number; param: Tensor }>>();
+  let failure: Error | null = null;
+
+  const fail = (cause: string): never => {
+    failure ??= traceError(cause);
+    throw failure;
+  };
+
+  const hook = (name: string, args: readonly unknown[]): void => {
+    if (failure) throw failure;
+    if (RANDOM.has(name)) fail(`the traced function calls a random op (native '${name}'); compiled steps do not replay random numbers in this version: trace a function without rand/randn/dropout in training mode/multinomial`);
+    const info = KERNELS[name];
+    const id = native.planKernels[name];
+    if (!info || id === undefined) fail(`the traced function calls native '${name}', which compiled steps do not support yet (supported: ${Object.keys(KERNELS).join(', ')})`);
+    const metaArg = args[0] as Float64Array;
+    const m = metaArg.slice(0, info!.metaLength(metaArg));
+    const roles = info!.roles(m);
+    const ops = args.slice(1, 1 + roles.length) as (Storage | undefined)[];
+    const at = calls.length;
+    calls.push({ name, id: id!, meta: m, args: ops, roles });
+    // Reads before writes: an operand that is both (an in-place op's) counts as read first.
+    for (const pass of ['read', 'write'] as const)
+      ops.forEach((s, k) => {
+        if (s === undefined || s === null) return;
+        const role = roles[k]!;
+        if (pass === 'read' ? role === 'w' : role === 'r') return;
+        let u = uses.get(s);
+        if (!u) {
+          const first = pass === 'read' ? 'read' : info!.fullWrite(m, k, s) ? 'full' : 'partial';
+          const fresh = allocated.has(s);
+          // Only a buffer of the trace's own needs its first contents (a restore, a constant
+          // output); one that existed before is captured as it is.
+          u = { storage: s, fresh, first, firstCall: at, lastCall: at, written: false, snapshot: first === 'full' || !fresh ? null : copyOf(s) };
+          uses.set(s, u);
+        }
+        u.lastCall = at;
+        if (pass === 'write') u.written = true;
+      });
+  };
+
+  // Tensor reads: patched on the prototype for the trace's duration.
+  const proto = Tensor.prototype as unknown as Record<string | symbol, unknown>;
+  const saved = new Map<string | symbol, PropertyDescriptor | undefined>();
+  for (const k of [...READ_METHODS, '_data']) saved.set(k, Object.getOwnPropertyDescriptor(Tensor.prototype, k));
+  for (const k of READ_METHODS) {
+    if (!saved.get(k)) continue;
+    const label = typeof k === 'symbol' ? 'util.inspect' : `${k}()`;
+    proto[k] = function () {
+      fail(`the traced function read a tensor's value into JS (${label}); a compiled step replays only the native kernels, so that value (and any branch on it) would be frozen: compute it after run(), or keep it as a tensor`);
+    };
+  }
+  Object.defineProperty(Tensor.prototype, '_data', {
+    configurable: true,
+    get(this: Tensor) {
+      const s = this._box.data;
+      let set = tensors.get(s);
+      if (!set) tensors.set(s, (set = new Set()));
+      set.add(this);
+      return s;
+    },
+  });
+  const origStep = Optimizer.prototype.step;
+  Optimizer.prototype.step = function (this: Optimizer<{ lr: number }>, closure?: () => Tensor | number) {
+    let counters = optimizers.get(this);
+    if (!counters) optimizers.set(this, (counters = new Map()));
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        const st = this.state.get(p) as Record<string, unknown> | undefined;
+        if (st && !counters.has(st)) counters.set(st, { before: typeof st.step === 'number' ? st.step : 0, param: p });
+      }
+    const r = origStep.call(this, closure);
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        const st = this.state.get(p) as Record<string, unknown> | undefined;
+        if (st && !counters.has(st)) counters.set(st, { before: 0, param: p });
+      }
+    return r;
+  } as typeof origStep;
+
+  const oldLimits = _setSmallLimits(0, 0);
+  _setOnAllocate((s) => allocated.add(s));
+  _setCallHook(hook);
+  let result: unknown;
+  try {
+    result = fn(...inputs);
+  } catch (e) {
+    throw failure ?? e;
+  } finally {
+    _setCallHook(null);
+    _setOnAllocate(null);
+    _setSmallLimits(...oldLimits);
+    Optimizer.prototype.step = origStep;
+    for (const [k, d] of saved) {
+      if (d) Object.defineProperty(Tensor.prototype, k, d);
+      else delete proto[k];
+    }
+  }
+  if (failure) throw failure;  // raised inside fn and caught there: the trace is still invalid
+
+  const traced: TracedOptimizer[] = [];
+  for (const [opt, counters] of optimizers) {
+    const list: TracedOptimizer['counters'] = [];
+    for (const [state, c] of counters) {
+      const after = typeof state.step === 'number' ? state.step : 0;
+      if (after !== c.before) list.push({ state, delta: after - c.before, after, param: c.param });
+    }
+    traced.push({ opt, counters: list });
+  }
+  return { calls, uses, tensors, optimizers: traced, result };
+}

@@ -1,0 +1,376 @@
+// Compiled steps (src/jit, binding/plan.cc): a traced function replayed in one native call must
+// compute bit for bit what the eager function computes through the core (the small-kernel JS
+// path off: tracing routes every op through the core, and JS float arithmetic can round
+// differently), over several steps of training (forward, backward, optimizer update), and within
+// float32 tolerance of the default eager path. Guards: shapes, dtypes, disposed tensors, reads
+// into JS, unsupported kernels, corrupt plans, runs overlapping a runAsync, writes during one.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as tg from '../src/index.js';
+import { nn, optim, type Tensor } from '../src/index.js';
+import { native } from '../src/native.js';
+import { _setSmallLimits } from '../src/small_kernels.js';
+
+const bits = (t: Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.toTypedArray() as Float32Array).buffer));
+
+/** Runs `f` with the small-kernel JS path off (every op through the core, as a trace runs). */
+function native_<T>(f: () => T): T {
+  const old = _setSmallLimits(0, 0);
+  try {
+    return f();
+  } finally {
+    _setSmallLimits(...old);
+  }
+}
+
+afterEach(() => {
+  tg.setGradEnabled(true);
+});
+
+interface Setup {
+  params: Tensor[];
+  step: () => Tensor;
+}
+
+/** Compiled vs eager over `steps` training steps on two identical setups; `warm` eager steps before the trace. */
+function compareTraining(make: () => Setup, steps: number, warm = 0): void {
+  const eager = make(), comp = make();
+  const eagerLoss: number[][] = [], compLoss: number[][] = [];
+  native_(() => {
+    for (let i = 0; i < warm + 1 + steps; i++) eagerLoss.push(bits(eager.step()));
+  });
+  for (let i = 0; i < warm; i++) native_(() => compLoss.push(bits(comp.step())));
+  const c = tg.jit.trace(comp.step, []);
+  // The trace itself was a real step: its loss is the step's.
+  compLoss.push(eagerLoss[warm]!);
+  for (let i = 0; i < steps; i++) compLoss.push(bits(c.run() as Tensor));
+  expect(compLoss).toEqual(eagerLoss);
+  eager.params.forEach((p, i) => {
+    expect(bits(comp.params[i]!)).toEqual(bits(p));
+    expect(bits(comp.params[i]!.grad!)).toEqual(bits(p.grad!));
+  });
+}
+
+function linear11(opt: 'sgd' | 'momentum' | 'adam'): Setup {
+  tg.manualSeed(1);
+  const x = tg.randn([16, 1]), y = x.mul(3).add(0.8);
+  const model = new nn.Linear(1, 1), lossFn = new nn.MSELoss();
+  const o = opt === 'adam' ? new optim.Adam(model.parameters(), { lr: 0.05 })
+    : new optim.SGD(model.parameters(), { lr: 0.05, momentum: opt === 'momentum' ? 0.9 : 0 });
+  return {
+    params: model.parameters(),
+    step: () => {
+      o.zeroGrad();
+      const l = lossFn.forward(model.forward(x), y);
+      l.backward();
+      o.step();
+      return l;
+    },
+  };
+}
+
+/** The notes' linear regression: raw tensors, grad?.zero_(), updates through .data. */
+function linreg(): Setup {
+  tg.manualSeed(0);
+  const x = tg.rand([50]), y = x.mul(3).add(0.8);
+  const w = tg.rand([1], { requiresGrad: true }), b = tg.rand([1], { requiresGrad: true });
+  return {
+    params: [w, b],
+    step: () => {
+      const loss = x.mul(w).add(b).sub(y).pow(2).mean();
+      w.grad?.zero_();
+      b.grad?.zero_();
+      loss.backward();
+      w.data.sub_(w.grad!.mul(0.01));
+      b.data.sub_(b.grad!.mul(0.01));
+      return loss;
+    },
+  };
+}
+
+function mlp(opt: 'momentum' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad', batch = 32): Setup {
+  tg.manualSeed(2);
+  const x = tg.randn([batch, 8]), y = tg.randn([batch, 3]);
+  const model = new nn.Sequential(new nn.Linear(8, 32), new nn.ReLU(), new nn.Linear(32, 16), new nn.Tanh(), new nn.Linear(16, 3));
+  const ps = model.parameters();
+  const o = opt === 'adam' ? new optim.Adam(ps, { lr: 0.01 })
+    : opt === 'adamw' ? new optim.AdamW(ps, { lr: 0.01 })
+    : opt === 'rmsprop' ? new optim.RMSprop(ps, { lr: 0.01, momentum: 0.5 })
+    : opt === 'adagrad' ? new optim.Adagrad(ps, { lr: 0.05 })
+    : new optim.SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true });
+  const lossFn = new nn.MSELoss();
+  return {
+    params: ps,
+    step: () => {
+      o.zeroGrad();
+      const l = lossFn.forward(model.forward(x), y);
+      l.backward();
+      o.step();
+      return l;
+    },
+  };
+}
+
+describe('jit.trace: training steps replay bit-exact', () => {
+  it('nn.Linear(1,1) + MSELoss + SGD', () => compareTraining(() => linear11('sgd'), 6));
+  it('nn.Linear(1,1) + SGD momentum, first step traced', () => compareTraining(() => linear11('momentum'), 6));
+  it('nn.Linear(1,1) + Adam, first step traced (state created in the trace)', () => compareTraining(() => linear11('adam'), 6));
+  it('the linear regression, traced on its first step and after one', () => {
+    compareTraining(linreg, 6);
+    compareTraining(linreg, 6, 1);
+  });
+  it('MLP + SGD nesterov momentum', () => compareTraining(() => mlp('momentum'), 5));
+  it('MLP + Adam, traced on the first step and after three', () => {
+    compareTraining(() => mlp('adam'), 5);
+    compareTraining(() => mlp('adam'), 5, 3);
+  });
+  it('MLP + AdamW, RMSprop, Adagrad', () => {
+    compareTraining(() => mlp('adamw'), 4);
+    compareTraining(() => mlp('rmsprop'), 4);
+    compareTraining(() => mlp('adagrad'), 4);
+  });
+
+  it('mixes with eager steps: the optimizer counters advance with each run', () => {
+    const eager = mlp('adam'), comp = mlp('adam');
+    native_(() => {
+      for (let i = 0; i < 5; i++) eager.step();
+    });
+    const c = tg.jit.trace(comp.step, []);  // step 1
+    c.run();
+    native_(() => comp.step());  // step 3, eager
+    c.run();
+    c.run();
+    eager.params.forEach((p, i) => expect(bits(comp.params[i]!)).toEqual(bits(p)));
+  });
+
+  it('is close to the default eager path (small kernels in JS)', () => {
+    const eager = linear11('momentum'), comp = linear11('momentum');
+    const c = tg.jit.trace(comp.step, []);
+    eager.step();
+    for (let i = 0; i < 20; i++) {
+      const a = eager.step().item(), b = (c.run() as Tensor).item();
+      expect(b).toBeCloseTo(a, 4);
+    }
+  });
+
+  it('bumps the version counters of the parameters it writes, and keeps their .grad', () => {
+    const s = linear11('sgd');
+    const c = tg.jit.trace(s.step, []);
+    const v = s.params.map((p) => p._version.value);
+    const g = s.params.map((p) => p.grad);
+    c.run();
+    s.params.forEach((p, i) => {
+      expect(p._version.value).toBeGreaterThan(v[i]!);
+      expect(p.grad).toBe(g[i]);
+    });
+    // zeroGrad() outside the compiled step sets .grad to null; a run gives it back.
+    s.params.forEach((p) => (p.grad = null));
+    c.run();
+    s.params.forEach((p, i) => expect(p.grad).toBe(g[i]));
+  });
+});
+
+describe('jit.trace: inference', () => {
+  const makeNet = () => {
+    tg.manualSeed(3);
+    return new nn.Sequential(new nn.Linear(16, 64), new nn.ReLU(), new nn.Linear(64, 64), new nn.GELU(), new nn.Linear(64, 10), new nn.Sigmoid());
+  };
+
+  for (const batch of [1, 64]) {
+    it(`MLP batch ${batch}: the same outputs as eager, fresh each run`, () => {
+      const net = makeNet();
+      const c = tg.noGrad(() => tg.jit.trace((x) => net.forward(x), [tg.randn([batch, 16])]));
+      const outs: Tensor[] = [];
+      for (let i = 0; i < 3; i++) {
+        const x = tg.randn([batch, 16]);
+        const want = tg.noGrad(() => native_(() => net.forward(x)));
+        const got = c.run(x) as Tensor;
+        expect(got.shape).toEqual([batch, 10]);
+        expect(got.requiresGrad).toBe(false);
+        expect(got.gradFn).toBeNull();
+        expect(bits(got)).toEqual(bits(want));
+        outs.push(got);
+      }
+      // Never aliased across runs.
+      expect(outs[0]!._box.data).not.toBe(outs[1]!._box.data);
+      expect(bits(outs[0]!)).not.toEqual(bits(outs[1]!));
+    });
+  }
+
+  it('returns arrays and objects of tensors, views included', () => {
+    const w = tg.randn([4, 4]);
+    const c = tg.jit.trace((a, b) => ({ s: a.add(b).matmul(w), t: a.mul(b).reshape([2, 8]).T, a }), [tg.randn([4, 4]), tg.randn([4, 4])]);
+    const a = tg.randn([4, 4]), b = tg.randn([4, 4]);
+    const r = c.run(a, b) as Record<string, Tensor>;
+    expect(r.s!.toArray()).toEqual(native_(() => a.add(b).matmul(w)).toArray());
+    expect(r.t!.shape).toEqual([8, 2]);
+    expect(r.t!.toArray()).toEqual(native_(() => a.mul(b).reshape([2, 8]).T).toArray());
+    expect(r.a!.toArray()).toEqual(a.toArray());
+    const z = tg.randn([3, 8]).narrow(1, 2, 5);  // a strided input: copied to a contiguous one
+    const arr = tg.jit.trace((x) => [x.exp(), x.sum(0)], [tg.randn([3, 5])]).run(z) as Tensor[];
+    expect(arr[1]!.toArray()).toEqual(native_(() => z.sum(0)).toArray());
+  });
+
+  it('shares intermediate buffers whose lifetimes do not overlap', () => {
+    const x = tg.randn([64, 64]);
+    const c = tg.jit.trace((a) => a.exp().mul(2).add(1).tanh().mul(3).sub(1).abs(), [x]);
+    expect(c.stats.intermediates).toBe(6);
+    expect(c.stats.sharedBuffers).toBeLessThanOrEqual(2);
+    expect(bits(c.run(x) as Tensor)).toEqual(bits(native_(() => x.exp().mul(2).add(1).tanh().mul(3).sub(1).abs())));
+  });
+
+  it('replays a zeros() accumulated into (reset every run) and JS constants', () => {
+    const c = tg.jit.trace((a) => {
+      const acc = tg.zeros([5]);
+      acc.add_(a);
+      acc.add_(tg.tensor([1, 2, 3, 4, 5]));
+      return acc.mul(2);
+    }, [tg.ones([5])]);
+    for (let i = 0; i < 3; i++) expect((c.run(tg.full([5], i)) as Tensor).toArray()).toEqual([1, 2, 3, 4, 5].map((v) => 2 * (v + i)));
+  });
+});
+
+describe('jit: guards', () => {
+  it('refuses other shapes, dtypes and input counts, naming the mismatch', () => {
+    const c = tg.jit.trace((a) => a.mul(2), [tg.randn([2, 3])]);
+    expect(() => c.run(tg.randn([3, 2]))).toThrow(/input 0 has shape \[3, 2\], the trace was made with \[2, 3\]/);
+    expect(() => c.run(tg.ones([2, 3], { dtype: 'int32' }))).toThrow(/input 0 has dtype int32, the trace was made with float32/);
+    expect(() => c.run()).toThrow(/expected 1 input \(as traced\), got 0/);
+    expect(() => (c.run as (x: unknown) => unknown)([1, 2])).toThrow(/input 0 must be a Tensor/);
+  });
+
+  it('refuses a disposed input, and a disposed parameter', () => {
+    const w = tg.randn([3, 3]);
+    const c = tg.jit.trace((a) => a.matmul(w), [tg.randn([2, 3])]);
+    const x = tg.randn([2, 3]);
+    x.dispose();
+    expect(() => c.run(x)).toThrow(/input 0 was disposed/);
+    w.dispose();
+    expect(() => c.run(tg.randn([2, 3]))).toThrow(/disposed or replaced since the trace/);
+  });
+
+  it('fails a trace that reads a value into JS, naming the read', () => {
+    expect(() => tg.jit.trace((a) => (a.sum().item() > 0 ? a.mul(2) : a.mul(3)), [tg.randn([4])])).toThrow(/read a tensor's value into JS \(item\(\)\)/);
+    expect(() => tg.jit.trace((a) => tg.tensor(a.toArray() as number[]), [tg.randn([4])])).toThrow(/toArray\(\)/);
+    // Also when fn catches the error itself.
+    expect(() => tg.jit.trace((a) => {
+      try { a.item(); } catch { /* swallowed */ }
+      return a.mul(2);
+    }, [tg.randn([1])])).toThrow(/item\(\)/);
+    // Nothing stays patched after a failed trace.
+    expect(tg.tensor([5]).item()).toBe(5);
+  });
+
+  it('fails a trace with an unsupported kernel or a random op, naming it', () => {
+    expect(() => tg.jit.trace((a) => a.softmax(1), [tg.randn([2, 3])])).toThrow(/native 'softmax'/);
+    const drop = new nn.Dropout(0.5);
+    expect(() => tg.jit.trace((a) => drop.forward(a), [tg.randn([2, 3])])).toThrow(/random op/);
+    drop.eval();
+    expect((tg.jit.trace((a) => drop.forward(a).mul(1), [tg.randn([2, 3])]).run(tg.ones([2, 3])) as Tensor).toArray()).toEqual([[1, 1, 1], [1, 1, 1]]);
+  });
+
+  it('refuses a run after an optimizer hyper-parameter changed', () => {
+    tg.manualSeed(1);
+    const model = new nn.Linear(2, 1), opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+    const x = tg.randn([4, 2]);
+    const c = tg.jit.trace(() => { opt.zeroGrad(); const l = model.forward(x).pow(2).mean(); l.backward(); opt.step(); return l; }, []);
+    c.run();
+    opt.paramGroups[0]!.lr = 0.01;
+    expect(() => c.run()).toThrow(/SGD's lr changed since the trace \(0.1 -> 0.01\)/);
+  });
+
+  it('native.runPlan refuses corrupt plans and short buffers with JS errors', () => {
+    const a = new Float32Array(4), out = new Float32Array(4);
+    const id = native.planKernels.unary!;
+    const exp = tg.jit.trace((x) => x.exp(), [tg.randn([4])]) as unknown as { plan: { header: Float64Array } };
+    const good = exp.plan.header;
+    expect(() => native.runPlan(Float64Array.from(good), [out, a])).not.toThrow();
+    const bad = (h: number[], bufs: Float32Array[] = [out, a]) => () => native.runPlan(Float64Array.from(h), bufs);
+    expect(bad([1, 0])).toThrow(/not a plan/);
+    expect(bad([native.planMagic, 1, 99, 0, 0])).toThrow(/bad kernel id/);
+    expect(bad([native.planMagic, 1, id, 2, 0, 7, 0])).toThrow(/names no buffer/);
+    expect(bad([native.planMagic, 1, id, 2, 0, 1, 1e9])).toThrow(/bad meta length/);
+    expect(bad([native.planMagic, 2, id, 2, 0, 1, 0])).toThrow(/bad kernel id|bad/);
+    expect(bad([...good, 5])).toThrow(/trailing data/);
+    expect(bad(Array.from(good), [out])).toThrow(/names no buffer/);
+    expect(bad(Array.from(good), [new Float32Array(2), a])).toThrow(/compiled step 0 \(unary\)/);
+    expect(() => native.runPlan(Float64Array.from(good), [out, 3 as unknown as Float32Array])).toThrow(/buffer 1 is not a typed array/);
+    expect(() => (native.runPlan as (...a: unknown[]) => void)(good)).toThrow(/expected \(plan: Float64Array/);
+    // The plan handle entries check what they are given.
+    expect(() => native.planRun({}, [])).toThrow(/expected \(plan handle from planCreate/);
+    expect(() => native.planCreate(Float64Array.from(good), [a], 0)).toThrow(/names no buffer/);
+    const h = native.planCreate(Float64Array.from(good), [a], 1);
+    expect(() => native.planRun(h, [])).toThrow(/expected 1 buffers, got 0/);
+    expect(() => native.planRun(h, [new Float32Array(1)])).toThrow(/compiled step 0 \(unary\)/);
+    expect(() => native.planRun(h, [out])).not.toThrow();
+    // A truncated step meta: the kernel's own decode reports it.
+    const trunc = Array.from(good).slice(0, 10);
+    trunc[6] = 3;
+    expect(bad(trunc)).toThrow(/truncated call metadata/);
+  });
+});
+
+describe('jit: runAsync', () => {
+  it('gives what run() gives, off the JS thread', async () => {
+    const net = new nn.Sequential(new nn.Linear(32, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    const c = tg.noGrad(() => tg.jit.trace((x) => net.forward(x), [tg.randn([128, 32])]));
+    const x = tg.randn([128, 32]);
+    const want = bits(c.run(x) as Tensor);
+    const p = c.runAsync(x);
+    x.fill_(0);  // inputs are copied when runAsync is called
+    expect(bits((await p) as Tensor)).toEqual(want);
+  });
+
+  it('trains: runAsync steps equal eager steps', async () => {
+    const eager = mlp('adam'), comp = mlp('adam');
+    native_(() => {
+      for (let i = 0; i < 5; i++) eager.step();
+    });
+    const c = tg.jit.trace(comp.step, []);
+    for (let i = 0; i < 4; i++) await c.runAsync();
+    eager.params.forEach((p, i) => expect(bits(comp.params[i]!)).toEqual(bits(p)));
+  });
+
+  it('refuses a run while one is in flight, and rejects a result raced by a write', async () => {
+    const s = mlp('momentum', 256);
+    const c = tg.jit.trace(s.step, []);
+    const p = c.runAsync();
+    expect(() => c.run()).toThrow(/still in flight/);
+    await expect(c.runAsync()).rejects.toThrow(/still in flight/);
+    await p;
+    const q = c.runAsync();
+    tg.noGrad(() => s.params[0]!.mul_(1));  // a JS write to a parameter the step updates
+    await expect(q).rejects.toThrow(/written by JS while the run was in flight/);
+    // The compiled step is usable again afterwards.
+    await c.runAsync();
+  });
+});
+
+const dist = resolve(__dirname, '../dist/index.cjs');
+
+describe.skipIf(!existsSync(dist))('jit: worker termination', () => {
+  it('a worker terminated while runAsync runs: the run completes, nothing is freed under it', async () => {
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const tg = require(${JSON.stringify(dist)});
+      const net = new tg.nn.Sequential(new tg.nn.Linear(512, 1024), new tg.nn.ReLU(), new tg.nn.Linear(1024, 512));
+      const x = tg.randn([256, 512]);
+      const c = tg.noGrad(() => tg.jit.trace((v) => net.forward(v), [x]));
+      for (let i = 0; i < 4; i++) c.runAsync(x).catch(() => {});  // the first is in flight, the others reject
+      parentPort.postMessage('started');
+      setInterval(() => {}, 1000);
+    `;
+    for (let round = 0; round < 3; round++) {
+      const w = new Worker(code, { eval: true });
+      await new Promise<void>((res, rej) => {
+        w.once('message', () => res());
+        w.once('error', rej);
+      });
+      await w.terminate();
+    }
+    // The main thread's addon still works.
+    expect(tg.ones([2]).add(1).toArray()).toEqual([2, 2]);
+  });
+});
