@@ -1373,12 +1373,17 @@ case("conv2d 1x1 strided", cv, fam, Fn(cv, x, y, None, stride=2), [rn(2, 3, 5, 5
 case("conv2d kernel = input", cv, fam, Fn(cv, x, y, c), [rn(2, 2, 3, 4), rn(3, 2, 3, 4), rn(3)])
 case("conv2d rectangular kernel", cv, fam, Fn(cv, x, y, None, stride=[2, 1], padding=[0, 2]), [rn(1, 2, 7, 5), rn(2, 2, 2, 5)])
 case("conv2d same", cv, fam, Fn(cv, x, y, c, padding="same"), [rn(1, 2, 6, 5), rn(3, 2, 3, 5), rn(3)])
+# An even kernel extent: PyTorch pads the extra element on the right / bottom.
+case("conv2d same even kernel", cv, fam, Fn(cv, x, y, c, padding="same"), [rn(1, 2, 5, 6), rn(3, 2, 2, 4), rn(3)])
+case("conv2d same even kernel dilated unbatched", cv, fam, Fn(cv, x, y, None, padding="same", dilation=[3, 1]), [rn(2, 6, 5), rn(2, 2, 2, 3)])
 case("conv2d valid", cv, fam, Fn(cv, x, y, None, padding="valid"), [rn(1, 2, 6, 5), rn(3, 2, 3, 3)])
 case("conv2d unbatched", cv, fam, Fn(cv, x, y, c), [rn(3, 6, 6), rn(2, 3, 3, 3), rn(2)])
 case("conv2d mnist conv1", cv, fam, Fn(cv, x, y, c), [rn(2, 1, 28, 28), rn(32, 1, 3, 3), rn(32)])
 case("conv2d of permuted input", cv, fam, Fn(cv, x.permute(0, 3, 1, 2), y), [rn(2, 5, 6, 3), rn(2, 3, 3, 3)])
 case("conv1d basic", "F.conv1d", fam, Fn("F.conv1d", x, y, c), [rn(2, 3, 10), rn(4, 3, 3), rn(4)])
 case("conv1d stride padding dilation", "F.conv1d", fam, Fn("F.conv1d", x, y, None, stride=2, padding=2, dilation=2), [rn(2, 2, 11), rn(3, 2, 3)])
+case("conv1d same even kernel", "F.conv1d", fam, Fn("F.conv1d", x, y, c, padding="same"), [rn(2, 2, 7), rn(3, 2, 4), rn(3)])
+case("conv1d same dilated odd extent", "F.conv1d", fam, Fn("F.conv1d", x, y, None, padding="same", dilation=3), [rn(1, 2, 6), rn(2, 2, 2)])
 case("conv1d groups unbatched", "F.conv1d", fam, Fn("F.conv1d", x, y, None, groups=2), [rn(4, 9), rn(2, 2, 4)])
 fam = "exact"
 mp = "F.maxPool2d"
@@ -1586,6 +1591,7 @@ case("layerNorm of t()", "F.layerNorm", fam, Fn("F.layerNorm", x.t(), 3, y, None
 case("layerNorm large offset", "F.layerNorm", fam, Fn("F.layerNorm", x, 16, y, c), [un(4, 16, lo=90, hi=110), rn(16), rn(16)])
 case("embedding 1-D", "F.embedding", fam, Fn("F.embedding", x, y), [idx([3, 0, 3, 1]), rn(5, 4)])
 case("embedding 2-D index", "F.embedding", fam, Fn("F.embedding", x, y), [idx([[0, 2, 2], [4, 1, 0]]), rn(5, 3)])
+case("embedding dim 0", "F.embedding", fam, Fn("F.embedding", x, y), [idx([[0, 2], [1, 1]]), rn(3, 0)])
 case("embedding 0-d index", "F.embedding", fam, Fn("F.embedding", x, y), [idx(2), rn(4, 3)])
 case("embedding padding", "F.embedding", fam, Fn("F.embedding", x, y, 1), [idx([[1, 2], [1, 0]]), rn(3, 2)])
 case("embedding padding negative", "F.embedding", fam, Fn("F.embedding", x, y, -1), [idx([2, 2, 0]), rn(3, 2)])
@@ -1797,6 +1803,15 @@ err("gather index out of range", "gather", x.gather(1, y), [rn(3, 4), idx([[0, 4
 err("gather negative index", "gather", x.gather(1, y), [rn(3, 4), idx([[0, -1], [1, 1], [2, 2]])])
 err("gather ndim mismatch", "gather", x.gather(1, y), [rn(3, 4), idx([0, 1])])
 err("gather index larger outside dim", "gather", x.gather(1, y), [rn(2, 4), idx([[0], [1], [2]])])
+# index_select / index_add / embedding take no negative index (unlike gather's message, "index out of range in self").
+err("indexSelect negative index", "indexSelect", x.indexSelect(0, y), [rn(3, 2), idx([0, -1])])
+err("indexAdd negative index", "indexAdd", x.indexAdd(0, c, y), [rn(3, 2), rn(1, 2), idx([-1])])
+err("embedding negative index", "embedding", Fn("F.embedding", x, y), [idx([1, -1]), rn(3, 2)])
+err("embedding index out of range", "embedding", Fn("F.embedding", x, y), [idx([3]), rn(3, 2)])
+# An empty plane with a non-empty batch and channels, even when the padding would give an output.
+err("conv2d empty plane padded", "conv2d", Fn("F.conv2d", x, y, None, padding=1), [rn(1, 1, 0, 3), rn(1, 1, 1, 1)])
+err("conv2d empty width padded unbatched", "conv2d", Fn("F.conv2d", x, y, None, padding=[0, 1]), [rn(1, 3, 0), rn(2, 1, 1, 1)])
+err("conv1d empty length padded", "conv1d", Fn("F.conv1d", x, y, None, padding=2), [rn(2, 1, 0), rn(1, 1, 3)])
 err("gather float index", "gather", x.gather(1, y), [rn(3, 4), rn(3, 2, rg=False)])
 err("gather dim out of range", "gather", x.gather(2, y), [rn(3, 4), idx([[0], [1], [2]])])
 err("oneHot class too large", "oneHot", Fn("oneHot", x, 3), [idx([0, 3, 1])])

@@ -82,6 +82,12 @@ describe('nn / optim fuzz findings, fixed (each once a bare TypeError or a throw
     ['LambdaLR([4])', () => new optim.lrScheduler.LambdaLR(new optim.SGD(params(), { lr: 1 }), [4 as never]), /^LambdaLR: lrLambda\[0\] must be a function/],
     ['ReduceLROnPlateau({ threshold: 1n })', () => new optim.lrScheduler.ReduceLROnPlateau(new optim.SGD(params(), { lr: 1 }), { threshold: 1n as never }), /^ReduceLROnPlateau: threshold must be a number/],
     ['StepLR({ gamma: "x" })', () => new optim.lrScheduler.StepLR(new optim.SGD(params(), { lr: 1 }), 2, { gamma: 'x' as never }), /^StepLR: gamma must be a number/],
+    ...(['Softmax', 'LogSoftmax'] as const).map((name): [string, () => unknown, RegExp] =>
+      [`new ${name}(Symbol)`, () => String(new nn[name](Symbol('s') as never)), new RegExp(`^${name}: dim must be an integer, got a symbol`)]),
+    ['new Flatten(1, "x")', () => new nn.Flatten(1, 'x' as never), /^Flatten: end_dim must be an integer/],
+    ['new Flatten(Symbol)', () => new nn.Flatten(Symbol('s') as never), /^Flatten: start_dim must be an integer/],
+    ['new LeakyReLU(Symbol)', () => new nn.LeakyReLU(Symbol('s') as never), /^LeakyReLU: negative_slope must be a number/],
+    ['F.conv1d(.., null options)', () => nn.functional.conv1d(tg.randn(1, 1, 3), tg.randn(1, 1, 1), null, null as never), /^conv1d: options must be an object, got null/],
     ['scheduler.loadStateDict(null)', () => new optim.lrScheduler.StepLR(new optim.SGD(params(), { lr: 1 }), 2).loadStateDict(null as never), /^StepLR\.loadStateDict: expected the object/],
   ];
   it.each(cases)('%s', (_, f, message) => {

@@ -25,8 +25,10 @@ Status frame_of(const char* op, const Shape& s, int dim, Frame* f) {
 Status check_indices(const char* op, const Operand& idx, int64_t n, int64_t size, int dim) {
   if (Status st = check_flat(op, "index", idx, n, DType::Int32); !st) return st;
   const int32_t* p = static_cast<const int32_t*>(idx.base) + idx.offset;
+  // PyTorch's index_select / index_add / embedding take no negative index ("index out of range
+  // in self"), unlike advanced indexing.
   for (int64_t i = 0; i < n; ++i)
-    if (p[i] < -size || p[i] >= size)
+    if (p[i] < 0 || p[i] >= size)
       return Status::range(std::string(op) + ": index " + std::to_string(p[i]) + " is out of bounds for dimension " +
                            std::to_string(dim) + " with size " + std::to_string(size));
   return Status::ok();
@@ -36,8 +38,7 @@ template <class T>
 void select_rows(const T* x, const int32_t* idx, const Frame& f, int64_t n, T* out) {
   for (int64_t o = 0; o < f.outer; ++o)
     for (int64_t i = 0; i < n; ++i) {
-      int64_t j = idx[i] < 0 ? idx[i] + f.size : idx[i];
-      const T* src = x + (o * f.size + j) * f.inner;
+      const T* src = x + (o * f.size + idx[i]) * f.inner;
       T* dst = out + (o * n + i) * f.inner;
       for (int64_t k = 0; k < f.inner; ++k) dst[k] = src[k];
     }
@@ -78,8 +79,7 @@ Status index_add(const Shape& s, const Operand& out, int dim, const Operand& ind
   parallel_for(f.outer, 1, [&](int64_t b, int64_t e) {
     for (int64_t o = b; o < e; ++o)
       for (int64_t i = 0; i < n; ++i) {
-        int64_t j = idx[i] < 0 ? idx[i] + f.size : idx[i];
-        float* dst = po + (o * f.size + j) * f.inner;
+        float* dst = po + (o * f.size + idx[i]) * f.inner;
         const float* s_row = ps + (o * n + i) * f.inner;
         for (int64_t k = 0; k < f.inner; ++k) dst[k] += s_row[k];
       }

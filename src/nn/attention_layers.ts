@@ -3,7 +3,9 @@
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { empty } from '../ops/creation.js';
 import { expectTensor } from '../ops/base.js';
+import * as A from '../ops/attention.js';
 import * as E from '../ops/elementwise.js';
+import { logicalAnd } from '../ops/elementwise_kernels.js';
 import * as L from '../ops/linalg.js';
 import * as S from '../ops/softmax.js';
 import * as V from '../ops/views.js';
@@ -94,30 +96,56 @@ export class MultiheadAttention extends Module {
     // [N, L, E] -> [N, H, L, hd].
     const heads = (x: Tensor, len: number) => V.transpose(V.reshape(x, [[N, len, H, hd]]), 1, 2);
     const q = heads(project(q0!, 0), Lq), k = heads(project(k0!, 1), Sk), v = heads(project(v0!, 2), Sk);
-    let scores = E.mul(L.matmul(q, V.transpose(k, -2, -1)), 1 / Math.sqrt(hd));
-    const attnMask = o.attnMask ?? null;
+    let attnMask = o.attnMask ?? null;
     if (attnMask !== null) {
       const m = expectTensor(op, attnMask, 'attnMask');
-      const shaped = m.dim() === 3 ? V.reshape(m, [[N, H, Lq, Sk]]) : m;
-      scores = m.dtype === 'bool' ? E.where(shaped, -Infinity, scores) : E.add(scores, shaped);
+      const want = m.dim() === 3 ? [N * H, Lq, Sk] : [Lq, Sk];
+      if ((m.dim() !== 2 && m.dim() !== 3) || m._shape.some((d, i) => d !== want[i]))
+        throw rangeError(op, `attnMask must be [${Lq}, ${Sk}] or [${N * H}, ${Lq}, ${Sk}] (2-D or 3-D), got ${fmtShape(m._shape)}`);
+      attnMask = m.dim() === 3 ? V.reshape(m, [[N, H, Lq, Sk]]) : m;
     }
-    const pad = o.keyPaddingMask ?? null;
+    let pad = o.keyPaddingMask ?? null;
     if (pad !== null) {
       const m = expectTensor(op, pad, 'keyPaddingMask');
       if (m.dim() !== 2 || m._shape[0] !== N || m._shape[1] !== Sk)
         throw rangeError(op, `keyPaddingMask must be [${N}, ${Sk}], got ${fmtShape(m._shape)}`);
-      const m4 = V.reshape(m, [[N, 1, 1, Sk]]);
-      scores = m.dtype === 'bool' ? E.where(m4, -Infinity, scores) : E.add(scores, m4);
+      pad = V.reshape(m, [[N, 1, 1, Sk]]);
     }
-    let weights = S.softmax(scores, -1);
-    const dropped = this.training && this.dropout > 0 ? F.dropout(weights, this.dropout, true) : weights;
+    const needWeights = o.needWeights ?? true;
+    let weights: Tensor | null = null, attended: Tensor;
+    if (!needWeights && !(this.training && this.dropout > 0)) {
+      // No weights to return and no dropout: the fused kernel (no [N, H, L, S] score tensor).
+      attended = A.scaledDotProductAttention(q, k, v, { attnMask: sdpaMask(attnMask, pad) });
+    } else {
+      let scores = E.mul(L.matmul(q, V.transpose(k, -2, -1)), 1 / Math.sqrt(hd));
+      if (attnMask !== null) scores = attnMask.dtype === 'bool' ? E.where(attnMask, -Infinity, scores) : E.add(scores, attnMask);
+      if (pad !== null) scores = pad.dtype === 'bool' ? E.where(pad, -Infinity, scores) : E.add(scores, pad);
+      weights = S.softmax(scores, -1);
+      const dropped = this.training && this.dropout > 0 ? F.dropout(weights, this.dropout, true) : weights;
+      attended = L.matmul(dropped, v);
+    }
     // [N, H, L, hd] -> [N, L, E], then the output projection.
-    const merged = V.reshape(V.transpose(L.matmul(dropped, v), 1, 2), [[N, Lq, E_]]);
+    const merged = V.reshape(V.transpose(attended, 1, 2), [[N, Lq, E_]]);
     let out = this.outProj.forward(merged);
     if (!this.batchFirst) out = V.transpose(out, 0, 1);
-    if (o.needWeights === false) return [out, null];
-    if (o.averageAttnWeights ?? true) weights = R.mean(weights, 1);
-    return [out, weights];
+    if (!needWeights) return [out, null];
+    return [out, o.averageAttnWeights ?? true ? R.mean(weights!, 1) : weights];
   }
+}
 
+/**
+ * MultiheadAttention's masks (bool true = may NOT attend, or float added to the scores; the attn
+ * mask [L, S] or [N, H, L, S], the key padding mask [N, 1, 1, S]) as one scaledDotProductAttention
+ * mask, broadcast over [N, H, L, S]: a bool "may attend" mask when both are bool (no float copy),
+ * else their sum as floats with -inf where a bool one masks off.
+ */
+function sdpaMask(attnMask: Tensor | null, pad: Tensor | null): Tensor | null {
+  const masks = [attnMask, pad].filter((m): m is Tensor => m !== null);
+  if (masks.length === 0) return null;
+  if (masks.every((m) => m.dtype === 'bool')) {
+    const allowed = masks.map((m) => E.eq(m, 0));
+    return allowed.length === 1 ? allowed[0]! : logicalAnd(allowed[0]!, allowed[1]!);
+  }
+  const additive = masks.map((m) => (m.dtype === 'bool' ? E.where(m, -Infinity, 0) : m));
+  return additive.length === 1 ? additive[0]! : E.add(additive[0]!, additive[1]!);
 }

@@ -20,6 +20,12 @@ export function positiveInt(op: string, v: unknown, what: string): number {
   return v;
 }
 
+/** A dim argument (any integer; checked against the input's rank at forward), or a TypeError naming the layer. */
+function intArg(op: string, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(op, `${what} must be an integer, got ${describe(v)}`);
+  return v;
+}
+
 /** y = x Wᵀ + b; weight [out, in] and bias [out] drawn as PyTorch's reset_parameters does. */
 export class Linear extends Module {
   /** Size of each input sample. */
@@ -139,6 +145,7 @@ export class LeakyReLU extends Module {
    */
   constructor(readonly negativeSlope = 0.01) {
     super();
+    if (typeof negativeSlope !== 'number') throw typeError('LeakyReLU', `negative_slope must be a number, got ${describe(negativeSlope)}`);
   }
   override forward(x: Tensor): Tensor {
     return F.leakyRelu(x, this.negativeSlope);
@@ -179,6 +186,7 @@ export class Softmax extends Module {
    */
   constructor(readonly dim: number) {
     super();
+    intArg('Softmax', dim, 'dim');
   }
   override forward(x: Tensor): Tensor {
     return F.softmax(x, this.dim);
@@ -195,6 +203,7 @@ export class LogSoftmax extends Module {
    */
   constructor(readonly dim: number) {
     super();
+    intArg('LogSoftmax', dim, 'dim');
   }
   override forward(x: Tensor): Tensor {
     return F.logSoftmax(x, this.dim);
@@ -212,6 +221,8 @@ export class Flatten extends Module {
    */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    intArg('Flatten', startDim, 'start_dim');
+    intArg('Flatten', endDim, 'end_dim');
   }
   override forward(x: Tensor): Tensor {
     return V.flatten(x, this.startDim, this.endDim);

@@ -75,12 +75,18 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
   if (w.dim() !== 4) throw rangeError(op, `weight must be 4-D [out, in / groups, kh, kw], got shape ${fmtShape(w._shape)}`);
   const [x, unbatch] = batched(op, x0);
+  return unbatch(convolve(op, x, w, b, opts, x0._shape));
+}
+
+/** conv2d of the checked operands (x 4-D), errors naming `op` and the caller's input shape `shown`. */
+function convolve(op: string, x4: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions, shown: readonly number[]): Tensor {
+  let x = x4;
   const groups = opts.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw typeError(op, `groups must be a positive integer, got ${describe(groups)}`);
-  const [N, C, H, W] = x._shape as [number, number, number, number];
+  const C = x._shape[1]!;
   const [O, Cg, kh, kw] = w._shape as [number, number, number, number];
   if (Cg * groups !== C)
-    throw rangeError(op, `expected input ${fmtShape(x0._shape)} to have ${Cg * groups} channels (weight ${fmtShape(w._shape)}, groups ${groups}), but got ${C} channels instead`);
+    throw rangeError(op, `expected input ${fmtShape(shown)} to have ${Cg * groups} channels (weight ${fmtShape(w._shape)}, groups ${groups}), but got ${C} channels instead`);
   if (b && (b.dim() !== 1 || b._shape[0] !== O)) throw rangeError(op, `bias must be [${O}], got shape ${fmtShape(b._shape)}`);
   const [sh, sw] = pair(op, opts.stride ?? 1, 'stride', 1);
   const [dh, dw] = pair(op, opts.dilation ?? 1, 'dilation', 1);
@@ -88,14 +94,20 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (opts.padding === 'valid') [ph, pw] = [0, 0];
   else if (opts.padding === 'same') {
     if (sh !== 1 || sw !== 1) throw rangeError(op, "padding='same' is not supported for strided convolutions");
+    // d·(k − 1) in total, the smaller half on each side; an odd total pads its extra element on
+    // the right / bottom first, as PyTorch does (constant_pad_nd, so the gradient crops it off).
     const th = dh * (kh - 1), tw = dw * (kw - 1);
-    // An odd total would pad one side more (PyTorch pads the right/bottom extra): not yet.
-    if (th % 2 || tw % 2) throw rangeError(op, "padding='same' needs an odd kernel extent (dilation · (kernel - 1) even) here");
-    [ph, pw] = [th / 2, tw / 2];
+    [ph, pw] = [Math.floor(th / 2), Math.floor(tw / 2)];
+    if (th % 2 || tw % 2) x = V.padConstant(x, [0, tw % 2, 0, th % 2], 0);
   } else [ph, pw] = pair(op, opts.padding ?? 0, 'padding', 0);
+  const [N, , H, W] = x._shape as [number, number, number, number];
   const window = [kh, kw, sh, sw, ph, pw, dh, dw];
   encodeConv([N, C, H, W, O, 0, 0], window, [groups], []);
   const [Ho, Wo] = native.conv2dOutputSize(meta);
+  // PyTorch 1.13: an empty plane is an error unless the batch or the channels are empty, even
+  // when the padding alone would give an output (the padded size check above comes first).
+  if (N > 0 && C > 0 && (H === 0 || W === 0))
+    throw rangeError(op, `Only zero batch or zero channel inputs are supported, but got input shape: ${fmtShape(x._shape)}`);
   const xc = V.contiguous(x), wc = V.contiguous(w), bc = b ? V.contiguous(b) : null;
   const out = emptyUninit([N, O, Ho, Wo], 'float32');
   const head = [N, C, H, W, O, Ho, Wo];
@@ -114,24 +126,29 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     const keep = (leaf: Tensor | null | undefined, grad: Tensor | null) => (leaf && grad ? freshGrad(leaf, grad) : grad);
     return [keep(xLeaf, gx), keep(wLeaf, gw), keep(bLeaf, gb)];
   });
-  return unbatch(y);
+  return y;
 }
 
 /** 1-D convolution of x [N, C, L] (or [C, L]) with w [O, C / groups, k], plus bias [O]: conv2d over a height of 1. */
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   const op = 'conv1d';
-  const x = expectTensor(op, input, 'input'), w = expectTensor(op, weight, 'weight');
+  const x = checkFloat(op, expectTensor(op, input, 'input'), 'input');
+  const w = checkFloat(op, expectTensor(op, weight, 'weight'), 'weight');
+  const b = bias == null ? null : checkFloat(op, expectTensor(op, bias, 'bias'), 'bias');
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${describe(opts)}`);
   if (x.dim() !== 2 && x.dim() !== 3) throw rangeError(op, `expected a 2-D (unbatched) or 3-D (batched) input, got shape ${fmtShape(x._shape)}`);
   if (w.dim() !== 3) throw rangeError(op, `weight must be 3-D [out, in / groups, k], got shape ${fmtShape(w._shape)}`);
   const one = (v: unknown, what: string, min: number) => pair(op, v, what, min)[1];
   const padding = opts.padding === 'same' || opts.padding === 'valid' ? opts.padding : ([0, one(opts.padding ?? 0, 'padding', 0)] as [number, number]);
-  const y = conv2d(V.unsqueeze(x, -2), V.unsqueeze(w, -2), bias, {
+  const x4 = V.unsqueeze(x.dim() === 2 ? V.unsqueeze(x, 0) : x, -2);
+  const y = convolve(op, x4, V.unsqueeze(w, -2), b, {
     stride: [1, one(opts.stride ?? 1, 'stride', 1)],
     dilation: [1, one(opts.dilation ?? 1, 'dilation', 1)],
     padding,
     groups: opts.groups,
-  });
-  return V.squeeze(y, -2);
+  }, x._shape);
+  const y3 = V.squeeze(y, -2);
+  return x.dim() === 2 ? V.squeeze(y3, 0) : y3;
 }
 
 function poolWindow(op: string, kernelSize: unknown, opts: PoolOptions, withDilation: boolean): number[] {

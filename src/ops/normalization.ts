@@ -101,10 +101,16 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const [num, dim] = weight._shape as [number, number];
   const pad = paddingIndexOf('embedding', paddingIdx, num);
   const flat = V.reshape(input, [[-1]]);
+  // PyTorch's rule (no negative index, unlike paddingIdx), checked here so the error names embedding.
+  const at = V.contiguousData(flat);
+  for (let i = 0; i < at.length; i++)
+    if (at[i]! < 0 || at[i]! >= num) throw rangeError('embedding', `index out of range in self: index ${at[i]} with ${num} embeddings`);
   const rows = noGrad(() => V.indexSelect(weight, 0, flat));
   const y = noGrad(() => V.reshape(rows, [[...input._shape, dim]]));
+  const n = flat.numel();
   return record('EmbeddingBackward0', y, [weight], [flat], (g, [ix]) => {
-    let g2 = V.reshape(g, [[-1, dim]]);
+    // [n, dim], not [-1, dim]: dim may be 0.
+    let g2 = V.reshape(g, [[n, dim]]);
     if (pad !== null) g2 = E.where(V.unsqueeze(E.eq(ix!, pad), 1), 0, g2);
     return [V.indexAddInto(g2, [num, dim], 0, ix!)];
   });

@@ -348,9 +348,11 @@ export function indexAddInto(g: Tensor, shape: number[], d: number, index: Tenso
   // The kernel reads the source from element 0 of its storage: a gradient that is a view (a
   // narrow of a larger tensor, a transpose) is copied first.
   const gc = isContiguousTensor(g) && g._offset === 0 ? g : copyOf(g);
-  encodeIndex(d, shape, index.numel(), 0, index._offset);
-  native.indexAdd(meta, z._data, index._data as Int32Array, gc._data);
-  return record('IndexAddBackward0', z, [g], [index], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
+  // The kernel reads the index as flat from its offset: a strided one (a slice with a step) is copied.
+  const ic = copyIfStrided(index);
+  encodeIndex(d, shape, ic.numel(), 0, ic._offset);
+  native.indexAdd(meta, z._data, ic._data as Int32Array, gc._data);
+  return record('IndexAddBackward0', z, [g], [ic], (gg, [ix]) => [indexSelect(gg, d, ix!)]);
 }
 
 function copyIfStrided(x: Tensor): Tensor {

@@ -585,64 +585,7 @@ function maskedSelectCase(g: Gen): Case {
  * (which lists the operands' layouts) and the finding, as narrowly as the cause allows. The lead
  * deletes an entry with its fix; test/kernels-fuzz.test.ts checks every entry still reproduces.
  */
-/** True when f throws (a TypeError/RangeError naming the op, or anything else). */
-const throws = (f: () => unknown) => {
-  try {
-    f();
-    return false;
-  } catch {
-    return true;
-  }
-};
-
 export const KNOWN_KERNEL_FINDINGS: { call: RegExp; error: RegExp; why: string; stands: () => boolean }[] = [
-  {
-    // views.ts indexAddInto passes index._data with index._offset but not its stride, so a
-    // strided 1-D index (x.slice(0, 0, null, 2)) adds into the wrong rows: tg.indexAdd, and the
-    // gradients of F.embedding and tg.indexSelect. Fix: copy a non-contiguous index first.
-    call: /^(tg\.indexAdd|tg\.indexSelect|F\.embedding)\(.*\bindex=strided|^(tg\.indexAdd|tg\.indexSelect|F\.embedding)\(.*\bidx=(strided|permuted)/,
-    // (It also reads the wrong entries, so an out-of-range one may go unnoticed: "returned".)
-    error: /^(mismatch: (output|x\.grad|w\.grad)\[|returned, but PyTorch rejects this call$)/,
-    why: 'V.indexAddInto ignores the index stride',
-    stands: () => {
-      const idx = tg.tensor(new Int32Array([2, 2, 0, 0])).slice(0, 0, null, 2);  // [2, 0], stride 2
-      return (tg.indexAdd(tg.zeros(3), 0, idx, tg.tensor([1, 10])).toArray() as number[]).join() !== '10,0,1';
-    },
-  },
-  {
-    // normalization.ts embedding's backward reshapes the gradient to [-1, dim], which is
-    // ambiguous for dim = 0 (PyTorch's embedding takes a [num, 0] weight, gradient included).
-    call: /^F\.embedding\(.*, w \[\d+, 0\]/,
-    error: /reshape: shape '\[-1, 0\]' is invalid for input of size 0/,
-    why: 'embedding backward with embedding dim 0',
-    stands: () => throws(() => F.embedding(tg.tensor(new Int32Array([0])), tg.zeros(1, 0).requiresGrad_()).sum().backward()),
-  },
-  {
-    // ops/views.ts indexSelect / indexAddInto (so F.embedding and tg.indexAdd) take a negative
-    // index as counting from the end; PyTorch's index_select, index_add and embedding reject it
-    // ("index out of range in self").
-    call: /^(tg\.index(Select|Add)\(.*index \[[^\]]*-\d|F\.embedding\(idx \[[\d,]*\] \[[^\]]*-\d)/,
-    error: /^returned, but PyTorch rejects this call$/,
-    why: 'indexSelect / indexAdd wrap negative indices',
-    stands: () => !throws(() => tg.indexSelect(tg.tensor([1, 2, 3]), 0, tg.tensor(new Int32Array([-1])))),
-  },
-  {
-    // ops/conv.ts: an input with an empty plane (H or W = 0) and a batch returns a bias-only output
-    // when padding makes the output non-empty; PyTorch raises "Only zero batch or zero channel
-    // inputs are supported" (F.conv2d(zeros(1, 1, 0, 3), zeros(1, 1, 1, 1), null, { padding: 1 })).
-    call: /^(F\.conv2d\(x \[[1-9]\d*,\d+,(0,\d+|\d+,0)\]|F\.conv1d\(x \[[1-9]\d*,\d+,0\])/,
-    error: /^returned, but PyTorch rejects this call$/,
-    why: 'conv accepts an empty plane with a batch',
-    stands: () => !throws(() => F.conv2d(tg.zeros(1, 1, 0, 3), tg.zeros(1, 1, 1, 1), null, { padding: 1 })),
-  },
-  {
-    // ops/conv.ts: padding 'same' with an even total padding d·(k − 1) is refused; PyTorch pads
-    // the extra element on the right/bottom (F.conv1d(zeros(1, 2, 2), zeros(1, 2, 4), null, { padding: 'same' })).
-    call: /^F\.conv[12]d\(.*"padding":"same"/,
-    error: /^threw for a valid call: conv2d: padding='same' needs an odd kernel extent/,
-    why: "conv 'same' padding with an even kernel extent is not implemented",
-    stands: () => throws(() => F.conv1d(tg.zeros(1, 2, 2), tg.zeros(1, 2, 4), null, { padding: 'same' })),
-  },
 ];
 
 const CASES: ((g: Gen) => Case)[] = [

@@ -30,23 +30,6 @@ const { nn, optim } = tg;
  * once the fix lands (test/fuzz.test.ts checks that each entry's repro still fails that way).
  */
 export const KNOWN_FINDINGS: { target: string; error: RegExp; why: string; repro: () => unknown }[] = [
-  // src/nn/layers.ts (not this fuzzer's to fix): these constructors keep their argument unchecked,
-  // so a Symbol fails only when the module prints (extraRepr's template string), as a bare
-  // TypeError. Fix: check dim / startDim / endDim / negativeSlope are numbers in the constructors.
-  ...(['Softmax', 'LogSoftmax', 'Flatten', 'LeakyReLU'] as const).map((name) => ({
-    target: `nn.${name}`,
-    error: /^TypeError: Cannot convert a Symbol value to a string$/,
-    why: 'layers.ts constructors do not check their number argument',
-    repro: () => String(new nn[name](Symbol('s') as never)),
-  })),
-  // src/ops/conv.ts conv1d reads opts.padding before checking opts (conv2d and the pools use
-  // optionsOf): F.conv1d(x, w, null, null) is a bare TypeError.
-  {
-    target: 'F.conv1d',
-    error: /^TypeError: Cannot read properties of null \(reading '(padding|stride|dilation|groups)'\)$/,
-    why: 'ops/conv.ts conv1d does not check its options object',
-    repro: () => nn.functional.conv1d(tg.randn(1, 1, 3), tg.randn(1, 1, 1), null, null as never),
-  },
 ];
 
 /** api-fuzz's rule, plus PyTorch's own wording for a state dict that does not fit the module. */
