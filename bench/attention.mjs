@@ -13,10 +13,9 @@
 // answering one request a line), so a busy machine slows both alike. --cpu times the process's
 // CPU time instead of the wall clock (both sides): on a machine shared with other work, the
 // one-thread columns then measure the work itself, not the share of a core it got.
-import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tg from '../dist/index.mjs';
+import { torchLineServer } from './lib/torch-line-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -123,47 +122,9 @@ for line in sys.stdin:
     print(json.dumps(timeit(fwd if op == 'fwd' else both)), flush=True)
 `;
 
-// A synchronous line protocol over the child: requests go to its stdin, each reply line is read
-// back with a blocking readSync on its stdout.
 function torchServer() {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.error(`attention bench: no PyTorch timings (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`);
-    return null;
-  }
-  const child = spawn('/usr/bin/python3', ['-c', TORCH, String(reps), values.cpu ? 'cpu' : 'wall'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, OMP_NUM_THREADS: String(Math.max(...threads)) },
-  });
-  const fd = child.stdout._handle.fd;
-  let pending = '';
-  const readLine = () => {
-    const buf = Buffer.alloc(4096);
-    while (!pending.includes('\n')) {
-      let k;
-      try {
-        k = fs.readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        if (e.code === 'EAGAIN') continue;
-        throw e;
-      }
-      if (k === 0) throw new Error('torch server exited');
-      pending += buf.toString('utf8', 0, k);
-    }
-    const i = pending.indexOf('\n');
-    const line = pending.slice(0, i);
-    pending = pending.slice(i + 1);
-    return JSON.parse(line);
-  };
-  const version = readLine();
-  return {
-    version,
-    time: (c, t, op) => {
-      child.stdin.write(JSON.stringify([c, t, op]) + '\n');
-      return readLine();
-    },
-    close: () => child.stdin.end(),
-  };
+  const server = torchLineServer('attention bench', TORCH, [String(reps), values.cpu ? 'cpu' : 'wall'], threads);
+  return server && { version: server.version, time: (c, t, op) => server.request([c, t, op]), close: server.close };
 }
 const torch = values['no-torch'] ? null : torchServer();
 

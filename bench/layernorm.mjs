@@ -12,12 +12,11 @@
 // with a given g, and the three .grad reset to null after each step, on both sides. Each
 // PyTorch cell is timed right after ours (a server process answering one request a line), so a
 // busy machine slows both alike.
-import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { torchLineServer } from './lib/torch-line-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -109,47 +108,9 @@ for line in sys.stdin:
     print(json.dumps(timeit(f)), flush=True)
 `;
 
-// A synchronous line protocol over the child: requests go to its stdin, each reply line is read
-// back with a blocking readSync on its stdout.
 function torchServer() {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.error(`layernorm bench: no PyTorch timings (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`);
-    return null;
-  }
-  const child = spawn('/usr/bin/python3', ['-c', TORCH, String(reps)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, OMP_NUM_THREADS: String(Math.max(...threads)) },
-  });
-  const fd = child.stdout._handle.fd;
-  let pending = '';
-  const readLine = () => {
-    const buf = Buffer.alloc(4096);
-    while (!pending.includes('\n')) {
-      let k;
-      try {
-        k = fs.readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        if (e.code === 'EAGAIN') continue;
-        throw e;
-      }
-      if (k === 0) throw new Error('torch server exited');
-      pending += buf.toString('utf8', 0, k);
-    }
-    const i = pending.indexOf('\n');
-    const line = pending.slice(0, i);
-    pending = pending.slice(i + 1);
-    return JSON.parse(line);
-  };
-  const version = readLine();
-  return {
-    version,
-    time: (shape, t, op) => {
-      child.stdin.write(JSON.stringify([shape, t, op]) + '\n');
-      return readLine();
-    },
-    close: () => child.stdin.end(),
-  };
+  const server = torchLineServer('layernorm bench', TORCH, [String(reps)], threads);
+  return server && { version: server.version, time: (shape, t, op) => server.request([shape, t, op]), close: server.close };
 }
 const torch = values['no-torch'] ? null : torchServer();
 

@@ -23,6 +23,7 @@
 // The forward computes Sᵀ (k . q per element) and the backward S (q . k): the tile runs each
 // element's k loop in order with one FMA per step, and FMA is commutative, so the backward's
 // scores are bitwise the forward's and P sums to exactly what lse says.
+#include "core/scratch.h"
 #include "kernels/attention.h"
 
 #include <algorithm>
@@ -47,20 +48,6 @@ constexpr const char* kOp = "scaledDotProductAttention";
 constexpr int64_t kBr = 64;
 constexpr int64_t kBc = 64;
 
-struct Buf {
-  float* p = nullptr;
-  bool ok = true;
-  explicit Buf(int64_t n) {
-    if (n <= 0) return;
-    p = static_cast<float*>(::operator new[](n * sizeof(float), std::align_val_t{64}, std::nothrow));
-    ok = p != nullptr;
-  }
-  ~Buf() {
-    if (p) ::operator delete[](p, std::align_val_t{64});
-  }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
-};
 
 // ptr + off, or null for an operand with no elements (whose offset was never checked).
 template <class T>
@@ -353,8 +340,8 @@ Status attention_forward_f32(const AttentionArgs& a, const Operand& out, const O
   const int64_t qblocks = (a.L + kBr - 1) / kBr;
   std::atomic<bool> ok{true};
   parallel_for(B * qblocks, grain_for(kBr * a.S * (a.E + a.Ev)), [&](int64_t t0, int64_t t1) {
-    Buf qt(a.E * kBr), st(kBc * kBr), stats(3 * kBr);
-    if (!qt.ok || !st.ok || !stats.ok) {
+    Scratch qt(a.E * kBr), st(kBc * kBr), stats(3 * kBr);
+    if (!qt.ok(a.E * kBr) || !st.p || !stats.p) {
       ok = false;
       return;
     }
@@ -389,8 +376,8 @@ Status attention_backward_f32(const AttentionArgs& a, const Operand& grad_out, c
   const KernelTable& kt = kernels();
   std::atomic<bool> ok{true};
   parallel_for(B, grain_for(a.L * a.S * (a.E + a.Ev)), [&](int64_t b0, int64_t b1) {
-    Buf ktb(a.E * kBc), vtb(a.Ev * kBc), s(kBr * kBc), dp(kBr * kBc), D(a.L);
-    if (!ktb.ok || !vtb.ok || !s.ok || !dp.ok || !D.ok) {
+    Scratch ktb(a.E * kBc), vtb(a.Ev * kBc), s(kBr * kBc), dp(kBr * kBc), D(a.L);
+    if (!ktb.ok(a.E * kBc) || !vtb.ok(a.Ev * kBc) || !s.p || !dp.p || !D.ok(a.L)) {
       ok = false;
       return;
     }

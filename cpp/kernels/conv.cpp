@@ -24,6 +24,7 @@
 #include <new>
 #include <string>
 
+#include "core/scratch.h"
 #include "core/checks.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm.h"
@@ -46,18 +47,6 @@ Shape shape_of(std::initializer_list<int64_t> dims) {
   return s;
 }
 
-// Floats from operator new, aligned for the GEMM's loads; null on failure (or for n == 0).
-struct Scratch {
-  float* p = nullptr;
-  explicit Scratch(int64_t n) {
-    if (n > 0) p = static_cast<float*>(::operator new[](size_t(n) * sizeof(float), std::align_val_t{64}, std::nothrow));
-  }
-  ~Scratch() {
-    if (p) ::operator delete[](p, std::align_val_t{64});
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
 
 // Sizes derived from the arguments, all validated to fit.
 struct Geom {

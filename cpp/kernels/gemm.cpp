@@ -18,6 +18,7 @@
 // C's last k block.
 //
 // Scratch is allocated per call (per task); nothing outlives the call.
+#include "core/scratch.h"
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -61,17 +62,6 @@ bool use_direct_a(const GemmArgs& g, int nr) {
   return g.a_rs == 1 && !aliases(g.a_cs) && (g.a_cs <= kLineFloats || g.N <= nr);
 }
 
-struct Scratch {
-  float* p = nullptr;
-  explicit Scratch(int64_t n) {
-    if (n > 0) p = static_cast<float*>(::operator new[](n * sizeof(float), std::align_val_t{64}, std::nothrow));
-  }
-  ~Scratch() {
-    if (p) ::operator delete[](p, std::align_val_t{64});
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
 
 // dst[p * mr + r] = A[r, p] for r < rows, p < kc: the k-major layout of one A sliver.
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, int mr, float* dst) {

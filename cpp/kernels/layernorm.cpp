@@ -11,6 +11,7 @@
 // alone (at most kMaxChunks, and fewer when their buffers would pass 32 MiB), never on the
 // thread count or on timing, so 1 thread and 8 give the same bits (conv.cpp's grad_w does the
 // same). PyTorch's sums per thread instead, so its dw changes with torch.set_num_threads.
+#include "core/scratch.h"
 #include "kernels/layernorm.h"
 
 #include <algorithm>
@@ -29,17 +30,6 @@ constexpr int64_t kGrain = kParallelGrain / 4;
 constexpr int64_t kMaxChunks = 16;
 constexpr int64_t kScratchBudget = (int64_t{32} << 20) / int64_t(sizeof(float));
 
-struct Scratch {
-  float* p = nullptr;
-  explicit Scratch(int64_t n) {
-    if (n > 0) p = static_cast<float*>(::operator new[](size_t(n) * sizeof(float), std::align_val_t{64}, std::nothrow));
-  }
-  ~Scratch() {
-    if (p) ::operator delete[](p, std::align_val_t{64});
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
 
 std::string dims(const LayerNormShape& s) { return "[" + std::to_string(s.rows) + ", " + std::to_string(s.d) + "]"; }
 

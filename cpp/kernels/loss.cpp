@@ -16,6 +16,7 @@
 #include <new>
 #include <string>
 
+#include "core/scratch.h"
 #include "core/checks.h"
 #include "core/iterate.h"
 #include "core/thread_pool.h"
@@ -97,16 +98,6 @@ void split(const CrossEntropyArgs& a, Rows rows, Cols cols) {
   });
 }
 
-// Floats from operator new (nothrow); null on failure or for n == 0.
-struct Scratch {
-  float* p = nullptr;
-  explicit Scratch(int64_t n) {
-    if (n > 0) p = new (std::nothrow) float[size_t(n)];
-  }
-  ~Scratch() { delete[] p; }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
 
 }  // namespace
 
