@@ -15,6 +15,7 @@
 // one-thread columns then measure the work itself, not the share of a core it got.
 import { parseArgs } from 'node:util';
 import * as tg from '../dist/index.mjs';
+import { cpuClock, timePerCall, wallClock } from './lib/timing.mjs';
 import { torchLineServer } from './lib/torch-line-server.mjs';
 
 const { values } = parseArgs({
@@ -37,27 +38,9 @@ const cases = [
 ];
 const ops = ['fwd', 'fwd+bwd'];
 
-// Seconds now: the wall clock, or with --cpu the process's CPU time.
-const clock = values.cpu
-  ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
-  : () => Number(process.hrtime.bigint()) / 1e9;
-
-// Median seconds per call of f.
-function time(f) {
-  for (let i = 0; i < 2; i++) f();
-  let t0 = clock();
-  f();
-  const once = clock() - t0;
-  const calls = Math.max(1, Math.min(1000, Math.round(2e-2 / Math.max(once, 1e-7))));
-  const samples = [];
-  for (let r = 0; r < reps; r++) {
-    t0 = clock();
-    for (let i = 0; i < calls; i++) f();
-    samples.push((clock() - t0) / calls);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
+// Median seconds per call (~20 ms a sample), on the wall clock or with --cpu the process's CPU time.
+const time = (f) =>
+  timePerCall(f, { reps, budget: 2e-2, maxCalls: 1000, warmup: 2, clock: values.cpu ? cpuClock : wallClock }).median;
 
 function oursFor([B, H, T, d, causal]) {
   const q = tg.randn([B, H, T, d], { requiresGrad: true });

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { timePerCall } from './lib/timing.mjs';
 import { torchLineServer } from './lib/torch-line-server.mjs';
 
 const { values } = parseArgs({
@@ -35,23 +36,8 @@ const reps = Number(values.reps);
 const threads = values.threads.split(',').map(Number);
 const shapes = values.shapes.split(',').map((s) => s.split('x').map(Number));
 const ops = ['forward', 'fwd+bwd'];
+const time = (f) => timePerCall(f, { reps });
 
-// Median seconds per call of f.
-function time(f) {
-  for (let i = 0; i < 3; i++) f();
-  let t0 = process.hrtime.bigint();
-  f();
-  const once = Number(process.hrtime.bigint() - t0) / 1e9;
-  const calls = Math.max(1, Math.min(10000, Math.round(2e-3 / Math.max(once, 1e-7))));
-  const samples = [];
-  for (let r = 0; r < reps; r++) {
-    t0 = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) f();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / calls);
-  }
-  samples.sort((a, b) => a - b);
-  return [samples[samples.length >> 1], samples[0]];
-}
 
 function oursFor(tg, [rows, d]) {
   const F = tg.nn.functional;
@@ -114,7 +100,7 @@ function torchServer() {
 }
 const torch = values['no-torch'] ? null : torchServer();
 
-const us = ([med, min]) => `${(med * 1e6).toFixed(0)}/${(min * 1e6).toFixed(0)}`;
+const us = ({ median: med, min }) => `${(med * 1e6).toFixed(0)}/${(min * 1e6).toFixed(0)}`;
 const cols = threads.flatMap((t) => [...trees.map(([name]) => `${name} ${t}t`), ...(torch ? [`torch ${t}t`] : [])]);
 console.log(`simd ${trees[0][1].backendInfo().simd}${torch ? `, torch ${torch.version}` : ''}; microseconds per call, median/min of ${reps}`);
 console.log('shape'.padEnd(12) + 'op'.padEnd(10) + cols.map((h) => h.padStart(13)).join(''));

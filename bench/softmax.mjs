@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { timePerCall } from './lib/timing.mjs';
 import { torchLineServer } from './lib/torch-line-server.mjs';
 
 const { values, positionals } = parseArgs({
@@ -35,6 +36,7 @@ const { values, positionals } = parseArgs({
 const require = createRequire(import.meta.url);
 const native = require(path.resolve(positionals[0] ?? 'build/Release/tensorgrad.node'));
 const reps = Number(values.reps);
+const time = (f) => timePerCall(f, { reps }).median;
 const threads = values.threads.split(',').map(Number);
 
 // [shape, dim]
@@ -55,22 +57,6 @@ function split(shape, dim) {
   return [outer, shape[dim], inner];
 }
 
-// Median seconds per call of f.
-function time(f) {
-  for (let i = 0; i < 3; i++) f();
-  let t0 = process.hrtime.bigint();
-  f();
-  const once = Number(process.hrtime.bigint() - t0) / 1e9;
-  const calls = Math.max(1, Math.min(10000, Math.round(2e-3 / Math.max(once, 1e-7))));
-  const samples = [];
-  for (let r = 0; r < reps; r++) {
-    t0 = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) f();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / calls);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
 
 function oursFor(shape, dim) {
   const [outer, n, inner] = split(shape, dim);
