@@ -23,14 +23,13 @@
 
 #include "kernels/isa_table.h"
 #include "kernels/vec_math.h"
+#include "kernels/vec_tail.h"
 
 template <class V>
 struct AttentionKernels {
   using reg = typename V::reg;
   using M = VecMath<V>;
   static constexpr int W = V::width;
-  alignas(64) static constexpr float kLane[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  static_assert(W <= 16);
 
   // exp(x - m), and 0 where x is -inf (a masked-off score) without evaluating exp there: its
   // underflow to 0 goes through a microcode assist on Intel cores (~100 cycles a vector; the
@@ -62,7 +61,7 @@ struct AttentionKernels {
     for (int k = 0; k < K; ++k) {
         float* p = st + r * ld + k * W;
         reg x = V::mul(load(p), sc);
-        if (cut > k * W) x = V::select(V::lt(V::load(kLane), V::set1(float(cut - k * W))), neg_inf, x);
+        if (cut > k * W) x = V::select(VecTail<V>::first_lanes(float(cut - k * W)), neg_inf, x);
         store(p, x);
         mx[k] = V::max(mx[k], x);
       }

@@ -31,6 +31,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/vec_tail.h"
+
 #if defined(__clang__)
 #pragma float_control(push)
 #pragma clang fp contract(off)
@@ -53,19 +55,10 @@ struct LayerNormKernels {
   static constexpr int W = V::width;
   static constexpr int64_t kBlock = 4096;  // floats per float-accumulated block (a multiple of 64)
 
-  alignas(64) static constexpr float kLane[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  static_assert(W <= 16 && 32 % W == 0);
+  static_assert(32 % W == 0);
 
   // A row's partial vector of `rest` (0 < rest < W) elements.
-  struct Tail {
-    decltype(V::make_tail(1)) part;
-    decltype(V::lt(V::set1(0.0f), V::set1(0.0f))) valid;
-    explicit Tail(int64_t rest)
-        : part(V::make_tail(static_cast<int>(rest))), valid(V::lt(V::load(kLane), V::set1(static_cast<float>(rest)))) {}
-    reg load(const float* p) const { return V::load_tail(p, part); }
-    reg keep(reg v) const { return V::select(valid, v, V::set1(0.0f)); }
-    void store(float* p, reg v) const { V::store_tail(p, v, part); }
-  };
+  using Tail = VecTail<V>;
 
   // The float sum of L lanes held in R = L / W registers, halving: lane l += lane l + L/2, ...
   // (in the last register by V::hsum_halving's shuffles: 1024 rows of 64 took 1.6x as long

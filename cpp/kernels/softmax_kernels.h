@@ -27,6 +27,7 @@
 #include <type_traits>
 
 #include "kernels/vec_math.h"
+#include "kernels/vec_tail.h"
 
 template <class V>
 struct SoftmaxKernels {
@@ -34,23 +35,8 @@ struct SoftmaxKernels {
   using M = VecMath<V>;
   static constexpr int W = V::width;
 
-  // A row's last, partial vector (0 < rest < W elements): V's partial loads and stores (the
-  // GEMM tile's; masked on AVX2 and AVX-512), and a mask of the valid lanes, so the pad lanes
-  // can be given values that change no sum and raise no special value (a stack copy per row
-  // cost 2-4x the whole row at n = 84 on AVX-512: store-forwarding stalls and a memcpy call).
-  alignas(64) static constexpr float kLane[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  static_assert(W <= 16);
-  struct Tail {
-    decltype(V::make_tail(1)) part;
-    decltype(V::lt(V::set1(0.0f), V::set1(0.0f))) valid;
-    explicit Tail(int64_t rest)
-        : part(V::make_tail(static_cast<int>(rest))), valid(V::lt(V::load(kLane), V::set1(static_cast<float>(rest)))) {}
-    reg load(const float* p) const { return V::load_tail(p, part); }
-    // The valid lanes of p, `fill` in the others.
-    reg load_or(const float* p, reg fill) const { return V::select(valid, V::load_tail(p, part), fill); }
-    reg keep(reg v) const { return V::select(valid, v, V::set1(0.0f)); }
-    void store(float* p, reg v) const { V::store_tail(p, v, part); }
-  };
+  // A row's last, partial vector: pad lanes can be set to values that change no sum.
+  using Tail = VecTail<V>;
 
   // ---- rows
 
