@@ -24,24 +24,47 @@ Status check_gather(const char* op, const Shape& is, const Shape& xs, int dim, c
   return Status::ok();
 }
 
-// Calls f(index_offset, x_offset_without_dim, position) for every position of the index shape.
+// The element offsets of a strided operand at every position of the index shape: `along_dim`
+// false leaves dim's term out (the operand gather reads or scatter writes, whose coordinate
+// along dim is the index value).
+struct Walk {
+  const int64_t* stride;
+  int64_t offset;
+  bool along_dim = true;
+};
+
+// Calls f(index_offset, a_offset, b_offset, position) for every position of the index shape,
+// in its row-major order (PyTorch's CPU loop order: of repeated scatter targets, the last wins).
 template <class F>
-void for_each_position(const Shape& is, const int64_t* a_stride, int64_t a_off, const int64_t* b_stride,
-                       int64_t b_off, int dim, F f) {
+void for_each_position(const Shape& is, int dim, Walk index, Walk a, Walk b, F f) {
   const int64_t n = is.numel();
   int64_t coord[kMaxDims] = {};
   for (int64_t p = 0; p < n; ++p) {
-    int64_t ia = a_off, ib = b_off;
+    int64_t ii = index.offset, ia = a.offset, ib = b.offset;
     for (int d = 0; d < is.ndim; ++d) {
-      ia += coord[d] * a_stride[d];
-      if (d != dim) ib += coord[d] * b_stride[d];
+      ii += coord[d] * index.stride[d];
+      if (d != dim || a.along_dim) ia += coord[d] * a.stride[d];
+      if (d != dim || b.along_dim) ib += coord[d] * b.stride[d];
     }
-    f(ia, ib, p);
+    f(ii, ia, ib, p);
     for (int d = is.ndim - 1; d >= 0; --d) {
       if (++coord[d] < is.size[d]) break;
       coord[d] = 0;
     }
   }
+}
+
+// Every index value in [0, size), checked before anything is written.
+Status check_index_values(const char* op, const Shape& is, const Operand& index, int dim, int64_t size) {
+  const int32_t* pi = static_cast<const int32_t*>(index.base);
+  const int64_t none[kMaxDims] = {};
+  Status bad = Status::ok();
+  for_each_position(is, dim, {index.stride, index.offset}, {none, 0}, {none, 0}, [&](int64_t ii, int64_t, int64_t, int64_t) {
+    if (bad && (pi[ii] < 0 || pi[ii] >= size))
+      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
+                          std::to_string(dim) + " with size " + std::to_string(size));
+  });
+  return bad;
 }
 
 }  // namespace
@@ -56,19 +79,14 @@ Status gather(const Shape& is, const Shape& xs, const Operand& x, int dim, const
   if (is.numel() == 0) return Status::ok();
   const int32_t* pi = static_cast<const int32_t*>(index.base);
   const int64_t size = xs.size[dim], es = dtype_size(x.dtype);
-  // Validate every index before writing anything.
-  Status bad = Status::ok();
-  for_each_position(is, index.stride, index.offset, x.stride, 0, dim, [&](int64_t ii, int64_t, int64_t) {
-    if (bad && (pi[ii] < 0 || pi[ii] >= size))
-      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
-                          std::to_string(dim) + " with size " + std::to_string(size));
-  });
-  if (!bad) return bad;
+  if (Status st = check_index_values(op, is, index, dim, size); !st) return st;
   const char* px = static_cast<const char*>(x.base);
   char* po = static_cast<char*>(out.base) + out.offset * es;
-  for_each_position(is, index.stride, index.offset, x.stride, x.offset, dim, [&](int64_t ii, int64_t xo, int64_t p) {
-    std::memcpy(po + p * es, px + (xo + pi[ii] * x.stride[dim]) * es, es);
-  });
+  const int64_t none[kMaxDims] = {};
+  for_each_position(is, dim, {index.stride, index.offset}, {x.stride, x.offset, false}, {none, 0},
+                    [&](int64_t ii, int64_t xo, int64_t, int64_t p) {
+                      std::memcpy(po + p * es, px + (xo + pi[ii] * x.stride[dim]) * es, es);
+                    });
   return Status::ok();
 }
 
@@ -83,31 +101,11 @@ Status scatter_add(const Shape& is, const Shape& os, const Operand& out, int dim
   if (is.numel() == 0) return Status::ok();
   const int32_t* pi = static_cast<const int32_t*>(index.base);
   const int64_t size = os.size[dim];
-  Status bad = Status::ok();
-  for_each_position(is, index.stride, index.offset, out.stride, 0, dim, [&](int64_t ii, int64_t, int64_t) {
-    if (bad && (pi[ii] < 0 || pi[ii] >= size))
-      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
-                          std::to_string(dim) + " with size " + std::to_string(size));
-  });
-  if (!bad) return bad;
+  if (Status st = check_index_values(op, is, index, dim, size); !st) return st;
   float* po = static_cast<float*>(out.base);
   const float* ps = static_cast<const float*>(src.base);
-  // Source positions walk the index shape with the source's own strides.
-  int64_t coord[kMaxDims] = {};
-  const int64_t n = is.numel();
-  for (int64_t p = 0; p < n; ++p) {
-    int64_t ii = index.offset, io = out.offset, is_ = src.offset;
-    for (int d = 0; d < is.ndim; ++d) {
-      ii += coord[d] * index.stride[d];
-      is_ += coord[d] * src.stride[d];
-      if (d != dim) io += coord[d] * out.stride[d];
-    }
-    po[io + pi[ii] * out.stride[dim]] += ps[is_];
-    for (int d = is.ndim - 1; d >= 0; --d) {
-      if (++coord[d] < is.size[d]) break;
-      coord[d] = 0;
-    }
-  }
+  for_each_position(is, dim, {index.stride, index.offset}, {out.stride, out.offset, false}, {src.stride, src.offset},
+                    [&](int64_t ii, int64_t io, int64_t is_, int64_t) { po[io + pi[ii] * out.stride[dim]] += ps[is_]; });
   return Status::ok();
 }
 
@@ -119,25 +117,13 @@ void scatter_typed(ScatterReduce mode, const Shape& is, const Operand& out, int 
   T* po = static_cast<T*>(out.base);
   const T* ps = static_cast<const T*>(src.base);
   const int32_t* pi = static_cast<const int32_t*>(index.base);
-  int64_t coord[kMaxDims] = {};
-  const int64_t n = is.numel();
-  // In the index's row-major order, as PyTorch's CPU loop: of repeated targets, the last wins.
-  for (int64_t p = 0; p < n; ++p) {
-    int64_t ii = index.offset, io = out.offset, is_ = src.offset;
-    for (int d = 0; d < is.ndim; ++d) {
-      ii += coord[d] * index.stride[d];
-      is_ += coord[d] * src.stride[d];
-      if (d != dim) io += coord[d] * out.stride[d];
-    }
-    T& o = po[io + pi[ii] * out.stride[dim]];
-    if (mode == ScatterReduce::Assign) o = ps[is_];
-    else if (mode == ScatterReduce::Add) o = T(o + ps[is_]);
-    else o = T(o * ps[is_]);
-    for (int d = is.ndim - 1; d >= 0; --d) {
-      if (++coord[d] < is.size[d]) break;
-      coord[d] = 0;
-    }
-  }
+  for_each_position(is, dim, {index.stride, index.offset}, {out.stride, out.offset, false}, {src.stride, src.offset},
+                    [&](int64_t ii, int64_t io, int64_t is_, int64_t) {
+                      T& o = po[io + pi[ii] * out.stride[dim]];
+                      if (mode == ScatterReduce::Assign) o = ps[is_];
+                      else if (mode == ScatterReduce::Add) o = T(o + ps[is_]);
+                      else o = T(o * ps[is_]);
+                    });
 }
 
 }  // namespace
@@ -155,15 +141,7 @@ Status scatter(ScatterReduce mode, const Shape& is, const Shape& os, const Opera
   if (Status st = check_operand(op, "output", os, out, out.dtype); !st) return st;
   if (Status st = check_operand(op, "source", is, src, out.dtype); !st) return st;
   if (is.numel() == 0) return Status::ok();
-  const int32_t* pi = static_cast<const int32_t*>(index.base);
-  const int64_t size = os.size[dim];
-  Status bad = Status::ok();
-  for_each_position(is, index.stride, index.offset, out.stride, 0, dim, [&](int64_t ii, int64_t, int64_t) {
-    if (bad && (pi[ii] < 0 || pi[ii] >= size))
-      bad = Status::range(std::string(op) + ": index " + std::to_string(pi[ii]) + " is out of bounds for dimension " +
-                          std::to_string(dim) + " with size " + std::to_string(size));
-  });
-  if (!bad) return bad;
+  if (Status st = check_index_values(op, is, index, dim, os.size[dim]); !st) return st;
   if (out.dtype == DType::Float32) scatter_typed<float>(mode, is, out, dim, index, src);
   else if (out.dtype == DType::Int32) scatter_typed<uint32_t>(mode, is, out, dim, index, src);  // modulo 2^32
   else scatter_typed<uint8_t>(mode, is, out, dim, index, src);
