@@ -79,16 +79,26 @@ uint64_t bounded(Philox& g, uint32_t buf[4], int& left, uint64_t range) {
 
 }  // namespace
 
-Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float low, float high) {
-  if (Status st = check_flat("rand", "output", out, n, DType::Float32); !st) return st;
+namespace {
+
+// p[i] = draw(u_i) for the uniform u_i in [0, 1) of the stream's i-th word, in stream order.
+template <class Draw>
+void fill_from_uniform(uint32_t state[4], float* p, int64_t n, Draw draw) {
   Philox g(state);
-  float* p = static_cast<float*>(out.base) + out.offset;
   uint32_t w[4];
   for (int64_t i = 0; i < n; i += 4) {
     g.next(w);
-    for (int j = 0; j < 4 && i + j < n; ++j) p[i + j] = low + (high - low) * unit(w[j]);
+    for (int j = 0; j < 4 && i + j < n; ++j) p[i + j] = draw(unit(w[j]));
   }
   g.save(state);
+}
+
+}  // namespace
+
+Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float low, float high) {
+  if (Status st = check_flat("rand", "output", out, n, DType::Float32); !st) return st;
+  fill_from_uniform(state, static_cast<float*>(out.base) + out.offset, n,
+                    [=](float u) { return low + (high - low) * u; });
   return Status::ok();
 }
 
@@ -97,14 +107,8 @@ Status random_uniform(uint32_t state[4], const Operand& out, int64_t n, float lo
 // rand(shape).lt(keep), so the masks do not change with the fused path.
 Status random_dropout_mask(uint32_t state[4], const Operand& out, int64_t n, float keep, float scale) {
   if (Status st = check_flat("dropout", "mask", out, n, DType::Float32); !st) return st;
-  Philox g(state);
-  float* p = static_cast<float*>(out.base) + out.offset;
-  uint32_t w[4];
-  for (int64_t i = 0; i < n; i += 4) {
-    g.next(w);
-    for (int j = 0; j < 4 && i + j < n; ++j) p[i + j] = unit(w[j]) < keep ? scale : 0.0f;
-  }
-  g.save(state);
+  fill_from_uniform(state, static_cast<float*>(out.base) + out.offset, n,
+                    [=](float u) { return u < keep ? scale : 0.0f; });
   return Status::ok();
 }
 
