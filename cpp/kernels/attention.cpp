@@ -193,6 +193,20 @@ inline int64_t causal_off(bool causal, int64_t q0, int64_t j0, int64_t kc) {
   return causal && j0 + kc - 1 > q0 ? q0 - j0 : kNoCausal;
 }
 
+// An attn mask is applied to a block of scores [rows, cols] (row r at s + r * ld; a row is a key
+// when rows_are_keys, else a query), scaled, so the softmax kernel then scales by 1 (exact).
+// Returns the scale the kernel is to apply.
+float mask_block(const Head& h, float scale, float* s, int64_t ld, int64_t rows, int64_t cols, int64_t q0, int64_t j0,
+                 bool rows_are_keys) {
+  if (!h.bmask && !h.fmask) return scale;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      float& x = s[r * ld + c];
+      x = rows_are_keys ? masked_score(h, x, scale, q0 + c, j0 + r) : masked_score(h, x, scale, q0 + r, j0 + c);
+    }
+  return 1.0f;
+}
+
 void forward_block(const KernelTable& kt, const AttentionArgs& a, int64_t b, int64_t q0, float* out, float* lse,
                    float* qt, float* st, float* stats) {
   const Head h = head_of(a, b);
@@ -211,16 +225,7 @@ void forward_block(const KernelTable& kt, const AttentionArgs& a, int64_t b, int
     const int64_t kc = std::min(kBc, kend - j0);
     // Sᵀ [kc, qr] = K_blk Qᵀ.
     block_gemm(kt, kc, qr, a.E, at(h.k, j0 * h.k_rs), h.k_rs, 1, qt, kBr, st, kBr, false);
-    // An attn mask is applied here, to the scaled scores; the kernel then scales by 1 (exact).
-    float scale = a.scale;
-    if (h.bmask || h.fmask) {
-      for (int64_t r = 0; r < kc; ++r)
-        for (int64_t c = 0; c < qr; ++c) {
-          float& s = st[r * kBr + c];
-          s = masked_score(h, s, a.scale, q0 + c, j0 + r);
-        }
-      scale = 1.0f;
-    }
+    const float scale = mask_block(h, a.scale, st, kBr, kc, qr, q0, j0, true);
     const int64_t off = causal_off(a.causal, q0, j0, kc);
     kt.attn_cols_online_softmax_f32(st, kBr, int(kc), int(qr), scale, off, m, l, alpha);
     if (Ev == 0) continue;
@@ -283,15 +288,7 @@ void backward_head(const KernelTable& kt, const AttentionArgs& a, int64_t b, con
       const float* Gb = at(G, q0 * g_rs);
       // S [qr, kc] = Q_blk Kᵀ, then P = exp(x - lse) in place.
       block_gemm(kt, qr, kc, E, Qb, h.q_rs, 1, kt_buf, kBc, s, kBc, false);
-      float scale = a.scale;
-      if (h.bmask || h.fmask) {
-        for (int64_t r = 0; r < qr; ++r)
-          for (int64_t c = 0; c < kc; ++c) {
-            float& x = s[r * kBc + c];
-            x = masked_score(h, x, a.scale, q0 + r, j0 + c);
-          }
-        scale = 1.0f;
-      }
+      const float scale = mask_block(h, a.scale, s, kBc, qr, kc, q0, j0, false);
       const int64_t off = causal_off(a.causal, q0, j0, kc);
       kt.attn_rows_probs_f32(s, kBc, int(qr), int(kc), scale, off, LSE + q0);
       const bool first_q = q0 == i0;
