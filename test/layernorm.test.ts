@@ -9,6 +9,7 @@ import { encodeLayerNorm, meta } from '../src/call.js';
 import * as tg from '../src/index.js';
 import { native } from '../src/native.js';
 import { simdPaths } from './helpers/simd.js';
+import { rng } from './helpers/rng.js';
 
 const ORIGINAL = { simd: native.simd(), threads: native.getNumThreads() };
 afterAll(() => {
@@ -17,16 +18,6 @@ afterAll(() => {
 });
 const PATHS = simdPaths();
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const fill = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
 
 interface Case {

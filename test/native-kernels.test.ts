@@ -9,6 +9,7 @@ import { encodeMatmul, encodeReduce, meta as callMeta, putHeader, putView } from
 import { native as loadedAddon } from '../src/native.js';
 import { simdPaths } from './helpers/simd.js';
 import { ulpDistance } from './helpers/ulp.js';
+import { rng } from './helpers/rng.js';
 
 interface Native {
   unary(meta: Float64Array, out: Float32Array, x: Float32Array): void;
@@ -64,17 +65,6 @@ const SPECIALS = [
   1e30, -1e30, 20, 20.5, -20, 0.625, -0.625, 1.5, -1.5, 2.875, -2.875, 13.2, -13.2, 1e-8, -1e-8, 3,
   -5.5, 0.25, 7,
 ].map(Math.fround);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n inputs: every third a special value (so specials land in every lane and in the tails),
  * the rest mostly moderate with some large and some very small magnitudes. */

@@ -8,6 +8,7 @@ import * as tg from '../src/index.js';
 import { _setSmallLimits } from '../src/small_kernels.js';
 import type { Tensor } from '../src/index.js';
 import { ulpDistance } from './helpers/ulp.js';
+import { rng } from './helpers/rng.js';
 
 const DEFAULT = _setSmallLimits(0, 0);
 _setSmallLimits(...DEFAULT);
@@ -23,14 +24,8 @@ function both<T>(f: () => T): [T, T] {
   return [js, core];
 }
 
-let seed = 12345;
-function rnd(): number {
-  // mulberry32: a fixed stream, so a failure reproduces.
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+// A fixed stream, so a failure reproduces.
+let rnd = rng(12345);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1e-40, 3e38];
@@ -231,7 +226,7 @@ describe('small SGD step (JS) agrees with the core', () => {
     for (const momentum of [0, 0.9]) for (const weightDecay of [0, 0.01]) for (const nesterov of [false, true]) for (const maximize of [false, true]) {
       if (nesterov && momentum === 0) continue;
       const [js, core] = both(() => {
-        seed = 99;
+        rnd = rng(99);
         const p = tg.tensor(values(7, false)).requiresGrad_();
         const opt = new tg.optim.SGD([p], { lr: 0.1, momentum, weightDecay, nesterov, maximize, dampening: nesterov ? 0 : 0.3 });
         for (let s = 0; s < 4; s++) {
