@@ -178,6 +178,89 @@ function makeCalls(seed: number) {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));
       native.randomPermutation!(state, buf('i', Math.max(0, k + pick([0, -1, 1]))), k);
     },
+    // ---- the fused model kernels (binding/attention.cc, layernorm.cc, unfold.cc, index.cc, sort.cc) ----
+    () => {  // attention / attentionBackward (src/call.ts encodeAttention): [L, S, E, Ev, nb, causal, hasMask, scale, 0, batch, views...]
+      strict = rnd() < 0.5;
+      const nb = int(3), batch = strict ? Array.from({ length: nb }, () => pick([1, 2, 3])) : shape(nb);
+      const L = pick([0, 1, 2, 5, 17, 70]), S = pick([0, 1, 3, 17, 70]), E = pick([0, 1, 4, 16]), Ev = pick([0, 1, 4, 16]);
+      const causal = int(2), hasMask = pick([0, 0, 1, 2]), B = numel(batch);
+      // A dense [batch..., rows, cols] view, or one with stray strides / offsets.
+      const rows = (r: number, c: number) => {
+        const st = contiguous([...batch, r, c]);
+        const off = strict ? pick([0, 0, 3]) : pick([0, 0, 1, -1]);
+        const bs = st.slice(0, nb).map((x) => (strict ? x : pick([x, x, 0, -x, 2 * x])));
+        const rs = strict ? c : pick([c, c, 0, c + 1, -1]);
+        return { meta: [off, ...bs, rs], len: near(B * r * c + Math.max(off, 0)) };
+      };
+      const q = rows(L, E), k = rows(S, E), v = rows(S, Ev), m = rows(L, S);
+      const head = [L, S, E, Ev, nb, causal, hasMask, pick([1, 0.25, 0, -1, NaN, 1e39]), 0, ...batch, ...q.meta, ...k.meta, ...v.meta];
+      if (hasMask) head.push(...m.meta, strict ? 1 : pick([1, 1, 0, 2]));
+      const mask = hasMask ? buf(pick(['f', 'b', 'b', 'i']), m.len) : rnd() < 0.9 ? undefined : buf('b', m.len);
+      const out = () => buf('f', near(B * L * Ev)), lse = () => buf('f', near(B * L));
+      const [qb, kb, vb] = [buf('f', q.len), buf('f', k.len), buf('f', v.len)];
+      if (rnd() < 0.5) native.attention!(new Float64Array(head), qb, kb, vb, mask, out(), lse());
+      else {
+        const g = rows(L, Ev);
+        const meta = new Float64Array([...head, ...g.meta, pick([0, 0, 1]), pick([0, 0, 1])]);
+        native.attentionBackward!(meta, qb, kb, vb, mask, buf('f', g.len), out(), lse(),
+          buf('f', near(B * L * E)), buf('f', near(B * S * E)), buf(rnd() < 0.9 ? 'f' : 'i', near(B * S * Ev)));
+      }
+    },
+    () => {  // layerNorm [rows, d, eps, xOff, wOff, bOff] / layerNormBackward [rows, d, 0, gOff, xOff, meanOff, rstdOff, wOff]
+      strict = rnd() < 0.5;
+      const rows = pick([0, 1, 2, 7, 33]), d = pick([0, 1, 3, 16, 100]), n = rows * d;
+      const off = () => (strict ? pick([0, 0, 2]) : pick([0, 0, 1, -1, 0.5]));
+      const opt = (b: Buf) => (rnd() < 0.25 ? pick([undefined, null]) : b);
+      if (rnd() < 0.5) {
+        const offs = [off(), off(), off()], eps = strict ? 1e-5 : pick([1e-5, 0, -1, NaN]);
+        native.layerNorm!(new Float64Array([rows, d, eps, ...offs]), buf(strict ? 'f' : pick(['f', 'f', 'i']), near(n + Math.max(offs[0]!, 0))),
+          opt(buf('f', near(d + Math.max(offs[1]!, 0)))), opt(buf('f', near(d + Math.max(offs[2]!, 0)))),
+          buf('f', near(n)), buf('f', near(rows)), buf('f', near(rows)));
+      } else {
+        const offs = [off(), off(), off(), off(), off()];
+        native.layerNormBackward!(new Float64Array([rows, d, 0, ...offs]), buf('f', near(n + Math.max(offs[0]!, 0))),
+          buf('f', near(n + Math.max(offs[1]!, 0))), buf('f', near(rows + Math.max(offs[2]!, 0))), buf('f', near(rows + Math.max(offs[3]!, 0))),
+          opt(buf('f', near(d + Math.max(offs[4]!, 0)))), opt(buf('f', near(n))), opt(buf('f', near(d))), opt(buf('f', near(d))));
+      }
+    },
+    () => {  // unfold / fold: [N, C, H, W, lh, lw, window(8), firstOffset, secondOffset]
+      const { hd, k } = windowHeader(false);
+      const [N, C, H, W, , Ho, Wo] = hd as [number, number, number, number, number, number, number];
+      const offs = strict ? [pick([0, 0, 1]), pick([0, 0, 2])] : [pick([0, 0, 1, -1]), pick([0, 0, 1])];
+      const meta = new Float64Array([N, C, H, W, Ho, Wo, ...k, ...offs]);
+      const img = N * C * H * W, cols = N * C * Math.max(k[0]!, 0) * Math.max(k[1]!, 0) * Math.max(Ho, 0) * Math.max(Wo, 0);
+      const kind = strict || rnd() < 0.9 ? 'f' : 'i';
+      if (rnd() < 0.5) native.unfold!(meta, buf(kind, near(img + offs[0]!)), buf('f', near(cols + offs[1]!)));
+      else native.fold!(meta, buf(kind, near(cols + offs[0]!)), buf('f', near(img + offs[1]!)));
+    },
+    () => {  // scatter (replace / add / multiply; 3 is no mode): [dim, ndim, mode, 0, 0, indexShape, outShape, views...]
+      const nd = 1 + int(3), os = shape(nd), dim = int(nd);
+      const is = os.map((n, d) => (d === dim ? pick([0, 1, 2, 5]) : Math.max(0, n - int(2))));
+      const ov = view(os), iv = view(is), sv = view(is);
+      const idx = new Int32Array(iv.len).map(() => int(os[dim]! + 2) - 1);
+      const kind = fkind();
+      const meta = [dim, nd, pick([0, 0, 1, 2, 3]), 0, 0, ...is, ...os, ov.off, ...ov.st, iv.off, ...iv.st, sv.off, ...sv.st];
+      native.scatter!(new Float64Array(meta), buf(kind, ov.len), idx, buf(rnd() < 0.9 ? kind : fkind(), sv.len));
+    },
+    () => {  // cumprodBackward(meta, x, dx, grad): [outer, n, inner, 0, 0, 0, xOffset, dxOffset, gradOffset]
+      const outer = pick(SIZES), n = pick([...SIZES, 100]), inner = pick([1, 1, 2, 0, 3]), m = outer * n * inner;
+      const offs = [pick([0, 0, 1, -1]), pick([0, 0, 2]), pick([0, 0, 1])];
+      const x = buf('f', near(m + Math.max(offs[0]!, 0))).map((v) => (rnd() < 0.2 ? 0 : v));
+      const dx = rnd() < 0.05 ? x : buf(rnd() < 0.9 ? 'f' : 'i', near(m + offs[1]!));
+      native.cumprodBackward!(new Float64Array([outer, n, inner, 0, 0, 0, ...offs]), x, dx, buf('f', near(m + offs[2]!)));
+    },
+    () => {  // adadeltaStep: [n, paramOffset, gradOffset, lr, rho, eps, weightDecay, maximize], param, grad, squareAvg, accDelta
+      const k = pick([0, 1, 5, 17, 33]), po = pick([0, 0, 2, -1]), go = pick([0, 0, 3]);
+      const meta = [k, po, go, ...Array.from({ length: 5 }, () => pick([0, 1, 0.9, 1e-6, -1, 2]))];
+      const len = (off: number) => Math.max(0, k + off + pick([0, 0, -1, 4]));
+      const state = () => (rnd() < 0.15 ? undefined : buf('f', len(0)));
+      native.adadeltaStep!(new Float64Array(meta), buf('f', len(po)), buf('f', len(go)), state(), state());
+    },
+    () => {  // randomUniform / randomNormal / randomDropoutMask(state, out, n, a, b): n against the output's length
+      const fn = pick(['randomUniform', 'randomNormal', 'randomDropoutMask']), k = pick([0, 1, 5, 17]);
+      const state = rnd() < 0.85 ? new Uint32Array(4).map(() => int(2 ** 32)) : pick<unknown>([new Uint32Array(3), new Int32Array(4), undefined]);
+      native[fn]!(state, buf(rnd() < 0.9 ? 'f' : 'i', Math.max(0, k + pick([0, 0, -1, 1]))), pick([k, k, k + 1, -1]), pick([0, 0.5, 1]), pick([1, 2, 0.5]));
+    },
     () => {  // alignHugePages(buffer of bytes + hugePageBytes, bytes): one reused 2 MiB buffer
       const bytes = pick([0, 1, 64, 4096, HUGE.length - HUGE_PAGE, HUGE.length - HUGE_PAGE + 1, -1, 0.5, NaN]);
       const b = pick<unknown>([HUGE, HUGE, HUGE.subarray(int(64)), new Float32Array(HUGE.buffer, 0, HUGE.length >> 2), new Uint8Array(3), [], null]);
