@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
+import { closedFormFit, r2 } from '../examples/least-squares.js';
 
 const { nn, optim, data } = tg;
 
@@ -117,32 +118,3 @@ describe('training on real data', () => {
     expect(Math.abs(r2Trained - r2Closed)).toBeLessThan(0.01);
   });
 });
-
-function r2(y: number[], pred: number[]): number {
-  const mean = y.reduce((a, b) => a + b, 0) / y.length;
-  const ssRes = y.reduce((s, v, i) => s + (v - pred[i]!) ** 2, 0);
-  const ssTot = y.reduce((s, v) => s + (v - mean) ** 2, 0);
-  return 1 - ssRes / ssTot;
-}
-
-/** Least squares with an intercept: solves (AᵀA) β = Aᵀy, A = [1 | X], by Gaussian elimination with partial pivoting. */
-function closedFormFit(x: number[][], y: number[]): number[] {
-  const a = x.map((r) => [1, ...r]);
-  const d = a[0]!.length;
-  const m = Array.from({ length: d }, (_, i) => [
-    ...Array.from({ length: d }, (_, j) => a.reduce((s, r) => s + r[i]! * r[j]!, 0)),
-    a.reduce((s, r, k) => s + r[i]! * y[k]!, 0),
-  ]);
-  for (let c = 0; c < d; c++) {
-    let piv = c;
-    for (let r = c + 1; r < d; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r;
-    [m[c], m[piv]] = [m[piv]!, m[c]!];
-    for (let r = 0; r < d; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let k = c; k <= d; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  const beta = m.map((row, i) => row[d]! / row[i]!);
-  return a.map((r) => r.reduce((s, v, j) => s + v * beta[j]!, 0));
-}
