@@ -1,6 +1,9 @@
 // Convolution and pooling over NCHW float32 (cpp/kernels/conv.cpp, pool.cpp: im2col + the GEMM,
-// PyTorch's pooling loops): each forward one native call, each backward one. Their backwards
-// are kernels, not ops, so a second derivative through them is refused with a clear error.
+// PyTorch's pooling loops): each forward one native call, each backward one. Each backward is
+// linear in the incoming gradient (conv's in the weight and the input too), so its own
+// derivative is another of these kernels: with createGraph the backward records itself as an op
+// whose backward is the adjoint kernel (conv: the forward and the other gradient; avg pools: the
+// forward; max pool: a gather at the saved argmax), and derivatives of any order follow.
 // conv1d is conv2d over a height of 1.
 import { freshGrad } from '../autograd/accumulate.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
@@ -9,6 +12,8 @@ import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { emptyUninit, expectTensor, record } from './base.js';
+import { gather } from './indexing.js';
+import { sum } from './reduce.js';
 import * as V from './views.js';
 
 type Pair = number | [number, number];
@@ -62,10 +67,6 @@ function batched(op: string, x: Tensor): [Tensor, (y: Tensor) => Tensor] {
   throw rangeError(op, `expected a 3-D (unbatched) or 4-D (batched) input, got shape ${fmtShape(x._shape)}`);
 }
 
-function noDoubleBackward(op: string): void {
-  if (isGradEnabled()) throw new Error(`${op}: a derivative of its gradient (createGraph through ${op}) is not implemented`);
-}
-
 /** 2-D convolution of x [N, C, H, W] (or [C, H, W]) with w [O, C / groups, kh, kw], plus bias [O]. */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   const op = 'conv2d';
@@ -108,25 +109,64 @@ function convolve(op: string, x4: Tensor, w: Tensor, b: Tensor | null, opts: Con
   // when the padding alone would give an output (the padded size check above comes first).
   if (N > 0 && C > 0 && (H === 0 || W === 0))
     throw rangeError(op, `Only zero batch or zero channel inputs are supported, but got input shape: ${fmtShape(x._shape)}`);
+  return convForward({ head: [N, C, H, W, O, Ho, Wo], window, groups, wShape: [O, Cg, kh, kw] }, x, w, b);
+}
+
+/** What a convolution's three kernels share: [N, C, H, W, O, Ho, Wo], the window, groups, w's shape. */
+interface ConvGeometry {
+  head: number[];
+  window: number[];
+  groups: number;
+  wShape: number[];
+}
+
+/** y = conv2d(x, w) + b, recorded with its backward (one kernel call for all three gradients). */
+function convForward(s: ConvGeometry, x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const [N, C, H, W, O, Ho, Wo] = s.head as [number, number, number, number, number, number, number];
   const xc = V.contiguous(x), wc = V.contiguous(w), bc = b ? V.contiguous(b) : null;
   const out = emptyUninit([N, O, Ho, Wo], 'float32');
-  const head = [N, C, H, W, O, Ho, Wo];
-  encodeConv(head, window, [groups], [xc._offset, wc._offset, bc ? bc._offset : 0, 0]);
+  encodeConv(s.head, s.window, [s.groups], [xc._offset, wc._offset, bc ? bc._offset : 0, 0]);
   native.conv2d(meta, f32(xc)!, f32(wc)!, f32(bc), f32(out)!);
   // A leaf input's .grad may keep the gradient the kernel writes (a new tensor nothing else holds).
   const [xLeaf, wLeaf, bLeaf] = [x, w, b].map((t) => (t !== null && t.gradFn === null ? t : null));
-  const y = record('ConvolutionBackward0', out, [x, w, b], [xc, wc], (g, [xs, ws], needs) => {
-    noDoubleBackward(op);
+  return record('ConvolutionBackward0', out, [x, w, b], [xc, wc], (g, [xs, ws], needs) => {
+    // createGraph: each gradient as an op of its own, differentiable again.
+    if (isGradEnabled())
+      return [needs[0] ? convInputGrad(s, g, ws!) : null, needs[1] ? convWeightGrad(s, xs!, g) : null, needs[2] ? sum(g, [0, 2, 3]) : null];
     const gc = V.contiguous(g);
     const gx = needs[0] ? emptyUninit([N, C, H, W], 'float32') : null;
-    const gw = needs[1] ? emptyUninit([O, Cg, kh, kw], 'float32') : null;
+    const gw = needs[1] ? emptyUninit(s.wShape, 'float32') : null;
     const gb = needs[2] ? emptyUninit([O], 'float32') : null;
-    encodeConv(head, window, [groups], [gc._offset, xs!._offset, ws!._offset, 0, 0, 0]);
+    encodeConv(s.head, s.window, [s.groups], [gc._offset, xs!._offset, ws!._offset, 0, 0, 0]);
     native.conv2dBackward(meta, f32(gc)!, gw ? f32(xs) : undefined, gx ? f32(ws) : undefined, f32(gx), f32(gw), f32(gb));
     const keep = (leaf: Tensor | null | undefined, grad: Tensor | null) => (leaf && grad ? freshGrad(leaf, grad) : grad);
     return [keep(xLeaf, gx), keep(wLeaf, gw), keep(bLeaf, gb)];
   });
-  return y;
+}
+
+/** dL/dx = conv2d's transpose of g by w: bilinear, so its derivatives are the forward (in g) and the weight gradient (in w). */
+function convInputGrad(s: ConvGeometry, g: Tensor, w: Tensor): Tensor {
+  const [N, C, H, W] = s.head as [number, number, number, number];
+  const gc = V.contiguous(g), wc = V.contiguous(w);
+  const gx = emptyUninit([N, C, H, W], 'float32');
+  encodeConv(s.head, s.window, [s.groups], [gc._offset, 0, wc._offset, 0, 0, 0]);
+  native.conv2dBackward(meta, f32(gc)!, undefined, f32(wc), f32(gx), undefined, undefined);
+  return record('ConvolutionBackwardBackward0', gx, [g, w], [gc, wc], (gg, [gs, ws], needs) => [
+    needs[0] ? convForward(s, gg, ws!, null) : null,
+    needs[1] ? convWeightGrad(s, gg, gs!) : null,
+  ]);
+}
+
+/** dL/dw = the correlation of x with g: bilinear, so its derivatives are the input gradient (in x) and the forward (in g). */
+function convWeightGrad(s: ConvGeometry, x: Tensor, g: Tensor): Tensor {
+  const xc = V.contiguous(x), gc = V.contiguous(g);
+  const gw = emptyUninit(s.wShape, 'float32');
+  encodeConv(s.head, s.window, [s.groups], [gc._offset, xc._offset, 0, 0, 0, 0]);
+  native.conv2dBackward(meta, f32(gc)!, f32(xc), undefined, undefined, f32(gw), undefined);
+  return record('ConvolutionBackwardBackward0', gw, [x, g], [xc, gc], (gg, [xs, gs], needs) => [
+    needs[0] ? convInputGrad(s, gs!, gg) : null,
+    needs[1] ? convForward(s, xs!, gg, null) : null,
+  ]);
 }
 
 /** 1-D convolution of x [N, C, L] (or [C, L]) with w [O, C / groups, k], plus bias [O]: conv2d over a height of 1. */
@@ -175,20 +215,57 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & {
   const [N, C, H, W] = x._shape as [number, number, number, number];
   encodeConv([N, C, H, W, C, 0, 0], window, own, []);
   const [Ho, Wo] = native.maxPool2dOutputSize(meta);
-  const head = [N, C, H, W, C, Ho, Wo];
+  const s: PoolGeometry = { head: [N, C, H, W, C, Ho, Wo], window, own };
   const xc = V.contiguous(x);
   const out = emptyUninit([N, C, Ho, Wo], 'float32'), indices = emptyUninit([N, C, Ho, Wo], 'int32');
-  encodeConv(head, window, own, [xc._offset, 0, 0]);
+  encodeConv(s.head, window, own, [xc._offset, 0, 0]);
   native.maxPool2d(meta, f32(xc)!, f32(out)!, indices._data as Int32Array);
-  const y = record('MaxPool2DWithIndicesBackward0', out, [x], [indices], (g, [ix]) => {
-    noDoubleBackward(op);
-    const gc = V.contiguous(g);
-    const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
-    encodeConv(head, window, own, [gc._offset, ix!._offset, 0]);
-    native.maxPool2dBackward(meta, f32(gc)!, ix!._data as Int32Array, f32(gx)!);
-    return [gx];
-  });
+  const y = record('MaxPool2DWithIndicesBackward0', out, [x], [indices], (g, [ix]) => [maxPoolBackward(s, g, ix!)]);
   return opts.returnIndices ? { values: unbatch(y), indices: unbatch(indices) } : unbatch(y);
+}
+
+/** What a pool's forward and backward kernels share: [N, C, H, W, C, Ho, Wo], the window (null: adaptive), the pool's own flags. */
+interface PoolGeometry {
+  head: number[];
+  window: number[] | null;
+  own: number[];
+}
+
+/** dL/dx of a max pool: g scattered to the argmax of each window; linear in g, its derivative gathers at the same places. */
+function maxPoolBackward(s: PoolGeometry, g: Tensor, indices: Tensor): Tensor {
+  const [N, C, H, W, , Ho, Wo] = s.head as [number, number, number, number, number, number, number];
+  const gc = V.contiguous(g);
+  const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
+  encodeConv(s.head, s.window, s.own, [gc._offset, indices._offset, 0]);
+  native.maxPool2dBackward(meta, f32(gc)!, indices._data as Int32Array, f32(gx)!);
+  return record('MaxPool2DWithIndicesBackwardBackward0', gx, [g], [indices], (gg, [ix]) => [
+    V.reshape(gather(V.reshape(gg, [N, C, H * W]), 2, V.reshape(ix!, [N, C, Ho * Wo])), [N, C, Ho, Wo]),
+  ]);
+}
+
+/** The average pools' kernels (adaptive when s.window is null): the forward, and the backward, its adjoint. */
+const avgKernels = {
+  forward: (s: PoolGeometry) => (s.window ? native.avgPool2d : native.adaptiveAvgPool2d),
+  backward: (s: PoolGeometry) => (s.window ? native.avgPool2dBackward : native.adaptiveAvgPool2dBackward),
+};
+
+/** An average pool of x, recorded with its backward; each is the other's derivative (both linear). */
+function avgPoolForward(s: PoolGeometry, x: Tensor): Tensor {
+  const [N, C, , , , Ho, Wo] = s.head as [number, number, number, number, number, number, number];
+  const xc = V.contiguous(x);
+  const out = emptyUninit([N, C, Ho, Wo], 'float32');
+  encodeConv(s.head, s.window, s.own, [xc._offset, 0]);
+  avgKernels.forward(s)(meta, f32(xc)!, f32(out)!);
+  return record(s.window ? 'AvgPool2DBackward0' : 'AdaptiveAvgPool2DBackward0', out, [x], [], (g) => [avgPoolBackward(s, g)]);
+}
+
+function avgPoolBackward(s: PoolGeometry, g: Tensor): Tensor {
+  const [N, C, H, W] = s.head as [number, number, number, number];
+  const gc = V.contiguous(g);
+  const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
+  encodeConv(s.head, s.window, s.own, [gc._offset, 0]);
+  avgKernels.backward(s)(meta, f32(gc)!, f32(gx)!);
+  return record(s.window ? 'AvgPool2DBackwardBackward0' : 'AdaptiveAvgPool2DBackwardBackward0', gx, [g], [], (gg) => [avgPoolForward(s, gg)]);
 }
 
 /** Mean over kernelSize windows of x [N, C, H, W] (or [C, H, W]), with PyTorch's divisor rules. */
@@ -202,20 +279,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions = {
   const [N, C, H, W] = x._shape as [number, number, number, number];
   encodeConv([N, C, H, W, C, 0, 0], window, own, []);
   const [Ho, Wo] = native.avgPool2dOutputSize(meta);
-  const head = [N, C, H, W, C, Ho, Wo];
-  const xc = V.contiguous(x);
-  const out = emptyUninit([N, C, Ho, Wo], 'float32');
-  encodeConv(head, window, own, [xc._offset, 0]);
-  native.avgPool2d(meta, f32(xc)!, f32(out)!);
-  const y = record('AvgPool2DBackward0', out, [x], [], (g) => {
-    noDoubleBackward(op);
-    const gc = V.contiguous(g);
-    const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
-    encodeConv(head, window, own, [gc._offset, 0]);
-    native.avgPool2dBackward(meta, f32(gc)!, f32(gx)!);
-    return [gx];
-  });
-  return unbatch(y);
+  return unbatch(avgPoolForward({ head: [N, C, H, W, C, Ho, Wo], window, own }, x));
 }
 
 /** Mean over the windows that split x [N, C, H, W] (or [C, H, W]) into outputSize cells (PyTorch's start/end rule). */
@@ -224,18 +288,5 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   const [x, unbatch] = batched(op, checkFloat(op, expectTensor(op, input, 'input'), 'input'));
   const [Ho, Wo] = pair(op, outputSize, 'outputSize', 1);
   const [N, C, H, W] = x._shape as [number, number, number, number];
-  const head = [N, C, H, W, C, Ho, Wo];
-  const xc = V.contiguous(x);
-  const out = emptyUninit([N, C, Ho, Wo], 'float32');
-  encodeConv(head, null, [], [xc._offset, 0]);
-  native.adaptiveAvgPool2d(meta, f32(xc)!, f32(out)!);
-  const y = record('AdaptiveAvgPool2DBackward0', out, [x], [], (g) => {
-    noDoubleBackward(op);
-    const gc = V.contiguous(g);
-    const gx = emptyUninit([N, C, H, W], 'float32'); // every plane zeroed by the kernel first
-    encodeConv(head, null, [], [gc._offset, 0]);
-    native.adaptiveAvgPool2dBackward(meta, f32(gc)!, f32(gx)!);
-    return [gx];
-  });
-  return unbatch(y);
+  return unbatch(avgPoolForward({ head: [N, C, H, W, C, Ho, Wo], window: null, own: [] }, x));
 }
