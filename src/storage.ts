@@ -147,15 +147,6 @@ export function ownsBuffer(data: Storage): boolean {
   return (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) || soleUser.has(data.buffer);
 }
 
-/**
- * Frees a tensor the library made and holds the only references to, now dead (a backward's own
- * temporary), so the next allocation of its size reuses the memory while it is in cache. Not
- * while a trace records (src/jit/trace.ts): the compiled plan is built from the traced storages.
- */
-export function releaseTemporary(x: Tensor): void {
-  if (onAllocate === null) dispose(x);
-}
-
 /** Frees `x`'s storage now, for it and every view sharing it (and its .grad's). */
 export function dispose(x: Tensor): void {
   const box = x._box;

@@ -9,7 +9,6 @@ import { broadcastShapes, broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { emptyUninit, expectTensor, record, savedFor } from './base.js';
 import { freshGrad } from '../autograd/accumulate.js';
-import { releaseTemporary } from '../storage.js';
 import * as E from './elementwise.js';
 import { castKernel, reluBackwardKernel } from './elementwise_kernels.js';
 import * as R from './reduce.js';
@@ -175,15 +174,10 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, relu = false): Te
     // Under createGraph (grad mode on in backward) relu's mask as a differentiable op.
     const gy = !relu ? g : isGradEnabled() ? E.where(E.gt(ys!, 0), g, 0) : reluBackwardKernel(g, ys!);
     const g2 = V.reshape(gy, [[-1, N]]);
-    const grads = [
+    return [
       needs[0] ? matmul(gy, ws!) : null,
       needs[1] ? leafGrad(wLeaf, matmul(V.t(g2), V.reshape(xs!, [[-1, K]]))) : null,
       needs[2] ? leafGrad(bLeaf, R.sum(g2, 0)) : null,
     ];
-    // relu's masked gradient is this backward's own tensor, dead now unless a result shares its
-    // storage: freed at once (src/storage.ts: releaseTemporary), so the next allocation of its
-    // size (the next layer's) reuses the memory while it is in cache instead of fresh memory.
-    if (gy !== g && !isGradEnabled() && grads.every((r) => r === null || r._box !== gy._box)) releaseTemporary(gy);
-    return grads;
   });
 }
