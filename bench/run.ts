@@ -126,6 +126,16 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
       const a = tg.rand([p.n!]);
       return () => a.exp();
     },
+    // A fresh 4 MiB output per call, the size of a layer's activations.
+    relu_1m: (p) => {
+      const a = tg.randn([p.n!]);
+      return () => a.relu();
+    },
+    add_1m: (p) => {
+      const a = tg.rand([p.n!]);
+      const b = tg.rand([p.n!]);
+      return () => a.add(b);
+    },
     sgemm_1024: (p) => sgemm(tg, p),
     sgemm_mlp: (p) => sgemm(tg, p),
     sgemm_head: (p) => sgemm(tg, p),
@@ -338,8 +348,8 @@ function throughput(w: Workload, ns: number): string {
     const perSecond = (p.batch! * 1e9) / ns;
     return perSecond >= 10_000 ? `${Math.round(perSecond / 1000)}k samples/s` : `${Math.round(perSecond)} samples/s`;
   }
-  if (w.id === 'add_16m') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
-  if (w.id === 'exp_1m') return `${((8 * p.n!) / ns).toFixed(2)} GB/s`;
+  if (w.id === 'add_16m' || w.id === 'add_1m') return `${((12 * p.n!) / ns).toFixed(2)} GB/s`;
+  if (w.id === 'exp_1m' || w.id === 'relu_1m') return `${((8 * p.n!) / ns).toFixed(2)} GB/s`;
   return '';
 }
 

@@ -102,6 +102,18 @@ def make_exp_1m(p):
     return lambda: a.exp()
 
 
+def make_relu_1m(p):
+    # A fresh 4 MiB output per call, the size of a layer's activations.
+    a = torch.randn([p["n"]])
+    return lambda: a.relu()
+
+
+def make_add_1m(p):
+    a = torch.rand([p["n"]])
+    b = torch.rand([p["n"]])
+    return lambda: a.add(b)
+
+
 def make_sgemm(p):
     a = torch.randn([p["m"], p["k"]])
     b = torch.randn([p["k"], p["n"]])
@@ -360,6 +372,8 @@ MAKERS = {
     "matmul_fwd_bwd": make_matmul_fwd_bwd,
     "add_16m": make_add_16m,
     "exp_1m": make_exp_1m,
+    "relu_1m": make_relu_1m,
+    "add_1m": make_add_1m,
 }
 
 

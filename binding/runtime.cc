@@ -69,6 +69,17 @@ Napi::Value AlignHugePages(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(offset));
 }
 
+// For src/storage.ts's dispose(): detaching frees the backing store now, where a transfer
+// (structuredClone's) hands it to a new ArrayBuffer that only the next GC frees. A detached
+// buffer is left as it is.
+Napi::Value DetachBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw_type(env, "detachBuffer: expected an ArrayBuffer");
+  Napi::ArrayBuffer buf = info[0].As<Napi::ArrayBuffer>();
+  if (!buf.IsDetached()) buf.Detach();
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
@@ -81,6 +92,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
   exports.Set("alignmentGap", Napi::Function::New(env, AlignmentGap, "alignmentGap"));
   exports.Set("alignHugePages", Napi::Function::New(env, AlignHugePages, "alignHugePages"));
+  exports.Set("detachBuffer", Napi::Function::New(env, DetachBuffer, "detachBuffer"));
   exports.Set("hugePageBytes", Napi::Number::New(env, static_cast<double>(tg::huge_page_bytes())));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 }

@@ -32,6 +32,8 @@ const LABELS = {
   add_16m: 'add, 16M floats, fresh output',
   add_16m_inplace: 'add, 16M floats, in place (`a.add_(b)`)',
   exp_1m: 'exp, 1M floats',
+  relu_1m: 'relu, 1M floats, fresh output',
+  add_1m: 'add, 1M floats, fresh output',
   mlp_train: 'MLP 784-256-128-10 training, SGD momentum, batch 64',
   mlp_infer: 'MLP 784-256-128-10 inference, batch 1000',
 };

@@ -103,6 +103,8 @@ export interface Native {
   // pages for the whole 2 MiB blocks of the `bytes` from there (cpp/core/placement.cpp).
   alignHugePages(buffer: Uint8Array, bytes: number): number;
   hugePageBytes: number;  // 0 where there is no huge page hint: then nothing is over-allocated
+  // Detaches an ArrayBuffer, which frees its memory now (src/storage.ts: dispose).
+  detachBuffer(buffer: ArrayBuffer): void;
   napiVersion: number;
   // Compiled steps (binding/plan.cc): every step of a recorded plan in one call, synchronously
   // or on a libuv worker thread; plan layout in binding/plan.cc, written by src/jit/plan.ts.
@@ -162,7 +164,7 @@ export type CallHook = (name: string, args: readonly unknown[]) => void;
 // the safetensors header parse): not recorded, run as they are while tracing.
 const UNRECORDED = new Set([
   'simd', 'selectSimd', 'simdSupported', 'cpuFeatures', 'getNumThreads', 'setNumThreads',
-  'adviseHugePages', 'alignmentGap', 'alignHugePages', 'conv2dOutputSize', 'maxPool2dOutputSize',
+  'adviseHugePages', 'alignmentGap', 'alignHugePages', 'detachBuffer', 'conv2dOutputSize', 'maxPool2dOutputSize',
   'avgPool2dOutputSize', 'safetensorsParse',
 ]);
 

@@ -193,6 +193,17 @@ describe('conversion and memory', () => {
     t.dispose();
   });
 
+  it('dispose() gives the memory back at once: external ArrayBuffer memory drops without a GC', () => {
+    // A transfer alone moved the memory to a clone that only the next GC freed (src/storage.ts).
+    for (const make of [() => tg.zeros([4 << 20]), () => tg.ones([1 << 20]).exp(), () => tg.zeros([8 << 20])]) {
+      const t = make();
+      const bytes = t._data.byteLength;
+      const before = process.memoryUsage().arrayBuffers;
+      t.dispose();
+      expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(bytes);
+    }
+  });
+
   it('storage of 4 KiB and more starts on a 64-byte boundary, and dispose() still detaches it', () => {
     const { native } = nativeModule;
     for (const make of [() => tg.ones(1024), () => tg.zeros([33, 65]), () => tg.randn([64, 784]), () => tg.ones(4096).mul(2), () => tg.ones([1500], { dtype: 'int32' })]) {

@@ -51,6 +51,16 @@ struct Avx2V {
   static mask isnan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static reg select(mask m, reg a, reg b) { return _mm256_blendv_ps(b, a, m); }
   static bool any(mask m) { return _mm256_movemask_ps(m) != 0; }
+  // True when every lane of a, b, c, d has |x| <= lim (lim >= 0), false for any NaN: with the
+  // sign bit cleared, |x| orders like its bit pattern as a (non-negative) int32, and a NaN's is
+  // above inf's. For exp's fast blocks (vec_kernels.h: exp_blocks).
+  static bool all_abs_le(reg a, reg b, reg c, reg d, float lim) {
+    const __m256i m = _mm256_set1_epi32(0x7fffffff);
+    const __m256i ab = _mm256_max_epi32(_mm256_and_si256(_mm256_castps_si256(a), m), _mm256_and_si256(_mm256_castps_si256(b), m));
+    const __m256i cd = _mm256_max_epi32(_mm256_and_si256(_mm256_castps_si256(c), m), _mm256_and_si256(_mm256_castps_si256(d), m));
+    const __m256i over = _mm256_cmpgt_epi32(_mm256_max_epi32(ab, cd), _mm256_castps_si256(_mm256_set1_ps(lim)));
+    return _mm256_testz_si256(over, over) != 0;
+  }
   static reg round_nearest(reg a) { return round_even(a); }
   static reg pow2i(reg n) {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));

@@ -51,9 +51,21 @@ struct VecMath {
   // Whether V has what exp's table form needs (AVX-512).
   static constexpr bool kTableExp = requires(reg a) { V::scale2(a, a); V::lookup16(kExp2Hi, a); };
 
-  // exp for |x| <= 128 (or NaN) only, where V has the table form: exp without its clamp, for
-  // callers that checked the range (VecKernels' exp loop). Equal to exp(x) there.
-  static reg exp_in_range(reg x) { return exp_table<false>(x, x); }
+  // exp for |x| <= kExpInRangeMax only, for callers that checked the range (VecKernels' exp
+  // loop); equal to exp(x) there, bit for bit. The table form (AVX-512) drops its clamp, and
+  // takes NaN too. The Cephes form (the other layers) drops its three range masks and selects,
+  // and scales by 2^n in one multiply instead of two: for |x| <= 87, n = round(x / ln2) is in
+  // [-126, 126], so 2^n is a normal float and p 2^n rounds once, as p 2^n1 (exact) 2^n2 does
+  // (AVX2: see exp_blocks).
+  static constexpr float kExpInRangeMax = kTableExp ? 128.0f : 87.0f;
+  static reg exp_in_range(reg x) {
+    if constexpr (kTableExp) return exp_table<false>(x, x);
+    else {
+      reg n;
+      const reg p = exp_reduced<false>(x, x, &n);
+      return V::mul(p, V::pow2i(n));
+    }
+  }
 
   // exp(x) = 2^(n/16) e^r = 2^floor(n/16) * T[n mod 16] * e^r, n = round(16 x / ln2),
   // |r| <= ln2/32: a cubic is within 1e-9 of e^r there (the Cephes form of exp_impl needs a
@@ -82,6 +94,27 @@ struct VecMath {
     return V::scale2(y, m);  // y 2^floor(m)
   }
 
+  // The Cephes form's e^r for x = n ln2 + r: returns e^r, sets *n = round(x / ln2).
+  template <bool kLo>
+  static reg exp_reduced(reg x, reg xlo, reg* n_out) {
+    // n = round(x / ln2); r = x - n*ln2 (two-part ln2 for exactness)
+    const reg n = V::round_nearest(V::mul(x, V::set1(1.44269504088896341f)));
+    reg r = V::fma(n, V::set1(-0.693359375f), x);
+    r = V::fma(n, V::set1(2.12194440e-4f), r);
+    if constexpr (kLo) r = V::add(r, xlo);
+    reg p = V::set1(1.9875691500E-4f);
+    p = V::fma(p, r, V::set1(1.3981999507E-3f));
+    p = V::fma(p, r, V::set1(8.3334519073E-3f));
+    p = V::fma(p, r, V::set1(4.1665795894E-2f));
+    p = V::fma(p, r, V::set1(1.6666665459E-1f));
+    p = V::fma(p, r, V::set1(5.0000001201E-1f));
+    const reg r2 = V::mul(r, r);
+    *n_out = n;
+    // 1 + (r + r^2 p) rather than (1 + r) + r^2 p: rounding 1 + r first drops low bits of r,
+    // worth a quarter ulp of the result (max error 1.26 -> 0.99 ulp, measured).
+    return V::add(V::fma(p, r2, r), V::set1(1.0f));
+  }
+
   template <bool kLo>
   static reg exp_impl(reg x, reg xlo) {
     // min(hi, max(lo, x)) returns a NaN x (max and min return their second operand for NaN).
@@ -91,21 +124,8 @@ struct VecMath {
     auto under_mask = V::lt(x, lo);
     auto nan_mask = V::isnan(x);
     reg xc = V::min(V::max(x, lo), hi);
-    // n = round(x / ln2); r = x - n*ln2 (two-part ln2 for exactness)
-    reg n = V::round_nearest(V::mul(xc, V::set1(1.44269504088896341f)));
-    reg r = V::fma(n, V::set1(-0.693359375f), xc);
-    r = V::fma(n, V::set1(2.12194440e-4f), r);
-    if constexpr (kLo) r = V::add(r, xlo);
-    reg p = V::set1(1.9875691500E-4f);
-    p = V::fma(p, r, V::set1(1.3981999507E-3f));
-    p = V::fma(p, r, V::set1(8.3334519073E-3f));
-    p = V::fma(p, r, V::set1(4.1665795894E-2f));
-    p = V::fma(p, r, V::set1(1.6666665459E-1f));
-    p = V::fma(p, r, V::set1(5.0000001201E-1f));
-    reg r2 = V::mul(r, r);
-    // 1 + (r + r^2 p) rather than (1 + r) + r^2 p: rounding 1 + r first drops low bits of r,
-    // worth a quarter ulp of the result (max error 1.26 -> 0.99 ulp, measured).
-    p = V::add(V::fma(p, r2, r), V::set1(1.0f));
+    reg n;
+    reg p = exp_reduced<kLo>(xc, xlo, &n);
     // Split the scale in two so that results down to the denormal range stay exact-ish:
     // p 2^n1 is exact, and the product rounds once.
     reg n1 = V::round_nearest(V::mul(n, V::set1(0.5f)));
