@@ -259,12 +259,16 @@ tg::Status run_guarded(F&& body) {
 // A replayable kernel entry: decode + core call over Args (binding/plan.cc lists them).
 using RunFn = tg::Status (*)(const Args&);
 
-// The JS entry of a replayable kernel: meta from info[0], operands from info[1...] (at most 8),
+// The most operands a replayable kernel takes (attentionBackward's 10).
+constexpr size_t kMaxOperands = 10;
+
+// The JS entry of a replayable kernel: meta from info[0], operands from info[1...] (at most
+// kMaxOperands; more are not read),
 // then `run`, whose Status becomes the JS error.
 inline Napi::Value js_call(const Napi::CallbackInfo& info, RunFn run) {
   const napi_env env = info.Env();
   Args a;
-  Buffer bufs[8];
+  Buffer bufs[kMaxOperands];
   if (info.Length() >= 1) {
     napi_typedarray_type type = napi_int8_array;
     size_t length = 0;
@@ -274,7 +278,7 @@ inline Napi::Value js_call(const Napi::CallbackInfo& info, RunFn run) {
       a.meta_len = length;
     }
   }
-  const size_t n = info.Length() > 1 ? std::min<size_t>(info.Length() - 1, 8) : 0;
+  const size_t n = info.Length() > 1 ? std::min<size_t>(info.Length() - 1, kMaxOperands) : 0;
   for (size_t i = 0; i < n; ++i) bufs[i] = resolve_buffer(env, info[i + 1]);
   a.bufs = bufs;
   a.nbufs = n;
@@ -310,6 +314,29 @@ tg::Status run_index_add(const Args&);
 tg::Status run_gather(const Args&);
 tg::Status run_scatter_add(const Args&);
 tg::Status run_scatter(const Args&);
+tg::Status run_cross_entropy_forward(const Args&);
+tg::Status run_cross_entropy_backward(const Args&);
+tg::Status run_softmax(const Args&);
+tg::Status run_log_softmax(const Args&);
+tg::Status run_softmax_backward(const Args&);
+tg::Status run_log_softmax_backward(const Args&);
+tg::Status run_layer_norm(const Args&);
+tg::Status run_layer_norm_backward(const Args&);
+tg::Status run_conv2d(const Args&);
+tg::Status run_conv2d_backward(const Args&);
+tg::Status run_max_pool2d(const Args&);
+tg::Status run_max_pool2d_backward(const Args&);
+tg::Status run_avg_pool2d(const Args&);
+tg::Status run_avg_pool2d_backward(const Args&);
+tg::Status run_adaptive_avg_pool2d(const Args&);
+tg::Status run_adaptive_avg_pool2d_backward(const Args&);
+tg::Status run_attention(const Args&);
+tg::Status run_attention_backward(const Args&);
+tg::Status run_random_uniform(const Args&);
+tg::Status run_random_normal(const Args&);
+tg::Status run_random_dropout_mask(const Args&);
+tg::Status run_random_int(const Args&);
+tg::Status run_random_permutation(const Args&);
 
 // Header slots common to the elementwise layouts: [op, ndim, p0, p1, p2, shape..., views...].
 constexpr size_t kHeader = 5;

@@ -176,7 +176,7 @@ function makeCalls(seed: number) {
     },
     () => {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));
-      native.randomPermutation!(state, buf('i', Math.max(0, k + pick([0, -1, 1]))), k);
+      native.randomPermutation!(new Float64Array([k, 0, 0]), state, buf('i', Math.max(0, k + pick([0, -1, 1]))));
     },
     () => {  // alignHugePages(buffer of bytes + hugePageBytes, bytes): one reused 2 MiB buffer
       const bytes = pick([0, 1, 64, 4096, HUGE.length - HUGE_PAGE, HUGE.length - HUGE_PAGE + 1, -1, 0.5, NaN]);
@@ -186,7 +186,7 @@ function makeCalls(seed: number) {
     },
     () => {
       const k = pick([0, 1, 5, 17]), lo = int(100) - 50, out = buf('i', Math.max(0, k + pick([0, -1, 1])));
-      native.randomInt!(new Uint32Array(4), out, k, pick([lo, -(2 ** 31)]), pick([lo + 1 + int(5), 2 ** 31]));
+      native.randomInt!(new Float64Array([k, pick([lo, -(2 ** 31)]), pick([lo + 1 + int(5), 2 ** 31])]), new Uint32Array(4), out);
     },
     // ---- the kernels of the conv / attention models (binding/conv.cc, softmax.cc, sort.cc) ----
     () => {  // conv2d / conv2dBackward / conv2dOutputSize: [N, C, H, W, O, Ho, Wo, window(8), groups, offsets]
