@@ -117,6 +117,20 @@ describe('serve-model', () => {
     }
   });
 
+  it('predicts from an octet-stream body (float32 pixels) as from JSON, and answers /health and /stats', async () => {
+    const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 31 + j * 7) % 17));
+    const json = await post(JSON.stringify({ inputs: rows }));
+    const res = await fetch(url, { method: 'POST', body: Buffer.from(Float32Array.from(rows.flat()).buffer), headers: { 'content-type': 'application/octet-stream' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { predictions: number[] }).predictions).toEqual(json.json.predictions);
+    const bad = await fetch(url, { method: 'POST', body: Buffer.alloc(10), headers: { 'content-type': 'application/octet-stream' } });
+    expect(bad.status).toBe(400);
+    const base = url.replace('/predict', '');
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ ok: true });
+    const stats = (await (await fetch(`${base}/stats`)).json()) as { timerLatenessMs: { p99: number } };
+    expect(stats.timerLatenessMs.p99).toBeGreaterThanOrEqual(0);
+  });
+
   it('answers malformed requests with 400 and a message, and keeps serving', async () => {
     const bad = await post('{"inputs": [[1, 2, 3]]}');
     expect(bad.status).toBe(400);
