@@ -1,11 +1,12 @@
 // A bounded load test of examples/serve-model.ts on 127.0.0.1: starts the server in a child
 // process (its own event loop, as in production), then for each mode (compiled steps with
-// runAsync, then the eager synchronous forward) keeps `--concurrency` clients posting batches of
+// runAsync, the eager synchronous forward, and examples/serve-workers.ts: compiled steps in
+// worker_threads workers) keeps `--concurrency` clients posting batches of
 // `--rows` digit images (octet-stream float32) for `--seconds`, while a prober GETs /health every
 // 20 ms. Reports predict throughput and latency, /health latency, and the server's own event-loop
 // lag (the lateness of a 10 ms timer, from GET /stats).
 //
-//   npx tsx examples/serve-load-test.ts [--seconds 10] [--concurrency 4] [--rows 1024] [--mode both|async|sync]
+//   npx tsx examples/serve-load-test.ts [--seconds 10] [--concurrency 4] [--rows 1024] [--mode all|async|sync|workers]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ const arg = (name: string, dflt: string) => {
 const SECONDS = Math.min(30, Number(arg('--seconds', '10')));
 const CONCURRENCY = Number(arg('--concurrency', '4'));
 const ROWS = Number(arg('--rows', '1024'));
-const MODES = arg('--mode', 'both') === 'both' ? ['async', 'sync'] : [arg('--mode', 'both')];
+const MODES = arg('--mode', 'all') === 'all' ? ['async', 'sync', 'workers'] : [arg('--mode', 'all')];
 
 const quantile = (xs: number[], q: number) => {
   const s = xs.slice().sort((a, b) => a - b);
@@ -29,9 +30,10 @@ const quantile = (xs: number[], q: number) => {
 
 /** Starts the server in a child process on a free port; resolves with its base URL and the child. */
 function startChild(modelPath: string, mode: string): Promise<{ url: string; stop: () => void }> {
-  const server = fileURLToPath(new URL('./serve-model.ts', import.meta.url));
+  const server = fileURLToPath(new URL(mode === 'workers' ? './serve-workers.ts' : './serve-model.ts', import.meta.url));
   // process.execArgv carries tsx's loader, so the child runs the TypeScript source as this one does.
-  const child = spawn(process.execPath, [...process.execArgv, server, '--port', '0', '--model', modelPath, '--mode', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [...process.execArgv, server, '--port', '0', '--model', modelPath, ...(mode === 'workers' ? [] : ['--mode', mode])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
       try {
         const r = await load(url);
         const f = (v: number) => v.toFixed(1);
-        console.log(`| ${mode === 'async' ? 'compiled, runAsync' : 'eager, sync'} | ${f(r.requests / r.seconds)} | ${Math.round((r.requests * ROWS) / r.seconds)} | ${f(quantile(r.predictMs, 0.5))} / ${f(quantile(r.predictMs, 0.99))} | ${f(quantile(r.healthMs, 0.5))} / ${f(quantile(r.healthMs, 0.99))} | ${f(r.lag.p50)} / ${f(r.lag.p99)} / ${f(r.lag.max)} |`);
+        console.log(`| ${{ async: 'compiled, runAsync', sync: 'eager, sync', workers: 'compiled, 2 worker_threads' }[mode]} | ${f(r.requests / r.seconds)} | ${Math.round((r.requests * ROWS) / r.seconds)} | ${f(quantile(r.predictMs, 0.5))} / ${f(quantile(r.predictMs, 0.99))} | ${f(quantile(r.healthMs, 0.5))} / ${f(quantile(r.healthMs, 0.99))} | ${f(r.lag.p50)} / ${f(r.lag.p99)} / ${f(r.lag.max)} |`);
       } finally {
         stop();
       }

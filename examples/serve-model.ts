@@ -134,7 +134,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** The lateness of a 10 ms interval timer: how long the event loop made it wait, per tick. */
-function lagMonitor() {
+export function lagMonitor() {
   const PERIOD = 10;
   let samples: number[] = [];
   let last = performance.now();

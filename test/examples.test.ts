@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModel, startServer } from '../examples/serve-model.js';
+import { startWorkersServer } from '../examples/serve-workers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -130,6 +131,21 @@ describe('serve-model', () => {
     const stats = (await (await fetch(`${base}/stats`)).json()) as { timerLatenessMs: { p99: number } };
     expect(stats.timerLatenessMs.p99).toBeGreaterThanOrEqual(0);
   });
+
+  it('serve-workers: worker_threads workers predict what the server predicts', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 13 + j * 5) % 17));
+    const want = (await post(JSON.stringify({ inputs: rows }))).json.predictions;
+    const w = await startWorkersServer({ modelPath: join(dir, 'digits.safetensors'), port: 0, workers: 2 });
+    try {
+      for (let k = 0; k < 3; k++) {
+        const res = await fetch(`http://127.0.0.1:${w.port}/predict`, { method: 'POST', body: Buffer.from(Float32Array.from(rows.flat()).buffer), headers: { 'content-type': 'application/octet-stream' } });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { predictions: number[] }).predictions).toEqual(want);
+      }
+    } finally {
+      await w.stop();
+    }
+  }, 30_000);
 
   it('answers malformed requests with 400 and a message, and keeps serving', async () => {
     const bad = await post('{"inputs": [[1, 2, 3]]}');
