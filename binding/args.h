@@ -130,7 +130,9 @@ class Meta {
   }
   const char* op() const { return op_; }
   // Throws "<op>: <message>" as a TypeError / RangeError (JS source) or a DecodeError (Args).
-  [[noreturn]] void fail(tg::Status::Kind kind, const std::string& message) const {
+  // (Cold and out of line, as the other failure paths: the checks stay small enough to inline
+  // into every decode, which a replayed plan runs once per step.)
+  [[noreturn, gnu::cold, gnu::noinline]] void fail(tg::Status::Kind kind, const std::string& message) const {
     const std::string m = std::string(op_) + ": " + message;
     if (env_) {
       if (kind == tg::Status::Type) throw_type(Napi::Env(env_), m);
@@ -138,15 +140,24 @@ class Meta {
     }
     throw DecodeError{kind == tg::Status::Type ? tg::Status::type(m) : tg::Status::range(m)};
   }
-  [[noreturn]] void fail_range(const std::string& message) const { fail(tg::Status::Range, message); }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_range(const std::string& message) const { fail(tg::Status::Range, message); }
   double num(size_t i) const {
-    if (i >= n_) fail_range("truncated call metadata");
-    return p_[i];
+    if (i < n_) [[likely]]
+      return p_[i];
+    fail_value(i);
   }
   int64_t integer(size_t i) const {
-    double v = num(i);
-    if (!is_integer_in(v, -9007199254740991.0, 9007199254740991.0)) fail_range("expected an integer, got " + std::to_string(v));
-    return static_cast<int64_t>(v);
+    if (i < n_) [[likely]] {
+      const double v = p_[i];
+      if (is_integer_in(v, -9007199254740991.0, 9007199254740991.0)) [[likely]]
+        return static_cast<int64_t>(v);
+    }
+    fail_value(i);
+  }
+  // Slot i is past the meta's end, or not an integer (integer()).
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_value(size_t i) const {
+    if (i >= n_) fail_range("truncated call metadata");
+    fail_range("expected an integer, got " + std::to_string(p_[i]));
   }
   // A 0/1 switch.
   bool flag(size_t i, const char* name) const {
