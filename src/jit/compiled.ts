@@ -267,7 +267,10 @@ export class Compiled {
    * copied first (so they may change right after the call). While it is in flight, run() and
    * runAsync() of this compiled step throw; a write by JS to a tensor the step keeps (a
    * parameter, its gradient, optimizer state) during the run is detected by its version counter
-   * and rejects the result (the state written is then undefined: the two writes raced).
+   * and rejects the result (the state written is then undefined: the two writes raced). A step
+   * that draws random numbers draws as if it ran at the call: the generator is advanced past its
+   * draws before this returns; one drawing random integers (`randint`, `randperm`) is refused
+   * (use run()).
    */
   async runAsync(...inputs: Tensor[]): Promise<TraceResult> {
     const r = this.random;
@@ -303,9 +306,11 @@ export class Compiled {
  *
  * Tracing runs `fn` once for real (a traced training step is one training step). Limits: data-
  * dependent control flow and JS numbers computed inside `fn` are frozen at their traced values;
- * reading a value into JS (`item()`, `toArray()`, ...) and random ops fail the trace, as do
- * kernels compiled steps do not support yet (convolution, pooling, softmax, sorting, fused
- * losses, ...). Replays take inputs of the traced shapes and dtypes only. An optimizer's
+ * reading a value into JS (`item()`, `toArray()`, ...) or reseeding the generator fails the
+ * trace, as do kernels compiled steps do not support yet (sorting, `topk`, `cumsum` /
+ * `cumprod`, `multinomial`, `unfold` / `fold`). Random fills (`rand`, `randn`, dropout,
+ * `randint`, `randperm`) draw from the live generator on every run, as the eager function would.
+ * Replays take inputs of the traced shapes and dtypes only. An optimizer's
  * hyper-parameters are frozen too (changing `lr` afterwards makes run() throw); its step counters
  * advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
  * parameter's `.grad` and optimizer state) are intermediates: their buffers are reused.
