@@ -132,6 +132,20 @@ describe('serve-model', () => {
     expect(stats.timerLatenessMs.p99).toBeGreaterThanOrEqual(0);
   });
 
+  it('compiled runAsync predictions (the default) equal the eager ones (--mode sync)', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 11 + j * 3) % 17));
+    const want = await post(JSON.stringify({ inputs: rows }));
+    const eager = await startServer({ modelPath: join(dir, 'digits.safetensors'), port: 0, mode: 'sync' });
+    try {
+      const res = await fetch(`http://127.0.0.1:${eager.port}/predict`, { method: 'POST', body: JSON.stringify({ inputs: rows }) });
+      const got = (await res.json()) as Record<string, unknown>;
+      expect(got.predictions).toEqual(want.json.predictions);
+      (got.probabilities as number[][]).forEach((p, i) => p.forEach((v, j) => expect(v).toBeCloseTo((want.json.probabilities as number[][])[i]![j]!, 5)));
+    } finally {
+      eager.server.close();
+    }
+  });
+
   it('serve-workers: worker_threads workers predict what the server predicts', async () => {
     const rows = Array.from({ length: 7 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 13 + j * 5) % 17));
     const want = (await post(JSON.stringify({ inputs: rows }))).json.predictions;
