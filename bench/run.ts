@@ -88,6 +88,24 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
         b.data.sub_(b.grad!.mul(lr));
       };
     },
+    // The same step traced once (tg.jit.trace) and replayed: one native call per step.
+    linreg_step_jit: (p) => {
+      const x = tg.rand([p.n!]);
+      const y = x.mul(3).add(0.8);
+      const w = tg.rand([1], { requiresGrad: true });
+      const b = tg.rand([1], { requiresGrad: true });
+      const lr = p.lr!;
+      const step = tg.jit.trace(() => {
+        const loss = x.mul(w).add(b).sub(y).pow(2).mean();
+        w.grad?.zero_();
+        b.grad?.zero_();
+        loss.backward();
+        w.data.sub_(w.grad!.mul(lr));
+        b.data.sub_(b.grad!.mul(lr));
+        return loss;
+      }, []);
+      return () => step.run();
+    },
     // Pure per-op overhead: no grad, one float each.
     add_1elem: () => {
       const a = tg.rand([1]);
@@ -158,6 +176,39 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
         opt.step();
       };
     },
+    linear_sgd_epoch_jit: (p) => {
+      const x = tg.tensor([[1], [2], [3]]);
+      const y = tg.tensor([[2], [4], [6]]);
+      const model = new tg.nn.Linear(1, 1);
+      const lossFn = new tg.nn.MSELoss({ reduction: 'sum' });
+      const opt = new tg.optim.SGD(model.parameters(), { lr: p.lr! });
+      const epoch = tg.jit.trace(() => {
+        const loss = lossFn.forward(model.forward(x), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        return loss;
+      }, []);
+      return () => epoch.run();
+    },
+    mlp_train_jit: (p) => {
+      const { model, batches } = mlp(tg, p);
+      const lossFn = new tg.nn.CrossEntropyLoss();
+      const opt = new tg.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      const step = tg.jit.trace((x, y) => {
+        opt.zeroGrad();
+        const l = lossFn.forward(model.forward(x), y);
+        l.backward();
+        opt.step();
+        return l;
+      }, [...batches[0]!]);
+      let i = 0;
+      return () => step.run(...batches[i++ % batches.length]!);
+    },
+    mlp_infer_b1: (p) => makers(tg).mlp_infer!(p),
+    mlp_infer_b64: (p) => makers(tg).mlp_infer!(p),
+    mlp_infer_b1_jit: (p) => mlpInferCompiled(tg, p),
+    mlp_infer_b64_jit: (p) => mlpInferCompiled(tg, p),
     mlp_train: (p) => {
       const { model, batches } = mlp(tg, p);
       const lossFn = new tg.nn.CrossEntropyLoss();
@@ -190,6 +241,20 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
         tg.nn.functional.nllLoss(model.forward(x), y).backward();
         opt.step();
       };
+    },
+    cnn_train_jit: (p) => {
+      const model = mnistNet(tg);
+      const opt = new tg.optim.Adadelta(model.parameters(), { lr: 1.0 });
+      const batches = Array.from({ length: p.pool! }, () => [tg.randn([p.batch!, 1, 28, 28]), tg.randint(0, 10, [p.batch!])] as const);
+      const step = tg.jit.trace((x, y) => {
+        opt.zeroGrad();
+        const l = tg.nn.functional.nllLoss(model.forward(x), y);
+        l.backward();
+        opt.step();
+        return l;
+      }, [...batches[0]!]);
+      let i = 0;
+      return () => step.run(...batches[i++ % batches.length]!);
     },
     layernorm_fwd_bwd: (p) => {
       const x = tg.randn([p.rows!, p.d!], { requiresGrad: true });
@@ -229,7 +294,30 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
         opt.step();
       };
     },
+    gpt_train_jit: (p) => {
+      const model = charGpt(tg, p);
+      const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+      const batches = Array.from({ length: 4 }, () => [tg.randint(0, p.vocab!, [p.batch!, p.block!]), tg.randint(0, p.vocab!, [p.batch! * p.block!])] as const);
+      const step = tg.jit.trace((x, y) => {
+        const loss = tg.nn.functional.crossEntropy(model.forward(x).reshape(-1, p.vocab!), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        return loss;
+      }, [...batches[0]!]);
+      let i = 0;
+      return () => step.run(...batches[i++ % batches.length]!);
+    },
   };
+}
+
+/** The MLP's inference traced once (noGrad) and replayed over the pool of batches. */
+function mlpInferCompiled(tg: TG, p: Record<string, number>): () => unknown {
+  const { model, batches } = mlp(tg, p);
+  model.eval();
+  const infer = tg.noGrad(() => tg.jit.trace((x) => model.forward(x), [batches[0]![0]]));
+  let i = 0;
+  return () => infer.run(batches[i++ % batches.length]![0]);
 }
 
 function sgemm(tg: TG, p: Record<string, number>): () => unknown {

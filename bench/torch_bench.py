@@ -346,6 +346,23 @@ def make_gpt_train(p):
     return step
 
 
+def make_mlp_infer_traced(p):
+    # torch.jit.trace + freeze: PyTorch's compiled inference, beside tg.jit.trace.
+    model, batches = mlp(p)
+    model.eval()
+    with torch.no_grad():
+        traced = torch.jit.freeze(torch.jit.trace(model, batches[0][0]))
+    state = {"i": 0}
+
+    def step():
+        x, _ = batches[state["i"] % len(batches)]
+        state["i"] += 1
+        with torch.no_grad():
+            return traced(x)
+
+    return step
+
+
 MAKERS = {
     "conv1_fwd_bwd": make_conv_layer,
     "conv2_fwd_bwd": make_conv_layer,
@@ -359,6 +376,15 @@ MAKERS = {
     "ce_1024x84": make_ce_rows,
     "attention_fwd_bwd": make_attention_fwd_bwd,
     "gpt_train": make_gpt_train,
+    "gpt_train_jit": make_gpt_train,
+    "cnn_train_jit": make_cnn_train,
+    "mlp_train_jit": make_mlp_train,
+    "mlp_infer_b1": make_mlp_infer,
+    "mlp_infer_b64": make_mlp_infer,
+    "mlp_infer_b1_jit": make_mlp_infer_traced,
+    "mlp_infer_b64_jit": make_mlp_infer_traced,
+    "linear_sgd_epoch_jit": make_linear_sgd_epoch,
+    "linreg_step_jit": make_linreg_step,
     "sgemm_1024": make_sgemm,
     "sgemm_mlp": make_sgemm,
     "sgemm_head": make_sgemm,

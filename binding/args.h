@@ -130,7 +130,9 @@ class Meta {
   }
   const char* op() const { return op_; }
   // Throws "<op>: <message>" as a TypeError / RangeError (JS source) or a DecodeError (Args).
-  [[noreturn]] void fail(tg::Status::Kind kind, const std::string& message) const {
+  // (Cold and out of line, as the other failure paths: the checks stay small enough to inline
+  // into every decode, which a replayed plan runs once per step.)
+  [[noreturn, gnu::cold, gnu::noinline]] void fail(tg::Status::Kind kind, const std::string& message) const {
     const std::string m = std::string(op_) + ": " + message;
     if (env_) {
       if (kind == tg::Status::Type) throw_type(Napi::Env(env_), m);
@@ -138,15 +140,24 @@ class Meta {
     }
     throw DecodeError{kind == tg::Status::Type ? tg::Status::type(m) : tg::Status::range(m)};
   }
-  [[noreturn]] void fail_range(const std::string& message) const { fail(tg::Status::Range, message); }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_range(const std::string& message) const { fail(tg::Status::Range, message); }
   double num(size_t i) const {
-    if (i >= n_) fail_range("truncated call metadata");
-    return p_[i];
+    if (i < n_) [[likely]]
+      return p_[i];
+    fail_value(i);
   }
   int64_t integer(size_t i) const {
-    double v = num(i);
-    if (!is_integer_in(v, -9007199254740991.0, 9007199254740991.0)) fail_range("expected an integer, got " + std::to_string(v));
-    return static_cast<int64_t>(v);
+    if (i < n_) [[likely]] {
+      const double v = p_[i];
+      if (is_integer_in(v, -9007199254740991.0, 9007199254740991.0)) [[likely]]
+        return static_cast<int64_t>(v);
+    }
+    fail_value(i);
+  }
+  // Slot i is past the meta's end, or not an integer (integer()).
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_value(size_t i) const {
+    if (i >= n_) fail_range("truncated call metadata");
+    fail_range("expected an integer, got " + std::to_string(p_[i]));
   }
   // A 0/1 switch.
   bool flag(size_t i, const char* name) const {
@@ -259,12 +270,16 @@ tg::Status run_guarded(F&& body) {
 // A replayable kernel entry: decode + core call over Args (binding/plan.cc lists them).
 using RunFn = tg::Status (*)(const Args&);
 
-// The JS entry of a replayable kernel: meta from info[0], operands from info[1...] (at most 8),
+// The most operands a replayable kernel takes (attentionBackward's 10).
+constexpr size_t kMaxOperands = 10;
+
+// The JS entry of a replayable kernel: meta from info[0], operands from info[1...] (at most
+// kMaxOperands; more are not read),
 // then `run`, whose Status becomes the JS error.
 inline Napi::Value js_call(const Napi::CallbackInfo& info, RunFn run) {
   const napi_env env = info.Env();
   Args a;
-  Buffer bufs[8];
+  Buffer bufs[kMaxOperands];
   if (info.Length() >= 1) {
     napi_typedarray_type type = napi_int8_array;
     size_t length = 0;
@@ -274,7 +289,7 @@ inline Napi::Value js_call(const Napi::CallbackInfo& info, RunFn run) {
       a.meta_len = length;
     }
   }
-  const size_t n = info.Length() > 1 ? std::min<size_t>(info.Length() - 1, 8) : 0;
+  const size_t n = info.Length() > 1 ? std::min<size_t>(info.Length() - 1, kMaxOperands) : 0;
   for (size_t i = 0; i < n; ++i) bufs[i] = resolve_buffer(env, info[i + 1]);
   a.bufs = bufs;
   a.nbufs = n;
@@ -310,6 +325,29 @@ tg::Status run_index_add(const Args&);
 tg::Status run_gather(const Args&);
 tg::Status run_scatter_add(const Args&);
 tg::Status run_scatter(const Args&);
+tg::Status run_cross_entropy_forward(const Args&);
+tg::Status run_cross_entropy_backward(const Args&);
+tg::Status run_softmax(const Args&);
+tg::Status run_log_softmax(const Args&);
+tg::Status run_softmax_backward(const Args&);
+tg::Status run_log_softmax_backward(const Args&);
+tg::Status run_layer_norm(const Args&);
+tg::Status run_layer_norm_backward(const Args&);
+tg::Status run_conv2d(const Args&);
+tg::Status run_conv2d_backward(const Args&);
+tg::Status run_max_pool2d(const Args&);
+tg::Status run_max_pool2d_backward(const Args&);
+tg::Status run_avg_pool2d(const Args&);
+tg::Status run_avg_pool2d_backward(const Args&);
+tg::Status run_adaptive_avg_pool2d(const Args&);
+tg::Status run_adaptive_avg_pool2d_backward(const Args&);
+tg::Status run_attention(const Args&);
+tg::Status run_attention_backward(const Args&);
+tg::Status run_random_uniform(const Args&);
+tg::Status run_random_normal(const Args&);
+tg::Status run_random_dropout_mask(const Args&);
+tg::Status run_random_int(const Args&);
+tg::Status run_random_permutation(const Args&);
 
 // Header slots common to the elementwise layouts: [op, ndim, p0, p1, p2, shape..., views...].
 constexpr size_t kHeader = 5;

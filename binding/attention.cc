@@ -21,8 +21,8 @@ namespace {
 constexpr size_t kAttnHeader = 9;
 
 // A [batch..., rows, cols] operand with unit columns: offset, batch strides, row stride from *pos.
-tg::Operand rows_view(const Meta& m, napi_value value, int nb, size_t* pos) {
-  tg::Operand o = m.viewed(value, nb + 1, pos);
+tg::Operand rows_view(const Meta& m, Arg k, int nb, size_t* pos) {
+  tg::Operand o = m.viewed(k, nb + 1, pos);
   o.stride[nb + 1] = 1;
   return o;
 }
@@ -36,51 +36,53 @@ float scale_of(const Meta& m) {
   return static_cast<float>(s);
 }
 
-// The shared part of both calls: sizes, q, k, v and the mask; *pos is left after them.
-tg::AttentionArgs decode(const Napi::CallbackInfo& info, const Meta& m, size_t* pos) {
+// The shared part of both calls: sizes, q, k, v and the mask (operands 0..3); *pos is left after them.
+tg::AttentionArgs decode(const Meta& m, size_t* pos) {
   tg::AttentionArgs a;
   a.L = m.integer(0);
   a.S = m.integer(1);
   a.E = m.integer(2);
   a.Ev = m.integer(3);
   const int nb = m.ndim(4);
-  if (nb > tg::kMaxDims - 2) throw_range(info.Env(), "scaledDotProductAttention: too many batch dims");
+  if (nb > tg::kMaxDims - 2) m.fail_range("too many batch dims");
   a.causal = m.flag(5, "causal");
   a.has_mask = m.flag(6, "hasMask");
   a.scale = scale_of(m);
   *pos = m.shape(kAttnHeader, nb, &a.batch);
-  a.q = rows_view(m, info[1], nb, pos);
-  a.k = rows_view(m, info[2], nb, pos);
-  a.v = rows_view(m, info[3], nb, pos);
-  if (a.has_mask) a.mask = m.viewed(info[4], nb + 2, pos);
+  a.q = rows_view(m, Arg{0}, nb, pos);
+  a.k = rows_view(m, Arg{1}, nb, pos);
+  a.v = rows_view(m, Arg{2}, nb, pos);
+  if (a.has_mask) a.mask = m.viewed(Arg{3}, nb + 2, pos);
   return a;
-}
-
-Napi::Value Attention(const Napi::CallbackInfo& info) {
-  Meta m(info, 7, "scaledDotProductAttention");
-  size_t pos = 0;
-  const tg::AttentionArgs a = decode(info, m, &pos);
-  const tg::Operand out = m.storage(info[5], "out"), lse = m.storage(info[6], "lse");
-  check(info.Env(), tg::attention_forward_f32(a, out, lse));
-  return info.Env().Undefined();
-}
-
-Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
-  Meta m(info, 11, "scaledDotProductAttention.backward");
-  size_t pos = 0;
-  const tg::AttentionArgs a = decode(info, m, &pos);
-  const tg::Operand grad = rows_view(m, info[5], a.batch.ndim, &pos);
-  const tg::Operand out = m.storage_at(info[6], pos, "out"), lse = m.storage_at(info[7], pos + 1, "lse");
-  const tg::Operand dq = m.storage(info[8], "gradQ"), dk = m.storage(info[9], "gradK"), dv = m.storage(info[10], "gradV");
-  check(info.Env(), tg::attention_backward_f32(a, grad, out, lse, dq, dk, dv));
-  return info.Env().Undefined();
 }
 
 }  // namespace
 
+tg::Status run_attention(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 6, "scaledDotProductAttention");
+    size_t pos = 0;
+    const tg::AttentionArgs a = decode(m, &pos);
+    const tg::Operand out = m.storage(Arg{4}, "out"), lse = m.storage(Arg{5}, "lse");
+    return tg::attention_forward_f32(a, out, lse);
+  });
+}
+
+tg::Status run_attention_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 10, "scaledDotProductAttention.backward");
+    size_t pos = 0;
+    const tg::AttentionArgs a = decode(m, &pos);
+    const tg::Operand grad = rows_view(m, Arg{4}, a.batch.ndim, &pos);
+    const tg::Operand out = m.storage_at(Arg{5}, pos, "out"), lse = m.storage_at(Arg{6}, pos + 1, "lse");
+    const tg::Operand dq = m.storage(Arg{7}, "gradQ"), dk = m.storage(Arg{8}, "gradK"), dv = m.storage(Arg{9}, "gradV");
+    return tg::attention_backward_f32(a, grad, out, lse, dq, dk, dv);
+  });
+}
+
 void register_attention(Napi::Env env, Napi::Object exports) {
-  exports.Set("attention", Napi::Function::New(env, Attention, "attention"));
-  exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward, "attentionBackward"));
+  exports.Set("attention", Napi::Function::New(env, js_entry<run_attention>, "attention"));
+  exports.Set("attentionBackward", Napi::Function::New(env, js_entry<run_attention_backward>, "attentionBackward"));
 }
 
 }  // namespace tgb

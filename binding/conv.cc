@@ -68,18 +68,17 @@ tg::Conv2dArgs conv_args(const Meta& m, bool with_output) {
 }
 
 // The pools' header; O must be C.
-tg::Pool2dArgs pool_header(const Napi::CallbackInfo& info, const Meta& m, const char* op, bool with_output) {
+tg::Pool2dArgs pool_header(const Meta& m, bool with_output) {
   const Header h = header(m, with_output);
   if (h.o != h.c)
-    throw_range(info.Env(), std::string(op) + ": output channels (" + std::to_string(h.o) + ") must equal the input channels (" +
-                                std::to_string(h.c) + ")");
+    m.fail_range("output channels (" + std::to_string(h.o) + ") must equal the input channels (" + std::to_string(h.c) + ")");
   tg::Pool2dArgs a;
   a.n = h.n, a.c = h.c, a.h = h.h, a.w = h.w, a.ho = h.ho, a.wo = h.wo;
   return a;
 }
 
-tg::Pool2dArgs pool_args(const Napi::CallbackInfo& info, const Meta& m, const char* op, bool with_output) {
-  tg::Pool2dArgs a = pool_header(info, m, op, with_output);
+tg::Pool2dArgs pool_args(const Meta& m, bool with_output) {
+  tg::Pool2dArgs a = pool_header(m, with_output);
   a.win = window(m);
   a.ceil_mode = m.flag(kOwn, "ceilMode");
   a.count_include_pad = m.flag(kOwn + 1, "countIncludePad");
@@ -87,9 +86,9 @@ tg::Pool2dArgs pool_args(const Napi::CallbackInfo& info, const Meta& m, const ch
   return a;
 }
 
-// An operand argument that may be undefined (or null), with its offset from `slot`.
-bool optional_at(const Meta& m, napi_value value, size_t slot, tg::Operand* o) {
-  if (!m.optional_storage(value, o)) return false;
+// Operand k that may be undefined (or null), with its offset from `slot`.
+bool optional_at(const Meta& m, Arg k, size_t slot, tg::Operand* o) {
+  if (!m.optional_storage(k, o)) return false;
   o->offset = m.integer(slot);
   return true;
 }
@@ -99,35 +98,6 @@ Napi::Value size_pair(Napi::Env env, int64_t ho, int64_t wo) {
   r.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(ho)));
   r.Set(uint32_t{1}, Napi::Number::New(env, static_cast<double>(wo)));
   return r;
-}
-
-Napi::Value Conv2d(const Napi::CallbackInfo& info) {
-  const char* op = "conv2d";
-  Meta m(info, 5, op);
-  const tg::Conv2dArgs a = conv_args(m, true);
-  const tg::Operand x = m.storage_at(info[1], kConvOps, "the input");
-  const tg::Operand w = m.storage_at(info[2], kConvOps + 1, "the weight");
-  tg::Operand bias;
-  const bool has_bias = optional_at(m, info[3], kConvOps + 2, &bias);
-  const tg::Operand out = m.storage_at(info[4], kConvOps + 3, "the output");
-  check(info.Env(), tg::conv2d_forward(a, x, w, has_bias ? &bias : nullptr, out));
-  return info.Env().Undefined();
-}
-
-Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
-  const char* op = "conv2d.backward";
-  Meta m(info, 2, op);
-  const tg::Conv2dArgs a = conv_args(m, true);
-  const tg::Operand grad_out = m.storage_at(info[1], kConvOps, "grad_output");
-  tg::Operand x, w, gx, gw, gb;
-  const bool has_x = optional_at(m, info[2], kConvOps + 1, &x);
-  const bool has_w = optional_at(m, info[3], kConvOps + 2, &w);
-  const bool has_gx = optional_at(m, info[4], kConvOps + 3, &gx);
-  const bool has_gw = optional_at(m, info[5], kConvOps + 4, &gw);
-  const bool has_gb = optional_at(m, info[6], kConvOps + 5, &gb);
-  check(info.Env(), tg::conv2d_backward(a, grad_out, has_x ? &x : nullptr, has_w ? &w : nullptr,
-                                        has_gx ? &gx : nullptr, has_gw ? &gw : nullptr, has_gb ? &gb : nullptr));
-  return info.Env().Undefined();
 }
 
 Napi::Value Conv2dOutputSize(const Napi::CallbackInfo& info) {
@@ -140,89 +110,119 @@ Napi::Value Conv2dOutputSize(const Napi::CallbackInfo& info) {
 Napi::Value PoolOutputSize(const Napi::CallbackInfo& info, tg::PoolKind kind, const char* op) {
   Meta m(info, 1, op);
   int64_t ho = 0, wo = 0;
-  check(info.Env(), tg::pool2d_output_size(kind, pool_args(info, m, op, false), &ho, &wo));
+  check(info.Env(), tg::pool2d_output_size(kind, pool_args(m, false), &ho, &wo));
   return size_pair(info.Env(), ho, wo);
 }
 
 Napi::Value MaxPool2dOutputSize(const Napi::CallbackInfo& info) { return PoolOutputSize(info, tg::PoolKind::Max, "maxPool2d"); }
 Napi::Value AvgPool2dOutputSize(const Napi::CallbackInfo& info) { return PoolOutputSize(info, tg::PoolKind::Avg, "avgPool2d"); }
 
-Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
-  const char* op = "maxPool2d";
-  Meta m(info, 4, op);
-  const tg::Pool2dArgs a = pool_args(info, m, op, true);
-  const tg::Operand x = m.storage_at(info[1], kPoolOps, "the input");
-  const tg::Operand out = m.storage_at(info[2], kPoolOps + 1, "the output");
-  const tg::Operand indices = m.storage_at(info[3], kPoolOps + 2, "the indices");
-  check(info.Env(), tg::max_pool2d_forward(a, x, out, indices));
-  return info.Env().Undefined();
-}
-
-Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
-  const char* op = "maxPool2d.backward";
-  Meta m(info, 4, op);
-  const tg::Pool2dArgs a = pool_args(info, m, op, true);
-  const tg::Operand grad_out = m.storage_at(info[1], kPoolOps, "grad_output");
-  const tg::Operand indices = m.storage_at(info[2], kPoolOps + 1, "the indices");
-  const tg::Operand grad_x = m.storage_at(info[3], kPoolOps + 2, "grad_input");
-  check(info.Env(), tg::max_pool2d_backward(a, grad_out, indices, grad_x));
-  return info.Env().Undefined();
-}
-
-Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
-  const char* op = "avgPool2d";
-  Meta m(info, 3, op);
-  const tg::Pool2dArgs a = pool_args(info, m, op, true);
-  const tg::Operand x = m.storage_at(info[1], kPoolOps, "the input");
-  const tg::Operand out = m.storage_at(info[2], kPoolOps + 1, "the output");
-  check(info.Env(), tg::avg_pool2d_forward(a, x, out));
-  return info.Env().Undefined();
-}
-
-Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
-  const char* op = "avgPool2d.backward";
-  Meta m(info, 3, op);
-  const tg::Pool2dArgs a = pool_args(info, m, op, true);
-  const tg::Operand grad_out = m.storage_at(info[1], kPoolOps, "grad_output");
-  const tg::Operand grad_x = m.storage_at(info[2], kPoolOps + 1, "grad_input");
-  check(info.Env(), tg::avg_pool2d_backward(a, grad_out, grad_x));
-  return info.Env().Undefined();
-}
-
-Napi::Value AdaptiveAvgPool2d(const Napi::CallbackInfo& info) {
-  const char* op = "adaptiveAvgPool2d";
-  Meta m(info, 3, op);
-  const tg::Pool2dArgs a = pool_header(info, m, op, true);
-  const tg::Operand x = m.storage_at(info[1], kAdaptiveOps, "the input");
-  const tg::Operand out = m.storage_at(info[2], kAdaptiveOps + 1, "the output");
-  check(info.Env(), tg::adaptive_avg_pool2d_forward(a, x, out));
-  return info.Env().Undefined();
-}
-
-Napi::Value AdaptiveAvgPool2dBackward(const Napi::CallbackInfo& info) {
-  const char* op = "adaptiveAvgPool2d.backward";
-  Meta m(info, 3, op);
-  const tg::Pool2dArgs a = pool_header(info, m, op, true);
-  const tg::Operand grad_out = m.storage_at(info[1], kAdaptiveOps, "grad_output");
-  const tg::Operand grad_x = m.storage_at(info[2], kAdaptiveOps + 1, "grad_input");
-  check(info.Env(), tg::adaptive_avg_pool2d_backward(a, grad_out, grad_x));
-  return info.Env().Undefined();
-}
-
 }  // namespace
 
+tg::Status run_conv2d(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 4, "conv2d");
+    const tg::Conv2dArgs a = conv_args(m, true);
+    const tg::Operand x = m.storage_at(Arg{0}, kConvOps, "the input");
+    const tg::Operand w = m.storage_at(Arg{1}, kConvOps + 1, "the weight");
+    tg::Operand bias;
+    const bool has_bias = optional_at(m, Arg{2}, kConvOps + 2, &bias);
+    const tg::Operand out = m.storage_at(Arg{3}, kConvOps + 3, "the output");
+    return tg::conv2d_forward(a, x, w, has_bias ? &bias : nullptr, out);
+  });
+}
+
+tg::Status run_conv2d_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 1, "conv2d.backward");
+    const tg::Conv2dArgs a = conv_args(m, true);
+    const tg::Operand grad_out = m.storage_at(Arg{0}, kConvOps, "grad_output");
+    tg::Operand x, w, gx, gw, gb;
+    const bool has_x = optional_at(m, Arg{1}, kConvOps + 1, &x);
+    const bool has_w = optional_at(m, Arg{2}, kConvOps + 2, &w);
+    const bool has_gx = optional_at(m, Arg{3}, kConvOps + 3, &gx);
+    const bool has_gw = optional_at(m, Arg{4}, kConvOps + 4, &gw);
+    const bool has_gb = optional_at(m, Arg{5}, kConvOps + 5, &gb);
+    return tg::conv2d_backward(a, grad_out, has_x ? &x : nullptr, has_w ? &w : nullptr, has_gx ? &gx : nullptr,
+                               has_gw ? &gw : nullptr, has_gb ? &gb : nullptr);
+  });
+}
+
+tg::Status run_max_pool2d(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "maxPool2d");
+    const tg::Pool2dArgs a = pool_args(m, true);
+    const tg::Operand x = m.storage_at(Arg{0}, kPoolOps, "the input");
+    const tg::Operand out = m.storage_at(Arg{1}, kPoolOps + 1, "the output");
+    const tg::Operand indices = m.storage_at(Arg{2}, kPoolOps + 2, "the indices");
+    return tg::max_pool2d_forward(a, x, out, indices);
+  });
+}
+
+tg::Status run_max_pool2d_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "maxPool2d.backward");
+    const tg::Pool2dArgs a = pool_args(m, true);
+    const tg::Operand grad_out = m.storage_at(Arg{0}, kPoolOps, "grad_output");
+    const tg::Operand indices = m.storage_at(Arg{1}, kPoolOps + 1, "the indices");
+    const tg::Operand grad_x = m.storage_at(Arg{2}, kPoolOps + 2, "grad_input");
+    return tg::max_pool2d_backward(a, grad_out, indices, grad_x);
+  });
+}
+
+tg::Status run_avg_pool2d(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 2, "avgPool2d");
+    const tg::Pool2dArgs a = pool_args(m, true);
+    const tg::Operand x = m.storage_at(Arg{0}, kPoolOps, "the input");
+    const tg::Operand out = m.storage_at(Arg{1}, kPoolOps + 1, "the output");
+    return tg::avg_pool2d_forward(a, x, out);
+  });
+}
+
+tg::Status run_avg_pool2d_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 2, "avgPool2d.backward");
+    const tg::Pool2dArgs a = pool_args(m, true);
+    const tg::Operand grad_out = m.storage_at(Arg{0}, kPoolOps, "grad_output");
+    const tg::Operand grad_x = m.storage_at(Arg{1}, kPoolOps + 1, "grad_input");
+    return tg::avg_pool2d_backward(a, grad_out, grad_x);
+  });
+}
+
+tg::Status run_adaptive_avg_pool2d(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 2, "adaptiveAvgPool2d");
+    const tg::Pool2dArgs a = pool_header(m, true);
+    const tg::Operand x = m.storage_at(Arg{0}, kAdaptiveOps, "the input");
+    const tg::Operand out = m.storage_at(Arg{1}, kAdaptiveOps + 1, "the output");
+    return tg::adaptive_avg_pool2d_forward(a, x, out);
+  });
+}
+
+tg::Status run_adaptive_avg_pool2d_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 2, "adaptiveAvgPool2d.backward");
+    const tg::Pool2dArgs a = pool_header(m, true);
+    const tg::Operand grad_out = m.storage_at(Arg{0}, kAdaptiveOps, "grad_output");
+    const tg::Operand grad_x = m.storage_at(Arg{1}, kAdaptiveOps + 1, "grad_input");
+    return tg::adaptive_avg_pool2d_backward(a, grad_out, grad_x);
+  });
+}
+
 void register_conv(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
-  exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBackward, "conv2dBackward"));
+  exports.Set("conv2d", Napi::Function::New(env, js_entry<run_conv2d>, "conv2d"));
+  exports.Set("conv2dBackward", Napi::Function::New(env, js_entry<run_conv2d_backward>, "conv2dBackward"));
   exports.Set("conv2dOutputSize", Napi::Function::New(env, Conv2dOutputSize, "conv2dOutputSize"));
-  exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
-  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
+  exports.Set("maxPool2d", Napi::Function::New(env, js_entry<run_max_pool2d>, "maxPool2d"));
+  exports.Set("maxPool2dBackward", Napi::Function::New(env, js_entry<run_max_pool2d_backward>, "maxPool2dBackward"));
   exports.Set("maxPool2dOutputSize", Napi::Function::New(env, MaxPool2dOutputSize, "maxPool2dOutputSize"));
-  exports.Set("avgPool2d", Napi::Function::New(env, AvgPool2d, "avgPool2d"));
-  exports.Set("avgPool2dBackward", Napi::Function::New(env, AvgPool2dBackward, "avgPool2dBackward"));
+  exports.Set("avgPool2d", Napi::Function::New(env, js_entry<run_avg_pool2d>, "avgPool2d"));
+  exports.Set("avgPool2dBackward", Napi::Function::New(env, js_entry<run_avg_pool2d_backward>, "avgPool2dBackward"));
   exports.Set("avgPool2dOutputSize", Napi::Function::New(env, AvgPool2dOutputSize, "avgPool2dOutputSize"));
-  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, AdaptiveAvgPool2d, "adaptiveAvgPool2d"));
-  exports.Set("adaptiveAvgPool2dBackward", Napi::Function::New(env, AdaptiveAvgPool2dBackward, "adaptiveAvgPool2dBackward"));
+  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, js_entry<run_adaptive_avg_pool2d>, "adaptiveAvgPool2d"));
+  exports.Set("adaptiveAvgPool2dBackward",
+              Napi::Function::New(env, js_entry<run_adaptive_avg_pool2d_backward>, "adaptiveAvgPool2dBackward"));
 }
 
 }  // namespace tgb

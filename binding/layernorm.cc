@@ -26,51 +26,49 @@ tg::LayerNormShape shape_of(const Meta& m) {
   return s;
 }
 
-// The optional operand `value`, from the offset in slot i when it is given.
-const tg::Operand* optional_at(const Meta& m, napi_value value, size_t i, tg::Operand* o) {
-  if (!m.optional_storage(value, o)) return nullptr;
+// The optional operand k, from the offset in slot i when it is given.
+const tg::Operand* optional_at(const Meta& m, Arg k, size_t i, tg::Operand* o) {
+  if (!m.optional_storage(k, o)) return nullptr;
   o->offset = m.integer(i);
   return o;
 }
-const tg::Operand* optional_out(const Meta& m, napi_value value, tg::Operand* o) {
-  return m.optional_storage(value, o) ? o : nullptr;
-}
-
-Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
-  const char* op = "layerNorm";
-  Meta m(info, 7, op);
-  const tg::LayerNormShape s = shape_of(m);
-  const double eps = m.num(2);
-  if (!(eps >= 0)) throw_range(info.Env(), std::string(op) + ": eps must be a number >= 0, got " + std::to_string(eps));
-  const tg::Operand x = m.storage_at(info[1], 3, "x");
-  tg::Operand wo, bo;
-  const tg::Operand* w = optional_at(m, info[2], 4, &wo);
-  const tg::Operand* b = optional_at(m, info[3], 5, &bo);
-  const tg::Operand y = m.storage(info[4], "y"), mean = m.storage(info[5], "mean"), rstd = m.storage(info[6], "rstd");
-  check(info.Env(), tg::layer_norm_f32(s, eps, x, w, b, y, mean, rstd));
-  return info.Env().Undefined();
-}
-
-Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
-  const char* op = "layerNorm.backward";
-  Meta m(info, 5, op);
-  const tg::LayerNormShape s = shape_of(m);
-  const tg::Operand g = m.storage_at(info[1], 3, "grad"), x = m.storage_at(info[2], 4, "x");
-  const tg::Operand mean = m.storage_at(info[3], 5, "mean"), rstd = m.storage_at(info[4], 6, "rstd");
-  tg::Operand wo, dxo, dwo, dbo;
-  const tg::Operand* w = optional_at(m, info[5], 7, &wo);
-  const tg::Operand* dx = optional_out(m, info[6], &dxo);
-  const tg::Operand* dw = optional_out(m, info[7], &dwo);
-  const tg::Operand* db = optional_out(m, info[8], &dbo);
-  check(info.Env(), tg::layer_norm_backward_f32(s, g, x, mean, rstd, w, dx, dw, db));
-  return info.Env().Undefined();
-}
+const tg::Operand* optional_out(const Meta& m, Arg k, tg::Operand* o) { return m.optional_storage(k, o) ? o : nullptr; }
 
 }  // namespace
 
+tg::Status run_layer_norm(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 6, "layerNorm");
+    const tg::LayerNormShape s = shape_of(m);
+    const double eps = m.num(2);
+    if (!(eps >= 0)) m.fail_range("eps must be a number >= 0, got " + std::to_string(eps));
+    const tg::Operand x = m.storage_at(Arg{0}, 3, "x");
+    tg::Operand wo, bo;
+    const tg::Operand* w = optional_at(m, Arg{1}, 4, &wo);
+    const tg::Operand* b = optional_at(m, Arg{2}, 5, &bo);
+    const tg::Operand y = m.storage(Arg{3}, "y"), mean = m.storage(Arg{4}, "mean"), rstd = m.storage(Arg{5}, "rstd");
+    return tg::layer_norm_f32(s, eps, x, w, b, y, mean, rstd);
+  });
+}
+
+tg::Status run_layer_norm_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 4, "layerNorm.backward");
+    const tg::LayerNormShape s = shape_of(m);
+    const tg::Operand g = m.storage_at(Arg{0}, 3, "grad"), x = m.storage_at(Arg{1}, 4, "x");
+    const tg::Operand mean = m.storage_at(Arg{2}, 5, "mean"), rstd = m.storage_at(Arg{3}, 6, "rstd");
+    tg::Operand wo, dxo, dwo, dbo;
+    const tg::Operand* w = optional_at(m, Arg{4}, 7, &wo);
+    const tg::Operand* dx = optional_out(m, Arg{5}, &dxo);
+    const tg::Operand* dw = optional_out(m, Arg{6}, &dwo);
+    const tg::Operand* db = optional_out(m, Arg{7}, &dbo);
+    return tg::layer_norm_backward_f32(s, g, x, mean, rstd, w, dx, dw, db);
+  });
+}
+
 void register_layernorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
-  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
+  exports.Set("layerNorm", Napi::Function::New(env, js_entry<run_layer_norm>, "layerNorm"));
+  exports.Set("layerNormBackward", Napi::Function::New(env, js_entry<run_layer_norm_backward>, "layerNormBackward"));
 }
 
 }  // namespace tgb

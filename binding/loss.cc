@@ -10,44 +10,44 @@
 namespace tgb {
 namespace {
 
-tg::CrossEntropyArgs decode(const Napi::CallbackInfo& info, const Meta& m, const char* op) {
+tg::CrossEntropyArgs decode(const Meta& m) {
   tg::CrossEntropyArgs a;
   a.n = m.integer(0);
   a.c = m.integer(1);
   a.ignore_index = m.integer(2);
   const int64_t r = m.integer(3);
-  if (r < 0 || r > 2) throw_range(info.Env(), std::string(op) + ": bad reduction " + std::to_string(r));
+  if (r < 0 || r > 2) m.fail_range("bad reduction " + std::to_string(r));
   a.reduction = static_cast<tg::LossReduction>(r);
   a.grad_stride = m.integer(6);
   a.inner = m.integer(7);
   return a;
 }
 
-Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
-  const char* op = "crossEntropy";
-  Meta m(info, 5, op);
-  const tg::CrossEntropyArgs a = decode(info, m, op);
-  const tg::Operand logits = m.storage_at(info[1], 4), target = m.storage_at(info[2], 5);
-  const tg::Operand probs = m.storage(info[3]), out = m.storage(info[4]);
-  check(info.Env(), tg::cross_entropy_forward(a, logits, target, probs, out));
-  return info.Env().Undefined();
-}
-
-Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
-  const char* op = "crossEntropy.backward";
-  Meta m(info, 5, op);
-  const tg::CrossEntropyArgs a = decode(info, m, op);
-  const tg::Operand probs = m.storage(info[1]), target = m.storage_at(info[2], 5);
-  const tg::Operand grad = m.storage_at(info[3], 4), dx = m.storage(info[4]);
-  check(info.Env(), tg::cross_entropy_backward(a, probs, target, grad, dx));
-  return info.Env().Undefined();
-}
-
 }  // namespace
 
+tg::Status run_cross_entropy_forward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 4, "crossEntropy");
+    const tg::CrossEntropyArgs a = decode(m);
+    const tg::Operand logits = m.storage_at(Arg{0}, 4), target = m.storage_at(Arg{1}, 5);
+    const tg::Operand probs = m.storage(Arg{2}), out = m.storage(Arg{3});
+    return tg::cross_entropy_forward(a, logits, target, probs, out);
+  });
+}
+
+tg::Status run_cross_entropy_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 4, "crossEntropy.backward");
+    const tg::CrossEntropyArgs a = decode(m);
+    const tg::Operand probs = m.storage(Arg{0}), target = m.storage_at(Arg{1}, 5);
+    const tg::Operand grad = m.storage_at(Arg{2}, 4), dx = m.storage(Arg{3});
+    return tg::cross_entropy_backward(a, probs, target, grad, dx);
+  });
+}
+
 void register_loss(Napi::Env env, Napi::Object exports) {
-  exports.Set("crossEntropyForward", Napi::Function::New(env, CrossEntropyForward, "crossEntropyForward"));
-  exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward, "crossEntropyBackward"));
+  exports.Set("crossEntropyForward", Napi::Function::New(env, js_entry<run_cross_entropy_forward>, "crossEntropyForward"));
+  exports.Set("crossEntropyBackward", Napi::Function::New(env, js_entry<run_cross_entropy_backward>, "crossEntropyBackward"));
 }
 
 }  // namespace tgb

@@ -60,9 +60,31 @@ constexpr PlanKernel kKernels[] = {
     {"gather", run_gather, 3},
     {"scatterAdd", run_scatter_add, 3},
     {"scatter", run_scatter, 3},
+    {"crossEntropyForward", run_cross_entropy_forward, 4},
+    {"crossEntropyBackward", run_cross_entropy_backward, 4},
+    {"softmax", run_softmax, 2},
+    {"logSoftmax", run_log_softmax, 2},
+    {"softmaxBackward", run_softmax_backward, 3},
+    {"logSoftmaxBackward", run_log_softmax_backward, 3},
+    {"layerNorm", run_layer_norm, 6},
+    {"layerNormBackward", run_layer_norm_backward, 8},
+    {"conv2d", run_conv2d, 4},
+    {"conv2dBackward", run_conv2d_backward, 6},
+    {"maxPool2d", run_max_pool2d, 3},
+    {"maxPool2dBackward", run_max_pool2d_backward, 3},
+    {"avgPool2d", run_avg_pool2d, 2},
+    {"avgPool2dBackward", run_avg_pool2d_backward, 2},
+    {"adaptiveAvgPool2d", run_adaptive_avg_pool2d, 2},
+    {"adaptiveAvgPool2dBackward", run_adaptive_avg_pool2d_backward, 2},
+    {"attention", run_attention, 6},
+    {"attentionBackward", run_attention_backward, 10},
+    {"randomUniform", run_random_uniform, 2},
+    {"randomNormal", run_random_normal, 2},
+    {"randomDropoutMask", run_random_dropout_mask, 2},
+    {"randomInt", run_random_int, 2},
+    {"randomPermutation", run_random_permutation, 2},
 };
 constexpr size_t kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);
-constexpr size_t kMaxOperands = 8;
 
 struct Step {
   size_t kernel;

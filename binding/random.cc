@@ -1,80 +1,76 @@
-// Random fills. Args: state (Uint32Array(4), advanced in place), out (offset 0), n, a, b.
+// Random fills. Args: meta [n, a, b] (Float64Array), state (Uint32Array(4): the Philox key and
+// counter, advanced in place), out (offset 0, n elements). a, b: rand's low and high, randn's
+// mean and std, dropout's keep probability and scale, randint's bounds [a, b); randperm reads n.
 #include "args.h"
 
 namespace tgb {
 namespace {
 
-uint32_t* state_of(const Napi::CallbackInfo& info) {
-  napi_typedarray_type type = napi_int8_array;
-  size_t length = 0;
-  void* data = nullptr;
-  if (!typed_array(info.Env(), info[0], &type, &length, &data) || type != napi_uint32_array || length < 4 || !data)
-    throw_type(info.Env(), "random: bad generator state");
-  return static_cast<uint32_t*>(data);
-}
-
-double number(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsNumber()) throw_type(info.Env(), "random: expected a number");
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-
-int64_t count(const Napi::CallbackInfo& info) {
-  const double n = number(info, 2);
-  if (!is_integer_in(n, 0, 9007199254740991.0)) throw_range(info.Env(), "random: bad element count");
-  return static_cast<int64_t>(n);
-}
-
-Napi::Value Uniform(const Napi::CallbackInfo& info) {
-  require_args(info, 5, "rand");
-  uint32_t* st = state_of(info);
-  check(info.Env(), tg::random_uniform(st, operand(info.Env(), info[1], "rand"), count(info),
-                                       static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
-  return info.Env().Undefined();
-}
-
-Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
-  require_args(info, 5, "dropout");
-  uint32_t* st = state_of(info);
-  check(info.Env(), tg::random_dropout_mask(st, operand(info.Env(), info[1], "dropout"), count(info),
-                                            static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
-  return info.Env().Undefined();
-}
-
-Napi::Value Normal(const Napi::CallbackInfo& info) {
-  require_args(info, 5, "randn");
-  uint32_t* st = state_of(info);
-  check(info.Env(), tg::random_normal(st, operand(info.Env(), info[1], "randn"), count(info),
-                                      static_cast<float>(number(info, 3)), static_cast<float>(number(info, 4))));
-  return info.Env().Undefined();
-}
-
-Napi::Value Int(const Napi::CallbackInfo& info) {
-  require_args(info, 5, "randint");
-  uint32_t* st = state_of(info);
-  const double lo = number(info, 3), hi = number(info, 4);
-  // hi is exclusive: 2^31 is a bound, the int32 range's end.
-  auto int32_bound = [](double v) { return is_integer_in(v, -2147483648.0, 2147483648.0); };
-  if (!int32_bound(lo) || !int32_bound(hi)) throw_range(info.Env(), "randint: bounds must be integers within int32");
-  check(info.Env(), tg::random_int(st, operand(info.Env(), info[1], "randint"), count(info),
-                                   static_cast<int64_t>(lo), static_cast<int64_t>(hi)));
-  return info.Env().Undefined();
-}
-
-Napi::Value Permutation(const Napi::CallbackInfo& info) {
-  require_args(info, 3, "randperm");
-  uint32_t* st = state_of(info);
-  check(info.Env(), tg::random_permutation(st, operand(info.Env(), info[1], "randperm"), count(info)));
-  return info.Env().Undefined();
-}
+// The call's meta, the generator state (operand 0) and the output (operand 1).
+struct RandomCall {
+  Meta m;
+  uint32_t* state = nullptr;
+  tg::Operand out;
+  int64_t n = 0;
+  RandomCall(const Args& args, const char* op) : m(args, 2, op) {
+    const Buffer& s = args.bufs[0];
+    if (s.state != Buffer::Typed || s.type != napi_uint32_array || s.length < 4 || !s.data)
+      m.fail(tg::Status::Type, "bad generator state");
+    state = static_cast<uint32_t*>(s.data);
+    out = m.storage(Arg{1});
+    const double v = m.num(0);
+    if (!is_integer_in(v, 0, 9007199254740991.0)) m.fail_range("bad element count");
+    n = static_cast<int64_t>(v);
+  }
+};
 
 }  // namespace
 
+tg::Status run_random_uniform(const Args& args) {
+  return run_guarded([&] {
+    RandomCall c(args, "rand");
+    return tg::random_uniform(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
+  });
+}
+
+tg::Status run_random_dropout_mask(const Args& args) {
+  return run_guarded([&] {
+    RandomCall c(args, "dropout");
+    return tg::random_dropout_mask(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
+  });
+}
+
+tg::Status run_random_normal(const Args& args) {
+  return run_guarded([&] {
+    RandomCall c(args, "randn");
+    return tg::random_normal(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
+  });
+}
+
+tg::Status run_random_int(const Args& args) {
+  return run_guarded([&] {
+    RandomCall c(args, "randint");
+    const double lo = c.m.num(1), hi = c.m.num(2);
+    // hi is exclusive: 2^31 is a bound, the int32 range's end.
+    auto int32_bound = [](double v) { return is_integer_in(v, -2147483648.0, 2147483648.0); };
+    if (!int32_bound(lo) || !int32_bound(hi)) c.m.fail_range("bounds must be integers within int32");
+    return tg::random_int(c.state, c.out, c.n, static_cast<int64_t>(lo), static_cast<int64_t>(hi));
+  });
+}
+
+tg::Status run_random_permutation(const Args& args) {
+  return run_guarded([&] {
+    RandomCall c(args, "randperm");
+    return tg::random_permutation(c.state, c.out, c.n);
+  });
+}
+
 void register_random(Napi::Env env, Napi::Object exports) {
-  exports.Set("randomUniform", Napi::Function::New(env, Uniform, "randomUniform"));
-  exports.Set("randomNormal", Napi::Function::New(env, Normal, "randomNormal"));
-  exports.Set("randomDropoutMask", Napi::Function::New(env, DropoutMask, "randomDropoutMask"));
-  exports.Set("randomInt", Napi::Function::New(env, Int, "randomInt"));
-  exports.Set("randomPermutation", Napi::Function::New(env, Permutation, "randomPermutation"));
+  exports.Set("randomUniform", Napi::Function::New(env, js_entry<run_random_uniform>, "randomUniform"));
+  exports.Set("randomNormal", Napi::Function::New(env, js_entry<run_random_normal>, "randomNormal"));
+  exports.Set("randomDropoutMask", Napi::Function::New(env, js_entry<run_random_dropout_mask>, "randomDropoutMask"));
+  exports.Set("randomInt", Napi::Function::New(env, js_entry<run_random_int>, "randomInt"));
+  exports.Set("randomPermutation", Napi::Function::New(env, js_entry<run_random_permutation>, "randomPermutation"));
 }
 
 }  // namespace tgb

@@ -25,40 +25,40 @@ tg::SoftmaxShape shape_of(const Meta& m) {
 }
 
 template <tg::Status (*Fn)(const tg::SoftmaxShape&, const tg::Operand&, const tg::Operand&)>
-Napi::Value Forward(const Napi::CallbackInfo& info, const char* op) {
-  Meta m(info, 3, op);
-  const tg::SoftmaxShape s = shape_of(m);
-  const tg::Operand x = m.storage_at(info[1], 3, "x"), out = m.storage(info[2], "out");
-  check(info.Env(), Fn(s, x, out));
-  return info.Env().Undefined();
+tg::Status forward(const Args& args, const char* op) {
+  return run_guarded([&] {
+    Meta m(args, 2, op);
+    const tg::SoftmaxShape s = shape_of(m);
+    const tg::Operand x = m.storage_at(Arg{0}, 3, "x"), out = m.storage(Arg{1}, "out");
+    return Fn(s, x, out);
+  });
 }
 
 template <tg::Status (*Fn)(const tg::SoftmaxShape&, const tg::Operand&, const tg::Operand&, const tg::Operand&)>
-Napi::Value Backward(const Napi::CallbackInfo& info, const char* op) {
-  Meta m(info, 4, op);
-  const tg::SoftmaxShape s = shape_of(m);
-  const tg::Operand grad = m.storage_at(info[1], 3, "grad"), out = m.storage_at(info[2], 4, "out");
-  const tg::Operand grad_in = m.storage(info[3], "gradIn");
-  check(info.Env(), Fn(s, grad, out, grad_in));
-  return info.Env().Undefined();
-}
-
-Napi::Value Softmax(const Napi::CallbackInfo& info) { return Forward<tg::softmax_f32>(info, "softmax"); }
-Napi::Value LogSoftmax(const Napi::CallbackInfo& info) { return Forward<tg::log_softmax_f32>(info, "logSoftmax"); }
-Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
-  return Backward<tg::softmax_backward_f32>(info, "softmax.backward");
-}
-Napi::Value LogSoftmaxBackward(const Napi::CallbackInfo& info) {
-  return Backward<tg::log_softmax_backward_f32>(info, "logSoftmax.backward");
+tg::Status backward(const Args& args, const char* op) {
+  return run_guarded([&] {
+    Meta m(args, 3, op);
+    const tg::SoftmaxShape s = shape_of(m);
+    const tg::Operand grad = m.storage_at(Arg{0}, 3, "grad"), out = m.storage_at(Arg{1}, 4, "out");
+    const tg::Operand grad_in = m.storage(Arg{2}, "gradIn");
+    return Fn(s, grad, out, grad_in);
+  });
 }
 
 }  // namespace
 
+tg::Status run_softmax(const Args& a) { return forward<tg::softmax_f32>(a, "softmax"); }
+tg::Status run_log_softmax(const Args& a) { return forward<tg::log_softmax_f32>(a, "logSoftmax"); }
+tg::Status run_softmax_backward(const Args& a) { return backward<tg::softmax_backward_f32>(a, "softmax.backward"); }
+tg::Status run_log_softmax_backward(const Args& a) {
+  return backward<tg::log_softmax_backward_f32>(a, "logSoftmax.backward");
+}
+
 void register_softmax(Napi::Env env, Napi::Object exports) {
-  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
-  exports.Set("logSoftmax", Napi::Function::New(env, LogSoftmax, "logSoftmax"));
-  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward, "softmaxBackward"));
-  exports.Set("logSoftmaxBackward", Napi::Function::New(env, LogSoftmaxBackward, "logSoftmaxBackward"));
+  exports.Set("softmax", Napi::Function::New(env, js_entry<run_softmax>, "softmax"));
+  exports.Set("logSoftmax", Napi::Function::New(env, js_entry<run_log_softmax>, "logSoftmax"));
+  exports.Set("softmaxBackward", Napi::Function::New(env, js_entry<run_softmax_backward>, "softmaxBackward"));
+  exports.Set("logSoftmaxBackward", Napi::Function::New(env, js_entry<run_log_softmax_backward>, "logSoftmaxBackward"));
 }
 
 }  // namespace tgb

@@ -4,11 +4,22 @@
 //   POST /predict  {"inputs": [[64 pixel values 0–16], ...]}
 //   → 200 {"predictions": [digit, ...], "probabilities": [[10 numbers], ...]}
 // Malformed requests get a 400 with a message saying what is wrong; nothing a client sends can
-// take the server down.
+// take the server down. A body with content-type application/octet-stream is the pixels as
+// little-endian float32, 64 per image (no JSON to parse: for large batches).
+//
+// Predictions run as compiled steps (tg.jit.trace) replayed with runAsync: the forward pass runs
+// on a libuv worker thread, so the event loop keeps answering other requests meanwhile. A
+// compiled step has fixed shapes, so there is one per batch size bucket (1, 4, 16, ..., 4096
+// rows; a request is padded up to its bucket), traced on first use; requests of one bucket run
+// one after another. `--mode sync` predicts with the eager, synchronous forward instead (to
+// compare: examples/serve-load-test.ts measures both).
+//   GET /health  → {"ok": true}: the cheap endpoint whose latency shows a blocked event loop.
+//   GET /stats   → the lateness of a 10 ms timer in this process (p50, p99, max, in ms) since
+//                  the last GET /stats?reset=1: the event loop's lag.
 //
 //   npx tsx examples/serve-model.ts                 (port from $PORT, default 3000)
 //   npx tsx examples/serve-model.ts --port 0        (any free port; the chosen one is printed)
-//   npx tsx examples/serve-model.ts --model my.safetensors
+//   npx tsx examples/serve-model.ts --model my.safetensors [--mode sync]
 //   curl -s localhost:3000/predict -d '{"inputs": [[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]]}'
 //
 // Inside the repo this imports ../src/index.js; in your own project write
@@ -24,7 +35,10 @@ import { digits, QUICK } from './datasets.js';
 const { nn, optim, data } = tg;
 const FEATURES = 64;
 const MAX_BODY_BYTES = 1 << 20; // 1 MiB: about 5,000 images; more is refused, not buffered
-const MAX_ROWS = 1000;
+const MAX_ROWS = 1000;  // per JSON request
+const MAX_BINARY_ROWS = MAX_BODY_BYTES / (4 * FEATURES);  // 4096
+/** Batch sizes with a compiled step; a request is padded to the smallest one that holds it. */
+const BUCKETS = [1, 4, 16, 64, 256, 1024, MAX_BINARY_ROWS];
 
 /** The architecture; a saved state dict only holds weights, so loading rebuilds this first. */
 export const createModel = () => new nn.Sequential(new nn.Linear(FEATURES, 64), new nn.ReLU(), new nn.Linear(64, 10));
@@ -62,7 +76,7 @@ class BadRequest extends Error {
   }
 }
 
-/** Checks the request body and turns it into a [n, 64] tensor scaled like the training data. */
+/** Checks the request body and turns it into a [n, 64] tensor of pixels 0–16 (unscaled). */
 function parseInputs(body: string): tg.Tensor {
   let json: unknown;
   try {
@@ -80,13 +94,24 @@ function parseInputs(body: string): tg.Tensor {
     }
     row.forEach((v: unknown, j) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadRequest(`inputs[${i}][${j}]: expected a finite number, got ${JSON.stringify(v)}`);
-      flat[i * FEATURES + j] = v / 16;
+      flat[i * FEATURES + j] = v;
     });
   });
   return tg.tensor(flat, { shape: [inputs.length, FEATURES] });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The octet-stream body: whole images of 64 little-endian float32 pixels (0–16), unscaled (the
+ *  model's input step divides by 16). One copy, no per-value parsing. */
+function parseBinary(body: Buffer): tg.Tensor {
+  const rows = body.length / (4 * FEATURES);
+  if (!Number.isInteger(rows) || rows === 0) throw new BadRequest(`binary body: expected a whole number of images of ${FEATURES} float32 (${4 * FEATURES} bytes), got ${body.length} bytes`);
+  const flat = new Float32Array(rows * FEATURES);
+  new Uint8Array(flat.buffer).set(body);
+  for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i]!)) throw new BadRequest(`binary body: pixel ${i} is not a finite number`);
+  return tg.tensor(flat, { shape: [rows, FEATURES] });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -97,7 +122,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY_BYTES) reject(new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`, 413));
       else chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -108,21 +133,80 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** The lateness of a 10 ms interval timer: how long the event loop made it wait, per tick. */
+export function lagMonitor() {
+  const PERIOD = 10;
+  let samples: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    samples.push(Math.max(0, now - last - PERIOD));
+    last = now;
+    if (samples.length > 100_000) samples = samples.slice(-50_000);
+  }, PERIOD);
+  timer.unref();
+  return {
+    stop: () => clearInterval(timer),
+    report(reset: boolean) {
+      const sorted = samples.slice().sort((x, y) => x - y);
+      const q = (f: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]! : 0);
+      const r = { samples: sorted.length, p50: q(0.5), p99: q(0.99), max: sorted.length ? sorted[sorted.length - 1]! : 0 };
+      if (reset) samples = [];
+      return r;
+    },
+  };
+}
+
+/** Class probabilities [n, 10] for pixels [n, 64] in 0–16 (scaled as in training). */
+const probabilities = (model: tg.nn.Module, pixels: tg.Tensor) => model.forward(pixels.div(16)).softmax(1);
+
+/**
+ * Probabilities [n, 10] for images x [n, 64] with compiled steps replayed off the JS thread: one
+ * per bucket of batch sizes, traced on first use; requests of a bucket queue behind each other
+ * (a compiled step runs one replay at a time).
+ */
+function asyncPredictor(model: tg.nn.Module) {
+  const steps = new Map<number, { step: tg.Compiled; queue: Promise<unknown> }>();
+  return (x: tg.Tensor): Promise<tg.Tensor> => {
+    const n = x.shape[0]!;
+    const rows = BUCKETS.find((b) => b >= n)!;
+    let entry = steps.get(rows);
+    if (!entry) {
+      const step = tg.noGrad(() => tg.jit.trace((v) => probabilities(model, v), [tg.zeros([rows, FEATURES])]));
+      steps.set(rows, (entry = { step, queue: Promise.resolve() }));
+    }
+    const padded = n === rows ? x : tg.cat([x, tg.zeros([rows - n, FEATURES])]);
+    const e = entry;
+    const run = e.queue.then(() => e.step.runAsync(padded) as Promise<tg.Tensor>);
+    e.queue = run.catch(() => undefined);
+    return run.then((p) => (n === rows ? p : p.narrow(0, 0, n)));
+  };
+}
+
 /** Loads the weights at `modelPath` and listens on `port` (0: any free port) on `host`.
- *  Resolves once listening, with the port actually bound. */
-export async function startServer(opts: { modelPath: string; port?: number; host?: string }): Promise<{ server: Server; port: number }> {
+ *  `mode`: 'async' (default) predicts with compiled steps off the JS thread, 'sync' with the
+ *  eager forward on it. Resolves once listening, with the port actually bound. */
+export async function startServer(opts: { modelPath: string; port?: number; host?: string; mode?: 'async' | 'sync' }): Promise<{ server: Server; port: number }> {
   const model = createModel();
   model.loadStateDict(tg.load(opts.modelPath)); // strict: a file for another architecture is an error here, at start
   model.eval();
+  const predictAsync = asyncPredictor(model);
+  const predict = opts.mode === 'sync' ? async (x: tg.Tensor) => tg.noGrad(() => probabilities(model, x)) : predictAsync;
+  const lag = lagMonitor();
   const server = createServer(async (req, res) => {
     try {
+      if (req.method === 'GET' && req.url === '/health') return send(res, 200, { ok: true });
+      if (req.method === 'GET' && (req.url === '/stats' || req.url === '/stats?reset=1')) return send(res, 200, { timerLatenessMs: lag.report(req.url.endsWith('reset=1')) });
       if (req.url !== '/predict') return send(res, 404, { error: `no route ${req.url}; use POST /predict` });
       if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
-      const x = parseInputs(await readBody(req));
-      const probs = tg.noGrad(() => model.forward(x).softmax(1));
+      const body = await readBody(req);
+      const binary = req.headers['content-type'] === 'application/octet-stream';
+      const x = binary ? parseBinary(body) : parseInputs(body.toString('utf8'));
+      if (x.shape[0]! > MAX_BINARY_ROWS) throw new BadRequest(`at most ${MAX_BINARY_ROWS} images per request`);
+      const probs = await predict(x);
       send(res, 200, {
         predictions: Array.from(probs.argmax(1).toTypedArray()),
-        probabilities: probs.toArray() as number[][],
+        probabilities: binary ? undefined : (probs.toArray() as number[][]),
       });
     } catch (e) {
       // Anything else is our bug: answer 500 and keep serving.
@@ -130,6 +214,7 @@ export async function startServer(opts: { modelPath: string; port?: number; host
       else send(res, 500, { error: `internal error: ${(e as Error).message}` });
     }
   });
+  server.on('close', () => lag.stop());
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1', () => ok());
@@ -145,12 +230,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const port = Number(arg('--port') ?? process.env.PORT ?? 3000);
   const modelPath = resolve(arg('--model') ?? 'digits-mlp.safetensors');
+  const mode = arg('--mode') ?? 'async';
+  if (mode !== 'async' && mode !== 'sync') {
+    console.error(`bad --mode ${mode}: async or sync`);
+    process.exit(2);
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`bad port: ${arg('--port') ?? process.env.PORT}`);
     process.exit(2);
   }
   ensureModel(modelPath, { epochs: QUICK ? 5 : 15 });
-  startServer({ modelPath, port }).then(({ port: bound }) => {
-    console.log(`serving ${modelPath} on http://127.0.0.1:${bound}/predict`);
+  startServer({ modelPath, port, mode }).then(({ port: bound }) => {
+    console.log(`serving ${modelPath} on http://127.0.0.1:${bound}/predict (${mode})`);
   });
 }

@@ -196,6 +196,17 @@ export function encodeUnfold(image: readonly number[], blocks: readonly number[]
 }
 
 /**
+ * Random fills (binding/random.cc): [n, a, b]: the element count and the distribution's two
+ * parameters (rand: low, high; randn: mean, std; dropout: keep, scale; randint: low, high;
+ * randperm: 0, 0).
+ */
+export function encodeRandom(n: number, a: number, b: number): void {
+  meta[0] = n;
+  meta[1] = a;
+  meta[2] = b;
+}
+
+/**
  * An optimizer step (binding/optim.cc): [n, param offset, grad offset, hyper-parameters...],
  * each step's hyper-parameters in the order its binding function lists them (booleans as 0/1).
  */

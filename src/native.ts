@@ -36,11 +36,12 @@ export interface Native {
   scatterAdd(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
   // torch.scatter in place on out (meta[2]: 0 replace, 1 add, 2 multiply); src has out's dtype.
   scatter(meta: Float64Array, out: Storage, index: Int32Array, src: Storage): void;
-  randomUniform(state: Uint32Array, out: Float32Array, n: number, low: number, high: number): void;
-  randomNormal(state: Uint32Array, out: Float32Array, n: number, mean: number, std: number): void;
-  randomDropoutMask(state: Uint32Array, mask: Float32Array, n: number, keep: number, scale: number): void;
-  randomInt(state: Uint32Array, out: Int32Array, n: number, low: number, high: number): void;
-  randomPermutation(state: Uint32Array, out: Int32Array, n: number): void;
+  // Random fills (binding/random.cc): meta = [n, a, b] (src/call.ts encodeRandom); the state is advanced in place.
+  randomUniform(meta: Float64Array, state: Uint32Array, out: Float32Array): void;
+  randomNormal(meta: Float64Array, state: Uint32Array, out: Float32Array): void;
+  randomDropoutMask(meta: Float64Array, state: Uint32Array, mask: Float32Array): void;
+  randomInt(meta: Float64Array, state: Uint32Array, out: Int32Array): void;
+  randomPermutation(meta: Float64Array, state: Uint32Array, out: Int32Array): void;
   // Optimizer steps (binding/optim.cc): meta = [n, param offset, grad offset, hyper-parameters...].
   sgdStep(meta: Float64Array, param: Float32Array, grad: Float32Array, buf?: Float32Array): void;
   adamStep(meta: Float64Array, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq?: Float32Array): void;

@@ -128,7 +128,7 @@ describe('errors', () => {
     const state = new Uint32Array(4), ints = new Int32Array(4);
     // An infinite or huge bound was cast to int64 before its range was checked.
     for (const [lo, hi] of [[Infinity, 5], [1e300, 5], [0, -Infinity], [NaN, 1], [0, 2 ** 31 + 1]])
-      expect(() => native.randomInt(state, ints, 4, lo!, hi!)).toThrow(/randint: bounds must be integers within int32/);
+      expect(() => native.randomInt(new Float64Array([4, lo!, hi!]), state, ints)).toThrow(/randint: bounds must be integers within int32/);
     // numel [0, 2^40, 2^40] is 0, but its part [2^40, 2^40] overflowed int64: the kept dims of
     // a reduction, the output strides of a matmul, the frame of indexSelect.
     const B = 2 ** 40, f = new Float32Array(4);

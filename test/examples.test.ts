@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModel, startServer } from '../examples/serve-model.js';
+import { startWorkersServer } from '../examples/serve-workers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -116,6 +117,49 @@ describe('serve-model', () => {
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     }
   });
+
+  it('predicts from an octet-stream body (float32 pixels) as from JSON, and answers /health and /stats', async () => {
+    const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 31 + j * 7) % 17));
+    const json = await post(JSON.stringify({ inputs: rows }));
+    const res = await fetch(url, { method: 'POST', body: Buffer.from(Float32Array.from(rows.flat()).buffer), headers: { 'content-type': 'application/octet-stream' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { predictions: number[] }).predictions).toEqual(json.json.predictions);
+    const bad = await fetch(url, { method: 'POST', body: Buffer.alloc(10), headers: { 'content-type': 'application/octet-stream' } });
+    expect(bad.status).toBe(400);
+    const base = url.replace('/predict', '');
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ ok: true });
+    const stats = (await (await fetch(`${base}/stats`)).json()) as { timerLatenessMs: { p99: number } };
+    expect(stats.timerLatenessMs.p99).toBeGreaterThanOrEqual(0);
+  });
+
+  it('compiled runAsync predictions (the default) equal the eager ones (--mode sync)', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 11 + j * 3) % 17));
+    const want = await post(JSON.stringify({ inputs: rows }));
+    const eager = await startServer({ modelPath: join(dir, 'digits.safetensors'), port: 0, mode: 'sync' });
+    try {
+      const res = await fetch(`http://127.0.0.1:${eager.port}/predict`, { method: 'POST', body: JSON.stringify({ inputs: rows }) });
+      const got = (await res.json()) as Record<string, unknown>;
+      expect(got.predictions).toEqual(want.json.predictions);
+      (got.probabilities as number[][]).forEach((p, i) => p.forEach((v, j) => expect(v).toBeCloseTo((want.json.probabilities as number[][])[i]![j]!, 5)));
+    } finally {
+      eager.server.close();
+    }
+  });
+
+  it('serve-workers: worker_threads workers predict what the server predicts', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 13 + j * 5) % 17));
+    const want = (await post(JSON.stringify({ inputs: rows }))).json.predictions;
+    const w = await startWorkersServer({ modelPath: join(dir, 'digits.safetensors'), port: 0, workers: 2 });
+    try {
+      for (let k = 0; k < 3; k++) {
+        const res = await fetch(`http://127.0.0.1:${w.port}/predict`, { method: 'POST', body: Buffer.from(Float32Array.from(rows.flat()).buffer), headers: { 'content-type': 'application/octet-stream' } });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { predictions: number[] }).predictions).toEqual(want);
+      }
+    } finally {
+      await w.stop();
+    }
+  }, 30_000);
 
   it('answers malformed requests with 400 and a message, and keeps serving', async () => {
     const bad = await post('{"inputs": [[1, 2, 3]]}');

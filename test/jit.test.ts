@@ -12,6 +12,9 @@ import * as tg from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
 import { native } from '../src/native.js';
 import { _setSmallLimits } from '../src/small_kernels.js';
+import { generatorState } from '../src/ops/random.js';
+import { Net as DigitsCnn } from '../examples/07-digits-cnn.js';
+import { GPT } from '../examples/08-char-gpt.js';
 
 const bits = (t: Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.toTypedArray() as Float32Array).buffer));
 
@@ -35,18 +38,24 @@ interface Setup {
 }
 
 /** Compiled vs eager over `steps` training steps on two identical setups; `warm` eager steps before the trace. */
-function compareTraining(make: () => Setup, steps: number, warm = 0): void {
+function compareTraining(make: () => Setup, steps: number, warm = 0, reseed?: number): void {
   const eager = make(), comp = make();
   const eagerLoss: number[][] = [], compLoss: number[][] = [];
+  // A step that draws random numbers (dropout) draws the same on both sides from the same seed.
+  if (reseed !== undefined) tg.manualSeed(reseed);
   native_(() => {
     for (let i = 0; i < warm + 1 + steps; i++) eagerLoss.push(bits(eager.step()));
   });
+  const eagerState = Array.from(generatorState());
+  if (reseed !== undefined) tg.manualSeed(reseed);
   for (let i = 0; i < warm; i++) native_(() => compLoss.push(bits(comp.step())));
   const c = tg.jit.trace(comp.step, []);
   // The trace itself was a real step: its loss is the step's.
   compLoss.push(eagerLoss[warm]!);
   for (let i = 0; i < steps; i++) compLoss.push(bits(c.run() as Tensor));
   expect(compLoss).toEqual(eagerLoss);
+  // The compiled steps advanced the generator as far as the eager ones.
+  if (reseed !== undefined) expect(Array.from(generatorState())).toEqual(eagerState);
   eager.params.forEach((p, i) => {
     expect(bits(comp.params[i]!)).toEqual(bits(p));
     expect(bits(comp.params[i]!.grad!)).toEqual(bits(p.grad!));
@@ -172,6 +181,131 @@ describe('jit.trace: training steps replay bit-exact', () => {
   });
 });
 
+/** A classifier step over `forward` with `loss` (logits, int32 labels) and an optimizer. */
+function classifier(
+  model: nn.Module, forward: (x: Tensor) => Tensor, x: Tensor, y: Tensor,
+  loss: (out: Tensor, y: Tensor) => Tensor, opt: (ps: Tensor[]) => optim.Optimizer<{ lr: number }>,
+): Setup {
+  const ps = model.parameters(), o = opt(ps);
+  return {
+    params: ps,
+    step: () => {
+      o.zeroGrad();
+      const l = loss(forward(x), y);
+      l.backward();
+      o.step();
+      return l;
+    },
+  };
+}
+
+describe('jit.trace: model kernels replay bit-exact (forward, backward, update)', () => {
+  const F = nn.functional;
+  const labels = (n: number, c: number) => tg.randint(0, c, [n], { dtype: 'int32' });
+
+  it('crossEntropy (fused) over an MLP, SGD momentum', () =>
+    compareTraining(() => {
+      tg.manualSeed(4);
+      const m = new nn.Sequential(new nn.Linear(8, 16), new nn.ReLU(), new nn.Linear(16, 5));
+      return classifier(m, (x) => m.forward(x), tg.randn([12, 8]), labels(12, 5), (o, y) => F.crossEntropy(o, y), (ps) => new optim.SGD(ps, { lr: 0.1, momentum: 0.9 }));
+    }, 5));
+
+  it('softmax and logSoftmax (forward and backward), Adam', () =>
+    compareTraining(() => {
+      tg.manualSeed(5);
+      const m = new nn.Linear(6, 4), w = tg.randn([10, 4]);
+      return classifier(m, (x) => m.forward(x), tg.randn([10, 6]), w,
+        (o, t) => o.softmax(1).mul(t).sum().add(o.logSoftmax(1).mul(t).mean()), (ps) => new optim.Adam(ps, { lr: 0.01 }));
+    }, 5));
+
+  it('layerNorm with and without affine parameters, AdamW', () =>
+    compareTraining(() => {
+      tg.manualSeed(6);
+      const m = new nn.Sequential(new nn.Linear(8, 12), new nn.LayerNorm(12), new nn.GELU(), new nn.Linear(12, 12), new nn.LayerNorm(12, { elementwiseAffine: false }), new nn.Linear(12, 3));
+      return classifier(m, (x) => m.forward(x), tg.randn([7, 8]), labels(7, 3), (o, y) => F.crossEntropy(o, y), (ps) => new optim.AdamW(ps, { lr: 0.01 }));
+    }, 5));
+
+  it('conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, RMSprop', () =>
+    compareTraining(() => {
+      tg.manualSeed(7);
+      const c1 = new nn.Conv2d(2, 4, 3, { padding: 1 }), c2 = new nn.Conv2d(4, 6, 3, { stride: 2, bias: false }), fc = new nn.Linear(6 * 4, 3);
+      const m = new nn.ModuleList([c1, c2, fc]);
+      const fwd = (x: Tensor) => {
+        let h = F.maxPool2d(c1.forward(x).relu(), 2);         // [B, 4, 5, 5]
+        h = F.avgPool2d(h, 3, { stride: 1, padding: 1 });       // [B, 4, 5, 5]
+        h = F.adaptiveAvgPool2d(c2.forward(h).tanh(), [2, 2]);  // [B, 6, 2, 2]
+        return fc.forward(h.flatten(1));
+      };
+      return classifier(m, fwd, tg.randn([3, 2, 10, 10]), labels(3, 3), (o, y) => F.crossEntropy(o, y), (ps) => new optim.RMSprop(ps, { lr: 0.01 }));
+    }, 4));
+
+  it('dropout in training mode: the compiled steps draw what the eager steps draw, and advance the generator as far', () =>
+    compareTraining(() => {
+      tg.manualSeed(8);
+      const m = new nn.Sequential(new nn.Linear(8, 32), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(32, 4));
+      return classifier(m, (x) => m.forward(x), tg.randn([16, 8]), labels(16, 4), (o, y) => F.crossEntropy(o, y), (ps) => new optim.SGD(ps, { lr: 0.05 }));
+    }, 6, 0, 99));
+
+  it('rand, randn, randint and randperm inside a step draw as eager does', () => {
+    const f = () => tg.rand([5]).add(tg.randn([3]).sum()).add(tg.randint(0, 7, [5], { dtype: 'int32' }).to('float32')).add(tg.randperm(5).to('float32'));
+    tg.manualSeed(11);
+    const want = native_(() => [f(), f(), f(), f()].map(bits));
+    const after = Array.from(generatorState());
+    tg.manualSeed(11);
+    const c = tg.jit.trace(f, []);
+    const got = [want[0]!, ...[0, 1, 2].map(() => bits(c.run() as Tensor))];
+    expect(got).toEqual(want);
+    expect(Array.from(generatorState())).toEqual(after);
+  });
+
+  it("pytorch/examples' MNIST network (examples/07-digits-cnn.ts, Dropout on) + Adadelta", () =>
+    compareTraining(() => {
+      tg.manualSeed(9);
+      const m = new DigitsCnn();
+      return classifier(m, (x) => m.forward(x), tg.rand([8, 1, 8, 8]), labels(8, 10), (o, y) => F.nllLoss(o, y), (ps) => new optim.Adadelta(ps, { lr: 1.0 }));
+    }, 3, 0, 21));
+
+  it('the character GPT (examples/08-char-gpt.ts: embeddings, layerNorm, causal attention, tied weights) + AdamW', () =>
+    compareTraining(() => {
+      tg.manualSeed(10);
+      const m = new GPT(20);
+      const x = tg.randint(0, 20, [2, 16], { dtype: 'int32' }), y = tg.randint(0, 20, [32], { dtype: 'int32' });
+      return classifier(m, (xb) => m.forward(xb), x, y, (o, t) => F.crossEntropy(o.reshape(-1, 20), t), (ps) => new optim.AdamW(ps, { lr: 3e-3, weightDecay: 0.01 }));
+    }, 3));
+
+  it('attention with a float mask and a bool mask, forward and backward', () =>
+    compareTraining(() => {
+      tg.manualSeed(12);
+      const q = tg.randn([2, 3, 5, 4], { requiresGrad: true }), k = tg.randn([2, 3, 6, 4], { requiresGrad: true }), v = tg.randn([2, 3, 6, 2], { requiresGrad: true });
+      const fm = tg.randn([5, 6]), bm = tg.rand([2, 1, 5, 6]).lt(0.7);
+      const o = new optim.SGD([q, k, v], { lr: 0.1 });
+      return {
+        params: [q, k, v],
+        step: () => {
+          o.zeroGrad();
+          const l = F.scaledDotProductAttention(q, k, v, { attnMask: fm }).sum().add(F.scaledDotProductAttention(q, k, v, { attnMask: bm }).pow(2).mean());
+          l.backward();
+          o.step();
+          return l;
+        },
+      };
+    }, 4));
+
+  it('a CNN and the GPT in inference (noGrad): the same logits as eager for new inputs', () => {
+    tg.manualSeed(13);
+    const cnn = new DigitsCnn();
+    cnn.eval();
+    const gpt = new GPT(20);
+    const c1 = tg.noGrad(() => tg.jit.trace((x) => cnn.forward(x), [tg.rand([4, 1, 8, 8])]));
+    const c2 = tg.noGrad(() => tg.jit.trace((x) => gpt.forward(x), [tg.randint(0, 20, [1, 16], { dtype: 'int32' })]));
+    for (let i = 0; i < 2; i++) {
+      const x = tg.rand([4, 1, 8, 8]), t = tg.randint(0, 20, [1, 16], { dtype: 'int32' });
+      expect(bits(c1.run(x) as Tensor)).toEqual(bits(tg.noGrad(() => native_(() => cnn.forward(x)))));
+      expect(bits(c2.run(t) as Tensor)).toEqual(bits(tg.noGrad(() => native_(() => gpt.forward(t)))));
+    }
+  });
+});
+
 describe('jit.trace: inference', () => {
   const makeNet = () => {
     tg.manualSeed(3);
@@ -263,10 +397,13 @@ describe('jit: guards', () => {
     expect(tg.tensor([5]).item()).toBe(5);
   });
 
-  it('fails a trace with an unsupported kernel or a random op, naming it', () => {
-    expect(() => tg.jit.trace((a) => a.softmax(1), [tg.randn([2, 3])])).toThrow(/native 'softmax'/);
+  it('fails a trace with an unsupported kernel or a reseed, naming it', () => {
+    expect(() => tg.jit.trace((a) => a.cumsum(1), [tg.randn([2, 3])])).toThrow(/native 'cumsum'/);
+    expect(() => tg.jit.trace((a) => {
+      tg.manualSeed(3);
+      return a.add(tg.rand([2, 3]));
+    }, [tg.randn([2, 3])])).toThrow(/reseeded the generator/);
     const drop = new nn.Dropout(0.5);
-    expect(() => tg.jit.trace((a) => drop.forward(a), [tg.randn([2, 3])])).toThrow(/random op/);
     drop.eval();
     expect((tg.jit.trace((a) => drop.forward(a).mul(1), [tg.randn([2, 3])]).run(tg.ones([2, 3])) as Tensor).toArray()).toEqual([[1, 1, 1], [1, 1, 1]]);
   });
@@ -321,6 +458,21 @@ describe('jit: runAsync', () => {
     const p = c.runAsync(x);
     x.fill_(0);  // inputs are copied when runAsync is called
     expect(bits((await p) as Tensor)).toEqual(want);
+  });
+
+  it('a step with dropout draws as if it ran at the call: JS draws meanwhile come after its draws', async () => {
+    const drop = new nn.Dropout(0.5);
+    const f = (x: Tensor) => drop.forward(x);
+    tg.manualSeed(31);
+    const want = native_(() => [f(tg.ones([64])), f(tg.ones([64])), tg.rand([8]), f(tg.ones([64]))].map(bits));
+    tg.manualSeed(31);
+    const c = tg.jit.trace(f, [tg.ones([64])]);  // the first draw
+    const p = c.runAsync(tg.ones([64]));
+    const between = bits(tg.rand([8]));  // drawn while the run is in flight
+    expect([bits((await p) as Tensor), between, bits(c.run(tg.ones([64])) as Tensor)]).toEqual(want.slice(1));
+    const ints = tg.jit.trace(() => tg.randint(0, 9, [4], { dtype: 'int32' }), []);
+    await expect(ints.runAsync()).rejects.toThrow(/random integers.*use run\(\)/);
+    expect((ints.run() as Tensor).shape).toEqual([4]);
   });
 
   it('trains: runAsync steps equal eager steps', async () => {

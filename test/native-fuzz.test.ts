@@ -7,7 +7,9 @@
 // fixed in matmul.cpp, reduce.cpp and optim.cpp. The conv / pool / softmax / scan / sort / topk /
 // multinomial entry points get headers whose output sizes follow the window formula or miss it by
 // one, kernels larger than the input, zero and negative sizes, short buffers and stray offsets,
-// max-pool backward indices outside the plane, bad generator states. (test/kernels-fuzz.test.ts
+// max-pool backward indices outside the plane, bad generator states. The compiled-step plan entries
+// (runPlan, planCreate + planRun) get plans made of those calls, intact or with their structure
+// broken. (test/kernels-fuzz.test.ts
 // checks the same kernels' results through the public API.) Deterministic: a fixed xorshift seed
 // per chunk.
 // (test/fuzz.test.ts fuzzes the public API; this file the raw binding underneath it.)
@@ -176,7 +178,7 @@ function makeCalls(seed: number) {
     },
     () => {
       const k = pick([0, 1, 5, 17]), state = new Uint32Array(4).map(() => int(2 ** 32));
-      native.randomPermutation!(state, buf('i', Math.max(0, k + pick([0, -1, 1]))), k);
+      native.randomPermutation!(new Float64Array([k, 0, 0]), state, buf('i', Math.max(0, k + pick([0, -1, 1]))));
     },
     // ---- the fused model kernels (binding/attention.cc, layernorm.cc, unfold.cc, index.cc, sort.cc) ----
     () => {  // attention / attentionBackward (src/call.ts encodeAttention): [L, S, E, Ev, nb, causal, hasMask, scale, 0, batch, views...]
@@ -269,7 +271,7 @@ function makeCalls(seed: number) {
     },
     () => {
       const k = pick([0, 1, 5, 17]), lo = int(100) - 50, out = buf('i', Math.max(0, k + pick([0, -1, 1])));
-      native.randomInt!(new Uint32Array(4), out, k, pick([lo, -(2 ** 31)]), pick([lo + 1 + int(5), 2 ** 31]));
+      native.randomInt!(new Float64Array([k, pick([lo, -(2 ** 31)]), pick([lo + 1 + int(5), 2 ** 31])]), new Uint32Array(4), out);
     },
     // ---- the kernels of the conv / attention models (binding/conv.cc, softmax.cc, sort.cc) ----
     () => {  // conv2d / conv2dBackward / conv2dOutputSize: [N, C, H, W, O, Ho, Wo, window(8), groups, offsets]
@@ -352,7 +354,70 @@ function makeCalls(seed: number) {
       const state = rnd() < 0.8 ? new Uint32Array(4).map(() => int(2 ** 32)) : pick<unknown>([new Uint32Array(2), new Int32Array(4), undefined]);
       native.multinomial!(state, meta, probs, buf('i', near(rows * Math.max(num, 0) + 1)));
     },
+    () => {  // random fills: meta [n, a, b], state (Uint32Array(4), sometimes not), out
+      const fn = pick(['randomUniform', 'randomNormal', 'randomDropoutMask', 'randomInt', 'randomPermutation']);
+      const k = pick([0, 1, 5, 17]), ints = fn === 'randomInt' || fn === 'randomPermutation';
+      const state = rnd() < 0.8 ? new Uint32Array(4).map(() => int(2 ** 32)) : pick<unknown>([new Uint32Array(3), new Int32Array(4), new Float32Array(4), undefined]);
+      const meta = new Float64Array([rnd() < 0.9 ? k : pick([-1, 0.5, NaN, 2 ** 60]), pick([0, -3, 0.5, NaN, 1e300]), pick([1, 4, 0.25, Infinity])]);
+      native[fn]!(rnd() < 0.95 ? meta : meta.subarray(0, int(3)), state, buf(rnd() < 0.9 ? (ints ? 'i' : 'f') : 'b', near(k)));
+    },
   ];
+}
+
+/**
+ * Compiled-step plans (binding/plan.cc runPlan, planCreate + planRun) whose steps are calls of the
+ * kernel generators above (their metas and buffers, captured instead of run), sometimes with the
+ * plan's structure broken: a kernel id, operand count, buffer index or meta length out of range,
+ * trailing or missing values, a meta cut short, buffers swapped between steps.
+ */
+function makePlanCall(seed: number, calls: (() => void)[]) {
+  const { rnd, int, pick } = generator(seed);
+  const ids = (loadedAddon as unknown as { planKernels: Record<string, number> }).planKernels;
+  const magic = (loadedAddon as unknown as { planMagic: number }).planMagic;
+  const capture = (): { name: string; args: unknown[] } | null => {
+    let got: { name: string; args: unknown[] } | null = null;
+    const saved = Object.keys(ids).map((k) => [k, native[k]!] as const);
+    for (const [k] of saved) native[k] = (...args: unknown[]) => void (got ??= { name: k, args });
+    try {
+      calls[int(calls.length)]!();
+    } catch {
+      // a generator that threw before its call (or a non-kernel generator): nothing captured
+    } finally {
+      for (const [k, f] of saved) native[k] = f;
+    }
+    return got;
+  };
+  return () => {
+    const steps: { name: string; args: unknown[] }[] = [];
+    while (steps.length < 1 + int(3)) {
+      const c = capture();
+      if (c) steps.push(c);
+    }
+    const buffers: unknown[] = [];
+    const header: number[] = [magic, steps.length];
+    for (const { name, args } of steps) {
+      const [meta, ...ops] = args as [Float64Array, ...unknown[]];
+      const index = ops.map((o) => {
+        if (o === undefined || o === null) return -1;
+        buffers.push(o);
+        return buffers.length - 1;
+      });
+      header.push(rnd() < 0.97 ? ids[name]! : pick([-1, 999, 0.5, NaN]), rnd() < 0.97 ? index.length : pick([index.length + 1, 11, -1]));
+      header.push(...index.map((i) => (rnd() < 0.97 ? i : pick([-2, buffers.length, i + 1, 0.5]))));
+      const m = rnd() < 0.95 ? Array.from(meta) : Array.from(meta.subarray(0, int(meta.length + 1)));
+      header.push(rnd() < 0.98 ? m.length : pick([m.length + 1, m.length + 100, -1]), ...m);
+    }
+    if (rnd() < 0.03) header.push(0);
+    if (rnd() < 0.03) header.length = int(header.length);
+    if (buffers.length > 1 && rnd() < 0.05) buffers.reverse();
+    const plan = Float64Array.from(header);
+    const typed = buffers.filter((b) => ArrayBuffer.isView(b));
+    if (typed.length !== buffers.length) return native.runPlan!(plan, buffers);  // a non-typed-array buffer: refused
+    if (rnd() < 0.5) return native.runPlan!(plan, typed);
+    const dynamic = int(typed.length + 1);
+    const handle = (native.planCreate as unknown as (p: Float64Array, b: unknown[], d: number) => unknown)(plan, typed.slice(dynamic), rnd() < 0.97 ? dynamic : pick([-1, dynamic + 1, 0.5]));
+    (native.planRun as unknown as (h: unknown, b: unknown[]) => void)(handle, rnd() < 0.97 ? typed.slice(0, dynamic) : typed);
+  };
 }
 
 const PATHS = simdPaths();
@@ -364,7 +429,8 @@ describe('native boundary fuzz', () => {
     native.selectSimd(path);
     for (let chunk = 0; chunk < 3; chunk++) {
       native.setNumThreads(1 + chunk);
-      const calls = makeCalls(1 + chunk);  // the same calls on every path
+      const kernels = makeCalls(1 + chunk);  // the same calls on every path
+      const calls = [...kernels, makePlanCall(100 + chunk, kernels)];
       const { int } = generator(7 + chunk);
       let returned = 0, rejected = 0;
       for (let i = 0; i < 1500; i++) {

@@ -9,7 +9,8 @@ import type { DType } from '../dtype.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import * as V from '../ops/views.js';
 import { sameShape } from '../shape.js';
-import { record, type Trace, type TracedOptimizer } from './trace.js';
+import { generatorState } from '../ops/random.js';
+import { FIXED_ADVANCE, record, type Trace, type TracedOptimizer } from './trace.js';
 import { buildPlan, writtenCaptured, type Plan } from './plan.js';
 
 /** What a compiled function returns: what the traced function returned, with fresh tensors. */
@@ -93,6 +94,13 @@ export class Compiled {
   private readonly dyn: Storage[];
   /** @internal True while a runAsync is in flight. */
   private busy = false;
+  /**
+   * @internal When the step draws random numbers: the live generator words (src/ops/random.ts),
+   * the plan's own copy of them its random kernels read and advance, how far one run advances
+   * the counter (for runAsync, which advances the live one up front), and whether that advance
+   * is fixed (false when it depends on the values drawn: randint, randperm).
+   */
+  private readonly random: { live: Uint32Array; own: Uint32Array; advance: bigint; fixed: boolean } | null = null;
 
   /** @internal */
   constructor(trace: Trace, inputs: Tensor[], outputs: Tensor[], rebuild: (ts: Tensor[]) => TraceResult) {
@@ -133,6 +141,19 @@ export class Compiled {
     this.allVersions = [...allVersions];
     this.versions = [...new Set(writtenCaptured(trace, plan.kinds).map((t) => t._version))];
     this.staging = inputs.map((x) => allocateUninit(x.dtype, x.numel()));
+    if (trace.random) {
+      // The plan draws from its own copy of the generator words, loaded from the live ones before
+      // each run (and stored back after a synchronous one): a run draws what the eager function
+      // would have drawn at that point, and runAsync can advance the live stream at the call,
+      // so JS drawing meanwhile neither races with the worker nor repeats its numbers.
+      const live = generatorState(), own = new Uint32Array(4);
+      markAsUntransferable(own.buffer);
+      plan.buffers[plan.indexOf.get(live as unknown as Storage)!] = own as unknown as Storage;
+      const counter = (w: Uint32Array) => (BigInt(w[3]!) << 32n) | BigInt(w[2]!);
+      const advance = BigInt.asUintN(64, counter(trace.random.after) - counter(trace.random.before));
+      const fixed = trace.calls.every((c) => !c.name.startsWith('random') || FIXED_ADVANCE.has(c.name));
+      this.random = { live, own, advance, fixed };
+    }
     this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic);
     this.dyn = plan.buffers.slice(0, plan.dynamic);
     for (const s of this.staging) markAsUntransferable(s.buffer);
@@ -231,7 +252,13 @@ export class Compiled {
    */
   run(...inputs: Tensor[]): TraceResult {
     const bufs = this.prepare('jit.run', inputs, false);
-    native.planRun(this.handle, bufs);
+    const r = this.random;
+    if (r) r.own.set(r.live);
+    try {
+      native.planRun(this.handle, bufs);
+    } finally {
+      if (r) r.live.set(r.own);  // as far as the eager function would have advanced it (also on a failed step)
+    }
     return this.finish(bufs, inputs);
   }
 
@@ -240,10 +267,22 @@ export class Compiled {
    * copied first (so they may change right after the call). While it is in flight, run() and
    * runAsync() of this compiled step throw; a write by JS to a tensor the step keeps (a
    * parameter, its gradient, optimizer state) during the run is detected by its version counter
-   * and rejects the result (the state written is then undefined: the two writes raced).
+   * and rejects the result (the state written is then undefined: the two writes raced). A step
+   * that draws random numbers draws as if it ran at the call: the generator is advanced past its
+   * draws before this returns; one drawing random integers (`randint`, `randperm`) is refused
+   * (use run()).
    */
   async runAsync(...inputs: Tensor[]): Promise<TraceResult> {
+    const r = this.random;
+    if (r && !r.fixed)
+      throw new TypeError('jit.runAsync: the compiled step draws random integers (randint / randperm), whose use of the random stream depends on the values drawn, so the stream cannot be advanced before the run: use run()');
     const bufs = this.prepare('jit.runAsync', inputs, true).slice();
+    if (r) {
+      r.own.set(r.live);
+      const next = BigInt.asUintN(64, ((BigInt(r.live[3]!) << 32n) | BigInt(r.live[2]!)) + r.advance);
+      r.live[2] = Number(next & 0xffffffffn);
+      r.live[3] = Number(next >> 32n);
+    }
     const before = this.allVersions.map((v) => v.value);
     this.busy = true;
     try {
@@ -267,9 +306,11 @@ export class Compiled {
  *
  * Tracing runs `fn` once for real (a traced training step is one training step). Limits: data-
  * dependent control flow and JS numbers computed inside `fn` are frozen at their traced values;
- * reading a value into JS (`item()`, `toArray()`, ...) and random ops fail the trace, as do
- * kernels compiled steps do not support yet (convolution, pooling, softmax, sorting, fused
- * losses, ...). Replays take inputs of the traced shapes and dtypes only. An optimizer's
+ * reading a value into JS (`item()`, `toArray()`, ...) or reseeding the generator fails the
+ * trace, as do kernels compiled steps do not support yet (sorting, `topk`, `cumsum` /
+ * `cumprod`, `multinomial`, `unfold` / `fold`). Random fills (`rand`, `randn`, dropout,
+ * `randint`, `randperm`) draw from the live generator on every run, as the eager function would.
+ * Replays take inputs of the traced shapes and dtypes only. An optimizer's
  * hyper-parameters are frozen too (changing `lr` afterwards makes run() throw); its step counters
  * advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
  * parameter's `.grad` and optimizer state) are intermediates: their buffers are reused.

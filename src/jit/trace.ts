@@ -18,11 +18,11 @@
 //   optimizer's step counter (Adam's and Adagrad's bias corrections, SGD's first-step flag), is
 //   recomputed per run from the optimizer's live state (src/jit/compiled.ts); an optimizer's
 //   hyper-parameters are checked before each run instead.
-// - Random ops (rand, dropout in training mode, multinomial, ...) fail the trace: their native
-//   calls take the generator state, which a replay would either freeze (the same numbers every
-//   run) or advance differently from eager; not supported in this first version.
-// - Kernels a plan cannot replay yet (convolution, pooling, softmax, sorting, layer norm,
-//   attention, the fused losses, ...) fail the trace with their name.
+// - Random fills (rand, randn, dropout's mask, randint, randperm) are recorded with the generator
+//   state as a read-write operand: a run draws from the live generator and advances it as the
+//   eager function would (src/jit/compiled.ts). Reseeding inside fn fails the trace.
+// - Kernels a plan cannot replay yet (sorting, scans, multinomial, unfold, ...) fail the trace
+//   with their name.
 import { Tensor } from '../tensor.js';
 import { typeError } from '../errors.js';
 import { _setCallHook, native, type Storage } from '../native.js';
@@ -30,6 +30,7 @@ import { _setOnAllocate } from '../storage.js';
 import { _setSmallLimits } from '../small_kernels.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { numel } from '../shape.js';
+import { generatorState, seedCount } from '../ops/random.js';
 
 export type Role = 'r' | 'w' | 'rw';
 
@@ -92,6 +93,41 @@ function elementwise(roles: Role[]): KernelInfo {
   };
 }
 
+// A kernel over dense operands: the meta length, and per operand the element count a write to
+// it covers (null: not written), which is whole when the storage holds exactly that many from
+// the offset in `offsetSlots[k]` being 0 (outputs without an offset slot start at 0).
+function dense(roles: Role[], length: number, sizes: (((m: Float64Array) => number) | null)[], offsetSlots: number[] = []): KernelInfo {
+  return {
+    roles: () => roles,
+    metaLength: () => length,
+    fullWrite: (m, k, s) => {
+      const size = sizes[k];
+      const at = offsetSlots[k];
+      return !!size && (at === undefined || m[at] === 0) && s.length === size(m);
+    },
+  };
+}
+
+const softmaxSize = (m: Float64Array): number => m[0]! * m[1]! * m[2]!;
+const convOut = (m: Float64Array): number => m[0]! * m[4]! * m[5]! * m[6]!;
+const convIn = (m: Float64Array): number => m[0]! * m[1]! * m[2]! * m[3]!;
+
+// The attention layout (src/call.ts encodeAttention): 9 header slots, the batch shape, q, k, v
+// as (offset, batch strides, row stride), then the mask's view with a column stride.
+function attentionForwardLength(m: Float64Array): number {
+  const nb = m[4]!;
+  return 9 + nb + 3 * (nb + 2) + (m[6] ? nb + 3 : 0);
+}
+function attentionBatch(m: Float64Array): number {
+  let b = 1;
+  for (let d = 0; d < m[4]!; d++) b *= m[9 + d]!;
+  return b;
+}
+
+function random(): KernelInfo {
+  return { roles: () => ['rw', 'w'], metaLength: () => 3, fullWrite: (m, k, s) => k === 1 && s.length === m[0] };
+}
+
 function step(n: number, states: number): KernelInfo {
   return { roles: () => ['rw', 'r', ...Array<Role>(states).fill('rw')], metaLength: () => n, fullWrite: () => false };
 }
@@ -137,9 +173,45 @@ const KERNELS: Record<string, KernelInfo> = {
     fullWrite: (m, _k, s) => numel(Array.from(m.subarray(5, 5 + m[1]!))) === s.length,
   },
   scatterAdd: { roles: () => ['rw', 'r', 'r'], metaLength: (m) => 5 + 2 * m[1]! + 3 * (1 + m[1]!), fullWrite: () => false },
+  scatter: { roles: () => ['rw', 'r', 'r'], metaLength: (m) => 5 + 2 * m[1]! + 3 * (1 + m[1]!), fullWrite: () => false },
+  crossEntropyForward: dense(['r', 'r', 'w', 'w'], 8, [null, null, (m) => m[0]! * m[1]! * m[7]!, (m) => (m[3] === 0 ? m[0]! * m[7]! : 1)]),
+  crossEntropyBackward: dense(['r', 'r', 'r', 'w'], 8, [null, null, null, (m) => m[0]! * m[1]! * m[7]!]),
+  softmax: dense(['r', 'w'], 4, [null, softmaxSize]),
+  logSoftmax: dense(['r', 'w'], 4, [null, softmaxSize]),
+  softmaxBackward: dense(['r', 'r', 'w'], 5, [null, null, softmaxSize]),
+  logSoftmaxBackward: dense(['r', 'r', 'w'], 5, [null, null, softmaxSize]),
+  layerNorm: dense(['r', 'r', 'r', 'w', 'w', 'w'], 6, [null, null, null, (m) => m[0]! * m[1]!, (m) => m[0]!, (m) => m[0]!]),
+  layerNormBackward: dense(['r', 'r', 'r', 'r', 'r', 'w', 'w', 'w'], 8, [null, null, null, null, null, (m) => m[0]! * m[1]!, (m) => m[1]!, (m) => m[1]!]),
+  // conv / pool layouts (binding/conv.cc): [N, C, H, W, O, Ho, Wo, kh, kw, ...]; outputs are
+  // written whole from the offset in their slot.
+  conv2d: dense(['r', 'r', 'r', 'w'], 20, [null, null, null, convOut], [16, 17, 18, 19]),
+  conv2dBackward: dense(['r', 'r', 'r', 'w', 'w', 'w'], 22, [null, null, null, convIn, (m) => m[4]! * (m[1]! / m[15]!) * m[7]! * m[8]!, (m) => m[4]!], [16, 17, 18, 19, 20, 21]),
+  maxPool2d: dense(['r', 'w', 'w'], 21, [null, convOut, convOut], [18, 19, 20]),
+  maxPool2dBackward: dense(['r', 'r', 'w'], 21, [null, null, convIn], [18, 19, 20]),
+  avgPool2d: dense(['r', 'w'], 20, [null, convOut], [18, 19]),
+  avgPool2dBackward: dense(['r', 'w'], 20, [null, convIn], [18, 19]),
+  adaptiveAvgPool2d: dense(['r', 'w'], 9, [null, convOut], [7, 8]),
+  adaptiveAvgPool2dBackward: dense(['r', 'w'], 9, [null, convIn], [7, 8]),
+  attention: {
+    roles: () => ['r', 'r', 'r', 'r', 'w', 'w'],
+    metaLength: (m) => attentionForwardLength(m),
+    fullWrite: (m, k, s) => s.length === attentionBatch(m) * m[0]! * (k === 4 ? m[3]! : 1),
+  },
+  attentionBackward: {
+    roles: () => ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'w', 'w', 'w'],
+    metaLength: (m) => attentionForwardLength(m) + m[4]! + 4,
+    fullWrite: (m, k, s) => s.length === attentionBatch(m) * (k === 7 ? m[0]! * m[2]! : k === 8 ? m[1]! * m[2]! : m[1]! * m[3]!),
+  },
+  // Random fills (binding/random.cc): [n, a, b], the generator state (read and advanced), the output.
+  randomUniform: random(),
+  randomNormal: random(),
+  randomDropoutMask: random(),
+  randomInt: random(),
+  randomPermutation: random(),
 };
 
-const RANDOM = new Set(['randomUniform', 'randomNormal', 'randomDropoutMask', 'randomInt', 'randomPermutation', 'multinomial']);
+/** The random kernels whose stream advance depends only on the element count (not on the values drawn). */
+export const FIXED_ADVANCE = new Set(['randomUniform', 'randomNormal', 'randomDropoutMask']);
 
 /** An optimizer whose step() ran in the trace, and the step counters it advanced. */
 export interface TracedOptimizer {
@@ -150,6 +222,8 @@ export interface TracedOptimizer {
 
 export interface Trace {
   calls: Call[];
+  /** The generator state words before and after fn, when it drew random numbers (src/ops/random.ts). */
+  random: { before: Uint32Array; after: Uint32Array } | null;
   uses: Map<Storage, BufferUse>;
   /** Every tensor whose storage an op read during the trace, by storage. */
   tensors: Map<Storage, Set<Tensor>>;
@@ -186,7 +260,6 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: Tensor[]): Trac
 
   const hook = (name: string, args: readonly unknown[]): void => {
     if (failure) throw failure;
-    if (RANDOM.has(name)) fail(`the traced function calls a random op (native '${name}'); compiled steps do not replay random numbers in this version: trace a function without rand/randn/dropout in training mode/multinomial`);
     const info = KERNELS[name];
     const id = native.planKernels[name];
     if (!info || id === undefined) fail(`the traced function calls native '${name}', which compiled steps do not support yet (supported: ${Object.keys(KERNELS).join(', ')})`);
@@ -255,6 +328,8 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: Tensor[]): Trac
     return r;
   } as typeof origStep;
 
+  const generator = generatorState();
+  const generatorBefore = generator.slice(), seedsBefore = seedCount();
   const oldLimits = _setSmallLimits(0, 0);
   _setOnAllocate((s) => allocated.add(s));
   _setCallHook(hook);
@@ -274,6 +349,9 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: Tensor[]): Trac
     }
   }
   if (failure) throw failure;  // raised inside fn and caught there: the trace is still invalid
+  const drew = calls.some((c) => (c.args[0] as unknown) === generator);
+  if (drew && seedCount() !== seedsBefore)
+    throw traceError('the traced function reseeded the generator (manualSeed) and drew random numbers; a replay does not rerun manualSeed: seed before tracing and before running');
 
   const traced: TracedOptimizer[] = [];
   for (const [opt, counters] of optimizers) {
@@ -284,5 +362,5 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: Tensor[]): Trac
     }
     traced.push({ opt, counters: list });
   }
-  return { calls, uses, tensors, optimizers: traced, result };
+  return { calls, uses, tensors, optimizers: traced, result, random: drew ? { before: generatorBefore, after: generator.slice() } : null };
 }

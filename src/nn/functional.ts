@@ -162,9 +162,11 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, cd: number,
     throw rangeError(op, `target shape ${fmtShape(target._shape)} does not match input shape ${fmtShape(input._shape)} (expected ${fmtShape(want)})`);
   if (!range) return;
   const C = input._shape[cd]!;
-  const t = target.toTypedArray();
-  for (let k = 0; k < t.length; k++) {
-    const v = t[k]!;
+  // Read through the storage, not toTypedArray(): a check that only throws, so a compiled step
+  // (src/jit) may trace it; its replays are still bounds-checked by the gather kernel.
+  const tc = V.contiguous(target), t = tc._data, at = tc._offset, n = tc.numel();
+  for (let k = 0; k < n; k++) {
+    const v = t[at + k]!;
     if (v !== ignoreIndex && (v < 0 || v >= C)) throw rangeError(op, `Target ${v} is out of bounds (${C} classes).`);
   }
 }
