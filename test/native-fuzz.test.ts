@@ -258,11 +258,6 @@ function makeCalls(seed: number) {
       const state = () => (rnd() < 0.15 ? undefined : buf('f', len(0)));
       native.adadeltaStep!(new Float64Array(meta), buf('f', len(po)), buf('f', len(go)), state(), state());
     },
-    () => {  // randomUniform / randomNormal / randomDropoutMask(state, out, n, a, b): n against the output's length
-      const fn = pick(['randomUniform', 'randomNormal', 'randomDropoutMask']), k = pick([0, 1, 5, 17]);
-      const state = rnd() < 0.85 ? new Uint32Array(4).map(() => int(2 ** 32)) : pick<unknown>([new Uint32Array(3), new Int32Array(4), undefined]);
-      native[fn]!(state, buf(rnd() < 0.9 ? 'f' : 'i', Math.max(0, k + pick([0, 0, -1, 1]))), pick([k, k, k + 1, -1]), pick([0, 0.5, 1]), pick([1, 2, 0.5]));
-    },
     () => {  // alignHugePages(buffer of bytes + hugePageBytes, bytes): one reused 2 MiB buffer
       const bytes = pick([0, 1, 64, 4096, HUGE.length - HUGE_PAGE, HUGE.length - HUGE_PAGE + 1, -1, 0.5, NaN]);
       const b = pick<unknown>([HUGE, HUGE, HUGE.subarray(int(64)), new Float32Array(HUGE.buffer, 0, HUGE.length >> 2), new Uint8Array(3), [], null]);
