@@ -70,42 +70,30 @@ const BENCH = path.join(ROOT, 'bench');
 
 // ---- workloads: each returns a closure doing one timed iteration (mirrors torch_bench.py) ----
 
+/** The notes' linear regression step (raw tensors, updates through .data); returns its loss. */
+function linregStep(tg: TG, p: Record<string, number>): () => Tensor {
+  const x = tg.rand([p.n!]);
+  const y = x.mul(3).add(0.8);
+  const w = tg.rand([1], { requiresGrad: true });
+  const b = tg.rand([1], { requiresGrad: true });
+  const lr = p.lr!;
+  return () => {
+    const loss = x.mul(w).add(b).sub(y).pow(2).mean();
+    w.grad?.zero_();
+    b.grad?.zero_();
+    loss.backward();
+    w.data.sub_(w.grad!.mul(lr));
+    b.data.sub_(b.grad!.mul(lr));
+    return loss;
+  };
+}
+
 function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unknown> {
   return {
     // The notes' linear regression, one step exactly as in the API example.
-    linreg_step: (p) => {
-      const x = tg.rand([p.n!]);
-      const y = x.mul(3).add(0.8);
-      const w = tg.rand([1], { requiresGrad: true });
-      const b = tg.rand([1], { requiresGrad: true });
-      const lr = p.lr!;
-      return () => {
-        const loss = x.mul(w).add(b).sub(y).pow(2).mean();
-        w.grad?.zero_();
-        b.grad?.zero_();
-        loss.backward();
-        w.data.sub_(w.grad!.mul(lr));
-        b.data.sub_(b.grad!.mul(lr));
-      };
-    },
+    linreg_step: (p) => compiledOr(tg, false, linregStep(tg, p)),
     // The same step traced once (tg.jit.trace) and replayed: one native call per step.
-    linreg_step_jit: (p) => {
-      const x = tg.rand([p.n!]);
-      const y = x.mul(3).add(0.8);
-      const w = tg.rand([1], { requiresGrad: true });
-      const b = tg.rand([1], { requiresGrad: true });
-      const lr = p.lr!;
-      const step = tg.jit.trace(() => {
-        const loss = x.mul(w).add(b).sub(y).pow(2).mean();
-        w.grad?.zero_();
-        b.grad?.zero_();
-        loss.backward();
-        w.data.sub_(w.grad!.mul(lr));
-        b.data.sub_(b.grad!.mul(lr));
-        return loss;
-      }, []);
-      return () => step.run();
-    },
+    linreg_step_jit: (p) => compiledOr(tg, true, linregStep(tg, p)),
     // Pure per-op overhead: no grad, one float each.
     add_1elem: () => {
       const a = tg.rand([1]);
@@ -163,64 +151,14 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
       return () => a.add_(b);
     },
     // The notes' nn.Linear(1, 1) + MSELoss(size_average=False) + SGD(lr=0.01) on x=[1,2,3], y=[2,4,6].
-    linear_sgd_epoch: (p) => {
-      const x = tg.tensor([[1], [2], [3]]);
-      const y = tg.tensor([[2], [4], [6]]);
-      const model = new tg.nn.Linear(1, 1);
-      const lossFn = new tg.nn.MSELoss({ reduction: 'sum' });
-      const opt = new tg.optim.SGD(model.parameters(), { lr: p.lr! });
-      return () => {
-        const loss = lossFn.forward(model.forward(x), y);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-      };
-    },
-    linear_sgd_epoch_jit: (p) => {
-      const x = tg.tensor([[1], [2], [3]]);
-      const y = tg.tensor([[2], [4], [6]]);
-      const model = new tg.nn.Linear(1, 1);
-      const lossFn = new tg.nn.MSELoss({ reduction: 'sum' });
-      const opt = new tg.optim.SGD(model.parameters(), { lr: p.lr! });
-      const epoch = tg.jit.trace(() => {
-        const loss = lossFn.forward(model.forward(x), y);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss;
-      }, []);
-      return () => epoch.run();
-    },
-    mlp_train_jit: (p) => {
-      const { model, batches } = mlp(tg, p);
-      const lossFn = new tg.nn.CrossEntropyLoss();
-      const opt = new tg.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-      const step = tg.jit.trace((x, y) => {
-        opt.zeroGrad();
-        const l = lossFn.forward(model.forward(x), y);
-        l.backward();
-        opt.step();
-        return l;
-      }, [...batches[0]!]);
-      let i = 0;
-      return () => step.run(...batches[i++ % batches.length]!);
-    },
+    linear_sgd_epoch: (p) => compiledOr(tg, false, linearSgdEpoch(tg, p)),
+    linear_sgd_epoch_jit: (p) => compiledOr(tg, true, linearSgdEpoch(tg, p)),
+    mlp_train_jit: (p) => mlpTrain(tg, p, true),
     mlp_infer_b1: (p) => makers(tg).mlp_infer!(p),
     mlp_infer_b64: (p) => makers(tg).mlp_infer!(p),
     mlp_infer_b1_jit: (p) => mlpInferCompiled(tg, p),
     mlp_infer_b64_jit: (p) => mlpInferCompiled(tg, p),
-    mlp_train: (p) => {
-      const { model, batches } = mlp(tg, p);
-      const lossFn = new tg.nn.CrossEntropyLoss();
-      const opt = new tg.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-      let i = 0;
-      return () => {
-        const [x, y] = batches[i++ % batches.length]!;
-        opt.zeroGrad();
-        lossFn.forward(model.forward(x), y).backward();
-        opt.step();
-      };
-    },
+    mlp_train: (p) => mlpTrain(tg, p, false),
     mlp_infer: (p) => {
       const { model, batches } = mlp(tg, p);
       model.eval();
@@ -230,32 +168,8 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
     // One conv layer of the MNIST net, forward + backward; grads reset so no accumulation is timed.
     conv1_fwd_bwd: (p) => convLayer(tg, p),
     conv2_fwd_bwd: (p) => convLayer(tg, p),
-    cnn_train: (p) => {
-      const model = mnistNet(tg);
-      const opt = new tg.optim.Adadelta(model.parameters(), { lr: 1.0 });
-      const batches = Array.from({ length: p.pool! }, () => [tg.randn([p.batch!, 1, 28, 28]), tg.randint(0, 10, [p.batch!])] as const);
-      let i = 0;
-      return () => {
-        const [x, y] = batches[i++ % batches.length]!;
-        opt.zeroGrad();
-        tg.nn.functional.nllLoss(model.forward(x), y).backward();
-        opt.step();
-      };
-    },
-    cnn_train_jit: (p) => {
-      const model = mnistNet(tg);
-      const opt = new tg.optim.Adadelta(model.parameters(), { lr: 1.0 });
-      const batches = Array.from({ length: p.pool! }, () => [tg.randn([p.batch!, 1, 28, 28]), tg.randint(0, 10, [p.batch!])] as const);
-      const step = tg.jit.trace((x, y) => {
-        opt.zeroGrad();
-        const l = tg.nn.functional.nllLoss(model.forward(x), y);
-        l.backward();
-        opt.step();
-        return l;
-      }, [...batches[0]!]);
-      let i = 0;
-      return () => step.run(...batches[i++ % batches.length]!);
-    },
+    cnn_train: (p) => cnnTrain(tg, p, false),
+    cnn_train_jit: (p) => cnnTrain(tg, p, true),
     layernorm_fwd_bwd: (p) => {
       const x = tg.randn([p.rows!, p.d!], { requiresGrad: true });
       const w = tg.randn([p.d!], { requiresGrad: true });
@@ -281,34 +195,72 @@ function makers(tg: TG): Record<string, (p: Record<string, number>) => () => unk
         tg.nn.functional.scaledDotProductAttention(q, k, v, { isCausal: true }).backward(g);
       };
     },
-    gpt_train: (p) => {
-      const model = charGpt(tg, p);
-      const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
-      const batches = Array.from({ length: 4 }, () => [tg.randint(0, p.vocab!, [p.batch!, p.block!]), tg.randint(0, p.vocab!, [p.batch! * p.block!])] as const);
-      let i = 0;
-      return () => {
-        const [x, y] = batches[i++ % batches.length]!;
-        const loss = tg.nn.functional.crossEntropy(model.forward(x).reshape(-1, p.vocab!), y);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-      };
-    },
-    gpt_train_jit: (p) => {
-      const model = charGpt(tg, p);
-      const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
-      const batches = Array.from({ length: 4 }, () => [tg.randint(0, p.vocab!, [p.batch!, p.block!]), tg.randint(0, p.vocab!, [p.batch! * p.block!])] as const);
-      const step = tg.jit.trace((x, y) => {
-        const loss = tg.nn.functional.crossEntropy(model.forward(x).reshape(-1, p.vocab!), y);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss;
-      }, [...batches[0]!]);
-      let i = 0;
-      return () => step.run(...batches[i++ % batches.length]!);
-    },
+    gpt_train: (p) => gptTrain(tg, p, false),
+    gpt_train_jit: (p) => gptTrain(tg, p, true),
   };
+}
+
+/** A step over a pool of (x, y) batches (none: a step of no inputs), eager or traced once and replayed (the _jit rows). */
+function compiledOr(tg: TG, compiled: boolean, step: (...xy: Tensor[]) => Tensor, batches: readonly (readonly Tensor[])[] = [[]]): () => unknown {
+  const traced = compiled ? tg.jit.trace(step, [...batches[0]!]) : null;
+  const run = traced ? (...xy: Tensor[]) => traced.run(...xy) : step;
+  let i = 0;
+  return () => run(...batches[i++ % batches.length]!);
+}
+
+/** examples/03-nn-linear.ts's epoch: nn.Linear(1, 1) + MSE(sum) + SGD on the notes' three points. */
+function linearSgdEpoch(tg: TG, p: Record<string, number>): () => Tensor {
+  const x = tg.tensor([[1], [2], [3]]);
+  const y = tg.tensor([[2], [4], [6]]);
+  const model = new tg.nn.Linear(1, 1);
+  const lossFn = new tg.nn.MSELoss({ reduction: 'sum' });
+  const opt = new tg.optim.SGD(model.parameters(), { lr: p.lr! });
+  return () => {
+    const loss = lossFn.forward(model.forward(x), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+}
+
+function mlpTrain(tg: TG, p: Record<string, number>, compiled: boolean): () => unknown {
+  const { model, batches } = mlp(tg, p);
+  const lossFn = new tg.nn.CrossEntropyLoss();
+  const opt = new tg.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  return compiledOr(tg, compiled, (x, y) => {
+    opt.zeroGrad();
+    const l = lossFn.forward(model.forward(x!), y!);
+    l.backward();
+    opt.step();
+    return l;
+  }, batches);
+}
+
+function cnnTrain(tg: TG, p: Record<string, number>, compiled: boolean): () => unknown {
+  const model = mnistNet(tg);
+  const opt = new tg.optim.Adadelta(model.parameters(), { lr: 1.0 });
+  const batches = Array.from({ length: p.pool! }, () => [tg.randn([p.batch!, 1, 28, 28]), tg.randint(0, 10, [p.batch!])] as const);
+  return compiledOr(tg, compiled, (x, y) => {
+    opt.zeroGrad();
+    const l = tg.nn.functional.nllLoss(model.forward(x!), y!);
+    l.backward();
+    opt.step();
+    return l;
+  }, batches);
+}
+
+function gptTrain(tg: TG, p: Record<string, number>, compiled: boolean): () => unknown {
+  const model = charGpt(tg, p);
+  const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+  const batches = Array.from({ length: 4 }, () => [tg.randint(0, p.vocab!, [p.batch!, p.block!]), tg.randint(0, p.vocab!, [p.batch! * p.block!])] as const);
+  return compiledOr(tg, compiled, (x, y) => {
+    const loss = tg.nn.functional.crossEntropy(model.forward(x!).reshape(-1, p.vocab!), y!);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss;
+  }, batches);
 }
 
 /** The MLP's inference traced once (noGrad) and replayed over the pool of batches. */
