@@ -23,20 +23,93 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
+
+#include <unistd.h>
 
 #include "core/thread_pool.h"
 
 namespace tg {
 namespace {
 
-// KC x NR of B (256 x 32 floats = 32 KiB on AVX-512) streams through L1 per tile while the
-// A sliver (256 x 14 x 4 = 14 KiB) stays there; KC also amortizes the C tile's load and store
-// over 256 FMAs per accumulator. NC keeps the packed B panel (256 x 512 x 4 = 512 KiB) in half
-// of a 1 MiB L2, leaving room for C and the next panel's prefetch.
-constexpr int64_t KC = 256;
-constexpr int64_t NC = 512;
+// The data cache sizes the CPU reports, in bytes: sysconf (glibc reads cpuid on x86), else
+// Linux's sysfs (AArch64, where glibc's sysconf has no answer), else 32 KiB and 512 KiB.
+struct CacheSizes {
+  int64_t l1d = 0, l2 = 0;
+};
+
+int64_t sysfs_cache_size(int level) {
+  for (int index = 0; index < 8; ++index) {
+    char path[96];
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+    std::FILE* f = std::fopen(path, "r");
+    if (!f) break;
+    int lvl = 0;
+    const bool got_level = std::fscanf(f, "%d", &lvl) == 1;
+    std::fclose(f);
+    if (!got_level || lvl != level) continue;
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
+    char type[32] = {};
+    if ((f = std::fopen(path, "r"))) {
+      if (std::fscanf(f, "%31s", type) != 1) type[0] = 0;
+      std::fclose(f);
+    }
+    if (!std::strcmp(type, "Instruction")) continue;
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+    if (!(f = std::fopen(path, "r"))) continue;
+    long size = 0;
+    char unit = 0;
+    const int got = std::fscanf(f, "%ld%c", &size, &unit);
+    std::fclose(f);
+    if (got >= 1) return unit == 'M' ? size << 20 : unit == 'K' ? size << 10 : size;
+  }
+  return 0;
+}
+
+CacheSizes read_cache_sizes() {
+  CacheSizes c;
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+  c.l1d = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+  c.l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+  if (c.l1d <= 0) c.l1d = sysfs_cache_size(1);
+  if (c.l2 <= 0) c.l2 = sysfs_cache_size(2);
+  // Sizes out of any real core's range (a VM's or emulator's report) fall back too.
+  if (c.l1d < (16 << 10) || c.l1d > (1 << 20)) c.l1d = 32 << 10;
+  if (c.l2 < (128 << 10) || c.l2 > (64 << 20)) c.l2 = 512 << 10;
+  return c;
+}
+
+const CacheSizes& cache_sizes() {
+  static const CacheSizes sizes = read_cache_sizes();
+  return sizes;
+}
+
+// The blocking of the loop nest from the cache sizes and the tile: the A sliver (MR x KC) stays
+// in L1 while B slivers (KC x NR) stream past it, so it takes at most a third of L1 (14 x 256
+// floats of 48 KiB on Zen 4's... 32 KiB: 14 KiB); KC also amortizes each C tile's load and
+// store over KC FMAs per accumulator, so it is at least 128 and at most 384. The packed B
+// panel (KC x NC) takes half of L2, leaving room for C and the next panel.
+// K in equal blocks of at most kc.
+int64_t k_step(int64_t K, int64_t kc) {
+  const int64_t k_blocks = std::max<int64_t>(1, (K + kc - 1) / kc);
+  return std::max<int64_t>(1, (K + k_blocks - 1) / k_blocks);
+}
+
+struct Blocking {
+  int64_t kc, nc;
+};
+
+Blocking blocking(int mr, int nr) {
+  const CacheSizes& c = cache_sizes();
+  int64_t kc = std::clamp<int64_t>(c.l1d / 3 / (4 * mr) / 32 * 32, 128, 384);
+  if (const char* e = getenv("TG_GEMM_KC")) kc = atoi(e);
+  const int64_t nc = std::max<int64_t>(nr, c.l2 / 2 / (4 * kc) / nr * nr);
+  return {kc, nc};
+}
 
 // Operands are read in place when packing would not pay for itself, but never with a stride
 // that is a multiple of 4 KiB: the rows would then all fall in the same L1 set and evict each
@@ -46,7 +119,7 @@ bool aliases(int64_t stride) { return stride % 1024 == 0; }
 // Packing B costs about one pass over it; it pays once a B sliver is used by more than a few
 // A slivers (measured: M = 64 runs 5-10% faster with B in place). The tile needs B's columns
 // contiguous.
-bool use_direct_b(const GemmArgs& g, int mr) { return g.b_cs == 1 && !aliases(g.b_rs) && g.M <= 5 * mr; }
+bool use_direct_b(const GemmArgs& g, int mr) { static const bool exp = getenv("TG_GEMM_PACK"); if (exp) return false; return g.b_cs == 1 && !aliases(g.b_rs) && g.M <= 5 * mr; }
 
 // An A sliver read in place needs a unit stride along one of its dims. With its rows
 // contiguous along k (a_cs == 1) reading it in place is as fast as packing it (the tile's
@@ -56,66 +129,35 @@ bool use_direct_b(const GemmArgs& g, int mr) { return g.b_cs == 1 && !aliases(g.
 // A transposed 0.88 -> 0.96 of OpenBLAS packed; where the steps share lines (a_cs of 10 in
 // 64x128 @ 128x10 run as C^T), or there is one B sliver, the copy is not repaid (82 -> 69
 // GFLOP/s), so in place there.
-bool use_direct_a(const GemmArgs& g, int nr) {
+bool use_direct_a(const GemmArgs& g, int nr) { static const bool exp = getenv("TG_GEMM_PACK"); if (exp) return false;
   if (g.a_cs == 1) return !aliases(g.a_rs);
   constexpr int64_t kLineFloats = 16;
   return g.a_rs == 1 && !aliases(g.a_cs) && (g.a_cs <= kLineFloats || g.N <= nr);
 }
 
 
-// dst[p * mr + r] = A[r, p] for r < rows, p < kc: the k-major layout of one A sliver.
-void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, int mr, float* dst) {
-  if (rs == 1) {
-    // A copy loop, not memcpy: one libc call per 24-byte step of k took 29% of a 4096x256 @
-    // 256x64 (A transposed) on AVX2.
-    for (int64_t p = 0; p < kc; ++p)
-      for (int r = 0; r < rows; ++r) dst[p * mr + r] = src[p * cs + r];
-    return;
-  }
-  // p outer: the writes run contiguously and the reads are `rows` sequential streams, which the
-  // prefetchers follow (r outer wrote with a stride of mr floats: measured at 1024^3 on AVX2,
-  // 8% of the time in this loop, and 0.74 -> 0.84 of OpenBLAS from this order alone).
-  for (int64_t p = 0; p < kc; ++p)
-    for (int r = 0; r < rows; ++r) dst[p * mr + r] = src[r * rs + p * cs];
-}
-
-// dst[p * nr + j] = B[p, j] for j < cols: one B sliver (the tile reads only valid columns).
-void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, int nr, float* dst) {
-  if (cs == 1) {
-    // memcpy here: a row of B is 16-32 floats, which libc copies in two vector moves; the
-    // plain loop (which GCC cannot vectorize without knowing src and dst apart) made 64x784 @
-    // 784x256 on AVX2 18% slower.
-    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * rs, cols * sizeof(float));
-    return;
-  }
-  for (int j = 0; j < cols; ++j) {
-    const float* s = src + j * cs;
-    for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = s[p * rs];
-  }
-}
-
 // The whole loop nest on the calling thread.
 bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
   const int mr = kt.gemm_mr, nr = kt.gemm_nr;
-  // Panels are whole slivers wide (NR = 12 on NEON does not divide NC).
-  const int64_t nc_step = NC / nr * nr;
+  const Blocking bl = blocking(mr, nr);
   // K in equal blocks of at most KC: 784 runs as 4 x 196, not 3 x 256 + 16, whose last block
   // would load and store every C tile again for 16 steps of k.
-  const int64_t k_blocks = std::max<int64_t>(1, (g.K + KC - 1) / KC);
-  const int64_t kc_step = std::max<int64_t>(1, (g.K + k_blocks - 1) / k_blocks);
-  const int64_t nc_max = std::min(nc_step, (g.N + nr - 1) / nr * nr), kc_max = std::min(kc_step, g.K);
+  const int64_t kc_step = k_step(g.K, bl.kc);
+  const int64_t nc_max = std::min(bl.nc, (g.N + nr - 1) / nr * nr), kc_max = std::min(kc_step, g.K);
   const bool direct_a = use_direct_a(g, nr), direct_b = use_direct_b(g, mr);
-  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : kc_max * mr);
+  // The A sliver gets one vector of slack: pack_a may store whole vectors past its last step.
+  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : kc_max * mr + 64);
   if ((!direct_b && !pb.p) || (!direct_a && !pa.p)) return false;
 
-  for (int64_t jc = 0; jc < g.N; jc += nc_step) {
-    const int64_t nc = std::min(nc_step, g.N - jc);
+  for (int64_t jc = 0; jc < g.N; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, g.N - jc);
     for (int64_t pc = 0; pc < g.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, g.K - pc);
       const float* bpanel = g.b + pc * g.b_rs + jc * g.b_cs;
       if (!direct_b)
         for (int64_t jr = 0; jr < nc; jr += nr)
-          pack_b(bpanel + jr * g.b_cs, g.b_rs, g.b_cs, int(std::min<int64_t>(nr, nc - jr)), kc, nr, pb.p + jr * kc);
+          kt.gemm_pack_b_f32(bpanel + jr * g.b_cs, g.b_rs, g.b_cs, int(std::min<int64_t>(nr, nc - jr)), kc,
+                             pb.p + jr * kc);
       GemmTile t;
       t.k = kc;
       t.c_rs = g.c_rs;
@@ -124,6 +166,8 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
       const bool last_k = pc + kc == g.K;
       t.bias_per_row = g.bias_per_row;
       t.relu = last_k && g.relu;
+      t.packed_a = !direct_a;
+      t.packed_b = !direct_b;
       for (int64_t ir = 0; ir < g.M; ir += mr) {
         t.rows = int(std::min<int64_t>(mr, g.M - ir));
         const float* asrc = g.a + ir * g.a_rs + pc * g.a_cs;
@@ -132,7 +176,7 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
           t.a_rs = g.a_rs;
           t.a_cs = g.a_cs;
         } else {
-          pack_a(asrc, g.a_rs, g.a_cs, t.rows, kc, mr, pa.p);
+          kt.gemm_pack_a_f32(asrc, g.a_rs, g.a_cs, t.rows, kc, pa.p);
           t.a = pa.p;
           t.a_rs = 1;
           t.a_cs = mr;
@@ -200,8 +244,8 @@ GemmArgs transposed(const GemmArgs& g) {
 // x @ W^T ran on the tile at 87-91 GFLOP/s for 64x784 @ (256x784)^T and 84 for 64x256 @
 // (128x256)^T, where the dot-product path runs at 109 and 99 (Zen 4; 64x256 @ (784x256)^T,
 // which stays on the tile, runs at 97 either way).
-double cost(const GemmArgs& g, int lanes) {
-  const double scatter = g.c_cs == 1 ? 0 : 3.0 * double(g.M) * double(g.N) * double((g.K + KC - 1) / KC);
+double cost(const GemmArgs& g, int lanes, int64_t kc) {
+  const double scatter = g.c_cs == 1 ? 0 : 3.0 * double(g.M) * double(g.N) * double((g.K + kc - 1) / kc);
   return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : 2.0 * double(g.K) * double(g.N)) + scatter;
 }
 
@@ -228,7 +272,8 @@ void epilogue_only(const GemmArgs& g) {
 bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
   // E.g. G @ W^T (backward's dA) runs as W @ G^T, transposing the small G instead of W.
   const GemmArgs t = transposed(g_in);
-  const GemmArgs& g = cost(t, kt.gemm_lanes) < cost(g_in, kt.gemm_lanes) ? t : g_in;
+  const int64_t kc = blocking(kt.gemm_mr, kt.gemm_nr).kc;
+  const GemmArgs& g = cost(t, kt.gemm_lanes, kc) < cost(g_in, kt.gemm_lanes, kc) ? t : g_in;
   if (g.M == 0 || g.N == 0) return true;
   if (g.K == 0) {
     if (!g.accumulate)
@@ -238,7 +283,7 @@ bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
     return true;
   }
   // Contiguity along k is the same in both orientations (transposed swaps a_cs and b_rs).
-  const bool dot = g.a_cs == 1 && g.b_rs == 1 && cost_dot(g, kt.gemm_lanes) < cost(g, kt.gemm_lanes);
+  const bool dot = g.a_cs == 1 && g.b_rs == 1 && cost_dot(g, kt.gemm_lanes) < cost(g, kt.gemm_lanes, kc);
   // Below ~1M multiply-adds (~20 us on one core) waking a thread costs more than it saves.
   if (double(g.M) * double(g.N) * double(g.K) < double(1 << 20)) threads = 1;
   if (threads <= 1) {

@@ -7,6 +7,7 @@
 // last columns of C) runs with exactly the registers it needs instead of a padded full tile,
 // which is what keeps e.g. 64x128 @ 128x10 (one partial vector per row) fast.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -20,32 +21,52 @@ struct GemmKernels {
   static constexpr int W = V::width;
   static constexpr int MR = MR_, NR = NV * W, DR = DR_, DC = DC_;
 
-  // Rows x Vecs accumulators. KMajor: A's rows are adjacent (a_rs == 1: a packed sliver or a
-  // transposed view), one step of k is a_cs; otherwise A's rows are a_rs apart and k is
-  // contiguous. Masked: the last vector is partial (cols not a multiple of W); a full tile
-  // loads and stores whole vectors (a masked load or store costs more than a plain one on
-  // AVX2, and it is the common case).
-  template <int Rows, int Vecs, bool KMajor, bool Masked>
+  // How the tile reads A: a sliver packed by pack_a (MR floats a step of k, a compile-time
+  // stride), or in place with its rows adjacent (a_rs == 1, a transposed view: a step of k is
+  // a_cs) or with k contiguous (a_cs == 1, rows a_rs apart).
+  enum class ALayout { Packed, KMajor, RowMajor };
+
+  // Rows x Vecs accumulators. PackedB: B is a sliver packed by pack_b (NR floats a step, zero
+  // past cols), so its stride is a compile-time constant and every load of it is a whole
+  // vector; otherwise it is read in place (ldb apart) up to column cols, the last vector
+  // masked when Masked. Masked: the last vector of C is partial (cols not a multiple of W); a
+  // full tile loads and stores whole vectors (a masked load or store costs more than a plain
+  // one on AVX2, and it is the common case). With both operands packed the k loop is pointer
+  // increments, loads and FMAs. C's rows are touched first so that their lines are on their way
+  // while the FMAs run; a packed B sliver, streamed from L2, is prefetched a few steps ahead (the
+  // A sliver stays in L1 over a whole row of tiles).
+  template <int Rows, int Vecs, ALayout Lay, bool PackedB, bool Masked>
   static void tile(const tg::GemmTile& t) {
     reg acc[Rows][Vecs];
 #pragma GCC unroll 16
-    for (int r = 0; r < Rows; ++r)
+    for (int r = 0; r < Rows; ++r) {
 #pragma GCC unroll 8
       for (int v = 0; v < Vecs; ++v) acc[r][v] = V::set1(0.0f);
-    // The last vector is masked to the valid columns: B is read in place up to column cols.
+      if constexpr (PackedB) {
+        __builtin_prefetch(t.c + r * t.c_rs, 1);
+        __builtin_prefetch(t.c + r * t.c_rs + (t.cols - 1) * t.c_cs, 1);
+      }
+    }
     const auto last = V::make_tail(t.cols - (Vecs - 1) * W);
-    auto load_last = [&](const float* q) { return Masked ? V::load_tail(q, last) : V::load(q); };
+    auto load_b_last = [&](const float* q) { return Masked && !PackedB ? V::load_tail(q, last) : V::load(q); };
     const float* a = t.a;
     const float* b = t.b;
-    const int64_t a_step = KMajor ? t.a_cs : 1, a_row = KMajor ? 1 : t.a_rs;
+    const int64_t a_step = Lay == ALayout::Packed ? MR : Lay == ALayout::KMajor ? t.a_cs : 1;
+    const int64_t a_row = Lay == ALayout::RowMajor ? t.a_rs : 1;
+    const int64_t b_step = PackedB ? NR : t.ldb;
+    constexpr int kAhead = 8;  // steps of k; NR * 4 bytes a step is one or two cache lines
     // Unrolled along k: the loop's own increments and branch otherwise take issue slots from
     // the loads and FMAs of a step (6 x 16 on AVX2: 2 loads, 6 broadcasts, 12 FMAs).
 #pragma GCC unroll 4
     for (int64_t p = 0; p < t.k; ++p) {
+      if constexpr (PackedB) {
+        __builtin_prefetch(b + kAhead * NR);
+        if constexpr (NR * 4 > 64) __builtin_prefetch(b + kAhead * NR + 16);
+      }
       reg bv[Vecs];
 #pragma GCC unroll 8
       for (int v = 0; v < Vecs - 1; ++v) bv[v] = V::load(b + v * W);
-      bv[Vecs - 1] = load_last(b + (Vecs - 1) * W);
+      bv[Vecs - 1] = load_b_last(b + (Vecs - 1) * W);
 #pragma GCC unroll 16
       for (int r = 0; r < Rows; ++r) {
         const reg av = V::set1(a[r * a_row]);
@@ -53,8 +74,76 @@ struct GemmKernels {
         for (int v = 0; v < Vecs; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
       }
       a += a_step;
-      b += t.ldb;
+      b += b_step;
     }
+    write_back<Rows, Vecs, Masked>(acc, t);
+  }
+
+  // dst[p * MR + r] = A[r, p] (A[r, p] = src[r * rs + p * cs]) for r < rows, p < kc: one A
+  // sliver in the order packed_tile reads it. The rows past `rows` are left unwritten:
+  // packed_tile for `rows` rows never reads them.
+  static void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
+    if (rows == MR) {
+      if (rs == 1) {
+        // K-major (a transposed view): MR contiguous floats a step.
+        for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+          for (int r = 0; r < MR; ++r) dst[p * MR + r] = src[p * cs + r];
+        return;
+      }
+      // p outer: the writes run contiguously and the reads are MR sequential streams, which the
+      // prefetchers follow.
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r) dst[p * MR + r] = src[r * rs + p * cs];
+      return;
+    }
+    for (int64_t p = 0; p < kc; ++p)
+      for (int r = 0; r < rows; ++r) dst[p * MR + r] = src[r * rs + p * cs];
+  }
+
+  // dst[p * NR + j] = B[p, j] (B[p, j] = src[p * rs + j * cs]) for p < kc, zero for cols <= j
+  // < NR: one B sliver, padded so that packed_tile loads only whole vectors.
+  static void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
+    if (cs == 1) {
+      // Whole vectors, the last one masked (its other lanes load as zero).
+      const int full = cols / W;
+      const auto last = V::make_tail(cols % W == 0 ? W : cols % W);
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* s = src + p * rs;
+        float* d = dst + p * NR;
+        if (full == NV) {
+#pragma GCC unroll 8
+          for (int v = 0; v < NV; ++v) V::store(d + v * W, V::load(s + v * W));
+          continue;
+        }
+        for (int v = 0; v < full; ++v) V::store(d + v * W, V::load(s + v * W));
+        if (full * W < cols) V::store(d + full * W, V::load_tail(s + full * W, last));
+        for (int v = (cols + W - 1) / W; v < NV; ++v) V::store(d + v * W, V::set1(0.0f));
+      }
+      return;
+    }
+    // B's columns strided (B^T stored row-major, rs == 1 usually): blocks of kBlock steps of k,
+    // each column read contiguously through the block while the writes stay in a few lines of
+    // L1 (kBlock x NR floats).
+    constexpr int64_t kBlock = 16;
+    for (int64_t p0 = 0; p0 < kc; p0 += kBlock) {
+      const int64_t pn = std::min(kBlock, kc - p0);
+      for (int j = 0; j < cols; ++j) {
+        const float* s = src + j * cs + p0 * rs;
+        for (int64_t p = 0; p < pn; ++p) dst[(p0 + p) * NR + j] = s[p * rs];
+      }
+      for (int64_t p = 0; p < pn; ++p)
+        for (int j = cols; j < NR; ++j) dst[(p0 + p) * NR + j] = 0.0f;
+    }
+  }
+
+  // C (+)= acc, then the epilogue, for the tile's valid rows and columns (the last vector
+  // partial when Masked).
+  template <int Rows, int Vecs, bool Masked>
+  [[gnu::always_inline]] static inline void write_back(const reg (&acc)[Rows][Vecs], const tg::GemmTile& t) {
+    const auto last = V::make_tail(t.cols - (Vecs - 1) * W);
+    auto load_last = [&](const float* q) { return Masked ? V::load_tail(q, last) : V::load(q); };
     // The epilogue (bias, relu) in vector form. relu as max(0, x): x86's max returns its second
     // operand for NaN, and every layer's max matches it, so NaN propagates as in relu().
     const reg zero = V::set1(0.0f);
@@ -169,9 +258,10 @@ struct GemmKernels {
 
   using Fn = void (*)(const tg::GemmTile&);
 
-  template <bool KMajor, bool Masked, int... I>
-  static constexpr std::array<Fn, sizeof...(I)> make(std::integer_sequence<int, I...>) {
-    return {&tile<I / NV + 1, I % NV + 1, KMajor, Masked>...};
+  // Every tile size for one A layout and B kind: [masked][(rows - 1) * NV + vecs - 1].
+  template <ALayout Lay, bool PackedB, int... I>
+  static constexpr std::array<std::array<Fn, sizeof...(I)>, 2> make(std::integer_sequence<int, I...>) {
+    return {{{&tile<I / NV + 1, I % NV + 1, Lay, PackedB, false>...}, {&tile<I / NV + 1, I % NV + 1, Lay, PackedB, true>...}}};
   }
 
   template <int... I>
@@ -179,18 +269,18 @@ struct GemmKernels {
     return {&dot<I / DC + 1, I % DC + 1>...};
   }
 
-  // Entry point of the table: picks the instantiation for the tile's rows, vectors, A layout
-  // and whether its last vector is partial.
+  // Entry point of the table: picks the instantiation for the tile's rows, vectors, A layout,
+  // B kind and whether its last vector is partial.
   static void run(const tg::GemmTile& t) {
     using Seq = std::make_integer_sequence<int, MR * NV>;
-    static constexpr auto kmajor = make<true, false>(Seq());
-    static constexpr auto rowmajor = make<false, false>(Seq());
-    static constexpr auto kmajor_masked = make<true, true>(Seq());
-    static constexpr auto rowmajor_masked = make<false, true>(Seq());
+    // [packed_b][layout]
+    static constexpr std::array<std::array<std::array<std::array<Fn, MR * NV>, 2>, 3>, 2> fns = {{
+        {{make<ALayout::Packed, false>(Seq()), make<ALayout::KMajor, false>(Seq()), make<ALayout::RowMajor, false>(Seq())}},
+        {{make<ALayout::Packed, true>(Seq()), make<ALayout::KMajor, true>(Seq()), make<ALayout::RowMajor, true>(Seq())}},
+    }};
+    const int lay = t.packed_a ? 0 : t.a_cs == 1 ? 2 : 1;
     const int vecs = (t.cols + W - 1) / W;
-    const bool masked = t.cols % W != 0;
-    const auto& fns = t.a_cs == 1 ? (masked ? rowmajor_masked : rowmajor) : (masked ? kmajor_masked : kmajor);
-    fns[(t.rows - 1) * NV + vecs - 1](t);
+    fns[t.packed_b][lay][t.cols % W != 0][(t.rows - 1) * NV + vecs - 1](t);
   }
 
   // Entry point of the table's dot-product path: the instantiation for the block's rows and cols.
@@ -199,3 +289,11 @@ struct GemmKernels {
     dots[(t.rows - 1) * DC + t.cols - 1](t);
   }
 };
+
+// The table's GEMM packing routines (gemm.cpp packs through them, in the unit's own ISA).
+template <class Gemm>
+constexpr tg::KernelTable with_gemm_packing(tg::KernelTable k) {
+  k.gemm_pack_a_f32 = Gemm::pack_a;
+  k.gemm_pack_b_f32 = Gemm::pack_b;
+  return k;
+}
