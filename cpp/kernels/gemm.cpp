@@ -100,7 +100,7 @@ int64_t k_step(int64_t K, int64_t kc) {
 }
 
 struct Blocking {
-  int64_t kc, nc;
+  int64_t kc, nc, mc;
 };
 
 Blocking blocking(int mr, int nr) {
@@ -108,7 +108,9 @@ Blocking blocking(int mr, int nr) {
   int64_t kc = std::clamp<int64_t>(c.l1d / 3 / (4 * mr) / 32 * 32, 128, 384);
   if (const char* e = getenv("TG_GEMM_KC")) kc = atoi(e);
   const int64_t nc = std::max<int64_t>(nr, c.l2 / 2 / (4 * kc) / nr * nr);
-  return {kc, nc};
+  // The packed A block (MC x KC) takes a quarter of L2 beside the B panel.
+  const int64_t mc = std::max<int64_t>(mr, c.l2 / 4 / (4 * kc) / mr * mr);
+  return {kc, nc, mc};
 }
 
 // Operands are read in place when packing would not pay for itself, but never with a stride
@@ -145,8 +147,9 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
   const int64_t kc_step = k_step(g.K, bl.kc);
   const int64_t nc_max = std::min(bl.nc, (g.N + nr - 1) / nr * nr), kc_max = std::min(kc_step, g.K);
   const bool direct_a = use_direct_a(g, nr), direct_b = use_direct_b(g, mr);
-  // The A sliver gets one vector of slack: pack_a may store whole vectors past its last step.
-  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : kc_max * mr + 64);
+  // The A block: its slivers each get one vector of slack (pack_a stores whole vectors).
+  const int64_t a_ld = kc_max * mr + kt.gemm_lanes, mc_max = std::min(bl.mc, (g.M + mr - 1) / mr * mr);
+  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : mc_max / mr * a_ld);
   if ((!direct_b && !pb.p) || (!direct_a && !pa.p)) return false;
 
   for (int64_t jc = 0; jc < g.N; jc += bl.nc) {
@@ -168,26 +171,28 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
       t.relu = last_k && g.relu;
       t.packed_a = !direct_a;
       t.packed_b = !direct_b;
-      for (int64_t ir = 0; ir < g.M; ir += mr) {
-        t.rows = int(std::min<int64_t>(mr, g.M - ir));
-        const float* asrc = g.a + ir * g.a_rs + pc * g.a_cs;
-        if (direct_a) {
-          t.a = asrc;
-          t.a_rs = g.a_rs;
-          t.a_cs = g.a_cs;
-        } else {
-          kt.gemm_pack_a_f32(asrc, g.a_rs, g.a_cs, t.rows, kc, pa.p);
-          t.a = pa.p;
-          t.a_rs = 1;
-          t.a_cs = mr;
-        }
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          t.cols = int(std::min<int64_t>(nr, nc - jr));
-          t.b = direct_b ? bpanel + jr : pb.p + jr * kc;
-          t.ldb = direct_b ? g.b_rs : nr;
-          t.c = g.c + ir * g.c_rs + (jc + jr) * g.c_cs;
-          t.bias = last_k && g.bias ? g.bias + (g.bias_per_row ? ir : jc + jr) : nullptr;
-          kt.gemm_tile_f32(t);
+      for (int64_t ic = 0; ic < g.M; ic += bl.mc) {
+        const int64_t mc = std::min(bl.mc, g.M - ic);
+        if (!direct_a) kt.gemm_pack_a_f32(g.a + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, int(mc), kc, pa.p, a_ld);
+        for (int64_t ir = ic; ir < ic + mc; ir += mr) {
+          t.rows = int(std::min<int64_t>(mr, g.M - ir));
+          if (direct_a) {
+            t.a = g.a + ir * g.a_rs + pc * g.a_cs;
+            t.a_rs = g.a_rs;
+            t.a_cs = g.a_cs;
+          } else {
+            t.a = pa.p + (ir - ic) / mr * a_ld;
+            t.a_rs = 1;
+            t.a_cs = mr;
+          }
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            t.cols = int(std::min<int64_t>(nr, nc - jr));
+            t.b = direct_b ? bpanel + jr : pb.p + jr * kc;
+            t.ldb = direct_b ? g.b_rs : nr;
+            t.c = g.c + ir * g.c_rs + (jc + jr) * g.c_cs;
+            t.bias = last_k && g.bias ? g.bias + (g.bias_per_row ? ir : jc + jr) : nullptr;
+            kt.gemm_tile_f32(t);
+          }
         }
       }
     }

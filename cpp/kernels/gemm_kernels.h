@@ -14,6 +14,52 @@
 
 #include "kernels/isa_table.h"
 
+// A T x T transpose in registers, for packing the operands whose layout is the transpose of a
+// sliver's (B^T row-major, A row-major): T rows of T floats in, the T columns out. Compiled in
+// the units with AVX2 (also AVX-512's, whose slivers are whole multiples of 8) and AArch64;
+// the others pack those layouts one float at a time.
+#if defined(__AVX2__)
+#include <immintrin.h>
+struct GemmTranspose {
+  static constexpr int T = 8;
+  using reg = __m256;
+  static reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static reg zero() { return _mm256_setzero_ps(); }
+  static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  static void transpose(reg (&r)[8]) {
+    const reg t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const reg t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const reg t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const reg t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    // Columns c and c + 4 of rows 0-3 (u0-u3) and of rows 4-7 (u4-u7).
+    const reg u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const reg u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const reg u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    const reg u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20), r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20), r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31), r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31), r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+  }
+};
+#define TG_GEMM_TRANSPOSE 1
+#elif defined(__aarch64__)
+struct GemmTranspose {
+  static constexpr int T = 4;
+  using reg = float32x4_t;
+  static reg load(const float* p) { return vld1q_f32(p); }
+  static reg zero() { return vdupq_n_f32(0.0f); }
+  static void store(float* p, reg v) { vst1q_f32(p, v); }
+  static void transpose(reg (&r)[4]) {
+    const float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(r[0], r[1])), t1 = vreinterpretq_f64_f32(vtrn2q_f32(r[0], r[1]));
+    const float64x2_t t2 = vreinterpretq_f64_f32(vtrn1q_f32(r[2], r[3])), t3 = vreinterpretq_f64_f32(vtrn2q_f32(r[2], r[3]));
+    r[0] = vreinterpretq_f32_f64(vtrn1q_f64(t0, t2)), r[1] = vreinterpretq_f32_f64(vtrn1q_f64(t1, t3));
+    r[2] = vreinterpretq_f32_f64(vtrn2q_f64(t0, t2)), r[3] = vreinterpretq_f32_f64(vtrn2q_f64(t1, t3));
+  }
+};
+#define TG_GEMM_TRANSPOSE 1
+#endif
+
 // DR x DC: the dot-product block (dot below), sized to the ISA's register file.
 template <class V, int MR_, int NV, int DR_, int DC_>
 struct GemmKernels {
@@ -79,31 +125,75 @@ struct GemmKernels {
     write_back<Rows, Vecs, Masked>(acc, t);
   }
 
-  // dst[p * MR + r] = A[r, p] (A[r, p] = src[r * rs + p * cs]) for r < rows, p < kc: one A
-  // sliver in the order packed_tile reads it. The rows past `rows` are left unwritten:
-  // packed_tile for `rows` rows never reads them.
-  static void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
-    if (rows == MR) {
-      if (rs == 1) {
-        // K-major (a transposed view): MR contiguous floats a step.
-        for (int64_t p = 0; p < kc; ++p)
-#pragma GCC unroll 16
-          for (int r = 0; r < MR; ++r) dst[p * MR + r] = src[p * cs + r];
-        return;
+  // The A slivers of rows rows (A[r, p] = src[r * rs + p * cs], p < kc), MR rows each: sliver
+  // s at dst + s * ld, dst[s * ld + p * MR + r] = A[s * MR + r, p], in the order the tile reads
+  // it. ld >= kc * MR + W: each sliver may be written up to one vector past its end. The last
+  // sliver's rows past `rows` are left unwritten (the tile for its rows never reads them).
+  static void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst, int64_t ld) {
+    const int slivers = (rows + MR - 1) / MR;
+    if (rs == 1) {
+      // K-major (a transposed view): p outer, so each step of k is one contiguous read across
+      // all the slivers (with a stride of a multiple of 4 KiB, re-reading a step's line for
+      // each sliver missed L1 and L2). MR floats a sliver, in whole vectors, the last one read
+      // masked and stored whole (its tail lands in the next step's place, written after it).
+      const int last_rows = rows - (slivers - 1) * MR;
+      constexpr int kVecs = (MR + W - 1) / W;
+      const auto full_tail = V::make_tail(MR - (kVecs - 1) * W);
+      const auto last_tail = V::make_tail(last_rows - (last_rows - 1) / W * W);
+      const int last_vecs = (last_rows + W - 1) / W;
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* sp = src + p * cs;
+        for (int sl = 0; sl < slivers; ++sl) {
+          const float* s = sp + sl * MR;
+          float* d = dst + sl * ld + p * MR;
+          if (sl + 1 < slivers || last_rows == MR) {
+#pragma GCC unroll 8
+            for (int v = 0; v < kVecs - 1; ++v) V::store(d + v * W, V::load(s + v * W));
+            V::store(d + (kVecs - 1) * W, V::load_tail(s + (kVecs - 1) * W, full_tail));
+          } else {
+            for (int v = 0; v < last_vecs - 1; ++v) V::store(d + v * W, V::load(s + v * W));
+            V::store(d + (last_vecs - 1) * W, V::load_tail(s + (last_vecs - 1) * W, last_tail));
+          }
+        }
       }
-      // p outer: the writes run contiguously and the reads are MR sequential streams, which the
-      // prefetchers follow.
-      for (int64_t p = 0; p < kc; ++p)
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; ++r) dst[p * MR + r] = src[r * rs + p * cs];
       return;
     }
-    for (int64_t p = 0; p < kc; ++p)
-      for (int r = 0; r < rows; ++r) dst[p * MR + r] = src[r * rs + p * cs];
+    for (int sl = 0; sl < slivers; ++sl) {
+      const float* s = src + sl * MR * rs;
+      float* d = dst + sl * ld;
+      const int n = std::min(MR, rows - sl * MR);
+      int64_t p = 0;
+#ifdef TG_GEMM_TRANSPOSE
+      // A row-major (k contiguous): T steps of k at a time, T rows read as vectors and
+      // transposed into T steps of MR floats; rows past n are zero, stored whole like the
+      // k-major tail.
+      if (cs == 1) {
+        using X = GemmTranspose;
+        constexpr int T = X::T, G = (MR + T - 1) / T;
+        for (; p + T <= kc; p += T) {
+          typename X::reg r[G][T];
+#pragma GCC unroll 4
+          for (int g = 0; g < G; ++g) {
+#pragma GCC unroll 8
+            for (int i = 0; i < T; ++i) r[g][i] = g * T + i < n ? X::load(s + (g * T + i) * rs + p) : X::zero();
+            X::transpose(r[g]);
+          }
+#pragma GCC unroll 8
+          for (int i = 0; i < T; ++i)
+#pragma GCC unroll 4
+            for (int g = 0; g < G; ++g) X::store(d + (p + i) * MR + g * T, r[g][i]);
+        }
+      }
+#endif
+      // p outer: the writes run contiguously and the reads are n sequential streams, which
+      // the prefetchers follow.
+      for (; p < kc; ++p)
+        for (int r = 0; r < n; ++r) d[p * MR + r] = s[r * rs + p * cs];
+    }
   }
 
   // dst[p * NR + j] = B[p, j] (B[p, j] = src[p * rs + j * cs]) for p < kc, zero for cols <= j
-  // < NR: one B sliver, padded so that packed_tile loads only whole vectors.
+  // < NR: one B sliver, padded so that the tile loads only whole vectors.
   static void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
     if (cs == 1) {
       // Whole vectors, the last one masked (its other lanes load as zero).
@@ -123,11 +213,30 @@ struct GemmKernels {
       }
       return;
     }
-    // B's columns strided (B^T stored row-major, rs == 1 usually): blocks of kBlock steps of k,
-    // each column read contiguously through the block while the writes stay in a few lines of
-    // L1 (kBlock x NR floats).
+    int64_t p0 = 0;
+#ifdef TG_GEMM_TRANSPOSE
+    // B^T row-major (rs == 1): T x T blocks, T columns read as vectors along k and transposed
+    // into T steps of k; columns past cols are zero.
+    if constexpr (NR % GemmTranspose::T == 0) {
+      using X = GemmTranspose;
+      constexpr int T = X::T;
+      if (rs == 1)
+        for (; p0 + T <= kc; p0 += T)
+#pragma GCC unroll 4
+          for (int j0 = 0; j0 < NR; j0 += T) {
+            typename X::reg r[T];
+#pragma GCC unroll 8
+            for (int i = 0; i < T; ++i) r[i] = j0 + i < cols ? X::load(src + (j0 + i) * cs + p0) : X::zero();
+            if (j0 < cols) X::transpose(r);
+#pragma GCC unroll 8
+            for (int i = 0; i < T; ++i) X::store(dst + (p0 + i) * NR + j0, r[i]);
+          }
+    }
+#endif
+    // Blocks of kBlock steps of k, each column read contiguously through the block while the
+    // writes stay in a few lines of L1 (kBlock x NR floats).
     constexpr int64_t kBlock = 16;
-    for (int64_t p0 = 0; p0 < kc; p0 += kBlock) {
+    for (; p0 < kc; p0 += kBlock) {
       const int64_t pn = std::min(kBlock, kc - p0);
       for (int j = 0; j < cols; ++j) {
         const float* s = src + j * cs + p0 * rs;

@@ -116,10 +116,11 @@ struct KernelTable {
                               int64_t rows, int64_t d, double eps) = nullptr;
   void (*layer_norm_backward_rows_f32)(const float* g, const float* x, const float* mean, const float* rstd,
                                        const float* w, float* dx, float* dw, float* db, int64_t rows, int64_t d) = nullptr;
-  // GEMM packing (gemm_kernels.h, filled in by with_gemm_packing<Gemm>(...)): one A sliver,
-  // dst[p * gemm_mr + r] = src[r * rs + p * cs] for r < rows, p < kc; one B sliver,
+  // GEMM packing (gemm_kernels.h, filled in by with_gemm_packing<Gemm>(...)): the A slivers of
+  // `rows` rows (gemm_mr each; sliver s at dst + s * ld, ld >= kc * gemm_mr + gemm_lanes),
+  // dst[s * ld + p * gemm_mr + r] = src[(s * gemm_mr + r) * rs + p * cs]; one B sliver,
   // dst[p * gemm_nr + j] = src[p * rs + j * cs] for j < cols, zero up to gemm_nr.
-  void (*gemm_pack_a_f32)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) = nullptr;
+  void (*gemm_pack_a_f32)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst, int64_t ld) = nullptr;
   void (*gemm_pack_b_f32)(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) = nullptr;
 };
 
