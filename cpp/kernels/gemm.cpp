@@ -1,16 +1,21 @@
 // The portable GEMM driver around the per-ISA register tile (KernelTable::gemm_tile_f32):
 // BLIS's loop nest with its cache blocking and packing, and the threading.
 //
-//   for jc in N step NC            B panel [KC x NC] packed once, kept in L2, used by every row
+//   for jc in N step NC              B panel [KC x NC] packed once, kept in L2, used by every row
 //     for pc in K step KC
-//       for ir in M step MR        A sliver [MR x KC], kept in L1 across the jr loop
-//         for jr in NC step NR     B sliver [KC x NR] streamed from L2
-//           tile(MR x NR)
+//       for ic in M step MC          A block [MC x KC] packed once, in L2
+//         for ir in MC step MR       A sliver [MR x KC], kept in L1 across the jr loop
+//           for jr in NC step NR     B sliver [KC x NR] streamed from L2
+//             tile(MR x NR)
 //
-// Packing lays each sliver out in the order the tile reads it (A: MR values per k; B: NR
-// values per k), whatever the source strides. The tile reads A through either unit stride, so
-// A is packed only to escape aliasing strides, and B only when it is reused enough or its
-// columns are strided (see use_direct_a / use_direct_b). A GEMM whose B would need transposing
+// KC, NC and MC come from the cache sizes the CPU reports (blocking). Packing (the table's
+// gemm_pack_a_f32 / gemm_pack_b_f32, in the ISA's own vectors, transposing in registers where
+// the layout needs it) lays each sliver out in the order the tile reads it (A: MR values per k;
+// B: NR values per k, zero-padded to NR), whatever the source strides; the tile then reads it
+// with compile-time strides. The tile can also read A through either unit stride, so A is
+// packed only to escape aliasing strides or to reuse it over many B slivers, and B only when it
+// is reused enough or its columns are strided (see use_direct_a / use_direct_b: packing a
+// sliver used once does not pay). A GEMM whose B would need transposing
 // runs as C^T = B^T @ A^T when that transposes less (see cost), so backward's A^T @ G and
 // G @ W^T cost about what a plain A @ B does. When both operands are contiguous along k and C
 // is thin (e.g. x @ W^T with few outputs), each element of C is a vector dot product instead
@@ -24,7 +29,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -88,25 +92,26 @@ const CacheSizes& cache_sizes() {
   return sizes;
 }
 
-// The blocking of the loop nest from the cache sizes and the tile: the A sliver (MR x KC) stays
-// in L1 while B slivers (KC x NR) stream past it, so it takes at most a third of L1 (14 x 256
-// floats of 48 KiB on Zen 4's... 32 KiB: 14 KiB); KC also amortizes each C tile's load and
-// store over KC FMAs per accumulator, so it is at least 128 and at most 384. The packed B
-// panel (KC x NC) takes half of L2, leaving room for C and the next panel.
+// The blocking of the loop nest from the cache sizes and the tile. KC: a B sliver (KC x NR)
+// streams through L1 past the A sliver (MR x KC), which stays there; a sliver of B at most
+// the size of L1 keeps both resident, and KC at most 256 is where the C tile's load and store
+// are amortized (measured on Zen 4's 32 KiB L1: 256 on AVX2 ran 1024^3 at 1.01 of OpenBLAS
+// where 384 ran at 0.93, and 256 on AVX-512 beat 128 by 2-5% on most shapes). NC: the packed
+// B panel (KC x NC) takes half of L2, leaving room for C and the A block. MC: the packed A
+// block (MC x KC) takes a quarter of L2.
+struct Blocking {
+  int64_t kc, nc, mc;
+};
+
 // K in equal blocks of at most kc.
 int64_t k_step(int64_t K, int64_t kc) {
   const int64_t k_blocks = std::max<int64_t>(1, (K + kc - 1) / kc);
   return std::max<int64_t>(1, (K + k_blocks - 1) / k_blocks);
 }
 
-struct Blocking {
-  int64_t kc, nc, mc;
-};
-
 Blocking blocking(int mr, int nr) {
   const CacheSizes& c = cache_sizes();
-  int64_t kc = std::clamp<int64_t>(c.l1d / 3 / (4 * mr) / 32 * 32, 128, 384);
-  if (const char* e = getenv("TG_GEMM_KC")) kc = atoi(e);
+  const int64_t kc = std::clamp<int64_t>(c.l1d / (4 * nr) / 32 * 32, 64, 256);
   const int64_t nc = std::max<int64_t>(nr, c.l2 / 2 / (4 * kc) / nr * nr);
   // The packed A block (MC x KC) takes a quarter of L2 beside the B panel.
   const int64_t mc = std::max<int64_t>(mr, c.l2 / 4 / (4 * kc) / mr * mr);
@@ -121,7 +126,7 @@ bool aliases(int64_t stride) { return stride % 1024 == 0; }
 // Packing B costs about one pass over it; it pays once a B sliver is used by more than a few
 // A slivers (measured: M = 64 runs 5-10% faster with B in place). The tile needs B's columns
 // contiguous.
-bool use_direct_b(const GemmArgs& g, int mr) { static const bool exp = getenv("TG_GEMM_PACK"); if (exp) return false; return g.b_cs == 1 && !aliases(g.b_rs) && g.M <= 5 * mr; }
+bool use_direct_b(const GemmArgs& g, int mr) { return g.b_cs == 1 && !aliases(g.b_rs) && g.M <= 5 * mr; }
 
 // An A sliver read in place needs a unit stride along one of its dims. With its rows
 // contiguous along k (a_cs == 1) reading it in place is as fast as packing it (the tile's
@@ -131,7 +136,7 @@ bool use_direct_b(const GemmArgs& g, int mr) { static const bool exp = getenv("T
 // A transposed 0.88 -> 0.96 of OpenBLAS packed; where the steps share lines (a_cs of 10 in
 // 64x128 @ 128x10 run as C^T), or there is one B sliver, the copy is not repaid (82 -> 69
 // GFLOP/s), so in place there.
-bool use_direct_a(const GemmArgs& g, int nr) { static const bool exp = getenv("TG_GEMM_PACK"); if (exp) return false;
+bool use_direct_a(const GemmArgs& g, int nr) {
   if (g.a_cs == 1) return !aliases(g.a_rs);
   constexpr int64_t kLineFloats = 16;
   return g.a_rs == 1 && !aliases(g.a_cs) && (g.a_cs <= kLineFloats || g.N <= nr);
@@ -297,21 +302,46 @@ bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
     return true;
   }
 
-  // Tasks are blocks of C, each running the whole loop nest on its own. Splitting N first
-  // gives each task its own columns of B to pack, so no packing is repeated while a task
-  // keeps >= 128 columns; the remaining threads split M.
+  // Tasks are blocks of C, each running the whole loop nest on its own, so each packs its own
+  // rows of A and columns of B: splitting N repeats A's packing in every task, splitting M
+  // repeats B's. The split (tm x tn tasks) is the one whose slowest task costs least: its share
+  // of the tiles' FMAs plus the floats it packs (about a quarter of an FMA each, half when
+  // transposed). E.g. dW = X^T @ G with K = 64 (784x64 @ 64x256) splits M: each task then
+  // packs half of the transposed X and all of the small G, not all of X and half of G.
   const int mr = kt.gemm_mr, nr = kt.gemm_nr;
-  const int64_t tn = std::clamp<int64_t>(g.N / 128, 1, threads);
-  const int64_t tm = std::clamp<int64_t>(g.M / (4 * mr), 1, threads / tn);
+  const int64_t mu = dot ? kt.gemm_dot_rows : mr, nu = dot ? kt.gemm_dot_cols : nr;
   // Split points on whole tiles (dot blocks on the dot path), each the one nearest its even
   // share: 256 rows in tiles of 14 split 126 + 130, not 140 + 116, and 784 columns in tiles of
   // 32 split 384 + 400, not 416 + 368 (the first task set the pace, 9% over an even split).
-  const int64_t mu = dot ? kt.gemm_dot_rows : mr, nu = dot ? kt.gemm_dot_cols : nr;
   auto split = [](int64_t total, int64_t parts, int64_t unit, int64_t k) {
     if (k >= parts) return total;
     const int64_t units = (total / parts * k + total % parts * k / parts + unit / 2) / unit;
     return std::min(total, units * unit);
   };
+  // The largest share of total in parts.
+  auto largest = [&](int64_t total, int64_t parts, int64_t unit) {
+    int64_t most = 0;
+    for (int64_t k = 0; k < parts; ++k) most = std::max(most, split(total, parts, unit, k + 1) - split(total, parts, unit, k));
+    return most;
+  };
+  int64_t tm = 1, tn = 1;
+  if (dot) {
+    tn = std::clamp<int64_t>(g.N / 128, 1, threads);
+    tm = std::clamp<int64_t>(g.M / (4 * mr), 1, threads / tn);
+  } else {
+    double best = 0;
+    for (int64_t n_parts = 1; n_parts <= threads; ++n_parts) {
+      const int64_t m_parts = threads / n_parts;
+      GemmArgs s = g;
+      s.M = largest(g.M, m_parts, mr);
+      s.N = largest(g.N, n_parts, nr);
+      const double fmas = double(s.M) * double((s.N + kt.gemm_lanes - 1) / kt.gemm_lanes) * double(g.K);
+      const double pack_a = use_direct_a(s, nr) ? 0 : double(s.M) * double(g.K) * (g.a_cs == 1 ? 0.5 : 0.25);
+      const double pack_b = use_direct_b(s, mr) ? 0 : double(s.N) * double(g.K) * (g.b_cs == 1 ? 0.25 : 0.5);
+      const double task = fmas + pack_a + pack_b;
+      if (n_parts == 1 || task < best) best = task, tm = m_parts, tn = n_parts;
+    }
+  }
   std::atomic<bool> ok{true};
   parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
