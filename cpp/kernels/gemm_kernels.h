@@ -17,9 +17,11 @@
 // A T x T transpose in registers, for packing the operands whose layout is the transpose of a
 // sliver's (B^T row-major, A row-major): T rows of T floats in, the T columns out. Compiled in
 // the units with AVX2 (also AVX-512's, whose slivers are whole multiples of 8) and AArch64;
-// the others pack those layouts one float at a time.
+// the others pack those layouts one float at a time. In an anonymous namespace, like the
+// vector layers: each ISA unit keeps its own copy, compiled with its own flags.
 #if defined(__AVX2__)
 #include <immintrin.h>
+namespace {
 struct GemmTranspose {
   static constexpr int T = 8;
   using reg = __m256;
@@ -42,8 +44,11 @@ struct GemmTranspose {
     r[6] = _mm256_permute2f128_ps(u2, u6, 0x31), r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
   }
 };
+}  // namespace
 #define TG_GEMM_TRANSPOSE 1
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+namespace {
 struct GemmTranspose {
   static constexpr int T = 4;
   using reg = float32x4_t;
@@ -57,6 +62,7 @@ struct GemmTranspose {
     r[2] = vreinterpretq_f32_f64(vtrn2q_f64(t0, t2)), r[3] = vreinterpretq_f32_f64(vtrn2q_f64(t1, t3));
   }
 };
+}  // namespace
 #define TG_GEMM_TRANSPOSE 1
 #endif
 
@@ -166,8 +172,8 @@ struct GemmKernels {
 #ifdef TG_GEMM_TRANSPOSE
       // A row-major (k contiguous): T steps of k at a time, T rows read as vectors and
       // transposed into T steps of MR floats; rows past n are zero, stored whole like the
-      // k-major tail.
-      if (cs == 1) {
+      // k-major tail. Not in the scalar table (W == 1), the reference, which stays scalar.
+      if (W > 1 && cs == 1) {
         using X = GemmTranspose;
         constexpr int T = X::T, G = (MR + T - 1) / T;
         for (; p + T <= kc; p += T) {
@@ -217,7 +223,7 @@ struct GemmKernels {
 #ifdef TG_GEMM_TRANSPOSE
     // B^T row-major (rs == 1): T x T blocks, T columns read as vectors along k and transposed
     // into T steps of k; columns past cols are zero.
-    if constexpr (NR % GemmTranspose::T == 0) {
+    if constexpr (W > 1 && NR % GemmTranspose::T == 0) {
       using X = GemmTranspose;
       constexpr int T = X::T;
       if (rs == 1)
