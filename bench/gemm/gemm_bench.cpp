@@ -170,25 +170,50 @@ struct Rate {
 };
 
 // GFLOP/s over 9 samples, each repeating the call for >= 20 ms after a 0.1 s warm-up: the
-// median, and the best, which is the steadier figure on a machine other jobs share.
+// median, and the best, which is the steadier figure on a machine other jobs share. With two functions (tensorgrad and OpenBLAS), their samples alternate, so that a stretch
+// of contention from other jobs slows both alike and their ratio holds.
 template <class F>
-Rate gflops(Problem& p, F f) {
-  const double flop = 2.0 * p.M * p.N * p.K;
+long calls_per_sample(Problem& p, F f) {
   double t0 = now();
   long calls = 0;
   while ((now() - t0) < 0.1 || calls < 3) {
-    if (!f(p)) return {0, 0};
+    if (!f(p)) return 0;
     ++calls;
   }
-  const long iters = std::max<long>(1, long(0.02 * calls / (now() - t0)));
-  std::vector<double> samples;
-  for (int s = 0; s < 9; ++s) {
-    t0 = now();
-    for (long i = 0; i < iters; ++i) f(p);
-    samples.push_back(flop * iters / (now() - t0) / 1e9);
-  }
+  return std::max<long>(1, long(0.02 * calls / (now() - t0)));
+}
+
+template <class F>
+double sample(Problem& p, F f, long iters) {
+  const double t0 = now();
+  for (long i = 0; i < iters; ++i) f(p);
+  return 2.0 * p.M * p.N * p.K * iters / (now() - t0) / 1e9;
+}
+
+Rate summarize(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
-  return {samples[4], samples[8]};
+  return {samples[samples.size() / 2], samples.back()};
+}
+
+template <class F>
+Rate gflops(Problem& p, F f) {
+  const long iters = calls_per_sample(p, f);
+  if (!iters) return {0, 0};
+  std::vector<double> samples;
+  for (int s = 0; s < 9; ++s) samples.push_back(sample(p, f, iters));
+  return summarize(samples);
+}
+
+template <class F, class G>
+std::pair<Rate, Rate> gflops_side_by_side(Problem& p, F f, G g) {
+  const long fi = calls_per_sample(p, f), gi = calls_per_sample(p, g);
+  if (!fi || !gi) return {{0, 0}, {0, 0}};
+  std::vector<double> fs, gs;
+  for (int s = 0; s < 9; ++s) {
+    fs.push_back(sample(p, f, fi));
+    gs.push_back(sample(p, g, gi));
+  }
+  return {summarize(fs), summarize(gs)};
 }
 
 std::vector<int> parse_list(const char* s) {
@@ -261,12 +286,12 @@ int main(int argc, char** argv) {
         p.c.resize(s.M * s.N);
         for (float& x : p.a) x = dist(rng);
         for (float& x : p.b) x = dist(rng);
-        const Rate g = gflops(p, run_tg);
 #ifdef TG_HAVE_CBLAS
-        const Rate gb = gflops(p, run_blas);
+        const auto [g, gb] = gflops_side_by_side(p, run_tg, run_blas);
         std::printf("%-22s %3d %7.1f %6.1f %5.0f%% %7.1f %6.1f %5.0f%% %8.2f\n", name, t, g.median, g.best,
                     100 * g.median / (peak * t), gb.median, gb.best, 100 * gb.median / (peak * t), g.median / gb.median);
 #else
+        const Rate g = gflops(p, run_tg);
         std::printf("%-22s %3d %7.1f %6.1f %5.0f%%\n", name, t, g.median, g.best, 100 * g.median / (peak * t));
 #endif
         std::fflush(stdout);

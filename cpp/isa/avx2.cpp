@@ -118,7 +118,7 @@ using Gemm = GemmKernels<Avx2V, 6, 2, 3, 3>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = with_attention<Avx2V>(VecKernels<Avx2V>::table<Gemm>("avx2"));
+constinit const KernelTable kTable = with_gemm_packing<Gemm>(with_attention<Avx2V>(VecKernels<Avx2V>::table<Gemm>("avx2")));
 }  // namespace
 const KernelTable* avx2_kernels() { return &kTable; }
 }  // namespace tg

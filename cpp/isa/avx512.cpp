@@ -151,7 +151,7 @@ constexpr KernelTable with_streaming_binary(KernelTable k) {
   k.binary_f32 = binary;
   return k;
 }
-constinit const KernelTable kTable = with_attention<Avx512V>(with_streaming_binary(Kernels::table<Gemm>("avx512")));
+constinit const KernelTable kTable = with_gemm_packing<Gemm>(with_attention<Avx512V>(with_streaming_binary(Kernels::table<Gemm>("avx512"))));
 }  // namespace
 const KernelTable* avx512_kernels() { return &kTable; }
 }  // namespace tg

@@ -118,7 +118,7 @@ using Gemm = GemmKernels<NeonV, 8, 3, 4, 4>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = with_attention<NeonV>(VecKernels<NeonV>::table<Gemm>("neon"));
+constinit const KernelTable kTable = with_gemm_packing<Gemm>(with_attention<NeonV>(VecKernels<NeonV>::table<Gemm>("neon")));
 }  // namespace
 const KernelTable* neon_kernels() { return &kTable; }
 }  // namespace tg

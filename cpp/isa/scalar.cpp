@@ -88,7 +88,7 @@ using Gemm = GemmKernels<ScalarV, 4, 4, 4, 4>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = with_attention<ScalarV>(VecKernels<ScalarV>::table<Gemm>("scalar"));
+constinit const KernelTable kTable = with_gemm_packing<Gemm>(with_attention<ScalarV>(VecKernels<ScalarV>::table<Gemm>("scalar")));
 }  // namespace
 const KernelTable* scalar_kernels() { return &kTable; }
 }  // namespace tg

@@ -157,7 +157,7 @@ using Gemm = GemmKernels<Sse2V, 6, 2, 3, 3>;
 
 namespace tg {
 namespace {
-constinit const KernelTable kTable = with_attention<Sse2V>(VecKernels<Sse2V>::table<Gemm>("sse2"));
+constinit const KernelTable kTable = with_gemm_packing<Gemm>(with_attention<Sse2V>(VecKernels<Sse2V>::table<Gemm>("sse2")));
 }  // namespace
 const KernelTable* sse2_kernels() { return &kTable; }
 }  // namespace tg

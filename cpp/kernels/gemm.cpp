@@ -1,16 +1,21 @@
 // The portable GEMM driver around the per-ISA register tile (KernelTable::gemm_tile_f32):
 // BLIS's loop nest with its cache blocking and packing, and the threading.
 //
-//   for jc in N step NC            B panel [KC x NC] packed once, kept in L2, used by every row
+//   for jc in N step NC              B panel [KC x NC] packed once, kept in L2, used by every row
 //     for pc in K step KC
-//       for ir in M step MR        A sliver [MR x KC], kept in L1 across the jr loop
-//         for jr in NC step NR     B sliver [KC x NR] streamed from L2
-//           tile(MR x NR)
+//       for ic in M step MC          A block [MC x KC] packed once, in L2
+//         for ir in MC step MR       A sliver [MR x KC], kept in L1 across the jr loop
+//           for jr in NC step NR     B sliver [KC x NR] streamed from L2
+//             tile(MR x NR)
 //
-// Packing lays each sliver out in the order the tile reads it (A: MR values per k; B: NR
-// values per k), whatever the source strides. The tile reads A through either unit stride, so
-// A is packed only to escape aliasing strides, and B only when it is reused enough or its
-// columns are strided (see use_direct_a / use_direct_b). A GEMM whose B would need transposing
+// KC, NC and MC come from the cache sizes the CPU reports (blocking). Packing (the table's
+// gemm_pack_a_f32 / gemm_pack_b_f32, in the ISA's own vectors, transposing in registers where
+// the layout needs it) lays each sliver out in the order the tile reads it (A: MR values per k;
+// B: NR values per k, zero-padded to NR), whatever the source strides; the tile then reads it
+// with compile-time strides. The tile can also read A through either unit stride, so A is
+// packed only to escape aliasing strides or to reuse it over many B slivers, and B only when it
+// is reused enough or its columns are strided (see use_direct_a / use_direct_b: packing a
+// sliver used once does not pay). A GEMM whose B would need transposing
 // runs as C^T = B^T @ A^T when that transposes less (see cost), so backward's A^T @ G and
 // G @ W^T cost about what a plain A @ B does. When both operands are contiguous along k and C
 // is thin (e.g. x @ W^T with few outputs), each element of C is a vector dot product instead
@@ -23,20 +28,95 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <new>
+
+#include <unistd.h>
 
 #include "core/thread_pool.h"
 
 namespace tg {
 namespace {
 
-// KC x NR of B (256 x 32 floats = 32 KiB on AVX-512) streams through L1 per tile while the
-// A sliver (256 x 14 x 4 = 14 KiB) stays there; KC also amortizes the C tile's load and store
-// over 256 FMAs per accumulator. NC keeps the packed B panel (256 x 512 x 4 = 512 KiB) in half
-// of a 1 MiB L2, leaving room for C and the next panel's prefetch.
-constexpr int64_t KC = 256;
-constexpr int64_t NC = 512;
+// The data cache sizes the CPU reports, in bytes: sysconf (glibc reads cpuid on x86), else
+// Linux's sysfs (AArch64, where glibc's sysconf has no answer), else 32 KiB and 512 KiB.
+struct CacheSizes {
+  int64_t l1d = 0, l2 = 0;
+};
+
+int64_t sysfs_cache_size(int level) {
+  for (int index = 0; index < 8; ++index) {
+    char path[96];
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+    std::FILE* f = std::fopen(path, "r");
+    if (!f) break;
+    int lvl = 0;
+    const bool got_level = std::fscanf(f, "%d", &lvl) == 1;
+    std::fclose(f);
+    if (!got_level || lvl != level) continue;
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
+    char type[32] = {};
+    if ((f = std::fopen(path, "r"))) {
+      if (std::fscanf(f, "%31s", type) != 1) type[0] = 0;
+      std::fclose(f);
+    }
+    if (!std::strcmp(type, "Instruction")) continue;
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+    if (!(f = std::fopen(path, "r"))) continue;
+    long size = 0;
+    char unit = 0;
+    const int got = std::fscanf(f, "%ld%c", &size, &unit);
+    std::fclose(f);
+    if (got >= 1) return unit == 'M' ? size << 20 : unit == 'K' ? size << 10 : size;
+  }
+  return 0;
+}
+
+CacheSizes read_cache_sizes() {
+  CacheSizes c;
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+  c.l1d = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+  c.l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+  if (c.l1d <= 0) c.l1d = sysfs_cache_size(1);
+  if (c.l2 <= 0) c.l2 = sysfs_cache_size(2);
+  // Sizes out of any real core's range (a VM's or emulator's report) fall back too.
+  if (c.l1d < (16 << 10) || c.l1d > (1 << 20)) c.l1d = 32 << 10;
+  if (c.l2 < (128 << 10) || c.l2 > (64 << 20)) c.l2 = 512 << 10;
+  return c;
+}
+
+const CacheSizes& cache_sizes() {
+  static const CacheSizes sizes = read_cache_sizes();
+  return sizes;
+}
+
+// The blocking of the loop nest from the cache sizes and the tile. KC: a B sliver (KC x NR)
+// streams through L1 past the A sliver (MR x KC), which stays there; a sliver of B at most
+// the size of L1 keeps both resident, and KC at most 256 is where the C tile's load and store
+// are amortized (measured on Zen 4's 32 KiB L1: 256 on AVX2 ran 1024^3 at 1.01 of OpenBLAS
+// where 384 ran at 0.93, and 256 on AVX-512 beat 128 by 2-5% on most shapes). NC: the packed
+// B panel (KC x NC) takes half of L2, leaving room for C and the A block. MC: the packed A
+// block (MC x KC) takes a quarter of L2.
+struct Blocking {
+  int64_t kc, nc, mc;
+};
+
+// K in equal blocks of at most kc.
+int64_t k_step(int64_t K, int64_t kc) {
+  const int64_t k_blocks = std::max<int64_t>(1, (K + kc - 1) / kc);
+  return std::max<int64_t>(1, (K + k_blocks - 1) / k_blocks);
+}
+
+Blocking blocking(int mr, int nr) {
+  const CacheSizes& c = cache_sizes();
+  const int64_t kc = std::clamp<int64_t>(c.l1d / (4 * nr) / 32 * 32, 64, 256);
+  const int64_t nc = std::max<int64_t>(nr, c.l2 / 2 / (4 * kc) / nr * nr);
+  // The packed A block (MC x KC) takes a quarter of L2 beside the B panel.
+  const int64_t mc = std::max<int64_t>(mr, c.l2 / 4 / (4 * kc) / mr * mr);
+  return {kc, nc, mc};
+}
 
 // Operands are read in place when packing would not pay for itself, but never with a stride
 // that is a multiple of 4 KiB: the rows would then all fall in the same L1 set and evict each
@@ -63,59 +143,29 @@ bool use_direct_a(const GemmArgs& g, int nr) {
 }
 
 
-// dst[p * mr + r] = A[r, p] for r < rows, p < kc: the k-major layout of one A sliver.
-void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, int mr, float* dst) {
-  if (rs == 1) {
-    // A copy loop, not memcpy: one libc call per 24-byte step of k took 29% of a 4096x256 @
-    // 256x64 (A transposed) on AVX2.
-    for (int64_t p = 0; p < kc; ++p)
-      for (int r = 0; r < rows; ++r) dst[p * mr + r] = src[p * cs + r];
-    return;
-  }
-  // p outer: the writes run contiguously and the reads are `rows` sequential streams, which the
-  // prefetchers follow (r outer wrote with a stride of mr floats: measured at 1024^3 on AVX2,
-  // 8% of the time in this loop, and 0.74 -> 0.84 of OpenBLAS from this order alone).
-  for (int64_t p = 0; p < kc; ++p)
-    for (int r = 0; r < rows; ++r) dst[p * mr + r] = src[r * rs + p * cs];
-}
-
-// dst[p * nr + j] = B[p, j] for j < cols: one B sliver (the tile reads only valid columns).
-void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, int nr, float* dst) {
-  if (cs == 1) {
-    // memcpy here: a row of B is 16-32 floats, which libc copies in two vector moves; the
-    // plain loop (which GCC cannot vectorize without knowing src and dst apart) made 64x784 @
-    // 784x256 on AVX2 18% slower.
-    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * rs, cols * sizeof(float));
-    return;
-  }
-  for (int j = 0; j < cols; ++j) {
-    const float* s = src + j * cs;
-    for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = s[p * rs];
-  }
-}
-
 // The whole loop nest on the calling thread.
 bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
   const int mr = kt.gemm_mr, nr = kt.gemm_nr;
-  // Panels are whole slivers wide (NR = 12 on NEON does not divide NC).
-  const int64_t nc_step = NC / nr * nr;
+  const Blocking bl = blocking(mr, nr);
   // K in equal blocks of at most KC: 784 runs as 4 x 196, not 3 x 256 + 16, whose last block
   // would load and store every C tile again for 16 steps of k.
-  const int64_t k_blocks = std::max<int64_t>(1, (g.K + KC - 1) / KC);
-  const int64_t kc_step = std::max<int64_t>(1, (g.K + k_blocks - 1) / k_blocks);
-  const int64_t nc_max = std::min(nc_step, (g.N + nr - 1) / nr * nr), kc_max = std::min(kc_step, g.K);
+  const int64_t kc_step = k_step(g.K, bl.kc);
+  const int64_t nc_max = std::min(bl.nc, (g.N + nr - 1) / nr * nr), kc_max = std::min(kc_step, g.K);
   const bool direct_a = use_direct_a(g, nr), direct_b = use_direct_b(g, mr);
-  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : kc_max * mr);
+  // The A block: its slivers each get one vector of slack (pack_a stores whole vectors).
+  const int64_t a_ld = kc_max * mr + kt.gemm_lanes, mc_max = std::min(bl.mc, (g.M + mr - 1) / mr * mr);
+  Scratch pb(direct_b ? 0 : kc_max * nc_max), pa(direct_a ? 0 : mc_max / mr * a_ld);
   if ((!direct_b && !pb.p) || (!direct_a && !pa.p)) return false;
 
-  for (int64_t jc = 0; jc < g.N; jc += nc_step) {
-    const int64_t nc = std::min(nc_step, g.N - jc);
+  for (int64_t jc = 0; jc < g.N; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, g.N - jc);
     for (int64_t pc = 0; pc < g.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, g.K - pc);
       const float* bpanel = g.b + pc * g.b_rs + jc * g.b_cs;
       if (!direct_b)
         for (int64_t jr = 0; jr < nc; jr += nr)
-          pack_b(bpanel + jr * g.b_cs, g.b_rs, g.b_cs, int(std::min<int64_t>(nr, nc - jr)), kc, nr, pb.p + jr * kc);
+          kt.gemm_pack_b_f32(bpanel + jr * g.b_cs, g.b_rs, g.b_cs, int(std::min<int64_t>(nr, nc - jr)), kc,
+                             pb.p + jr * kc);
       GemmTile t;
       t.k = kc;
       t.c_rs = g.c_rs;
@@ -124,26 +174,30 @@ bool gemm_serial(const KernelTable& kt, const GemmArgs& g) {
       const bool last_k = pc + kc == g.K;
       t.bias_per_row = g.bias_per_row;
       t.relu = last_k && g.relu;
-      for (int64_t ir = 0; ir < g.M; ir += mr) {
-        t.rows = int(std::min<int64_t>(mr, g.M - ir));
-        const float* asrc = g.a + ir * g.a_rs + pc * g.a_cs;
-        if (direct_a) {
-          t.a = asrc;
-          t.a_rs = g.a_rs;
-          t.a_cs = g.a_cs;
-        } else {
-          pack_a(asrc, g.a_rs, g.a_cs, t.rows, kc, mr, pa.p);
-          t.a = pa.p;
-          t.a_rs = 1;
-          t.a_cs = mr;
-        }
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          t.cols = int(std::min<int64_t>(nr, nc - jr));
-          t.b = direct_b ? bpanel + jr : pb.p + jr * kc;
-          t.ldb = direct_b ? g.b_rs : nr;
-          t.c = g.c + ir * g.c_rs + (jc + jr) * g.c_cs;
-          t.bias = last_k && g.bias ? g.bias + (g.bias_per_row ? ir : jc + jr) : nullptr;
-          kt.gemm_tile_f32(t);
+      t.packed_a = !direct_a;
+      t.packed_b = !direct_b;
+      for (int64_t ic = 0; ic < g.M; ic += bl.mc) {
+        const int64_t mc = std::min(bl.mc, g.M - ic);
+        if (!direct_a) kt.gemm_pack_a_f32(g.a + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, int(mc), kc, pa.p, a_ld);
+        for (int64_t ir = ic; ir < ic + mc; ir += mr) {
+          t.rows = int(std::min<int64_t>(mr, g.M - ir));
+          if (direct_a) {
+            t.a = g.a + ir * g.a_rs + pc * g.a_cs;
+            t.a_rs = g.a_rs;
+            t.a_cs = g.a_cs;
+          } else {
+            t.a = pa.p + (ir - ic) / mr * a_ld;
+            t.a_rs = 1;
+            t.a_cs = mr;
+          }
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            t.cols = int(std::min<int64_t>(nr, nc - jr));
+            t.b = direct_b ? bpanel + jr : pb.p + jr * kc;
+            t.ldb = direct_b ? g.b_rs : nr;
+            t.c = g.c + ir * g.c_rs + (jc + jr) * g.c_cs;
+            t.bias = last_k && g.bias ? g.bias + (g.bias_per_row ? ir : jc + jr) : nullptr;
+            kt.gemm_tile_f32(t);
+          }
         }
       }
     }
@@ -191,18 +245,19 @@ GemmArgs transposed(const GemmArgs& g) {
 
 // Cost of a GEMM orientation, in vector FMAs: the tile's, with the lanes its last, partial
 // vector wastes (64x128 @ 128x10 fills 10 of 16 lanes, its transpose all of them), plus about
-// two per element transposed while packing B when B's columns are not contiguous (the tile
-// reads vectors of B rows; A is read or packed from either layout equally fast; measured:
-// 64x256 @ (128x256)^T with W^T packed ran at 70 GFLOP/s, on the dot-product path at 99).
+// half an FMA per element transposed while packing B when B's columns are not contiguous (the
+// tile reads vectors of B rows; pack_b transposes 8 x 8 blocks in registers; measured on AVX2
+// against the old weight of 2, from a scalar transpose: 64x256 @ (128x256)^T left the
+// dot-product path for the tile, 0.86 -> 1.09 of OpenBLAS, and 64x128 @ (10x128)^T 0.92 -> 1.11).
 // In double: with broadcast (stride 0) operands M * N * K is not bounded by any buffer size.
 // A C written transposed (c_cs != 1, the swapped orientation) goes through the tile's stack row
 // and a scalar scatter, about three more per element of C and block of K: without it nn.Linear's
 // x @ W^T ran on the tile at 87-91 GFLOP/s for 64x784 @ (256x784)^T and 84 for 64x256 @
 // (128x256)^T, where the dot-product path runs at 109 and 99 (Zen 4; 64x256 @ (784x256)^T,
 // which stays on the tile, runs at 97 either way).
-double cost(const GemmArgs& g, int lanes) {
-  const double scatter = g.c_cs == 1 ? 0 : 3.0 * double(g.M) * double(g.N) * double((g.K + KC - 1) / KC);
-  return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : 2.0 * double(g.K) * double(g.N)) + scatter;
+double cost(const GemmArgs& g, int lanes, int64_t kc) {
+  const double scatter = g.c_cs == 1 ? 0 : 3.0 * double(g.M) * double(g.N) * double((g.K + kc - 1) / kc);
+  return double(g.M) * double((g.N + lanes - 1) / lanes) * double(g.K) + (g.b_cs == 1 ? 0 : 0.5 * double(g.K) * double(g.N)) + scatter;
 }
 
 // Cost of the dot-product path in the same units: every element of C takes ceil(K / lanes)
@@ -228,7 +283,8 @@ void epilogue_only(const GemmArgs& g) {
 bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
   // E.g. G @ W^T (backward's dA) runs as W @ G^T, transposing the small G instead of W.
   const GemmArgs t = transposed(g_in);
-  const GemmArgs& g = cost(t, kt.gemm_lanes) < cost(g_in, kt.gemm_lanes) ? t : g_in;
+  const int64_t kc = blocking(kt.gemm_mr, kt.gemm_nr).kc;
+  const GemmArgs& g = cost(t, kt.gemm_lanes, kc) < cost(g_in, kt.gemm_lanes, kc) ? t : g_in;
   if (g.M == 0 || g.N == 0) return true;
   if (g.K == 0) {
     if (!g.accumulate)
@@ -238,7 +294,7 @@ bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
     return true;
   }
   // Contiguity along k is the same in both orientations (transposed swaps a_cs and b_rs).
-  const bool dot = g.a_cs == 1 && g.b_rs == 1 && cost_dot(g, kt.gemm_lanes) < cost(g, kt.gemm_lanes);
+  const bool dot = g.a_cs == 1 && g.b_rs == 1 && cost_dot(g, kt.gemm_lanes) < cost(g, kt.gemm_lanes, kc);
   // Below ~1M multiply-adds (~20 us on one core) waking a thread costs more than it saves.
   if (double(g.M) * double(g.N) * double(g.K) < double(1 << 20)) threads = 1;
   if (threads <= 1) {
@@ -247,21 +303,46 @@ bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
     return true;
   }
 
-  // Tasks are blocks of C, each running the whole loop nest on its own. Splitting N first
-  // gives each task its own columns of B to pack, so no packing is repeated while a task
-  // keeps >= 128 columns; the remaining threads split M.
+  // Tasks are blocks of C, each running the whole loop nest on its own, so each packs its own
+  // rows of A and columns of B: splitting N repeats A's packing in every task, splitting M
+  // repeats B's. The split (tm x tn tasks) is the one whose slowest task costs least: its share
+  // of the tiles' FMAs plus the floats it packs (about a quarter of an FMA each, half when
+  // transposed). E.g. dW = X^T @ G with K = 64 (784x64 @ 64x256) splits M: each task then
+  // packs half of the transposed X and all of the small G, not all of X and half of G.
   const int mr = kt.gemm_mr, nr = kt.gemm_nr;
-  const int64_t tn = std::clamp<int64_t>(g.N / 128, 1, threads);
-  const int64_t tm = std::clamp<int64_t>(g.M / (4 * mr), 1, threads / tn);
+  const int64_t mu = dot ? kt.gemm_dot_rows : mr, nu = dot ? kt.gemm_dot_cols : nr;
   // Split points on whole tiles (dot blocks on the dot path), each the one nearest its even
   // share: 256 rows in tiles of 14 split 126 + 130, not 140 + 116, and 784 columns in tiles of
   // 32 split 384 + 400, not 416 + 368 (the first task set the pace, 9% over an even split).
-  const int64_t mu = dot ? kt.gemm_dot_rows : mr, nu = dot ? kt.gemm_dot_cols : nr;
   auto split = [](int64_t total, int64_t parts, int64_t unit, int64_t k) {
     if (k >= parts) return total;
     const int64_t units = (total / parts * k + total % parts * k / parts + unit / 2) / unit;
     return std::min(total, units * unit);
   };
+  // The largest share of total in parts.
+  auto largest = [&](int64_t total, int64_t parts, int64_t unit) {
+    int64_t most = 0;
+    for (int64_t k = 0; k < parts; ++k) most = std::max(most, split(total, parts, unit, k + 1) - split(total, parts, unit, k));
+    return most;
+  };
+  int64_t tm = 1, tn = 1;
+  if (dot) {
+    tn = std::clamp<int64_t>(g.N / 128, 1, threads);
+    tm = std::clamp<int64_t>(g.M / (4 * mr), 1, threads / tn);
+  } else {
+    double best = 0;
+    for (int64_t n_parts = 1; n_parts <= threads; ++n_parts) {
+      const int64_t m_parts = threads / n_parts;
+      GemmArgs s = g;
+      s.M = largest(g.M, m_parts, mr);
+      s.N = largest(g.N, n_parts, nr);
+      const double fmas = double(s.M) * double((s.N + kt.gemm_lanes - 1) / kt.gemm_lanes) * double(g.K);
+      const double pack_a = use_direct_a(s, nr) ? 0 : double(s.M) * double(g.K) * (g.a_cs == 1 ? 0.5 : 0.25);
+      const double pack_b = use_direct_b(s, mr) ? 0 : double(s.N) * double(g.K) * (g.b_cs == 1 ? 0.25 : 0.5);
+      const double task = fmas + pack_a + pack_b;
+      if (n_parts == 1 || task < best) best = task, tm = m_parts, tn = n_parts;
+    }
+  }
   std::atomic<bool> ok{true};
   parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {

@@ -29,6 +29,10 @@ struct GemmTile {
   const float* bias = nullptr;
   bool bias_per_row = false;
   bool relu = false;
+  // A is a sliver packed by gemm_pack_a_f32 (a_rs == 1, a_cs == gemm_mr), B one packed by
+  // gemm_pack_b_f32 (ldb == gemm_nr, zero past cols): the tile reads them with compile-time
+  // strides (and B in whole vectors).
+  bool packed_a = false, packed_b = false;
 };
 
 // One SGD update over contiguous runs (optim.cpp's sgd_step after its checks), PyTorch 1.13's
@@ -112,6 +116,12 @@ struct KernelTable {
                               int64_t rows, int64_t d, double eps) = nullptr;
   void (*layer_norm_backward_rows_f32)(const float* g, const float* x, const float* mean, const float* rstd,
                                        const float* w, float* dx, float* dw, float* db, int64_t rows, int64_t d) = nullptr;
+  // GEMM packing (gemm_kernels.h, filled in by with_gemm_packing<Gemm>(...)): the A slivers of
+  // `rows` rows (gemm_mr each; sliver s at dst + s * ld, ld >= kc * gemm_mr + gemm_lanes),
+  // dst[s * ld + p * gemm_mr + r] = src[(s * gemm_mr + r) * rs + p * cs]; one B sliver,
+  // dst[p * gemm_nr + j] = src[p * rs + j * cs] for j < cols, zero up to gemm_nr.
+  void (*gemm_pack_a_f32)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst, int64_t ld) = nullptr;
+  void (*gemm_pack_b_f32)(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) = nullptr;
 };
 
 // Tables each ISA translation unit provides; nullptr where the ISA was not compiled. Each
