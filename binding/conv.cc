@@ -28,6 +28,8 @@
 //   conv2dOutputSize(meta), maxPool2dOutputSize(meta), avgPool2dOutputSize(meta) -> [Ho, Wo]
 //     The op's layout up to its own slots (Ho, Wo and the offsets are not read); every check of
 //     the sizes and hyper-parameters runs, with PyTorch's messages ("Output size is too small").
+#include <array>
+
 #include "args.h"
 
 namespace tgb {
@@ -148,13 +150,23 @@ tg::Status run_conv2d_backward(const Args& args) {
   });
 }
 
+namespace {
+
+// A pool entry point's operands: argument k is operand k, its offset in meta slot first + k.
+template <size_t N>
+std::array<tg::Operand, N> operands(const Meta& m, size_t first, const std::array<const char*, N>& roles) {
+  std::array<tg::Operand, N> ops;
+  for (size_t k = 0; k < N; ++k) ops[k] = m.storage_at(Arg{k}, first + k, roles[k]);
+  return ops;
+}
+
+}  // namespace
+
 tg::Status run_max_pool2d(const Args& args) {
   return run_guarded([&] {
     Meta m(args, 3, "maxPool2d");
     const tg::Pool2dArgs a = pool_args(m, true);
-    const tg::Operand x = m.storage_at(Arg{0}, kPoolOps, "the input");
-    const tg::Operand out = m.storage_at(Arg{1}, kPoolOps + 1, "the output");
-    const tg::Operand indices = m.storage_at(Arg{2}, kPoolOps + 2, "the indices");
+    const auto [x, out, indices] = operands<3>(m, kPoolOps, {"the input", "the output", "the indices"});
     return tg::max_pool2d_forward(a, x, out, indices);
   });
 }
@@ -163,9 +175,7 @@ tg::Status run_max_pool2d_backward(const Args& args) {
   return run_guarded([&] {
     Meta m(args, 3, "maxPool2d.backward");
     const tg::Pool2dArgs a = pool_args(m, true);
-    const tg::Operand grad_out = m.storage_at(Arg{0}, kPoolOps, "grad_output");
-    const tg::Operand indices = m.storage_at(Arg{1}, kPoolOps + 1, "the indices");
-    const tg::Operand grad_x = m.storage_at(Arg{2}, kPoolOps + 2, "grad_input");
+    const auto [grad_out, indices, grad_x] = operands<3>(m, kPoolOps, {"grad_output", "the indices", "grad_input"});
     return tg::max_pool2d_backward(a, grad_out, indices, grad_x);
   });
 }
@@ -174,8 +184,7 @@ tg::Status run_avg_pool2d(const Args& args) {
   return run_guarded([&] {
     Meta m(args, 2, "avgPool2d");
     const tg::Pool2dArgs a = pool_args(m, true);
-    const tg::Operand x = m.storage_at(Arg{0}, kPoolOps, "the input");
-    const tg::Operand out = m.storage_at(Arg{1}, kPoolOps + 1, "the output");
+    const auto [x, out] = operands<2>(m, kPoolOps, {"the input", "the output"});
     return tg::avg_pool2d_forward(a, x, out);
   });
 }
@@ -184,8 +193,7 @@ tg::Status run_avg_pool2d_backward(const Args& args) {
   return run_guarded([&] {
     Meta m(args, 2, "avgPool2d.backward");
     const tg::Pool2dArgs a = pool_args(m, true);
-    const tg::Operand grad_out = m.storage_at(Arg{0}, kPoolOps, "grad_output");
-    const tg::Operand grad_x = m.storage_at(Arg{1}, kPoolOps + 1, "grad_input");
+    const auto [grad_out, grad_x] = operands<2>(m, kPoolOps, {"grad_output", "grad_input"});
     return tg::avg_pool2d_backward(a, grad_out, grad_x);
   });
 }
@@ -194,8 +202,7 @@ tg::Status run_adaptive_avg_pool2d(const Args& args) {
   return run_guarded([&] {
     Meta m(args, 2, "adaptiveAvgPool2d");
     const tg::Pool2dArgs a = pool_header(m, true);
-    const tg::Operand x = m.storage_at(Arg{0}, kAdaptiveOps, "the input");
-    const tg::Operand out = m.storage_at(Arg{1}, kAdaptiveOps + 1, "the output");
+    const auto [x, out] = operands<2>(m, kAdaptiveOps, {"the input", "the output"});
     return tg::adaptive_avg_pool2d_forward(a, x, out);
   });
 }
@@ -204,8 +211,7 @@ tg::Status run_adaptive_avg_pool2d_backward(const Args& args) {
   return run_guarded([&] {
     Meta m(args, 2, "adaptiveAvgPool2d.backward");
     const tg::Pool2dArgs a = pool_header(m, true);
-    const tg::Operand grad_out = m.storage_at(Arg{0}, kAdaptiveOps, "grad_output");
-    const tg::Operand grad_x = m.storage_at(Arg{1}, kAdaptiveOps + 1, "grad_input");
+    const auto [grad_out, grad_x] = operands<2>(m, kAdaptiveOps, {"grad_output", "grad_input"});
     return tg::adaptive_avg_pool2d_backward(a, grad_out, grad_x);
   });
 }
