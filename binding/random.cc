@@ -26,26 +26,22 @@ struct RandomCall {
 
 }  // namespace
 
-tg::Status run_random_uniform(const Args& args) {
+namespace {
+
+// rand, randn and dropout's mask: a fill of floats with two float parameters a, b.
+tg::Status float_fill(const Args& args, const char* op,
+                      tg::Status (*fill)(uint32_t*, const tg::Operand&, int64_t, float, float)) {
   return run_guarded([&] {
-    RandomCall c(args, "rand");
-    return tg::random_uniform(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
+    RandomCall c(args, op);
+    return fill(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
   });
 }
 
-tg::Status run_random_dropout_mask(const Args& args) {
-  return run_guarded([&] {
-    RandomCall c(args, "dropout");
-    return tg::random_dropout_mask(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
-  });
-}
+}  // namespace
 
-tg::Status run_random_normal(const Args& args) {
-  return run_guarded([&] {
-    RandomCall c(args, "randn");
-    return tg::random_normal(c.state, c.out, c.n, static_cast<float>(c.m.num(1)), static_cast<float>(c.m.num(2)));
-  });
-}
+tg::Status run_random_uniform(const Args& args) { return float_fill(args, "rand", tg::random_uniform); }
+tg::Status run_random_dropout_mask(const Args& args) { return float_fill(args, "dropout", tg::random_dropout_mask); }
+tg::Status run_random_normal(const Args& args) { return float_fill(args, "randn", tg::random_normal); }
 
 tg::Status run_random_int(const Args& args) {
   return run_guarded([&] {
