@@ -15,7 +15,7 @@ const fixtures = loadFixtures();
 // The cases a trace must refuse, by the functions their expression calls, and why: kernels a
 // plan does not replay yet, and oneHot, which reads its labels' range into JS to check it
 // (when there are labels).
-const REFUSED: { calls: RegExp; why: RegExp; when?: (c: OpCase) => boolean }[] = [
+const REFUSED: { calls: RegExp; why: RegExp; when?: (c: OpCase | HvpCase) => boolean }[] = [
   { calls: /^(F\.)?(unfold|fold|sort|argsort|topk|cumsum|cumprod|multinomial)$/, why: /compiled steps do not support/ },
   { calls: /^oneHot$/, why: /read a tensor's value into JS/, when: (c) => c.inputs.some((i) => i.dtype === 'int32' && i.data.length > 0) },
 ];
@@ -59,6 +59,21 @@ function caseFn(c: OpCase, layout: { outputs: number; gradOf: number[] }): (...x
   };
 }
 
+/** The case traced, or null when it is refused as REFUSED says it must be (any other outcome fails). */
+function traceUnlessRefused(c: OpCase | HvpCase, fn: (...xs: Tensor[]) => Tensor[], inputs: Tensor[]): ReturnType<typeof tg.jit.trace> | null {
+  const names = [...callNames(c.expr)];
+  const refusal = REFUSED.find((r) => names.some((n) => r.calls.test(n)) && (!r.when || r.when(c)));
+  let compiled: ReturnType<typeof tg.jit.trace>;
+  try {
+    compiled = tg.jit.trace(fn, inputs);
+  } catch (e) {
+    if (refusal && refusal.why.test(String(e))) return null;
+    throw e;
+  }
+  expect(refusal, `${names.join(', ')} traced, but the case is listed as refused`).toBeUndefined();
+  return compiled;
+}
+
 const bitsOf = (t: Tensor): string => {
   const a = t.contiguous().toTypedArray();
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
@@ -68,16 +83,8 @@ function check(c: OpCase): void {
   const layout = { outputs: 0, gradOf: [] as number[] };
   const fn = caseFn(c, layout);
   const inputs = makeInputs(c.inputs.map((i) => ({ ...i, requiresGrad: false })));
-  const names = [...callNames(c.expr)];
-  const refusal = REFUSED.find((r) => names.some((n) => r.calls.test(n)) && (!r.when || r.when(c)));
-  let compiled: tg.jit.Compiled;
-  try {
-    compiled = tg.jit.trace(fn, inputs);
-  } catch (e) {
-    if (refusal && refusal.why.test(String(e))) return;
-    throw e;
-  }
-  expect(refusal, `${names.join(', ')} traced, but the case is listed as refused`).toBeUndefined();
+  const compiled = traceUnlessRefused(c, fn, inputs);
+  if (!compiled) return;
   const old = _setSmallLimits(0, 0);
   let eager: Tensor[];
   try {
@@ -126,7 +133,8 @@ function checkHvp(c: HvpCase): void {
   const layout = { hvpOf: [] as number[] };
   const fn = hvpFn(c, layout);
   const inputs = makeInputs(c.inputs.map((i) => ({ ...i, requiresGrad: false })));
-  const compiled = tg.jit.trace(fn, inputs);
+  const compiled = traceUnlessRefused(c, fn, inputs);
+  if (!compiled) return;
   const old = _setSmallLimits(0, 0);
   let eager: Tensor[];
   try {
