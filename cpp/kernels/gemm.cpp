@@ -20,7 +20,8 @@
 // G @ W^T cost about what a plain A @ B does. When both operands are contiguous along k and C
 // is thin (e.g. x @ W^T with few outputs), each element of C is a vector dot product instead
 // (gemm_dot, chosen by cost_dot). The epilogue (bias, relu) runs in the tile's write-back of
-// C's last k block.
+// C's last k block. A GEMM of at most a few hundred multiply-adds skips all of this for plain
+// loops (gemm_small).
 //
 // Scratch is allocated per call (per task); nothing outlives the call.
 #include "core/scratch.h"
@@ -268,31 +269,38 @@ double cost_dot(const GemmArgs& g, int lanes) {
   return double(g.M) * double(g.N) * (double((g.K + lanes - 1) / lanes) + 4.0);
 }
 
-// C = relu(C + bias) over all of C, for K == 0 where no tile runs.
-void epilogue_only(const GemmArgs& g) {
+// C = relu(C (+)= A @ B + bias) as plain loops, k in order: for a GEMM of a few hundred
+// multiply-adds (nn.Linear(1, 1), a toy model's layers) the tile path's setup (orientation
+// costs, blocking, packing decisions, scratch: ~1,500 instructions) is most of the work. Also
+// K == 0, where A and B are empty (and may be null) and C is 0 or kept, then the epilogue.
+void gemm_small(const GemmArgs& g) {
   for (int64_t i = 0; i < g.M; ++i)
     for (int64_t j = 0; j < g.N; ++j) {
+      float acc = 0.0f;
+      for (int64_t p = 0; p < g.K; ++p) acc += g.a[i * g.a_rs + p * g.a_cs] * g.b[p * g.b_rs + j * g.b_cs];
       float& c = g.c[i * g.c_rs + j * g.c_cs];
+      c = g.accumulate ? c + acc : acc;
       if (g.bias) c += g.bias[g.bias_per_row ? i : j];
       if (g.relu && c < 0.0f) c = 0.0f;
     }
 }
 
+// Up to this many multiply-adds a GEMM runs as gemm_small (measured: nn.Linear(1, 1)'s forward
+// and weight gradient, 3 each, took ~2,200 instructions each through the tile path).
+constexpr double kSmallGemmMacs = 256;
+
 }  // namespace
 
 bool gemm_f32(const KernelTable& kt, const GemmArgs& g_in, int threads) {
+  if (g_in.M == 0 || g_in.N == 0) return true;
+  if (g_in.K == 0 || double(g_in.M) * double(g_in.N) * double(g_in.K) <= kSmallGemmMacs) {
+    gemm_small(g_in);
+    return true;
+  }
   // E.g. G @ W^T (backward's dA) runs as W @ G^T, transposing the small G instead of W.
   const GemmArgs t = transposed(g_in);
   const int64_t kc = blocking(kt.gemm_mr, kt.gemm_nr).kc;
   const GemmArgs& g = cost(t, kt.gemm_lanes, kc) < cost(g_in, kt.gemm_lanes, kc) ? t : g_in;
-  if (g.M == 0 || g.N == 0) return true;
-  if (g.K == 0) {
-    if (!g.accumulate)
-      for (int64_t i = 0; i < g.M; ++i)
-        for (int64_t j = 0; j < g.N; ++j) g.c[i * g.c_rs + j * g.c_cs] = 0.0f;
-    epilogue_only(g);
-    return true;
-  }
   // Contiguity along k is the same in both orientations (transposed swaps a_cs and b_rs).
   const bool dot = g.a_cs == 1 && g.b_rs == 1 && cost_dot(g, kt.gemm_lanes) < cost(g, kt.gemm_lanes, kc);
   // Below ~1M multiply-adds (~20 us on one core) waking a thread costs more than it saves.
