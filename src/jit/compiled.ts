@@ -13,6 +13,9 @@ import { generatorState } from '../ops/random.js';
 import { FIXED_ADVANCE, record, type Trace, type TracedOptimizer } from './trace.js';
 import { buildPlan, writtenCaptured, type Plan } from './plan.js';
 
+/** The optimizer step kernels (src/optim/native_steps.ts): meta slot 3 of each is the learning rate. */
+const STEP_KERNELS = new Set(['sgdStep', 'adamStep', 'rmspropStep', 'adagradStep', 'adadeltaStep']);
+
 /** What a compiled function returns: what the traced function returned, with fresh tensors. */
 export type TraceResult = Tensor | Tensor[] | Record<string, Tensor>;
 
@@ -86,6 +89,8 @@ export class Compiled {
   private readonly stepCounters: TracedOptimizer['counters'];
   /** @internal Hyper-parameters the plan froze: group object, key, traced value. */
   private readonly hyper: { g: Record<string, unknown>; k: string; v: unknown; name: string }[];
+  /** @internal Header slots of the optimizer step kernels' learning rates, and the group each reads it from (per run). */
+  private readonly liveLr: { at: number; g: Record<string, unknown> }[];
   /** @internal Per input, a buffer runAsync copies the input into (owned, so never detached mid-run). */
   private readonly staging: Storage[];
   /** @internal The native plan handle (binding/plan.cc planCreate): parsed and its own buffers resolved once. */
@@ -175,11 +180,34 @@ export class Compiled {
         throw typeError('jit.trace', `an ${call.name === 'adamStep' ? 'Adam' : 'Adagrad'} step whose parameter is not a contiguous parameter of a traced optimizer (its step counter would be frozen in the plan); compiled steps support contiguous parameters`);
       this.counters.push({ at: plan.metaAt[i]! + slot, traced: call.meta[slot]!, c });
     });
+    // Learning rates are read live: an optimizer step kernel takes its group's lr in meta slot
+    // 3 and nothing else of the plan depends on it, so each run writes the group's current lr
+    // there, and an LR scheduler drives a compiled step as it drives the eager one. A group's lr
+    // is live when every step-kernel call of the trace for its parameters read it there (a
+    // parameter updated through a strided copy, or an optimizer that computes with lr in other
+    // ops, leaves it frozen). The other hyper-parameters shape the plan (which state buffers
+    // exist, the kernels' flags) and are frozen: checked before each run.
+    const groupOf = new Map<Storage, Record<string, unknown>>();
+    for (const { opt } of trace.optimizers) for (const g of opt.paramGroups) for (const q of g.params) groupOf.set(q._box.data, g as Record<string, unknown>);
+    const lrCalls = new Map<Record<string, unknown>, number[]>();
+    const frozenLr = new Set<Record<string, unknown>>();
+    trace.calls.forEach((call, i) => {
+      for (const s of call.args) {
+        const g = s && groupOf.get(s);
+        if (!g) continue;
+        if (STEP_KERNELS.has(call.name) && s === call.args[0] && call.meta[3] === g.lr) lrCalls.set(g, [...(lrCalls.get(g) ?? []), plan.metaAt[i]! + 3]);
+        else if (s === call.args[0] && call.roles[0] !== 'r') frozenLr.add(g);  // the parameter updated by other kernels
+      }
+    });
+    this.liveLr = [];
+    for (const [g, slots] of lrCalls) if (!frozenLr.has(g)) for (const at of slots) this.liveLr.push({ at, g });
+    const live = new Set(this.liveLr.map((l) => l.g));
     this.hyper = [];
     for (const { opt } of trace.optimizers)
       for (const g of opt.paramGroups)
         for (const [k, v] of Object.entries(g))
-          if (k !== 'params' && (typeof v === 'number' || typeof v === 'boolean')) this.hyper.push({ g: g as Record<string, unknown>, k, v, name: (opt as unknown as { _name: string })._name });
+          if (k !== 'params' && (typeof v === 'number' || typeof v === 'boolean') && !(k === 'lr' && live.has(g as Record<string, unknown>)))
+            this.hyper.push({ g: g as Record<string, unknown>, k, v, name: (opt as unknown as { _name: string })._name });
   }
 
   /** Sizes of the plan. */
@@ -220,6 +248,11 @@ export class Compiled {
     // The eager step now would take the counter from `cur` to cur + delta; the traced call saw it
     // go from after - delta to after.
     for (const { at, traced, c } of this.counters) header[at] = traced + ((c.state.step as number) - c.after) + c.delta;
+    for (const { at, g } of this.liveLr) {
+      const lr = g.lr;
+      if (typeof lr !== 'number' || !Number.isFinite(lr)) throw rangeError(op, `an optimizer's lr must be a finite number, got ${describe(lr)}`);
+      header[at] = lr;
+    }
     return bufs;
   }
 
@@ -310,9 +343,10 @@ export class Compiled {
  * trace, as do kernels compiled steps do not support yet (sorting, `topk`, `cumsum` /
  * `cumprod`, `multinomial`, `unfold` / `fold`). Random fills (`rand`, `randn`, dropout,
  * `randint`, `randperm`) draw from the live generator on every run, as the eager function would.
- * Replays take inputs of the traced shapes and dtypes only. An optimizer's
- * hyper-parameters are frozen too (changing `lr` afterwards makes run() throw); its step counters
- * advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
+ * Replays take inputs of the traced shapes and dtypes only. An optimizer's learning rate is read
+ * on each run (SGD, Adam / AdamW, RMSprop, Adagrad, Adadelta: an LR scheduler works as in eager
+ * code); its other hyper-parameters are frozen (changing one afterwards makes run() throw); its
+ * step counters advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
  * parameter's `.grad` and optimizer state) are intermediates: their buffers are reused.
  *
  * @example
