@@ -6,8 +6,14 @@
 // 20 ms. Reports predict throughput and latency, /health latency, and the server's own event-loop
 // lag (the lateness of a 10 ms timer, from GET /stats).
 //
-//   npx tsx examples/serve-load-test.ts [--seconds 10] [--concurrency 4] [--rows 1024] [--mode all|async|sync|workers]
-import { spawn } from 'node:child_process';
+// By default the clients share the machine's cores with the server, so their own work (undici
+// sending and parsing megabytes a second) competes with the server's event loop. With --split
+// (Linux, 2+ CPUs) the server runs on CPU 0 and this process on the others (taskset), as when the
+// clients are other machines: the lag is then the server's own.
+//
+//   npx tsx examples/serve-load-test.ts [--seconds 10] [--concurrency 4] [--rows 1024] [--mode all|async|sync|workers] [--split]
+import { execFileSync, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +28,11 @@ const SECONDS = Math.min(30, Number(arg('--seconds', '10')));
 const CONCURRENCY = Number(arg('--concurrency', '4'));
 const ROWS = Number(arg('--rows', '1024'));
 const MODES = arg('--mode', 'all') === 'all' ? ['async', 'sync', 'workers'] : [arg('--mode', 'all')];
+const SPLIT = process.argv.includes('--split');
+if (SPLIT && (process.platform !== 'linux' || availableParallelism() < 2)) {
+  console.error('--split needs Linux (taskset) and at least 2 CPUs');
+  process.exit(2);
+}
 
 const quantile = (xs: number[], q: number) => {
   const s = xs.slice().sort((a, b) => a - b);
@@ -33,7 +44,9 @@ function startChild(modelPath: string, mode: string): Promise<{ url: string; sto
   const server = fileURLToPath(new URL(mode === 'workers' ? './serve-workers.ts' : './serve-model.ts', import.meta.url));
   // process.execArgv carries tsx's loader, so the child runs the TypeScript source as this one does.
   const args = [...process.execArgv, server, '--port', '0', '--model', modelPath, ...(mode === 'workers' ? [] : ['--mode', mode])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = SPLIT
+    ? spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -83,7 +96,9 @@ async function main(): Promise<void> {
   try {
     const modelPath = join(dir, 'digits.safetensors');
     ensureModel(modelPath, { epochs: 3 });
-    console.log(`${SECONDS} s per mode, ${CONCURRENCY} clients, ${ROWS} images per request (octet-stream), /health every 20 ms`);
+    // Every thread of this process (undici's included) off the server's CPU.
+    if (SPLIT) execFileSync('taskset', ['-a', '-cp', `1-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+    console.log(`${SECONDS} s per mode, ${CONCURRENCY} clients, ${ROWS} images per request (octet-stream), /health every 20 ms${SPLIT ? ', server on CPU 0, clients on the others' : ', clients on the same cores as the server'}`);
     console.log('| mode | requests/s | images/s | predict p50 / p99 ms | /health p50 / p99 ms | event-loop lag p50 / p99 / max ms |');
     console.log('|---|---|---|---|---|---|');
     for (const mode of MODES) {
