@@ -151,7 +151,7 @@ export class Compiled {
       plan.buffers[plan.indexOf.get(live as unknown as Storage)!] = own as unknown as Storage;
       const counter = (w: Uint32Array) => (BigInt(w[3]!) << 32n) | BigInt(w[2]!);
       const advance = BigInt.asUintN(64, counter(trace.random.after) - counter(trace.random.before));
-      const fixed = trace.calls.every((c) => !c.name.startsWith('random') || FIXED_ADVANCE.has(c.name));
+      const fixed = trace.calls.every((c) => (c.args[0] as unknown) !== live || FIXED_ADVANCE.has(c.name));
       this.random = { live, own, advance, fixed };
     }
     this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic);
