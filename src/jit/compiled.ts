@@ -306,11 +306,11 @@ export class Compiled {
  *
  * Tracing runs `fn` once for real (a traced training step is one training step). Limits: data-
  * dependent control flow and JS numbers computed inside `fn` are frozen at their traced values;
- * reading a value into JS (`item()`, `toArray()`, ...) or reseeding the generator fails the
- * trace, as do kernels compiled steps do not support yet (sorting, `topk`, `cumsum` /
- * `cumprod`, `multinomial`, `unfold` / `fold`). Random fills (`rand`, `randn`, dropout,
- * `randint`, `randperm`) draw from the live generator on every run, as the eager function would.
- * Replays take inputs of the traced shapes and dtypes only. An optimizer's
+ * reading a value into JS (`item()`, `toArray()`, ...), reseeding the generator, or a native
+ * call a plan does not replay (loading safetensors, running another compiled step) fails the
+ * trace. Every op's kernel replays; random draws (`rand`, `randn`, dropout, `randint`,
+ * `randperm`, `multinomial`) come from the live generator on every run, as the eager function's
+ * would. Replays take inputs of the traced shapes and dtypes only. An optimizer's
  * hyper-parameters are frozen too (changing `lr` afterwards makes run() throw); its step counters
  * advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
  * parameter's `.grad` and optimizer state) are intermediates: their buffers are reused.
