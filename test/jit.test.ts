@@ -306,7 +306,7 @@ describe('jit.trace: model kernels replay bit-exact (forward, backward, update)'
         step: () => {
           o.zeroGrad();
           const l = F.unfold(x, [2, 3], opts).tanh().sum().add(F.fold(cols, [7, 6], [2, 3], opts).mul(w).pow(2).mean())
-            .add(F.fold(F.unfold(x.permute(0, 1, 3, 2), 2), [6, 7], 2).sin().sum());  // a strided input, non-overlapping blocks
+            .add(F.fold(F.unfold(x.permute(0, 1, 3, 2), 2), [6, 7], 2).sin().sum());  // a strided (permuted) input, the defaults
           l.backward();
           o.step();
           return l;
