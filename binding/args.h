@@ -248,6 +248,14 @@ class Meta {
     *pos += 1 + ndim;
     return o;
   }
+  // Operand k as the generator state of a random kernel: a Uint32Array of at least 4 words (the
+  // Philox key and counter), which the kernel reads and advances in place.
+  uint32_t* generator_state(Arg k) const {
+    const Buffer* b = k.i < args_->nbufs ? &args_->bufs[k.i] : nullptr;
+    if (!b || b->state != Buffer::Typed || b->type != napi_uint32_array || b->length < 4 || !b->data)
+      fail(tg::Status::Type, "bad generator state");
+    return static_cast<uint32_t*>(b->data);
+  }
 
  private:
   napi_env env_ = nullptr;
@@ -348,6 +356,14 @@ tg::Status run_random_normal(const Args&);
 tg::Status run_random_dropout_mask(const Args&);
 tg::Status run_random_int(const Args&);
 tg::Status run_random_permutation(const Args&);
+tg::Status run_multinomial(const Args&);
+tg::Status run_cumsum(const Args&);
+tg::Status run_cumprod(const Args&);
+tg::Status run_cumprod_backward(const Args&);
+tg::Status run_sort(const Args&);
+tg::Status run_topk(const Args&);
+tg::Status run_unfold(const Args&);
+tg::Status run_fold(const Args&);
 
 // Header slots common to the elementwise layouts: [op, ndim, p0, p1, p2, shape..., views...].
 constexpr size_t kHeader = 5;

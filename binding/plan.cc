@@ -83,6 +83,14 @@ constexpr PlanKernel kKernels[] = {
     {"randomDropoutMask", run_random_dropout_mask, 2},
     {"randomInt", run_random_int, 2},
     {"randomPermutation", run_random_permutation, 2},
+    {"multinomial", run_multinomial, 3},
+    {"cumsum", run_cumsum, 2},
+    {"cumprod", run_cumprod, 2},
+    {"cumprodBackward", run_cumprod_backward, 3},
+    {"sort", run_sort, 3},
+    {"topk", run_topk, 3},
+    {"unfold", run_unfold, 2},
+    {"fold", run_fold, 2},
 };
 constexpr size_t kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);
 

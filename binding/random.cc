@@ -1,6 +1,8 @@
 // Random fills. Args: meta [n, a, b] (Float64Array), state (Uint32Array(4): the Philox key and
 // counter, advanced in place), out (offset 0, n elements). a, b: rand's low and high, randn's
 // mean and std, dropout's keep probability and scale, randint's bounds [a, b); randperm reads n.
+// (multinomial, whose meta is the sorting layout, is in binding/sort.cc; its state is also the
+// first operand after meta.)
 #include "args.h"
 
 namespace tgb {
@@ -13,10 +15,7 @@ struct RandomCall {
   tg::Operand out;
   int64_t n = 0;
   RandomCall(const Args& args, const char* op) : m(args, 2, op) {
-    const Buffer& s = args.bufs[0];
-    if (s.state != Buffer::Typed || s.type != napi_uint32_array || s.length < 4 || !s.data)
-      m.fail(tg::Status::Type, "bad generator state");
-    state = static_cast<uint32_t*>(s.data);
+    state = m.generator_state(Arg{0});
     out = m.storage(Arg{1});
     const double v = m.num(0);
     if (!is_integer_in(v, 0, 9007199254740991.0)) m.fail_range("bad element count");

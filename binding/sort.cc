@@ -23,8 +23,9 @@
 //   topk(meta, x, values, indices)
 //                              p0 = k (0 <= k <= n), p1 = largest, p2 = sorted; values and
 //                              indices [outer, k, inner].
-//   multinomial(state, meta, probs, out)
-//                              state: the generator's Uint32Array(4), advanced in place.
+//   multinomial(meta, state, probs, out)
+//                              state: the generator's Uint32Array(4), advanced in place (as
+//                              the random fills', binding/random.cc).
 //                              p0 = numSamples, p1 = replacement; probs Float32Array
 //                              [outer, n, inner] (a [rows, k] matrix is outer = rows, n = k,
 //                              inner = 1), out Int32Array [outer, numSamples, inner].
@@ -46,68 +47,84 @@ tg::LineShape lines_of(const Meta& m) {
   return s;
 }
 
-Napi::Value Scan(const Napi::CallbackInfo& info, tg::ScanOp op, const char* name) {
-  Meta m(info, 3, name);
-  const tg::LineShape s = lines_of(m);
-  const bool reverse = m.flag(3, "reverse");
-  check(info.Env(), tg::scan(op, s, m.storage_at(info[1], 6, "the input"), m.storage_at(info[2], 7, "the output"), reverse));
-  return info.Env().Undefined();
+// cumsum / cumprod: x (operand 0) -> out (operand 1).
+tg::Status run_scan(const Args& args, tg::ScanOp op, const char* name) {
+  return run_guarded([&] {
+    Meta m(args, 2, name);
+    const tg::LineShape s = lines_of(m);
+    const bool reverse = m.flag(3, "reverse");
+    const tg::Operand x = m.storage_at(Arg{0}, 6, "the input");
+    const tg::Operand out = m.storage_at(Arg{1}, 7, "the output");
+    return tg::scan(op, s, x, out, reverse);
+  });
 }
 
-Napi::Value Cumsum(const Napi::CallbackInfo& info) { return Scan(info, tg::ScanOp::Sum, "cumsum"); }
-Napi::Value Cumprod(const Napi::CallbackInfo& info) { return Scan(info, tg::ScanOp::Prod, "cumprod"); }
-
-Napi::Value CumprodBackward(const Napi::CallbackInfo& info) {
-  Meta m(info, 4, "cumprod.backward");
-  const tg::LineShape s = lines_of(m);
-  check(info.Env(), tg::cumprod_backward(s, m.storage_at(info[1], 6, "the input"), m.storage_at(info[3], 8, "the gradient"),
-                                         m.storage_at(info[2], 7, "the output")));
-  return info.Env().Undefined();
-}
-
-Napi::Value Sort(const Napi::CallbackInfo& info) {
-  Meta m(info, 4, "sort");
-  const tg::LineShape s = lines_of(m);
-  const bool descending = m.flag(3, "descending");
-  check(info.Env(), tg::sort_lines(s, m.storage_at(info[1], 6, "the input"), descending,
-                                   m.storage_at(info[2], 7, "the values"), m.storage_at(info[3], 8, "the indices")));
-  return info.Env().Undefined();
-}
-
-Napi::Value Topk(const Napi::CallbackInfo& info) {
-  Meta m(info, 4, "topk");
-  const tg::LineShape s = lines_of(m);
-  const int64_t k = m.integer(3);
-  const bool largest = m.flag(4, "largest"), sorted = m.flag(5, "sorted");
-  check(info.Env(), tg::topk_lines(s, m.storage_at(info[1], 6, "the input"), k, largest, sorted,
-                                   m.storage_at(info[2], 7, "the values"), m.storage_at(info[3], 8, "the indices")));
-  return info.Env().Undefined();
-}
-
-Napi::Value Multinomial(const Napi::CallbackInfo& info) {
-  Meta m(info, 4, "multinomial", 1);
-  napi_typedarray_type type = napi_int8_array;
-  size_t length = 0;
-  void* data = nullptr;
-  if (!typed_array(info.Env(), info[0], &type, &length, &data) || type != napi_uint32_array || length < 4 || !data)
-    throw_type(info.Env(), "multinomial: bad generator state");
-  const tg::LineShape s = lines_of(m);
-  const int64_t num_samples = m.integer(3);
-  const bool replacement = m.flag(4, "replacement");
-  check(info.Env(), tg::multinomial(static_cast<uint32_t*>(data), s, m.storage_at(info[2], 6, "the probabilities"),
-                                    num_samples, replacement, m.storage_at(info[3], 7, "the output")));
-  return info.Env().Undefined();
-}
+// The values (operand 1) and indices (operand 2) of sort / topk over x (operand 0).
+struct Sorted {
+  tg::Operand x, values, indices;
+  explicit Sorted(const Meta& m)
+      : x(m.storage_at(Arg{0}, 6, "the input")),
+        values(m.storage_at(Arg{1}, 7, "the values")),
+        indices(m.storage_at(Arg{2}, 8, "the indices")) {}
+};
 
 }  // namespace
 
+tg::Status run_cumsum(const Args& args) { return run_scan(args, tg::ScanOp::Sum, "cumsum"); }
+tg::Status run_cumprod(const Args& args) { return run_scan(args, tg::ScanOp::Prod, "cumprod"); }
+
+tg::Status run_cumprod_backward(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "cumprod.backward");
+    const tg::LineShape s = lines_of(m);
+    const tg::Operand x = m.storage_at(Arg{0}, 6, "the input");
+    const tg::Operand dx = m.storage_at(Arg{1}, 7, "the output");
+    const tg::Operand grad = m.storage_at(Arg{2}, 8, "the gradient");
+    return tg::cumprod_backward(s, x, grad, dx);
+  });
+}
+
+tg::Status run_sort(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "sort");
+    const tg::LineShape s = lines_of(m);
+    const bool descending = m.flag(3, "descending");
+    const Sorted o(m);
+    return tg::sort_lines(s, o.x, descending, o.values, o.indices);
+  });
+}
+
+tg::Status run_topk(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "topk");
+    const tg::LineShape s = lines_of(m);
+    const int64_t k = m.integer(3);
+    const bool largest = m.flag(4, "largest"), sorted = m.flag(5, "sorted");
+    const Sorted o(m);
+    return tg::topk_lines(s, o.x, k, largest, sorted, o.values, o.indices);
+  });
+}
+
+tg::Status run_multinomial(const Args& args) {
+  return run_guarded([&] {
+    Meta m(args, 3, "multinomial");
+    uint32_t* state = m.generator_state(Arg{0});
+    const tg::LineShape s = lines_of(m);
+    const int64_t num_samples = m.integer(3);
+    const bool replacement = m.flag(4, "replacement");
+    const tg::Operand probs = m.storage_at(Arg{1}, 6, "the probabilities");
+    const tg::Operand out = m.storage_at(Arg{2}, 7, "the output");
+    return tg::multinomial(state, s, probs, num_samples, replacement, out);
+  });
+}
+
 void register_sort(Napi::Env env, Napi::Object exports) {
-  exports.Set("cumsum", Napi::Function::New(env, Cumsum, "cumsum"));
-  exports.Set("cumprod", Napi::Function::New(env, Cumprod, "cumprod"));
-  exports.Set("cumprodBackward", Napi::Function::New(env, CumprodBackward, "cumprodBackward"));
-  exports.Set("sort", Napi::Function::New(env, Sort, "sort"));
-  exports.Set("topk", Napi::Function::New(env, Topk, "topk"));
-  exports.Set("multinomial", Napi::Function::New(env, Multinomial, "multinomial"));
+  exports.Set("cumsum", Napi::Function::New(env, js_entry<run_cumsum>, "cumsum"));
+  exports.Set("cumprod", Napi::Function::New(env, js_entry<run_cumprod>, "cumprod"));
+  exports.Set("cumprodBackward", Napi::Function::New(env, js_entry<run_cumprod_backward>, "cumprodBackward"));
+  exports.Set("sort", Napi::Function::New(env, js_entry<run_sort>, "sort"));
+  exports.Set("topk", Napi::Function::New(env, js_entry<run_topk>, "topk"));
+  exports.Set("multinomial", Napi::Function::New(env, js_entry<run_multinomial>, "multinomial"));
 }
 
 }  // namespace tgb

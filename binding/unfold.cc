@@ -26,25 +26,26 @@ tg::UnfoldArgs decode(const Meta& m) {
   return a;
 }
 
-Napi::Value Unfold(const Napi::CallbackInfo& info) {
-  Meta m(info, 3, "unfold");
-  const tg::UnfoldArgs a = decode(m);
-  check(info.Env(), tg::unfold_forward(a, m.storage_at(info[1], 14, "the input"), m.storage_at(info[2], 15, "the output")));
-  return info.Env().Undefined();
-}
-
-Napi::Value Fold(const Napi::CallbackInfo& info) {
-  Meta m(info, 3, "fold");
-  const tg::UnfoldArgs a = decode(m);
-  check(info.Env(), tg::fold_forward(a, m.storage_at(info[1], 14, "the input"), m.storage_at(info[2], 15, "the output")));
-  return info.Env().Undefined();
+// unfold / fold: the first operand (0) -> the second (1), each dense from its offset slot.
+tg::Status run_window(const Args& args, const char* op,
+                      tg::Status (*fn)(const tg::UnfoldArgs&, const tg::Operand&, const tg::Operand&)) {
+  return run_guarded([&] {
+    Meta m(args, 2, op);
+    const tg::UnfoldArgs a = decode(m);
+    const tg::Operand in = m.storage_at(Arg{0}, 14, "the input");
+    const tg::Operand out = m.storage_at(Arg{1}, 15, "the output");
+    return fn(a, in, out);
+  });
 }
 
 }  // namespace
 
+tg::Status run_unfold(const Args& args) { return run_window(args, "unfold", tg::unfold_forward); }
+tg::Status run_fold(const Args& args) { return run_window(args, "fold", tg::fold_forward); }
+
 void register_unfold(Napi::Env env, Napi::Object exports) {
-  exports.Set("unfold", Napi::Function::New(env, Unfold, "unfold"));
-  exports.Set("fold", Napi::Function::New(env, Fold, "fold"));
+  exports.Set("unfold", Napi::Function::New(env, js_entry<run_unfold>, "unfold"));
+  exports.Set("fold", Napi::Function::New(env, js_entry<run_fold>, "fold"));
 }
 
 }  // namespace tgb

@@ -77,13 +77,14 @@ export interface Native {
   // operands: no weight / bias, or a gradient not wanted.
   layerNorm(meta: Float64Array, x: Float32Array, w: Float32Array | undefined, b: Float32Array | undefined, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
   layerNormBackward(meta: Float64Array, grad: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, w: Float32Array | undefined, gradIn: Float32Array | undefined, gradWeight: Float32Array | undefined, gradBias: Float32Array | undefined): void;
-  // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort.
+  // Scans, sorting and multinomial (binding/sort.cc); meta from src/call.ts encodeSort;
+  // multinomial's state as the random fills' (advanced in place).
   cumsum(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
   cumprod(meta: Float64Array, x: Float32Array | Int32Array, out: Float32Array | Int32Array): void;
   cumprodBackward(meta: Float64Array, x: Float32Array, dx: Float32Array, grad: Float32Array): void;
   sort(meta: Float64Array, x: Float32Array | Int32Array, values: Float32Array | Int32Array, indices: Int32Array): void;
   topk(meta: Float64Array, x: Float32Array | Int32Array, values: Float32Array | Int32Array, indices: Int32Array): void;
-  multinomial(state: Uint32Array, meta: Float64Array, probs: Float32Array, out: Int32Array): void;
+  multinomial(meta: Float64Array, state: Uint32Array, probs: Float32Array, out: Int32Array): void;
   // Fused cross-entropy (binding/loss.cc): meta = [n, c, ignoreIndex, reduction, logits or grad
   // offset, target offset, grad stride, inner]; probs (log-probabilities), out and dx from offset 0.
   crossEntropyForward(meta: Float64Array, logits: Float32Array, target: Int32Array, probs: Float32Array, out: Float32Array): void;

@@ -2,8 +2,8 @@
 // forward and its gradients, traced as one function and replayed, must give the eager function's
 // bits (the eager side through the core too, as a trace runs: the small-kernel JS path off), on
 // the first replay and on a later one (its intermediates' buffers reused), and PyTorch's values
-// within the case's float32 tolerance. A case whose kernels a plan cannot replay must fail the
-// trace with a clear error, and only the cases listed here may.
+// within the case's float32 tolerance. A case the trace cannot compile (it reads a value into
+// JS) must fail the trace with a clear error, and only the cases listed here may.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import type { Tensor } from '../src/index.js';
@@ -12,11 +12,10 @@ import { type HvpCase, type OpCase, type Tol, compareTensor, evalExpr, loadFixtu
 
 const fixtures = loadFixtures();
 
-// The cases a trace must refuse, by the functions their expression calls, and why: kernels a
-// plan does not replay yet, and oneHot, which reads its labels' range into JS to check it
-// (when there are labels).
+// The cases a trace must refuse, by the functions their expression calls, and why: oneHot,
+// which reads its labels' range into JS to check it (when there are labels). Every kernel the
+// fixtures call replays.
 const REFUSED: { calls: RegExp; why: RegExp; when?: (c: OpCase | HvpCase) => boolean }[] = [
-  { calls: /^(F\.)?(unfold|fold|sort|argsort|topk|cumsum|cumprod|multinomial)$/, why: /compiled steps do not support/ },
   { calls: /^oneHot$/, why: /read a tensor's value into JS/, when: (c) => c.inputs.some((i) => i.dtype === 'int32' && i.data.length > 0) },
 ];
 

@@ -3,7 +3,8 @@
 // path off: tracing routes every op through the core, and JS float arithmetic can round
 // differently), over several steps of training (forward, backward, optimizer update), and within
 // float32 tolerance of the default eager path. Guards: shapes, dtypes, disposed tensors, reads
-// into JS, unsupported kernels, corrupt plans, runs overlapping a runAsync, writes during one.
+// into JS, native calls a plan does not replay, corrupt plans, runs overlapping a runAsync,
+// writes during one.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -246,8 +247,9 @@ describe('jit.trace: model kernels replay bit-exact (forward, backward, update)'
       return classifier(m, (x) => m.forward(x), tg.randn([16, 8]), labels(16, 4), (o, y) => F.crossEntropy(o, y), (ps) => new optim.SGD(ps, { lr: 0.05 }));
     }, 6, 0, 99));
 
-  it('rand, randn, randint and randperm inside a step draw as eager does', () => {
-    const f = () => tg.rand([5]).add(tg.randn([3]).sum()).add(tg.randint(0, 7, [5], { dtype: 'int32' }).to('float32')).add(tg.randperm(5).to('float32'));
+  it('rand, randn, randint, randperm and multinomial inside a step draw as eager does', () => {
+    const f = () => tg.rand([5]).add(tg.randn([3]).sum()).add(tg.randint(0, 7, [5], { dtype: 'int32' }).to('float32')).add(tg.randperm(5).to('float32'))
+      .add(tg.multinomial(tg.tensor([0.1, 2, 0.5, 1, 0.3]), 5).to('float32'));
     tg.manualSeed(11);
     const want = native_(() => [f(), f(), f(), f()].map(bits));
     const after = Array.from(generatorState());
@@ -290,6 +292,88 @@ describe('jit.trace: model kernels replay bit-exact (forward, backward, update)'
         },
       };
     }, 4));
+
+  it('unfold and fold (forward and backward: each is the other\'s gradient), SGD', () =>
+    compareTraining(() => {
+      tg.manualSeed(14);
+      const opts = { padding: 1, stride: [2, 1] as [number, number], dilation: [1, 2] as [number, number] };
+      const x = tg.randn([2, 3, 7, 6], { requiresGrad: true });
+      const L = F.unfold(x, [2, 3], opts).shape[2]!;
+      const cols = tg.randn([2, 3 * 2 * 3, L], { requiresGrad: true }), w = tg.randn([2, 3, 7, 6]);
+      const o = new optim.SGD([x, cols], { lr: 0.05, momentum: 0.5 });
+      return {
+        params: [x, cols],
+        step: () => {
+          o.zeroGrad();
+          const l = F.unfold(x, [2, 3], opts).tanh().sum().add(F.fold(cols, [7, 6], [2, 3], opts).mul(w).pow(2).mean())
+            .add(F.fold(F.unfold(x.permute(0, 1, 3, 2), 2), [6, 7], 2).sin().sum());  // a strided (permuted) input, the defaults
+          l.backward();
+          o.step();
+          return l;
+        },
+      };
+    }, 3));
+
+  it('cumsum and cumprod (float and int32, forward and backward, zeros in the product), Adam', () =>
+    compareTraining(() => {
+      tg.manualSeed(15);
+      const x = tg.randn([4, 5, 3], { requiresGrad: true });
+      const z = tg.tensor([[1.5, 0, 2, -1, 0.5], [0.7, -2, 0, 0, 3]], { requiresGrad: true });
+      const ints = tg.randint(-3, 4, [3, 6], { dtype: 'int32' });
+      const o = new optim.Adam([x, z], { lr: 0.01 });
+      return {
+        params: [x, z],
+        step: () => {
+          o.zeroGrad();
+          const l = x.cumsum(1).pow(2).mean().add(x.cumprod(2).sum()).add(x.T.cumsum(0).sin().sum())
+            .add(z.cumprod(1).mul(tg.arange(5)).sum()).add(ints.cumsum(1).add(ints.cumprod(0)).to('float32').mul(z.sum()).mean());
+          l.backward();
+          o.step();
+          return l;
+        },
+      };
+    }, 3));
+
+  it('sort, argsort and topk (values and indices, both orders, unsorted topk, int32), SGD', () =>
+    compareTraining(() => {
+      tg.manualSeed(16);
+      const x = tg.randn([6, 9], { requiresGrad: true }), w = tg.randn([6, 9]), v = tg.randn([3, 9]);
+      const ints = tg.randint(-5, 5, [4, 7], { dtype: 'int32' });
+      const o = new optim.SGD([x], { lr: 0.3 });
+      return {
+        params: [x],
+        step: () => {
+          o.zeroGrad();
+          const s = x.sort(1), d = x.sort(0, true);
+          const l = s.values.mul(w).sum().add(d.values.pow(2).mean()).add(s.indices.to('float32').mul(x).mean())
+            .add(x.argsort(0).to('float32').mul(x).sum())
+            .add(x.topk(3, 0).values.mul(v).sum()).add(x.topk(2, 1, false, false).values.exp().sum())
+            .add(ints.sort(1).values.add(ints.topk(2, 0).values.sum()).to('float32').mul(x.mean()).sum());
+          l.backward();
+          o.step();
+          return l;
+        },
+      };
+    }, 4));
+
+  it('multinomial with and without replacement (a score-function step on the drawn indices): draws as eager, advances the generator as far', () =>
+    compareTraining(() => {
+      tg.manualSeed(17);
+      const logits = tg.randn([4, 6], { requiresGrad: true }), reward = tg.randn([4, 6]);
+      const o = new optim.SGD([logits], { lr: 0.1 });
+      return {
+        params: [logits],
+        step: () => {
+          o.zeroGrad();
+          const logp = logits.logSoftmax(1), p = logp.exp().detach();
+          const a = tg.multinomial(p, 5, { replacement: true }), b = tg.multinomial(p, 3), c = tg.multinomial(p.select(0, 1), 2);
+          const l = logp.gather(1, a).mul(reward.gather(1, a)).sum().neg().add(logp.gather(1, b).mean()).add(c.to('float32').sum().mul(logits.mean()));
+          l.backward();
+          o.step();
+          return l;
+        },
+      };
+    }, 5, 0, 41));
 
   it('a CNN and the GPT in inference (noGrad): the same logits as eager for new inputs', () => {
     tg.manualSeed(13);
@@ -397,8 +481,11 @@ describe('jit: guards', () => {
     expect(tg.tensor([5]).item()).toBe(5);
   });
 
-  it('fails a trace with an unsupported kernel or a reseed, naming it', () => {
-    expect(() => tg.jit.trace((a) => a.cumsum(1), [tg.randn([2, 3])])).toThrow(/native 'cumsum'/);
+  it('fails a trace with a native call a plan does not replay or a reseed, naming it', () => {
+    const bytes = tg.saveToBuffer({ w: tg.randn([2, 3]) });
+    expect(() => tg.jit.trace((a) => a.add(tg.loadFromBuffer(bytes).w!), [tg.randn([2, 3])])).toThrow(/native 'safetensorsConvert', which compiled steps do not support/);
+    const inner = tg.jit.trace((a) => a.exp(), [tg.randn([2, 3])]);
+    expect(() => tg.jit.trace((a) => (inner.run(a) as Tensor).mul(2), [tg.randn([2, 3])])).toThrow(/native 'planRun'/);
     expect(() => tg.jit.trace((a) => {
       tg.manualSeed(3);
       return a.add(tg.rand([2, 3]));
@@ -473,6 +560,18 @@ describe('jit: runAsync', () => {
     const ints = tg.jit.trace(() => tg.randint(0, 9, [4], { dtype: 'int32' }), []);
     await expect(ints.runAsync()).rejects.toThrow(/random integers.*use run\(\)/);
     expect((ints.run() as Tensor).shape).toEqual([4]);
+  });
+
+  it('a step drawing multinomial samples runs async too (its stream advance is fixed by its shapes)', async () => {
+    const probs = tg.tensor([[0.2, 1, 0.5, 2, 0.1], [1, 1, 1, 1, 1]]);
+    const f = () => tg.multinomial(probs, 3).add(tg.multinomial(probs, 4, { replacement: true }).sum(1, true));
+    tg.manualSeed(33);
+    const want = native_(() => [f(), f(), tg.rand([8]), f()].map(bits));
+    tg.manualSeed(33);
+    const c = tg.jit.trace(f, []);
+    const p = c.runAsync();
+    const between = bits(tg.rand([8]));
+    expect([bits((await p) as Tensor), between, bits(c.run() as Tensor)]).toEqual(want.slice(1));
   });
 
   it('trains: runAsync steps equal eager steps', async () => {

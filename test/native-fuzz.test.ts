@@ -8,8 +8,9 @@
 // multinomial entry points get headers whose output sizes follow the window formula or miss it by
 // one, kernels larger than the input, zero and negative sizes, short buffers and stray offsets,
 // max-pool backward indices outside the plane, bad generator states. The compiled-step plan entries
-// (runPlan, planCreate + planRun) get plans made of those calls, intact or with their structure
-// broken. (test/kernels-fuzz.test.ts
+// (runPlan, planCreate + planRun) get plans made of those calls (of every kernel a plan replays),
+// intact or with their structure broken.
+// (test/kernels-fuzz.test.ts
 // checks the same kernels' results through the public API.) Deterministic: a fixed xorshift seed
 // per chunk.
 // (test/fuzz.test.ts fuzzes the public API; this file the raw binding underneath it.)
@@ -342,12 +343,12 @@ function makeCalls(seed: number) {
       if (fn === 'cumsum' || fn === 'cumprod') native[fn]!(meta, x, rnd() < 0.2 ? x : buf(rnd() < 0.8 ? kind : 'f', near(m + offs[1]!)));
       else native[fn]!(meta, x, buf(rnd() < 0.8 ? kind : 'i', near(outM + offs[1]!)), buf('i', near(outM + offs[2]!)));
     },
-    () => {  // multinomial(state, meta, probs, out): p0 = numSamples, p1 = replacement
+    () => {  // multinomial(meta, state, probs, out): p0 = numSamples, p1 = replacement
       const rows = pick([0, 1, 2, 5]), k = pick([0, 1, 3, 17]), num = pick([0, 1, 2, k, k + 1, -1]);
       const meta = new Float64Array([rows, k, 1, num, pick([0, 1, 1, 1, 2]), 0, pick([0, 0, 1]), pick([0, 0, 1]), 0]);
       const probs = new Float32Array(Math.max(0, rows * k + 1 + pick([0, 0, 0, -1, -2]))).map(() => (rnd() < 0.9 ? pick([0, 0.5, 1, 2]) : pick([-1, NaN, Infinity])));
       const state = rnd() < 0.8 ? new Uint32Array(4).map(() => int(2 ** 32)) : pick<unknown>([new Uint32Array(2), new Int32Array(4), undefined]);
-      native.multinomial!(state, meta, probs, buf('i', near(rows * Math.max(num, 0) + 1)));
+      native.multinomial!(meta, state, probs, buf('i', near(rows * Math.max(num, 0) + 1)));
     },
     () => {  // random fills: meta [n, a, b], state (Uint32Array(4), sometimes not), out
       const fn = pick(['randomUniform', 'randomNormal', 'randomDropoutMask', 'randomInt', 'randomPermutation']);
@@ -361,20 +362,23 @@ function makeCalls(seed: number) {
 
 /**
  * Compiled-step plans (binding/plan.cc runPlan, planCreate + planRun) whose steps are calls of the
- * kernel generators above (their metas and buffers, captured instead of run), sometimes with the
- * plan's structure broken: a kernel id, operand count, buffer index or meta length out of range,
+ * kernel generators above, taken in turn (their metas and buffers, captured instead of run; a
+ * generator that calls no kernel a plan replays gives no step), sometimes with the plan's
+ * structure broken: a kernel id, operand count, buffer index or meta length out of range,
  * trailing or missing values, a meta cut short, buffers swapped between steps.
  */
-function makePlanCall(seed: number, calls: (() => void)[]) {
+function makePlanCall(seed: number, calls: (() => void)[], planned: Set<string>) {
   const { rnd, int, pick } = generator(seed);
   const ids = (loadedAddon as unknown as { planKernels: Record<string, number> }).planKernels;
   const magic = (loadedAddon as unknown as { planMagic: number }).planMagic;
+  // The generators in turn (a random pick would leave some kernel out of a chunk's plans).
+  let turn = 0;
   const capture = (): { name: string; args: unknown[] } | null => {
     let got: { name: string; args: unknown[] } | null = null;
     const saved = Object.keys(ids).map((k) => [k, native[k]!] as const);
     for (const [k] of saved) native[k] = (...args: unknown[]) => void (got ??= { name: k, args });
     try {
-      calls[int(calls.length)]!();
+      calls[turn++ % calls.length]!();
     } catch {
       // a generator that threw before its call (or a non-kernel generator): nothing captured
     } finally {
@@ -386,7 +390,10 @@ function makePlanCall(seed: number, calls: (() => void)[]) {
     const steps: { name: string; args: unknown[] }[] = [];
     while (steps.length < 1 + int(3)) {
       const c = capture();
-      if (c) steps.push(c);
+      if (c) {
+        steps.push(c);
+        planned.add(c.name);
+      }
     }
     const buffers: unknown[] = [];
     const header: number[] = [magic, steps.length];
@@ -420,16 +427,20 @@ const PATHS = simdPaths();
 describe('native boundary fuzz', () => {
   // Per generator (index into makeCalls' list), over every path: calls that returned / threw.
   const outcomes = new Map<number, { returned: number; rejected: number }>();
+  // The kernels the generated plans had steps of.
+  const planned = new Set<string>();
   it.each(PATHS)('generated calls on the %s path return or throw RangeError/TypeError', (path) => {
     native.selectSimd(path);
     for (let chunk = 0; chunk < 3; chunk++) {
       native.setNumThreads(1 + chunk);
       const kernels = makeCalls(1 + chunk);  // the same calls on every path
-      const calls = [...kernels, makePlanCall(100 + chunk, kernels)];
+      const calls = [...kernels, makePlanCall(100 + chunk, kernels, planned)];
       const { int } = generator(7 + chunk);
       let returned = 0, rejected = 0;
       for (let i = 0; i < 1500; i++) {
-        const which = int(calls.length);
+        // Every fourth call a plan (its steps are the generators' calls, in turn): enough plans
+        // that their steps cover every kernel a plan replays (the last test below).
+        const which = i % 4 === 0 ? calls.length - 1 : int(calls.length);
         const o = outcomes.get(which) ?? { returned: 0, rejected: 0 };
         outcomes.set(which, o);
         try {
@@ -455,5 +466,10 @@ describe('native boundary fuzz', () => {
       expect(o.returned, `generator ${which} never returned`).toBeGreaterThan(0);
       expect(o.rejected, `generator ${which} never threw`).toBeGreaterThan(0);
     }
+  });
+
+  it('the generated plans have steps of every kernel a plan replays', () => {
+    const ids = (loadedAddon as unknown as { planKernels: Record<string, number> }).planKernels;
+    expect(Object.keys(ids).filter((k) => !planned.has(k))).toEqual([]);
   });
 });

@@ -156,7 +156,7 @@ export class Compiled {
       plan.buffers[plan.indexOf.get(live as unknown as Storage)!] = own as unknown as Storage;
       const counter = (w: Uint32Array) => (BigInt(w[3]!) << 32n) | BigInt(w[2]!);
       const advance = BigInt.asUintN(64, counter(trace.random.after) - counter(trace.random.before));
-      const fixed = trace.calls.every((c) => !c.name.startsWith('random') || FIXED_ADVANCE.has(c.name));
+      const fixed = trace.calls.every((c) => (c.args[0] as unknown) !== live || FIXED_ADVANCE.has(c.name));
       this.random = { live, own, advance, fixed };
     }
     this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic);
@@ -339,15 +339,16 @@ export class Compiled {
  *
  * Tracing runs `fn` once for real (a traced training step is one training step). Limits: data-
  * dependent control flow and JS numbers computed inside `fn` are frozen at their traced values;
- * reading a value into JS (`item()`, `toArray()`, ...) or reseeding the generator fails the
- * trace, as do kernels compiled steps do not support yet (sorting, `topk`, `cumsum` /
- * `cumprod`, `multinomial`, `unfold` / `fold`). Random fills (`rand`, `randn`, dropout,
- * `randint`, `randperm`) draw from the live generator on every run, as the eager function would.
- * Replays take inputs of the traced shapes and dtypes only. An optimizer's learning rate is read
- * on each run (SGD, Adam / AdamW, RMSprop, Adagrad, Adadelta: an LR scheduler works as in eager
- * code); its other hyper-parameters are frozen (changing one afterwards makes run() throw); its
- * step counters advance with each run. Tensors `fn` allocates and keeps outside its return value (other than a
- * parameter's `.grad` and optimizer state) are intermediates: their buffers are reused.
+ * reading a value into JS (`item()`, `toArray()`, ...), reseeding the generator, or a native
+ * call a plan does not replay (loading safetensors, running another compiled step) fails the
+ * trace. Every op's kernel replays; random draws (`rand`, `randn`, dropout, `randint`,
+ * `randperm`, `multinomial`) come from the live generator on every run, as the eager function's
+ * would. Replays take inputs of the traced shapes and dtypes only. An optimizer's learning rate
+ * is read on each run (SGD, Adam / AdamW, RMSprop, Adagrad, Adadelta: an LR scheduler works as in
+ * eager code); its other hyper-parameters are frozen (changing one afterwards makes run()
+ * throw); its step counters advance with each run. Tensors `fn` allocates and keeps outside its
+ * return value (other than a parameter's `.grad` and optimizer state) are intermediates: their
+ * buffers are reused.
  *
  * @example
  * ```ts

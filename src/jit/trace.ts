@@ -18,11 +18,12 @@
 //   optimizer's step counter (Adam's and Adagrad's bias corrections, SGD's first-step flag), is
 //   recomputed per run from the optimizer's live state (src/jit/compiled.ts); an optimizer's
 //   hyper-parameters are checked before each run instead.
-// - Random fills (rand, randn, dropout's mask, randint, randperm) are recorded with the generator
-//   state as a read-write operand: a run draws from the live generator and advances it as the
-//   eager function would (src/jit/compiled.ts). Reseeding inside fn fails the trace.
-// - Kernels a plan cannot replay yet (sorting, scans, multinomial, unfold, ...) fail the trace
-//   with their name.
+// - Random kernels (rand, randn, dropout's mask, randint, randperm, multinomial) are recorded
+//   with the generator state as a read-write operand: a run draws from the live generator and
+//   advances it as the eager function would (src/jit/compiled.ts). Reseeding inside fn fails the
+//   trace.
+// - Native calls a plan does not replay (loading a safetensors file's tensors, running another
+//   compiled step) fail the trace with their name.
 import { Tensor } from '../tensor.js';
 import { typeError } from '../errors.js';
 import { _setCallHook, native, type Storage } from '../native.js';
@@ -108,7 +109,11 @@ function dense(roles: Role[], length: number, sizes: (((m: Float64Array) => numb
   };
 }
 
-const softmaxSize = (m: Float64Array): number => m[0]! * m[1]! * m[2]!;
+// The [outer, n, inner] layouts (softmax, scans, sorting): outer · n · inner elements; topk's
+// output [outer, k, inner] (k = p0).
+const lines = (m: Float64Array): number => m[0]! * m[1]! * m[2]!;
+const topkLines = (m: Float64Array): number => m[0]! * m[3]! * m[2]!;
+// The conv / pool layouts: the output [N, O, Ho, Wo], the input [N, C, H, W].
 const convOut = (m: Float64Array): number => m[0]! * m[4]! * m[5]! * m[6]!;
 const convIn = (m: Float64Array): number => m[0]! * m[1]! * m[2]! * m[3]!;
 
@@ -176,10 +181,10 @@ const KERNELS: Record<string, KernelInfo> = {
   scatter: { roles: () => ['rw', 'r', 'r'], metaLength: (m) => 5 + 2 * m[1]! + 3 * (1 + m[1]!), fullWrite: () => false },
   crossEntropyForward: dense(['r', 'r', 'w', 'w'], 8, [null, null, (m) => m[0]! * m[1]! * m[7]!, (m) => (m[3] === 0 ? m[0]! * m[7]! : 1)]),
   crossEntropyBackward: dense(['r', 'r', 'r', 'w'], 8, [null, null, null, (m) => m[0]! * m[1]! * m[7]!]),
-  softmax: dense(['r', 'w'], 4, [null, softmaxSize]),
-  logSoftmax: dense(['r', 'w'], 4, [null, softmaxSize]),
-  softmaxBackward: dense(['r', 'r', 'w'], 5, [null, null, softmaxSize]),
-  logSoftmaxBackward: dense(['r', 'r', 'w'], 5, [null, null, softmaxSize]),
+  softmax: dense(['r', 'w'], 4, [null, lines]),
+  logSoftmax: dense(['r', 'w'], 4, [null, lines]),
+  softmaxBackward: dense(['r', 'r', 'w'], 5, [null, null, lines]),
+  logSoftmaxBackward: dense(['r', 'r', 'w'], 5, [null, null, lines]),
   layerNorm: dense(['r', 'r', 'r', 'w', 'w', 'w'], 6, [null, null, null, (m) => m[0]! * m[1]!, (m) => m[0]!, (m) => m[0]!]),
   layerNormBackward: dense(['r', 'r', 'r', 'r', 'r', 'w', 'w', 'w'], 8, [null, null, null, null, null, (m) => m[0]! * m[1]!, (m) => m[1]!, (m) => m[1]!]),
   // conv / pool layouts (binding/conv.cc): [N, C, H, W, O, Ho, Wo, kh, kw, ...]; outputs are
@@ -208,10 +213,25 @@ const KERNELS: Record<string, KernelInfo> = {
   randomDropoutMask: random(),
   randomInt: random(),
   randomPermutation: random(),
+  // multinomial (binding/sort.cc): the sorting layout below; the state, probs, the output
+  // [outer, numSamples, inner] from its offset slot.
+  multinomial: { roles: () => ['rw', 'r', 'w'], metaLength: () => 9, fullWrite: (m, k, s) => k === 2 && m[7] === 0 && s.length === m[0]! * m[3]! * m[2]! },
+  // Scans and sorting (binding/sort.cc): [outer, n, inner, p0, p1, p2, xOffset, out0Offset,
+  // out1Offset]; every output written whole from the offset in its slot, [outer, n, inner]
+  // (topk's [outer, k, inner], k = p0).
+  cumsum: dense(['r', 'w'], 9, [null, lines], [6, 7]),
+  cumprod: dense(['r', 'w'], 9, [null, lines], [6, 7]),
+  cumprodBackward: dense(['r', 'w', 'r'], 9, [null, lines, null], [6, 7, 8]),
+  sort: dense(['r', 'w', 'w'], 9, [null, lines, lines], [6, 7, 8]),
+  topk: dense(['r', 'w', 'w'], 9, [null, topkLines, topkLines], [6, 7, 8]),
+  // unfold / fold (binding/unfold.cc): [N, C, H, W, lh, lw, kh, kw, window..., first offset,
+  // second offset]; the output (cols [N, C·kh·kw, lh·lw], the image [N, C, H, W]) written whole.
+  unfold: dense(['r', 'w'], 16, [null, (m) => m[0]! * m[1]! * m[6]! * m[7]! * m[4]! * m[5]!], [14, 15]),
+  fold: dense(['r', 'w'], 16, [null, convIn], [14, 15]),
 };
 
-/** The random kernels whose stream advance depends only on the element count (not on the values drawn). */
-export const FIXED_ADVANCE = new Set(['randomUniform', 'randomNormal', 'randomDropoutMask']);
+/** The random kernels whose stream advance depends only on the sizes (not on the values drawn). */
+export const FIXED_ADVANCE = new Set(['randomUniform', 'randomNormal', 'randomDropoutMask', 'multinomial']);
 
 /** An optimizer whose step() ran in the trace, and the step counters it advanced. */
 export interface TracedOptimizer {

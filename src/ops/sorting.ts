@@ -172,6 +172,6 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
   const pc = V.contiguous(probs);
   const out = emptyUninit(probs.dim() === 2 ? [rows, numSamples] : [numSamples], 'int32');
   encodeSort(rows, k, 1, numSamples, replacement, 0, pc._offset);
-  native.multinomial(generatorState(), meta, pc._data as Float32Array, out._data as Int32Array);
+  native.multinomial(meta, generatorState(), pc._data as Float32Array, out._data as Int32Array);
   return out as Tensor<'int32'>;
 }
