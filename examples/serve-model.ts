@@ -102,20 +102,21 @@ function parseInputs(body: string): tg.Tensor {
 
 /** The octet-stream body: whole images of 64 little-endian float32 pixels (0–16), unscaled (the
  *  model's input step divides by 16), read straight into `pixels` (one of BODIES): no per-value
- *  parsing, and tg.tensor's copy is the only allocation of the pixels' size. */
+ *  parsing, and no copy (tg.frombuffer: the tensor is a view of the pooled body, which goes back
+ *  to the pool only once the prediction is done). */
 function parseBinary(pixels: Float32Array, bytes: number): tg.Tensor {
   const rows = bytes / (4 * FEATURES);
   if (!Number.isInteger(rows) || rows === 0) throw new BadRequest(`binary body: expected a whole number of images of ${FEATURES} float32 (${4 * FEATURES} bytes), got ${bytes} bytes`);
   const flat = pixels.subarray(0, rows * FEATURES);
   for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i]!)) throw new BadRequest(`binary body: pixel ${i} is not a finite number`);
-  return tg.tensor(flat, { shape: [rows, FEATURES] });
+  return tg.frombuffer(flat).view(rows, FEATURES);
 }
 
 // Reused bodies for octet-stream requests, one per request being read. Every fresh ArrayBuffer a
 // request allocates counts towards the external memory at which V8 starts a full (mark-compact)
 // GC, whose pause is the event loop's: a 4096-image request used to allocate its 1 MiB three
 // times over (the chunks joined, copied to a Float32Array, copied into the tensor) besides the
-// socket's chunks.
+// socket's chunks; now none (the tensor views the pooled body).
 const BODIES: Float32Array[] = [];
 
 /** Reads an octet-stream body into a pooled buffer; resolves with it and the byte count (release it with BODIES.push). */
@@ -227,6 +228,7 @@ export async function startServer(opts: { modelPath: string; port?: number; host
   const predict = opts.mode === 'sync' ? async (x: tg.Tensor) => tg.noGrad(() => probabilities(model, x)) : predictAsync;
   const lag = lagMonitor();
   const server = createServer(async (req, res) => {
+    let body: Float32Array | null = null; // a pooled octet-stream body, in use until the answer is sent
     try {
       if (req.method === 'GET' && req.url === '/health') return send(res, 200, { ok: true });
       if (req.method === 'GET' && (req.url === '/stats' || req.url === '/stats?reset=1')) return send(res, 200, { timerLatenessMs: lag.report(req.url.endsWith('reset=1')) });
@@ -236,11 +238,8 @@ export async function startServer(opts: { modelPath: string; port?: number; host
       let x: tg.Tensor;
       if (binary) {
         const { pixels, bytes } = await readBinaryBody(req);
-        try {
-          x = parseBinary(pixels, bytes);
-        } finally {
-          BODIES.push(pixels);
-        }
+        body = pixels;
+        x = parseBinary(pixels, bytes);
       } else x = parseInputs((await readBody(req)).toString('utf8'));
       if (x.shape[0]! > MAX_BINARY_ROWS) throw new BadRequest(`at most ${MAX_BINARY_ROWS} images per request`);
       const probs = await predict(x);
@@ -252,6 +251,8 @@ export async function startServer(opts: { modelPath: string; port?: number; host
       // Anything else is our bug: answer 500 and keep serving.
       if (e instanceof BadRequest) send(res, e.status, { error: e.message });
       else send(res, 500, { error: `internal error: ${(e as Error).message}` });
+    } finally {
+      if (body) BODIES.push(body);
     }
   });
   server.on('close', () => lag.stop());

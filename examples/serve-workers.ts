@@ -3,9 +3,12 @@
 // own compiled steps (one per batch bucket, as examples/serve-model.ts) and predict with run() on
 // their own thread. The images go to a worker as a transferred ArrayBuffer (no copy), the
 // predictions come back the same way. The addon is context-aware: each worker loads it with its
-// own state (thread pool settings, generator, compiled steps); tensors are never shared between
-// threads. Each worker holds its own copy of the weights (17 KB here; the library's storage is
-// per-thread ArrayBuffers, so sharing them would need SharedArrayBuffer storage, which it has not).
+// own state (thread pool settings, generator, compiled steps). The weights are loaded once, by
+// the main thread, into SharedArrayBuffers; each worker's parameters are views of them
+// (tg.frombuffer), not copies: N workers hold one copy of the model. (17 KB here, where it hardly
+// matters; for a model of hundreds of MB it is the difference between fitting and not.) Nothing
+// writes them while serving: a shared weight written by one thread while another computes with
+// it would give torn values, as any shared memory.
 //
 //   POST /predict  octet-stream: 64 little-endian float32 pixels (0–16) per image
 //                  → {"predictions": [digit, ...]}
@@ -29,10 +32,38 @@ interface Job {
   pixels: Float32Array;
 }
 
-/** A worker: the model, its compiled steps, and a loop over the jobs the main thread posts. */
-function workerMain(modelPath: string): void {
+/** Each parameter of a state dict in a SharedArrayBuffer of its own, with its shape. */
+type SharedWeights = Record<string, { buffer: SharedArrayBuffer; shape: number[] }>;
+
+/** Copies the weights at `modelPath` into shared memory once, for every worker to view. */
+export function loadShared(modelPath: string): SharedWeights {
+  const shared: SharedWeights = {};
+  for (const [name, t] of Object.entries(tg.load(modelPath))) {
+    const buffer = new SharedArrayBuffer(t.numel() * 4);
+    new Float32Array(buffer).set(t.toTypedArray() as Float32Array);
+    shared[name] = { buffer, shape: t.shape };
+  }
+  return shared;
+}
+
+/** Makes each of `model`'s parameters a view of its shared buffer (no copy), as
+ *  `module.weight = nn.Parameter(torch.frombuffer(...))` does in PyTorch. */
+export function adoptShared(model: tg.nn.Module, shared: SharedWeights): void {
+  const own = new Map(model.namedParameters());
+  for (const [name, { buffer, shape }] of Object.entries(shared)) {
+    const p = own.get(name);
+    if (!p || p.shape.join() !== shape.join()) throw new Error(`shared weights: ${name} [${shape}] does not fit the model`);
+    const path = name.split('.');
+    const field = path.pop()!;
+    const owner = path.reduce((m, k) => (m as unknown as Record<string, tg.nn.Module>)[k]!, model);
+    (owner as unknown as Record<string, tg.nn.Parameter>)[field] = new tg.nn.Parameter(tg.frombuffer(buffer).view(shape), false);
+  }
+}
+
+/** A worker: the model over the shared weights, its compiled steps, and a loop over the jobs the main thread posts. */
+function workerMain(shared: SharedWeights): void {
   const model = createModel();
-  model.loadStateDict(tg.load(modelPath));
+  adoptShared(model, shared);
   model.eval();
   const steps = new Map<number, tg.Compiled>();
   parentPort!.on('message', ({ id, pixels }: Job) => {
@@ -41,9 +72,9 @@ function workerMain(modelPath: string): void {
       const rows = BUCKETS.find((b) => b >= n)!;
       let step = steps.get(rows);
       if (!step) steps.set(rows, (step = tg.noGrad(() => tg.jit.trace((v) => model.forward(v.div(16)).argmax(1).to('int32'), [tg.zeros([rows, FEATURES])]))));
-      const padded = new Float32Array(rows * FEATURES);
-      padded.set(pixels);
-      const out = (step.run(tg.tensor(padded, { shape: [rows, FEATURES] })) as tg.Tensor).toTypedArray() as Int32Array;
+      let input = pixels;
+      if (n !== rows) (input = new Float32Array(rows * FEATURES)).set(pixels);
+      const out = (step.run(tg.frombuffer(input).view(rows, FEATURES)) as tg.Tensor).toTypedArray() as Int32Array;
       const predictions = out.slice(0, n);
       parentPort!.postMessage({ id, predictions }, [predictions.buffer as ArrayBuffer]);
     } catch (e) {
@@ -58,7 +89,7 @@ export async function startWorkersServer(opts: { modelPath: string; port?: numbe
   // require hook before loading this file; built to .js, `new Worker(thisFile, { workerData })`.
   const self = fileURLToPath(import.meta.url);
   const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(self)});`;
-  const workerData = { modelPath: opts.modelPath };
+  const workerData = { shared: loadShared(opts.modelPath) };
   const workers = Array.from({ length: opts.workers ?? availableParallelism() }, () =>
     self.endsWith('.ts') ? new Worker(boot, { eval: true, workerData }) : new Worker(self, { workerData }));
   const pending = new Map<number, (r: { predictions?: Int32Array; error?: string }) => void>();
@@ -113,7 +144,7 @@ export async function startWorkersServer(opts: { modelPath: string; port?: numbe
   };
 }
 
-if (!isMainThread) workerMain((workerData as { modelPath: string }).modelPath);
+if (!isMainThread) workerMain((workerData as { shared: SharedWeights }).shared);
 else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);

@@ -14,9 +14,9 @@ export { Tensor } from './tensor.js';
 export type { ElementOf, NestedArray, TensorJSON, ValuesIndices } from './tensor.js';
 export type { DType } from './dtype.js';
 export type { Node as GradFn } from './autograd/node.js';
-export type { TensorOptions } from './ops/creation.js';
+export type { TensorOptions, FrombufferOptions } from './ops/creation.js';
 export {
-  tensor, zeros, ones, full, empty, rand, randn, randint, randperm, arange, linspace, eye,
+  tensor, frombuffer, zeros, ones, full, empty, rand, randn, randint, randperm, arange, linspace, eye,
   zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike,
 } from './ops/creation.js';
 export { manualSeed, getInitialSeed as initialSeed } from './ops/random.js';

@@ -137,13 +137,31 @@ function allocateUninitRaw(dtype: DType, n: number): Storage {
   return data;
 }
 
+/**
+ * Storage over memory the caller owns (tg.frombuffer): `n` elements of `dtype` from `byteOffset`
+ * of `buffer`, without a copy. The buffer is never detached by dispose() (it is the caller's),
+ * and it may be a SharedArrayBuffer (weights shared between worker_threads). The caller checked
+ * that the range is inside the buffer and aligned for the dtype.
+ */
+export function borrow(dtype: DType, buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, n: number): Storage {
+  const data =
+    dtype === 'float32' ? new Float32Array(buffer, byteOffset, n)
+    : dtype === 'int32' ? new Int32Array(buffer, byteOffset, n)
+    : new Uint8Array(buffer, byteOffset, n);
+  borrowed.add(buffer);
+  return data as Storage;
+}
+
 const HUGE_PAGE_BYTES = native.hugePageBytes;
 const HUGE_ALIGN_MAX_BYTES = 32 << 20;
 /** Buffers a single storage views only part of (the huge-page and the 64-byte aligned ones). */
 const soleUser = new WeakSet<ArrayBufferLike>();
+/** Buffers the caller owns (borrow(), above): storage over them never owns them. */
+const borrowed = new WeakSet<ArrayBufferLike>();
 
 /** True when the storage is the only view of its ArrayBuffer (so dispose() may detach it). */
 export function ownsBuffer(data: Storage): boolean {
+  if (borrowed.has(data.buffer)) return false;
   return (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) || soleUser.has(data.buffer);
 }
 

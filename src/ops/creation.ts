@@ -1,6 +1,6 @@
 // Creation functions. Shapes come as an array or as separate numbers, options last.
-import { isDType, type DType } from '../dtype.js';
-import { allocate } from '../storage.js';
+import { BYTES_PER_ELEMENT, isDType, type DType } from '../dtype.js';
+import { allocate, borrow } from '../storage.js';
 import { describe, fmtShape, rangeError, typeError } from '../errors.js';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel, parseShape, splitOptions } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
@@ -227,6 +227,57 @@ export function tensor(
     t = Tensor._make(t._box, shape, contiguousStrides(shape), 0, t.dtype);
   }
   return finish('tensor', t, o);
+}
+
+// ---- tg.frombuffer(buffer) ------------------------------------------------------------
+
+/** Options of {@link frombuffer}: `dtype` and `requiresGrad` as for every creation function, and where in the buffer the elements are. */
+export interface FrombufferOptions extends TensorOptions {
+  /** Number of elements; -1 (the default): as many as fit after `offset`. */
+  count?: number;
+  /** Byte offset of the first element from the start of the buffer (of the view, for a typed array or DataView); default 0. A multiple of the dtype's size. */
+  offset?: number;
+}
+
+/**
+ * A 1-D tensor over the memory of `buffer` (an ArrayBuffer, a SharedArrayBuffer, or a typed
+ * array / DataView, meaning the bytes it views), without a copy: as `torch.frombuffer`, writes
+ * to either side show in the other. `dtype` defaults to 'float32'; reshape the result with
+ * `view`. The buffer stays the caller's: `dispose()` on the tensor drops the tensor's reference and
+ * never frees it. Over a SharedArrayBuffer, tensors in several `worker_threads` can share the
+ * same weights; a thread writing them while another computes with them gets torn values, as with
+ * any shared memory. Resizable and growable buffers are refused (their memory can shrink under a kernel).
+ */
+export function frombuffer(buffer: ArrayBufferLike | ArrayBufferView, opts?: FrombufferOptions): Tensor {
+  const o = checkOptions('frombuffer', opts);
+  const { count = -1, offset = 0 } = (opts ?? {}) as FrombufferOptions;
+  let base: ArrayBufferLike, start: number, length: number;
+  if (ArrayBuffer.isView(buffer)) [base, start, length] = [buffer.buffer, buffer.byteOffset, buffer.byteLength];
+  else if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
+    [base, start, length] = [buffer, 0, buffer.byteLength];
+  else throw typeError('frombuffer', `expected an ArrayBuffer, a SharedArrayBuffer or a typed array, got ${describe(buffer)}`);
+  const b = base as ArrayBuffer & { resizable?: boolean; growable?: boolean; detached?: boolean };
+  if (b.resizable === true || b.growable === true)
+    throw typeError('frombuffer', 'a resizable or growable buffer cannot back a tensor (its memory can shrink under a kernel)');
+  if (b.detached === true) throw typeError('frombuffer', 'the buffer is detached (transferred or freed)');
+  const dtype = o.dtype ?? 'float32';
+  const size = BYTES_PER_ELEMENT[dtype];
+  if (length === 0) throw rangeError('frombuffer', 'the buffer is empty: a tensor over it needs at least one element');
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= length)
+    throw rangeError('frombuffer', `offset must be an integer in [0, ${length - 1}] (the buffer's byte length minus 1), got ${describe(offset)}`);
+  if ((start + offset) % size !== 0)
+    throw rangeError('frombuffer', `offset ${offset} is not a multiple of ${size} bytes, the size of ${dtype}, from the buffer's start${start ? ` (the view starts at byte ${start})` : ''}`);
+  const left = length - offset;
+  if (!Number.isSafeInteger(count) || count < -1 || count === 0)
+    throw rangeError('frombuffer', `count must be -1 (all that fit) or a positive integer, got ${describe(count)}`);
+  if (count === -1 && left % size !== 0)
+    throw rangeError('frombuffer', `buffer length (${left} bytes after offset ${offset}) must be a multiple of ${size} bytes, the size of ${dtype}`);
+  const n = count === -1 ? left / size : count;
+  if (n * size > left)
+    throw rangeError('frombuffer', `requested ${n} elements of ${dtype} (${n * size} bytes) but the buffer has ${left} bytes after offset ${offset}`);
+  if (n > MAX_NUMEL) throw rangeError('frombuffer', `${n} elements is more than a tensor holds (${MAX_NUMEL})`);
+  const t = Tensor._make({ data: borrow(dtype, base as ArrayBuffer, start + offset, n) }, [n], [1], 0, dtype);
+  return finish('frombuffer', t, { requiresGrad: o.requiresGrad });
 }
 
 function fromNested(data: Nested): Tensor {

@@ -19,6 +19,7 @@ export function valuePool(): (() => unknown)[] {
     () => 1.5, () => -0.5, () => 2 ** 31, () => 1e300, () => true, () => false, () => [2, 3], () => [-1],
     () => [1e6, 1e6], () => [[1, 2], [3]], () => ({ dtype: 'float64' }), () => ({ dtype: 'int32' }),
     () => new Float32Array(3), () => new Int32Array([0, 1]), () => new Float64Array(2),
+    () => new ArrayBuffer(12), () => new SharedArrayBuffer(8), () => new Uint8Array(new ArrayBuffer(16), 1, 8),
     () => tg.ones(2, 3), () => tg.randn(3), () => tg.tensor(2.5), () => tg.zeros(0, 3),
     () => tg.arange(6).reshape(2, 3).t(), () => tg.ones(2, 3, { dtype: 'int32' }), () => tg.tensor([true, false]),
     () => tg.tensor(new Int32Array([0, 1, 5])), () => tg.ones(3, { requiresGrad: true }),
