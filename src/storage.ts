@@ -34,9 +34,25 @@ export function _setOnAllocate(hook: ((data: Storage) => void) | null): void {
   onAllocate = hook;
 }
 
+/** @internal True while src/jit/trace.ts records allocations (the backward engine then frees nothing early). */
+export function _tracingAllocations(): boolean {
+  return onAllocate !== null;
+}
+
+/** While set, collects the storage of its own buffer (over SLAB_MAX_TENSOR_BYTES) allocated meanwhile (src/autograd/ledger.ts). */
+let bornInto: Set<Storage> | null = null;
+
+/** @internal Sets (or clears) the set that src/autograd/ledger.ts collects a backward pass's allocations in; returns the previous one. */
+export function _setBornInto(set: Set<Storage> | null): Set<Storage> | null {
+  const prev = bornInto;
+  bornInto = set;
+  return prev;
+}
+
 export function allocate(dtype: DType, n: number): Storage {
   const data = allocateRaw(dtype, n);
   if (onAllocate !== null) onAllocate(data);
+  if (bornInto !== null && data.byteLength > SLAB_MAX_TENSOR_BYTES) bornInto.add(data);
   return data;
 }
 
@@ -101,6 +117,7 @@ export function _setPoisonUninit(on: boolean): void {
 export function allocateUninit(dtype: DType, n: number): Storage {
   const data = allocateUninitRaw(dtype, n);
   if (onAllocate !== null) onAllocate(data);
+  if (bornInto !== null && data.byteLength > SLAB_MAX_TENSOR_BYTES) bornInto.add(data);
   return data;
 }
 

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import { sumToShape, accumulateInto, forgetFresh } from './accumulate.js';
 import { sameShape } from '../shape.js';
 import { empty } from '../ops/base.js';
+import { GradLedger } from './ledger.js';
 
 const SECOND_BACKWARD =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have ' +
@@ -121,15 +122,26 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
   const runId = ++runCounter;
   const capture = opts.capture ? new Capture(opts.capture) : null;
   const createGraph = opts.createGraph;
+  const ledger = GradLedger.begin(createGraph, capture !== null);
+  try {
+    return traverseWith(roots, rootGrads, opts, runId, capture, ledger);
+  } finally {
+    ledger?.end();
+  }
+}
+
+function traverseWith(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions, runId: number, capture: Capture | null, ledger: GradLedger | null): (Tensor | null)[] {
+  const createGraph = opts.createGraph;
 
   if (capture) markWhatReachesInputs(roots, runId, capture);
   else countDependencies(roots, runId);
   for (let i = 0; i < roots.length; i++) {
     const r = roots[i]!;
     if (r.gradFn) {
-      if (r.gradFn._wanted) receive(r.gradFn, rootGrads[i]!);
-    } else arriveAtLeaf(r, rootGrads[i]!, capture, createGraph);
+      if (r.gradFn._wanted) receive(r.gradFn, rootGrads[i]!, ledger);
+    } else arriveAtLeaf(r, rootGrads[i]!, capture, createGraph, ledger);
   }
+  ledger?.settle();
   const ready: Node[] = [];
   for (const r of roots)
     if (r.gradFn && r.gradFn._wanted && r.gradFn._deps === 0 && !ready.includes(r.gradFn)) ready.push(r.gradFn);
@@ -149,7 +161,7 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
     // A node no gradient reached still releases its consumers, so none waits forever.
     let inputGrads: readonly (Tensor | null | undefined)[] = NO_GRADS;
     if (g) {
-      if (node.retained) accumulateInto(node.retained, g, createGraph);
+      if (node.retained) keepInto(node.retained, g, createGraph, ledger);
       capture?.add(node, g);
       inputGrads = callBackward(node, g);
     }
@@ -163,13 +175,18 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
         if (!sameShape(gi._shape, shape)) gi = sumToShape(gi, shape);
       }
       if (edge.leaf) {
-        arriveAtLeaf(edge.leaf, gi, capture, createGraph);
+        arriveAtLeaf(edge.leaf, gi, capture, createGraph, ledger);
         continue;
       }
       const to = edge.node;
       if (!to._wanted) continue;
-      if (gi !== null) receive(to, gi);
+      if (gi !== null) receive(to, gi, ledger);
       if (--to._deps === 0) ready.push(to);
+    }
+    if (ledger && g) {
+      ledger.release(g);
+      for (const raw of inputGrads) if (raw) ledger.drop(raw);
+      ledger.settle();
     }
   }
   if (!opts.retainGraph)
@@ -212,22 +229,53 @@ class Capture {
  * when the last one arrives (PyTorch's AccumulateGrad): a pass that fails half way leaves a
  * leaf's .grad either untouched or complete, never half accumulated.
  */
-function arriveAtLeaf(leaf: Tensor, g: Tensor | null, capture: Capture | null, createGraph: boolean): void {
+function arriveAtLeaf(leaf: Tensor, g: Tensor | null, capture: Capture | null, createGraph: boolean, ledger: GradLedger | null): void {
   if (capture) {
     if (g !== null) capture.add(leaf, g);
     return;
   }
   const slot = leaf._leafSlot!;
-  if (g !== null) slot.pending = slot.pending ? slot.pending.add(g) : g;
+  if (g !== null) slot.pending = sumInto(slot.pending, g, ledger);
   if (--slot.deps === 0 && slot.pending !== null) {
     const total = slot.pending;
     slot.pending = null;
-    accumulateInto(leaf, total, createGraph);
+    keepInto(leaf, total, createGraph, ledger);
   }
 }
 
-function receive(node: Node, g: Tensor): void {
-  node._pending = node._pending ? node._pending.add(g) : g;
+function receive(node: Node, g: Tensor, ledger: GradLedger | null): void {
+  node._pending = sumInto(node._pending, g, ledger);
+}
+
+/** A pending gradient plus one more arriving (the sum held, both parts consumed). */
+function sumInto(pending: Tensor | null, g: Tensor, ledger: GradLedger | null): Tensor {
+  if (pending === null) {
+    ledger?.hold(g);
+    return g;
+  }
+  const sum = pending.add(g);
+  if (ledger) {
+    ledger.hold(sum);
+    ledger.release(pending);
+    ledger.drop(g);
+  }
+  return sum;
+}
+
+/**
+ * accumulateInto, telling the ledger whether `t`'s .grad kept `g`'s storage or consumed it. A
+ * leaf with no .grad yet keeps a gradient nothing else holds, rather than a copy of it.
+ */
+function keepInto(t: Tensor, g: Tensor, createGraph: boolean, ledger: GradLedger | null): void {
+  if (ledger && !t.gradFn && (t._grad === null || t._grad.isDisposed) && ledger.sole(g)) {
+    t._grad = g.detach();
+    ledger.escape(g);
+    return;
+  }
+  accumulateInto(t, g, createGraph);
+  if (!ledger) return;
+  if (t._grad?._box === g._box) ledger.escape(g);
+  else if (!t.gradFn) ledger.release(g);  // a leaf consumed it (a retained .grad's node still holds g for its backward)
 }
 
 /** Counts this run's edges into `leaf` (a root counts as one). */
