@@ -29,6 +29,19 @@ describe('backward frees the gradients it allocated', () => {
     closeTo(g, g.clone()); // the caller's gradient is untouched
   });
 
+  it('a pass whose inputs are all under 4096 elements runs without one (the GC frees those)', () => {
+    const x = tg.randn([4095], { requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 8; i++) y = y.mul(1.5);
+    const before = gradientsFreed;
+    y.sum().backward();
+    expect(gradientsFreed - before).toBe(0);
+    closeTo(x.grad!, tg.full([4095], 1.5 ** 8));
+    const big = tg.randn([4096], { requiresGrad: true });
+    big.mul(2).mul(3).sum().backward();
+    expect(gradientsFreed - before).toBeGreaterThan(0);
+  });
+
   it('a gradient handed to several edges is freed only after the last of them used it', () => {
     const x = tg.randn([N], { requiresGrad: true });
     const c = tg.randn([N]);

@@ -9,6 +9,7 @@ import { sumToShape, accumulateInto, forgetFresh } from './accumulate.js';
 import { sameShape } from '../shape.js';
 import { empty } from '../ops/base.js';
 import { GradLedger } from './ledger.js';
+import { LEDGER_MIN_BYTES } from '../storage.js';
 
 const SECOND_BACKWARD =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have ' +
@@ -122,7 +123,9 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
   const runId = ++runCounter;
   const capture = opts.capture ? new Capture(opts.capture) : null;
   const createGraph = opts.createGraph;
-  const ledger = GradLedger.begin(createGraph, capture !== null);
+  if (capture) markWhatReachesInputs(roots, runId, capture);
+  const big = capture === null && countDependencies(roots, runId);
+  const ledger = big ? GradLedger.begin(createGraph) : null;
   try {
     return traverseWith(roots, rootGrads, opts, runId, capture, ledger);
   } finally {
@@ -132,9 +135,6 @@ function traverse(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tens
 
 function traverseWith(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions, runId: number, capture: Capture | null, ledger: GradLedger | null): (Tensor | null)[] {
   const createGraph = opts.createGraph;
-
-  if (capture) markWhatReachesInputs(roots, runId, capture);
-  else countDependencies(roots, runId);
   for (let i = 0; i < roots.length; i++) {
     const r = roots[i]!;
     if (r.gradFn) {
@@ -294,7 +294,12 @@ function expectAtLeaf(leaf: Tensor, runId: number): void {
  * backward(): every node reachable from the roots runs. Counts the edges into each node
  * (iterative DFS) into node._deps, and into each leaf into its slot.
  */
-function countDependencies(roots: Tensor[], runId: number): void {
+/**
+ * Counts this run's dependencies; true when some node has an input of LEDGER_MIN_NUMEL elements
+ * or more, the only passes where freeing gradients early pays (a ledger costs a tiny step ~0.4 us).
+ */
+function countDependencies(roots: Tensor[], runId: number): boolean {
+  let big = false;
   const stack: Node[] = [];
   const visit = (node: Node) => {
     if (node._runId === runId) return;
@@ -311,6 +316,7 @@ function countDependencies(roots: Tensor[], runId: number): void {
   }
   while (stack.length > 0) {
     const node = stack.pop()!;
+    if (!big) big = hasBigInput(node);
     for (const edge of node.next) {
       if (!edge) continue;
       if (edge.leaf) {
@@ -321,6 +327,18 @@ function countDependencies(roots: Tensor[], runId: number): void {
       edge.node._deps++;
     }
   }
+  return big;
+}
+
+const LEDGER_MIN_NUMEL = LEDGER_MIN_BYTES / 4;  // float32 gradients
+
+function hasBigInput(node: Node): boolean {
+  for (const shape of node.inputShapes) {
+    let n = 1;
+    for (let d = 0; d < shape.length; d++) n *= shape[d]!;
+    if (n >= LEDGER_MIN_NUMEL) return true;
+  }
+  return false;
 }
 
 /**

@@ -10,11 +10,13 @@
 // accumulated it); at zero holders it is freed. Releases and drops wait for `settle()`, which
 // the engine calls once a node's outputs are all delivered: one gradient tensor may go to
 // several edges (add's backward hands its gradient to both inputs), and consuming it on the
-// first must not free it before the others got it. Only storage allocated during this pass counts
-// (a caller's gradOutputs, saved forward tensors and everything older are never freed), and a
+// first must not free it before the others got it. Only storage of 16 KiB and more allocated
+// during this pass counts (smaller is cheaper left to the GC: src/storage.ts, LEDGER_MIN_BYTES;
+// a caller's gradOutputs, saved forward tensors and everything older are never freed), and a
 // storage that escapes (kept as some .grad) is never freed. The engine runs without a ledger
 // where gradients escape by design: createGraph (gradients are graph nodes), autograd.grad
-// (they are the answer) and tracing (src/jit: the trace maps every buffer it saw).
+// (they are the answer) and tracing (src/jit: the trace maps every buffer it saw), and where no
+// node has an input that large (engine.ts, countDependencies).
 import { _setBornInto, _tracingAllocations, dispose } from '../storage.js';
 import type { Storage } from '../native.js';
 import type { StorageBox, Tensor } from '../tensor.js';
@@ -28,24 +30,33 @@ export class GradLedger {
   private readonly escaped = new Set<StorageBox>();
   private readonly releases: Tensor[] = [];
   private readonly drops: Tensor[] = [];
-  private readonly previous: Set<Storage> | null;
-
-  private constructor() {
-    this.previous = _setBornInto(this.born);
-  }
+  private previous: Set<Storage> | null = null;
+  /** A finished ledger, emptied, for the next pass: a tiny step's backward runs ~1 us. */
+  private static spare: GradLedger | null = null;
 
   /** A ledger for a backward pass, or null where gradients may escape (see above). */
-  static begin(createGraph: boolean, capturing: boolean): GradLedger | null {
-    return createGraph || capturing || _tracingAllocations() ? null : new GradLedger();
+  static begin(createGraph: boolean): GradLedger | null {
+    if (createGraph || _tracingAllocations()) return null;
+    const ledger = GradLedger.spare ?? new GradLedger();
+    GradLedger.spare = null;
+    ledger.previous = _setBornInto(ledger.born);
+    return ledger;
   }
 
   /** Stops collecting this pass's allocations (restoring an enclosing pass's set). */
   end(): void {
     _setBornInto(this.previous);
+    this.previous = null;
+    if (this.born.size) this.born.clear();
+    if (this.holders.size) this.holders.clear();
+    if (this.escaped.size) this.escaped.clear();
+    this.releases.length = 0;
+    this.drops.length = 0;
+    GradLedger.spare = this;
   }
 
   private owns(t: Tensor): boolean {
-    return this.born.has(t._box.data) && !this.escaped.has(t._box);
+    return this.born.size !== 0 && this.born.has(t._box.data) && !this.escaped.has(t._box);
   }
 
   hold(t: Tensor): void {
@@ -64,6 +75,7 @@ export class GradLedger {
 
   /** Applies the releases and drops since the last call: frees what no holder is left for. */
   settle(): void {
+    if (this.releases.length === 0 && this.drops.length === 0) return;
     for (const t of this.releases) {
       if (!this.owns(t)) continue;
       const left = (this.holders.get(t._box) ?? 0) - 1;
