@@ -268,6 +268,8 @@ function sumInto(pending: Tensor | null, g: Tensor, ledger: GradLedger | null): 
  */
 function keepInto(t: Tensor, g: Tensor, createGraph: boolean, ledger: GradLedger | null): void {
   if (ledger && !t.gradFn && (t._grad === null || t._grad.isDisposed) && ledger.sole(g)) {
+    // Kept here, so its freshGrad mark goes (accumulateInto would have consumed it).
+    forgetFresh(g);
     t._grad = g.detach();
     ledger.escape(g);
     return;
