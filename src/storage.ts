@@ -39,12 +39,19 @@ export function _tracingAllocations(): boolean {
   return onAllocate !== null;
 }
 
-/** While set, collects the storage of LEDGER_MIN_BYTES and more allocated meanwhile (src/autograd/ledger.ts). */
+/** While set, collects the storage of ledgerMinBytes and more allocated meanwhile (src/autograd/ledger.ts). */
 let bornInto: Set<Storage> | null = null;
 // Below this, freeing early costs more than it saves. Measured (Zen 4, `y = a.neg()` in a loop,
 // y left to the GC vs disposed): 256 floats 2.8 vs 4.0 us, 4096 3.8 vs 4.0, 16384 7.4 vs 4.0,
 // 65536 32 vs 8, 1M 294 vs 150.
-export const LEDGER_MIN_BYTES = 16 << 10;
+export let ledgerMinBytes = 16 << 10;
+
+/** @internal Test hook: sets the ledger's threshold (0: every gradient is tracked and freed early) and returns the old one. */
+export function _setLedgerMinBytes(bytes: number): number {
+  const old = ledgerMinBytes;
+  ledgerMinBytes = bytes;
+  return old;
+}
 
 /** @internal Sets (or clears) the set that src/autograd/ledger.ts collects a backward pass's allocations in; returns the previous one. */
 export function _setBornInto(set: Set<Storage> | null): Set<Storage> | null {
@@ -56,7 +63,7 @@ export function _setBornInto(set: Set<Storage> | null): Set<Storage> | null {
 export function allocate(dtype: DType, n: number): Storage {
   const data = allocateRaw(dtype, n);
   if (onAllocate !== null) onAllocate(data);
-  if (bornInto !== null && data.byteLength >= LEDGER_MIN_BYTES) bornInto.add(data);
+  if (bornInto !== null && data.byteLength >= ledgerMinBytes) bornInto.add(data);
   return data;
 }
 
@@ -121,7 +128,7 @@ export function _setPoisonUninit(on: boolean): void {
 export function allocateUninit(dtype: DType, n: number): Storage {
   const data = allocateUninitRaw(dtype, n);
   if (onAllocate !== null) onAllocate(data);
-  if (bornInto !== null && data.byteLength >= LEDGER_MIN_BYTES) bornInto.add(data);
+  if (bornInto !== null && data.byteLength >= ledgerMinBytes) bornInto.add(data);
   return data;
 }
 

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { _setSmallLimits } from '../src/small_kernels.js';
+import { _setLedgerMinBytes } from '../src/storage.js';
+import { gradientsFreed } from '../src/autograd/ledger.js';
 import {
   type ErrStats,
   type OpCase,
@@ -103,10 +105,22 @@ function runCase(c: OpCase): void {
 // call sent to the native core, so its kernels are held to PyTorch on these shapes too.
 for (const coreOnly of [false, true]) {
   describe(`ops vs PyTorch ${fixtures.torch} fixtures${coreOnly ? ', core kernels only' : ''}`, () => {
+    let freedBefore = 0;
+    // The second pass also frees every gradient backward allocates once consumed (the ledger,
+    // src/autograd/ledger.ts, otherwise only tracks those of 16 KiB and more): a gradient freed
+    // too early would fail its case.
     if (coreOnly) {
       let saved: [number, number];
-      beforeAll(() => (saved = _setSmallLimits(0, 0)));
-      afterAll(() => _setSmallLimits(...saved));
+      let savedLedger: number;
+      beforeAll(() => {
+        saved = _setSmallLimits(0, 0);
+        savedLedger = _setLedgerMinBytes(0);
+        freedBefore = gradientsFreed;
+      });
+      afterAll(() => {
+        _setSmallLimits(...saved);
+        _setLedgerMinBytes(savedLedger);
+      });
     }
     it('fixtures are present and cover the API', () => {
       // Guards against an empty or truncated fixture file making every table below vacuous.
@@ -123,6 +137,7 @@ for (const coreOnly of [false, true]) {
         for (const c of fixtures.cases.filter((k) => k.op === op)) it(c.name, () => runCase(c));
       });
     }
+    if (coreOnly) it('the ledger freed gradients in these cases', () => expect(gradientsFreed - freedBefore).toBeGreaterThan(200));
   });
 }
 

@@ -9,7 +9,7 @@ import { sumToShape, accumulateInto, forgetFresh } from './accumulate.js';
 import { sameShape } from '../shape.js';
 import { empty } from '../ops/base.js';
 import { GradLedger } from './ledger.js';
-import { LEDGER_MIN_BYTES } from '../storage.js';
+import { ledgerMinBytes } from '../storage.js';
 
 const SECOND_BACKWARD =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have ' +
@@ -297,8 +297,9 @@ function expectAtLeaf(leaf: Tensor, runId: number): void {
  * (iterative DFS) into node._deps, and into each leaf into its slot.
  */
 /**
- * Counts this run's dependencies; true when some node has an input of LEDGER_MIN_NUMEL elements
- * or more, the only passes where freeing gradients early pays (a ledger costs a tiny step ~0.4 us).
+ * Counts this run's dependencies; true when some node has an input whose float32 gradient
+ * would fill ledgerMinBytes (src/storage.ts): only there does freeing gradients early pay
+ * (a ledger cost a tiny step ~0.4 us).
  */
 function countDependencies(roots: Tensor[], runId: number): boolean {
   let big = false;
@@ -332,13 +333,13 @@ function countDependencies(roots: Tensor[], runId: number): boolean {
   return big;
 }
 
-const LEDGER_MIN_NUMEL = LEDGER_MIN_BYTES / 4;  // float32 gradients
 
 function hasBigInput(node: Node): boolean {
+  const minNumel = ledgerMinBytes / 4;  // float32 gradients
   for (const shape of node.inputShapes) {
     let n = 1;
     for (let d = 0; d < shape.length; d++) n *= shape[d]!;
-    if (n >= LEDGER_MIN_NUMEL) return true;
+    if (n >= minNumel) return true;
   }
   return false;
 }

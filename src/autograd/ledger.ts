@@ -11,7 +11,7 @@
 // the engine calls once a node's outputs are all delivered: one gradient tensor may go to
 // several edges (add's backward hands its gradient to both inputs), and consuming it on the
 // first must not free it before the others got it. Only storage of 16 KiB and more allocated
-// during this pass counts (smaller is cheaper left to the GC: src/storage.ts, LEDGER_MIN_BYTES;
+// during this pass counts (smaller is cheaper left to the GC: src/storage.ts, ledgerMinBytes;
 // a caller's gradOutputs, saved forward tensors and everything older are never freed), and a
 // storage that escapes (kept as some .grad) is never freed. The engine runs without a ledger
 // where gradients escape by design: createGraph (gradients are graph nodes), autograd.grad
