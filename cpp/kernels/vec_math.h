@@ -9,7 +9,9 @@
 // pow2i(n) = 2^n for integral-valued n in [-126, 127]; optionally
 // scale2(p, n) = p * 2^floor(n) rounded once (AVX-512's scalef) and lookup16(table, t) =
 // table[low 4 bits of t's bit pattern] per lane (AVX-512's permutexvar), which together select
-// exp's table form;
+// exp's table form; or lookup8(table, t) (AVX2's permutevar8x32) and scale_by_shifted(p, t,
+// shift, bits) = p * 2^((bits(t) - bits(shift)) >> bits) for normal results, which select the
+// 8-entry table in the Cephes form's reduction;
 // split_exponent(x, &e) -> mantissa in [0.5, 1) with x = m * 2^e for positive normal x;
 // hsum/hmax/hmin; any(mask).
 //
@@ -51,6 +53,12 @@ struct VecMath {
   // Whether V has what exp's table form needs (AVX-512).
   static constexpr bool kTableExp = requires(reg a) { V::scale2(a, a); V::lookup16(kExp2Hi, a); };
 
+  // 2^(j/8) = 2^(2j/16), j = 0..7: the 8-entry table of the Cephes form's reduction where V has
+  // lookup8 but not the table form (AVX2's permutevar8x32).
+  static constexpr float kExp2Hi8[8] = {kExp2Hi[0], kExp2Hi[2], kExp2Hi[4], kExp2Hi[6], kExp2Hi[8], kExp2Hi[10], kExp2Hi[12], kExp2Hi[14]};
+  static constexpr float kExp2Lo8[8] = {kExp2Lo[0], kExp2Lo[2], kExp2Lo[4], kExp2Lo[6], kExp2Lo[8], kExp2Lo[10], kExp2Lo[12], kExp2Lo[14]};
+  static constexpr bool kTable8Exp = !kTableExp && requires(reg a) { V::lookup8(kExp2Hi8, a); };
+
   // exp for |x| <= kExpInRangeMax only, for callers that checked the range (VecKernels' exp
   // loop); equal to exp(x) there, bit for bit. The table form (AVX-512) drops its clamp, and
   // takes NaN too. The Cephes form (the other layers) drops its three range masks and selects,
@@ -60,7 +68,11 @@ struct VecMath {
   static constexpr float kExpInRangeMax = kTableExp ? 128.0f : 87.0f;
   static reg exp_in_range(reg x) {
     if constexpr (kTableExp) return exp_table<false>(x, x);
-    else {
+    else if constexpr (kTable8Exp) {
+      reg t;
+      const reg p = exp_reduced8<false>(x, x, nullptr, &t);
+      return V::scale_by_shifted(p, t, V::set1(0x1.8p20f), 3);
+    } else {
       reg n;
       const reg p = exp_reduced<false>(x, x, &n);
       return V::mul(p, V::pow2i(n));
@@ -94,9 +106,42 @@ struct VecMath {
     return V::scale2(y, m);  // y 2^floor(m)
   }
 
-  // The Cephes form's e^r for x = n ln2 + r: returns e^r, sets *n = round(x / ln2).
+  // The Cephes form's reduction, x = n ln2 + r: returns e^(x - n ln2) for an integral *n.
   template <bool kLo>
   static reg exp_reduced(reg x, reg xlo, reg* n_out) {
+    if constexpr (kTable8Exp) return exp_reduced8<kLo>(x, xlo, n_out);
+    else return exp_reduced_poly<kLo>(x, xlo, n_out);
+  }
+
+  // With lookup8: x = (n + j/8) ln2 + r, |r| <= ln2/16, returns 2^(j/8) e^r (and n, or t for
+  // V::scale_by_shifted). A quartic is within 2e-9 of e^r there, where the polynomial form needs
+  // degree 5 on |r| <= ln2/2 after a multiply and a round for n; with the in-range scale an
+  // integer add to the exponent field, exp_in_range is 16 vector ops of which 8 multiply (or
+  // multiply-add), was 11 (1M floats into a reused output, one Zen 4 core, AVX2: 0.316 -> 0.287 ms,
+  // `TG_SIMD=avx2 node bench/kernels.mjs --only exp_reused old.node new.node`). m = n + j/8 comes
+  // from the 1.5 * 2^20 shift (t's last place is 1/8, so t - shift is m exactly and j is t's low
+  // 3 bits, which lookup8 reads); 2^(j/8) is hi + lo, rounded once at the last add, as in
+  // exp_table.
+  template <bool kLo>
+  static reg exp_reduced8(reg x, reg xlo, reg* n_out, reg* t_out = nullptr) {
+    const reg shift = V::set1(0x1.8p20f);
+    const reg t = V::fma(x, V::set1(0x1.715476p+0f), shift);  // 1 / ln2
+    const reg m = V::sub(t, shift);
+    reg r = V::fma(m, V::set1(-0x1.62e430p-1f), x);  // ln2 in two parts
+    r = V::fma(m, V::set1(0x1.05c610p-29f), r);
+    if constexpr (kLo) r = V::add(r, xlo);
+    // q = e^r - 1 = r (1 + r (1/2 + r (1/6 + r/24)))
+    reg q = V::fma(V::set1(0x1.555556p-5f), r, V::set1(0x1.555556p-3f));
+    q = V::fma(q, r, V::set1(0.5f));
+    q = V::mul(V::fma(q, r, V::set1(1.0f)), r);
+    const reg hi = V::lookup8(kExp2Hi8, t);
+    if (n_out) *n_out = V::floor(m);
+    if (t_out) *t_out = t;
+    return V::add(hi, V::fma(hi, q, V::lookup8(kExp2Lo8, t)));
+  }
+
+  template <bool kLo>
+  static reg exp_reduced_poly(reg x, reg xlo, reg* n_out) {
     // n = round(x / ln2); r = x - n*ln2 (two-part ln2 for exactness)
     const reg n = V::round_nearest(V::mul(x, V::set1(1.44269504088896341f)));
     reg r = V::fma(n, V::set1(-0.693359375f), x);
