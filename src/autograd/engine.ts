@@ -294,12 +294,9 @@ function expectAtLeaf(leaf: Tensor, runId: number): void {
 
 /**
  * backward(): every node reachable from the roots runs. Counts the edges into each node
- * (iterative DFS) into node._deps, and into each leaf into its slot.
- */
-/**
- * Counts this run's dependencies; true when some node has an input whose float32 gradient
- * would fill ledgerMinBytes (src/storage.ts): only there does freeing gradients early pay
- * (a ledger cost a tiny step ~0.4 us).
+ * (iterative DFS) into node._deps, and into each leaf into its slot. True when some node has an
+ * input whose float32 gradient would fill ledgerMinBytes (src/storage.ts): only there does
+ * freeing gradients early pay (a ledger cost a tiny step ~0.4 us).
  */
 function countDependencies(roots: Tensor[], runId: number): boolean {
   let big = false;
