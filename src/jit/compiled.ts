@@ -11,7 +11,7 @@ import * as V from '../ops/views.js';
 import { sameShape } from '../shape.js';
 import { generatorState } from '../ops/random.js';
 import { FIXED_ADVANCE, record, type Trace, type TracedOptimizer } from './trace.js';
-import { buildPlan, writtenCaptured, type Plan } from './plan.js';
+import { buildPlan, writtenCaptured, type Kind, type Plan } from './plan.js';
 
 /** The optimizer step kernels (src/optim/native_steps.ts): meta slot 3 of each is the learning rate. */
 const STEP_KERNELS = new Set(['sgdStep', 'adamStep', 'rmspropStep', 'adagradStep', 'adadeltaStep']);
@@ -21,7 +21,9 @@ export type TraceResult = Tensor | Tensor[] | Record<string, Tensor>;
 
 /** An output tensor as traced: which storage it views and how. */
 interface OutputView {
-  storage: Storage;
+  /** The plan's buffer index of its storage, and that buffer's kind (looked up once, not per run). */
+  index: number;
+  kind: Kind | undefined;
   shape: number[];
   strides: number[];
   offset: number;
@@ -127,7 +129,10 @@ export class Compiled {
     this.plan = plan;
     this.grads = grads;
     this.inputShapes = inputs.map((x) => ({ shape: x._shape.slice(), dtype: x.dtype }));
-    this.outViews = outputs.map((t) => ({ storage: t._box.data, shape: t._shape.slice(), strides: t._strides.slice(), offset: t._offset, dtype: t.dtype }));
+    this.outViews = outputs.map((t) => ({
+      index: plan.indexOf.get(t._box.data)!, kind: plan.kinds.get(t._box.data),
+      shape: t._shape.slice(), strides: t._strides.slice(), offset: t._offset, dtype: t.dtype,
+    }));
     this.rebuild = rebuild;
     this.kept = [];
     const allVersions = new Set<{ value: number }>();
@@ -261,10 +266,9 @@ export class Compiled {
     for (const v of this.versions) v.value++;
     for (const { t, g } of this.grads) t._grad = g;
     for (const c of this.stepCounters) (c.state.step as number) += c.delta;
-    const { indexOf, kinds, buffers } = this.plan;
+    const { buffers } = this.plan;
     const out = this.outViews.map((o) => {
-      const i = indexOf.get(o.storage)!;
-      const kind = kinds.get(o.storage);
+      const i = o.index, kind = o.kind;
       // An output that is an input (or a view of one) views the caller's tensor, as eager would.
       // (A strided input ran as a contiguous copy: the output views a copy of that.)
       if (kind === 'input') {
