@@ -62,13 +62,13 @@ struct Avx2V {
     return _mm256_testz_si256(over, over) != 0;
   }
   static reg round_nearest(reg a) { return round_even(a); }
-  // table[low 3 bits of t's bit pattern] per lane: exp's 8-entry table (vec_math.h).
   // p * 2^k, k = (bits(t) - bits(shift)) >> frac_bits, by adding k to p's exponent field: exact
   // where the result is a normal float (exp's in-range blocks).
   static reg scale_by_shifted(reg p, reg t, reg shift, int frac_bits) {
     const __m256i k = _mm256_srai_epi32(_mm256_sub_epi32(_mm256_castps_si256(t), _mm256_castps_si256(shift)), frac_bits);
     return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(k, 23)));
   }
+  // table[low 3 bits of t's bit pattern] per lane: exp's 8-entry table (vec_math.h).
   static reg lookup8(const float* table, reg t) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), _mm256_castps_si256(t)); }
   static reg pow2i(reg n) {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));

@@ -6,7 +6,7 @@ import { setGradEnabled } from './grad_mode.js';
 import type { Node } from './node.js';
 import { Tensor } from '../tensor.js';
 import { sumToShape, accumulateInto, forgetFresh } from './accumulate.js';
-import { sameShape } from '../shape.js';
+import { numel, sameShape } from '../shape.js';
 import { empty } from '../ops/base.js';
 import { GradLedger } from './ledger.js';
 import { ledgerMinBytes } from '../storage.js';
@@ -330,14 +330,9 @@ function countDependencies(roots: Tensor[], runId: number): boolean {
   return big;
 }
 
-
 function hasBigInput(node: Node): boolean {
   const minNumel = ledgerMinBytes / 4;  // float32 gradients
-  for (const shape of node.inputShapes) {
-    let n = 1;
-    for (let d = 0; d < shape.length; d++) n *= shape[d]!;
-    if (n >= minNumel) return true;
-  }
+  for (const shape of node.inputShapes) if (numel(shape) >= minNumel) return true;
   return false;
 }
 

@@ -50,7 +50,7 @@ export class GradLedger {
   }
 
   private owns(t: Tensor): boolean {
-    return this.born.size !== 0 && this.born.has(t._box.data) && !this.escaped.has(t._box);
+    return this.born.has(t._box.data) && !this.escaped.has(t._box);
   }
 
   hold(t: Tensor): void {
