@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "tg.h"
@@ -278,6 +279,50 @@ tg::Status run_guarded(F&& body) {
 // A replayable kernel entry: decode + core call over Args (binding/plan.cc lists them).
 using RunFn = tg::Status (*)(const Args&);
 
+// A kernel call decoded from Args and kept by a compiled plan's step, to be replayed without
+// decoding or validating it again (binding/plan.cc): valid while the step's meta and buffers are
+// the very ones it was decoded from.
+struct Prepared {
+  virtual ~Prepared() = default;
+  virtual tg::Status run() const = 0;
+  // Points operand argument k at other data of the same type and length (a plan's per-run
+  // input or output buffer): what the call validated still holds.
+  virtual void rebind(size_t k, void* data) = 0;
+};
+
+// Decodes a call and runs it validated, keeping the decoded call in *kept (in place when *kept
+// already holds one of this kernel's; reset when the call fails).
+using PrepareFn = tg::Status (*)(const Args& a, std::unique_ptr<Prepared>* kept);
+
+// A replayable kernel written as a decoder: Decode(args) returns the call, a value that holds
+// copies only (no pointer into Args), runs with `tg::Status operator()(tg::Validate) const` and
+// names the Operand it made of operand argument k with `tg::Operand* operand(size_t k)` (null
+// for one it has none for).
+template <class Call, Call (*Decode)(const Args&)>
+struct Decoded {
+  struct Kept final : Prepared {
+    Call call;
+    explicit Kept(Call c) : call(std::move(c)) {}
+    tg::Status run() const override { return call(tg::Validate::No); }
+    void rebind(size_t k, void* data) override {
+      if (tg::Operand* o = call.operand(k)) o->base = data;
+    }
+  };
+  static tg::Status run(const Args& a) {
+    return run_guarded([&] { return Decode(a)(tg::Validate::Yes); });
+  }
+  static tg::Status prepare(const Args& a, std::unique_ptr<Prepared>* kept) {
+    tg::Status st = run_guarded([&] {
+      // A step's kernel never changes, so a kept call of the step is this kernel's Kept.
+      if (*kept) static_cast<Kept&>(**kept).call = Decode(a);
+      else *kept = std::make_unique<Kept>(Decode(a));
+      return static_cast<Kept&>(**kept).call(tg::Validate::Yes);
+    });
+    if (!st) kept->reset();
+    return st;
+  }
+};
+
 // The most operands a replayable kernel takes (attentionBackward's 10).
 constexpr size_t kMaxOperands = 10;
 
@@ -364,6 +409,17 @@ tg::Status run_sort(const Args&);
 tg::Status run_topk(const Args&);
 tg::Status run_unfold(const Args&);
 tg::Status run_fold(const Args&);
+
+// The kernels whose decoded calls a compiled plan keeps (the others decode on every replay).
+tg::Status prepare_unary(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_binary(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_binary_scalar(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_cast(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_fill(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_reduce(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_matmul(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_sgd(const Args&, std::unique_ptr<Prepared>*);
+tg::Status prepare_adam(const Args&, std::unique_ptr<Prepared>*);
 
 // Header slots common to the elementwise layouts: [op, ndim, p0, p1, p2, shape..., views...].
 constexpr size_t kHeader = 5;

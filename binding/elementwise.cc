@@ -11,6 +11,7 @@ struct Call {
   tg::Operand ops[4];
   double p[3];
   int64_t op;
+  tg::Operand* operand(size_t k) { return k < 4 ? &ops[k] : nullptr; }
 };
 
 // Decodes meta plus `n` operands.
@@ -25,32 +26,60 @@ Call decode(const Args& a, int n, const char* name) {
   return c;
 }
 
-}  // namespace
+// The elementwise calls a compiled plan keeps decoded (Decoded in args.h).
+struct Unary : Call {
+  tg::Status operator()(tg::Validate v) const {
+    return tg::unary_f32(static_cast<tg::UnaryOp>(op), shape, ops[0], ops[1], static_cast<float>(p[0]),
+                         static_cast<float>(p[1]), v);
+  }
+};
+Unary decode_unary(const Args& a) { return {decode(a, 2, "unary")}; }
 
-tg::Status run_unary(const Args& a) {
-  return run_guarded([&] {
-    Call c = decode(a, 2, "unary");
-    return tg::unary_f32(static_cast<tg::UnaryOp>(c.op), c.shape, c.ops[0], c.ops[1], static_cast<float>(c.p[0]),
-                         static_cast<float>(c.p[1]));
-  });
-}
-
-tg::Status run_binary(const Args& a) {
-  return run_guarded([&] {
-    Call c = decode(a, 3, "binary");
-    return tg::binary_f32(static_cast<tg::BinaryOp>(c.op), c.shape, c.ops[0], c.ops[1], c.ops[2],
-                          static_cast<float>(c.p[0]));
-  });
-}
+struct Binary : Call {
+  tg::Status operator()(tg::Validate v) const {
+    return tg::binary_f32(static_cast<tg::BinaryOp>(op), shape, ops[0], ops[1], ops[2], static_cast<float>(p[0]), v);
+  }
+};
+Binary decode_binary(const Args& a) { return {decode(a, 3, "binary")}; }
 
 // p0 = op param, p1 = the scalar, p2 = 1 when the scalar is the left operand.
-tg::Status run_binary_scalar(const Args& a) {
-  return run_guarded([&] {
-    Call c = decode(a, 2, "binary");
-    return tg::binary_scalar_f32(static_cast<tg::BinaryOp>(c.op), c.shape, c.ops[0], c.ops[1],
-                                 static_cast<float>(c.p[1]), c.p[2] != 0, static_cast<float>(c.p[0]));
-  });
-}
+struct BinaryScalar : Call {
+  tg::Status operator()(tg::Validate v) const {
+    return tg::binary_scalar_f32(static_cast<tg::BinaryOp>(op), shape, ops[0], ops[1], static_cast<float>(p[1]),
+                                 p[2] != 0, static_cast<float>(p[0]), v);
+  }
+};
+BinaryScalar decode_binary_scalar(const Args& a) { return {decode(a, 2, "binary")}; }
+
+struct Cast : Call {
+  tg::Status operator()(tg::Validate v) const { return tg::cast(shape, ops[0], ops[1], v); }
+};
+Cast decode_cast(const Args& a) { return {decode(a, 2, "copy")}; }
+
+// p0 = the value.
+struct Fill : Call {
+  tg::Status operator()(tg::Validate v) const { return tg::fill(shape, ops[0], p[0], v); }
+};
+Fill decode_fill(const Args& a) { return {decode(a, 1, "fill")}; }
+
+using UnaryKernel = Decoded<Unary, decode_unary>;
+using BinaryKernel = Decoded<Binary, decode_binary>;
+using BinaryScalarKernel = Decoded<BinaryScalar, decode_binary_scalar>;
+using CastKernel = Decoded<Cast, decode_cast>;
+using FillKernel = Decoded<Fill, decode_fill>;
+
+}  // namespace
+
+tg::Status run_unary(const Args& a) { return UnaryKernel::run(a); }
+tg::Status prepare_unary(const Args& a, std::unique_ptr<Prepared>* k) { return UnaryKernel::prepare(a, k); }
+tg::Status run_binary(const Args& a) { return BinaryKernel::run(a); }
+tg::Status prepare_binary(const Args& a, std::unique_ptr<Prepared>* k) { return BinaryKernel::prepare(a, k); }
+tg::Status run_binary_scalar(const Args& a) { return BinaryScalarKernel::run(a); }
+tg::Status prepare_binary_scalar(const Args& a, std::unique_ptr<Prepared>* k) { return BinaryScalarKernel::prepare(a, k); }
+tg::Status run_cast(const Args& a) { return CastKernel::run(a); }
+tg::Status prepare_cast(const Args& a, std::unique_ptr<Prepared>* k) { return CastKernel::prepare(a, k); }
+tg::Status run_fill(const Args& a) { return FillKernel::run(a); }
+tg::Status prepare_fill(const Args& a, std::unique_ptr<Prepared>* k) { return FillKernel::prepare(a, k); }
 
 tg::Status run_binary_int(const Args& a) {
   return run_guarded([&] {
@@ -78,21 +107,6 @@ tg::Status run_where(const Args& a) {
   return run_guarded([&] {
     Call c = decode(a, 4, "where");
     return tg::where(c.shape, c.ops[0], c.ops[1], c.ops[2], c.ops[3]);
-  });
-}
-
-tg::Status run_cast(const Args& a) {
-  return run_guarded([&] {
-    Call c = decode(a, 2, "copy");
-    return tg::cast(c.shape, c.ops[0], c.ops[1]);
-  });
-}
-
-// p0 = the value.
-tg::Status run_fill(const Args& a) {
-  return run_guarded([&] {
-    Call c = decode(a, 1, "fill");
-    return tg::fill(c.shape, c.ops[0], c.p[0]);
   });
 }
 

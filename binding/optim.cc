@@ -24,34 +24,65 @@ struct States {
   States(const Meta& m) {
     for (int i = 0; i < K; ++i) has[i] = m.optional_storage(Arg{static_cast<size_t>(2 + i)}, &s[i]);
   }
-  tg::Operand* at(int i) { return has[i] ? &s[i] : nullptr; }
+  const tg::Operand* at(int i) const { return has[i] ? &s[i] : nullptr; }
 };
 
 }  // namespace
 
-tg::Status run_sgd(const Args& args) {
-  return run_guarded([&] {
-    Common c(args, "SGD.step");
-    const Meta& m = c.m;
-    tg::SgdArgs a;
-    a.lr = m.num(3), a.momentum = m.num(4), a.dampening = m.num(5), a.weight_decay = m.num(6);
-    a.nesterov = m.num(7) != 0, a.maximize = m.num(8) != 0, a.first_step = m.num(9) != 0;
-    States<1> s(m);
-    return tg::sgd_step(c.n, c.param, c.grad, s.at(0), a);
-  });
+namespace {
+
+// The two steps a compiled plan keeps decoded: copies of the operands, a pointer to a state
+// buffer only at the call.
+struct Sgd {
+  int64_t n;
+  tg::Operand param, grad, buf;
+  bool has_buf;
+  tg::SgdArgs a;
+  tg::Operand* operand(size_t k) { return k == 0 ? &param : k == 1 ? &grad : k == 2 ? &buf : nullptr; }
+  tg::Status operator()(tg::Validate v) const { return tg::sgd_step(n, param, grad, has_buf ? &buf : nullptr, a, v); }
+};
+
+Sgd decode_sgd(const Args& args) {
+  Common c(args, "SGD.step");
+  const Meta& m = c.m;
+  Sgd s{c.n, c.param, c.grad, {}, false, {}};
+  tg::SgdArgs& a = s.a;
+  a.lr = m.num(3), a.momentum = m.num(4), a.dampening = m.num(5), a.weight_decay = m.num(6);
+  a.nesterov = m.num(7) != 0, a.maximize = m.num(8) != 0, a.first_step = m.num(9) != 0;
+  s.has_buf = m.optional_storage(Arg{2}, &s.buf);
+  return s;
 }
 
-tg::Status run_adam(const Args& args) {
-  return run_guarded([&] {
-    Common c(args, "Adam.step");
-    const Meta& m = c.m;
-    tg::AdamArgs a;
-    a.lr = m.num(3), a.beta1 = m.num(4), a.beta2 = m.num(5), a.eps = m.num(6), a.weight_decay = m.num(7);
-    a.step = m.num(8), a.amsgrad = m.num(9) != 0, a.maximize = m.num(10) != 0, a.decoupled = m.num(11) != 0;
-    States<3> s(m);
-    return tg::adam_step(c.n, c.param, c.grad, s.at(0), s.at(1), s.at(2), a);
-  });
+struct Adam {
+  int64_t n;
+  tg::Operand param, grad;
+  States<3> s;
+  tg::AdamArgs a;
+  tg::Operand* operand(size_t k) { return k == 0 ? &param : k == 1 ? &grad : k < 5 ? &s.s[k - 2] : nullptr; }
+  tg::Status operator()(tg::Validate v) const {
+    return tg::adam_step(n, param, grad, s.at(0), s.at(1), s.at(2), a, v);
+  }
+};
+
+Adam decode_adam(const Args& args) {
+  Common c(args, "Adam.step");
+  const Meta& m = c.m;
+  Adam s{c.n, c.param, c.grad, States<3>(m), {}};
+  tg::AdamArgs& a = s.a;
+  a.lr = m.num(3), a.beta1 = m.num(4), a.beta2 = m.num(5), a.eps = m.num(6), a.weight_decay = m.num(7);
+  a.step = m.num(8), a.amsgrad = m.num(9) != 0, a.maximize = m.num(10) != 0, a.decoupled = m.num(11) != 0;
+  return s;
 }
+
+using SgdKernel = Decoded<Sgd, decode_sgd>;
+using AdamKernel = Decoded<Adam, decode_adam>;
+
+}  // namespace
+
+tg::Status run_sgd(const Args& a) { return SgdKernel::run(a); }
+tg::Status prepare_sgd(const Args& a, std::unique_ptr<Prepared>* k) { return SgdKernel::prepare(a, k); }
+tg::Status run_adam(const Args& a) { return AdamKernel::run(a); }
+tg::Status prepare_adam(const Args& a, std::unique_ptr<Prepared>* k) { return AdamKernel::prepare(a, k); }
 
 tg::Status run_rmsprop(const Args& args) {
   return run_guarded([&] {

@@ -12,6 +12,8 @@
 // RangeError, never an out-of-bounds access); each step is then decoded and bounds-checked by
 // the same code as the kernel's JS entry (binding/args.h Meta over Args) and the core. A step
 // that fails stops the replay with an error naming the step; earlier steps' writes stay done.
+// A plan handle (planCreate, below) keeps most steps decoded and validated after their first
+// run (KeptStep), so a replay of a small model is not spent decoding.
 //
 // planCreate(plan, staticBuffers, dynamicCount) -> handle; planRun(handle, dynamicBuffers);
 // planRunAsync(handle, dynamicBuffers) -> Promise<void>: the same, with the plan parsed and its
@@ -23,6 +25,8 @@
 // keeps as untransferable and copies inputs into buffers it owns. If the environment is torn down
 // mid-run (a worker_threads worker terminated), Node waits for the in-flight work to finish
 // before the isolate frees any ArrayBuffer; the Promise is then never settled.
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "args.h"
@@ -36,22 +40,23 @@ struct PlanKernel {
   const char* name;  // the JS entry's name in the addon's exports
   RunFn run;
   size_t max_operands;
+  PrepareFn prepare = nullptr;  // when a plan handle may keep the step decoded
 };
 
 constexpr PlanKernel kKernels[] = {
-    {"unary", run_unary, 2},
-    {"binary", run_binary, 3},
-    {"binaryScalar", run_binary_scalar, 2},
+    {"unary", run_unary, 2, prepare_unary},
+    {"binary", run_binary, 3, prepare_binary},
+    {"binaryScalar", run_binary_scalar, 2, prepare_binary_scalar},
     {"binaryInt", run_binary_int, 3},
     {"compare", run_compare, 3},
     {"compareScalar", run_compare_scalar, 2},
     {"where", run_where, 4},
-    {"cast", run_cast, 2},
-    {"fill", run_fill, 1},
-    {"reduce", run_reduce, 3},
-    {"matmul", run_matmul, 4},
-    {"sgdStep", run_sgd, 3},
-    {"adamStep", run_adam, 5},
+    {"cast", run_cast, 2, prepare_cast},
+    {"fill", run_fill, 1, prepare_fill},
+    {"reduce", run_reduce, 3, prepare_reduce},
+    {"matmul", run_matmul, 4, prepare_matmul},
+    {"sgdStep", run_sgd, 3, prepare_sgd},
+    {"adamStep", run_adam, 5, prepare_adam},
     {"rmspropStep", run_rmsprop, 5},
     {"adagradStep", run_adagrad, 3},
     {"adadeltaStep", run_adadelta, 4},
@@ -99,6 +104,59 @@ struct Step {
   size_t operands;          // how many
   int64_t index[kMaxOperands];  // into the buffers, -1 = absent
   size_t meta_at, meta_len;     // into the plan
+  bool keepable = false;        // a plan handle may keep it decoded (see KeptStep)
+  bool dynamic = false;         // and one of its buffers is a per-run one
+};
+
+// A step a plan handle keeps decoded after its first run (PlanKernel::prepare), with the meta
+// and the per-run buffers it was decoded from. The handle's static buffers never change data
+// pointer or length (see PlanHandle), so the validation of the first run holds while the meta is
+// bit-for-bit the same and each per-run buffer has the type and length it had then (its data is
+// rebound). A step whose meta changed (an optimizer's step counter or learning rate, written by
+// src/jit before each run) or whose per-run buffer differs is decoded again.
+struct KeptStep {
+  struct PerRun {
+    size_t operand, buffer;
+    napi_typedarray_type type;
+    size_t length;
+  };
+  std::unique_ptr<Prepared> call;
+  std::vector<double> meta;
+  std::vector<PerRun> per_run;
+  void remember(const Step& st, const double* m, const std::vector<Buffer>& bufs, size_t dynamic) {
+    meta.assign(m, m + st.meta_len);
+    per_run.clear();
+    for (size_t i = 0; i < st.operands; ++i)
+      if (st.index[i] >= 0 && static_cast<size_t>(st.index[i]) < dynamic) {
+        const Buffer& b = bufs[static_cast<size_t>(st.index[i])];
+        per_run.push_back({i, static_cast<size_t>(st.index[i]), b.type, b.length});
+      }
+  }
+  // Whether the kept call may run over these buffers; rebinds the per-run ones if so.
+  bool bind(const std::vector<Buffer>& bufs) {
+    for (const PerRun& p : per_run) {
+      const Buffer& b = bufs[p.buffer];
+      if (b.state != Buffer::Typed || b.type != p.type || b.length != p.length) return false;
+    }
+    for (const PerRun& p : per_run) call->rebind(p.operand, bufs[p.buffer].data);
+    return true;
+  }
+  // Bit for bit: a -0 scalar is not 0.
+  bool decoded_from(const double* m, size_t n) const {
+    return meta.size() == n && (n == 0 || std::memcmp(m, meta.data(), n * sizeof(double)) == 0);
+  }
+};
+
+// What a plan handle's replays share with a planRunAsync in flight, which holds it too: when the
+// environment is torn down mid-run, the handle may be finalized before the run ends.
+struct PlanState {
+  std::vector<KeptStep> kept;  // per step
+  size_t dynamic = 0;          // buffers [0, dynamic) are the per-run ones
+  bool running = false;        // a planRunAsync in flight (read and written on the JS thread only)
+  // The header of the last run that completed: when the header is bit-for-bit the same, so is
+  // every kept step's meta (each was compared or decoded again in that run), and one compare
+  // of the whole header stands for one per step.
+  std::vector<double> completed;
 };
 
 // Parses and validates the plan's structure against `nbufs` buffers. Returns ok or the error.
@@ -141,23 +199,44 @@ tg::Status parse(const double* p, size_t n, size_t nbufs, std::vector<Step>* ste
   return tg::Status::ok();
 }
 
-// Runs the parsed steps over the resolved buffers (no JS: may run off the JS thread).
-tg::Status execute(const double* plan, const std::vector<Step>& steps, const std::vector<Buffer>& bufs) {
+// Runs the parsed steps of the plan (n values) over the resolved buffers (no JS: may run off the
+// JS thread). With a plan handle's `state`, keepable steps run from their kept decoded calls.
+tg::Status execute(const double* plan, size_t n, const std::vector<Step>& steps, const std::vector<Buffer>& bufs,
+                   PlanState* state = nullptr) {
+  bool unchanged = false;
+  if (state) {
+    unchanged = state->completed.size() == n && std::memcmp(plan, state->completed.data(), n * sizeof(double)) == 0;
+    if (!unchanged) state->completed.clear();  // until this run completes
+  }
   Buffer ops[kMaxOperands];
   for (size_t s = 0; s < steps.size(); ++s) {
     const Step& st = steps[s];
-    for (size_t i = 0; i < st.operands; ++i) ops[i] = st.index[i] < 0 ? Buffer{} : bufs[static_cast<size_t>(st.index[i])];
-    Args a;
-    a.meta = plan + st.meta_at;
-    a.meta_len = st.meta_len;
-    a.bufs = ops;
-    a.nbufs = st.operands;
-    tg::Status r = kKernels[st.kernel].run(a);
+    const double* meta = plan + st.meta_at;
+    KeptStep* k = state && st.keepable ? &state->kept[s] : nullptr;
+    tg::Status r;
+    if (k && k->call && (unchanged || k->decoded_from(meta, st.meta_len)) && (!st.dynamic || k->bind(bufs))) {
+      r = k->call->run();
+    } else {
+      for (size_t i = 0; i < st.operands; ++i) ops[i] = st.index[i] < 0 ? Buffer{} : bufs[static_cast<size_t>(st.index[i])];
+      Args a;
+      a.meta = meta;
+      a.meta_len = st.meta_len;
+      a.bufs = ops;
+      a.nbufs = st.operands;
+      if (k) {
+        r = kKernels[st.kernel].prepare(a, &k->call);
+        k->remember(st, meta, bufs, state->dynamic);
+      } else {
+        r = kKernels[st.kernel].run(a);
+      }
+    }
     if (!r) {
       r.message = "compiled step " + std::to_string(s) + " (" + kKernels[st.kernel].name + "): " + r.message;
+      if (state) state->completed.clear();
       return r;
     }
   }
+  if (state && !unchanged) state->completed.assign(plan, plan + n);
   return tg::Status::ok();
 }
 
@@ -189,7 +268,7 @@ Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   const std::vector<Buffer> bufs = buffers_of(info);
   std::vector<Step> steps;
   check(info.Env(), parse(plan, n, bufs.size(), &steps));
-  check(info.Env(), execute(plan, steps, bufs));
+  check(info.Env(), execute(plan, n, steps, bufs));
   return info.Env().Undefined();
 }
 
@@ -208,12 +287,20 @@ class PlanWorker : public Napi::AsyncWorker {
   }
   Napi::Promise promise() const { return deferred_.Promise(); }
   void keep(const Napi::Object& o) { refs_.push_back(Napi::Persistent(o)); }
+  // A handle's run: its kept steps, and its running flag, cleared when the run settles.
+  void share(std::shared_ptr<PlanState> state) {
+    state_ = std::move(state);
+    state_->running = true;
+  }
 
-  void Execute() override { status_ = execute(plan_.data(), steps_, bufs_); }
+  void Execute() override {
+    status_ = execute(plan_.data(), plan_.size(), steps_, bufs_, state_.get());
+  }
   // Settling can fail only when the environment is going away (a worker terminated while the
   // run was in flight: Node still waits for the work to finish, then calls this with JS
   // execution off); the Promise is then dropped, and no exception may escape to the loop.
   void OnOK() override {
+    if (state_) state_->running = false;
     try {
       Napi::Env env = Env();
       if (status_) {
@@ -227,6 +314,7 @@ class PlanWorker : public Napi::AsyncWorker {
     }
   }
   void OnError(const Napi::Error& e) override {
+    if (state_) state_->running = false;
     try {
       deferred_.Reject(e.Value());
     } catch (...) {
@@ -239,6 +327,7 @@ class PlanWorker : public Napi::AsyncWorker {
   std::vector<Step> steps_;
   std::vector<Buffer> bufs_;
   std::vector<Napi::ObjectReference> refs_;
+  std::shared_ptr<PlanState> state_;
   tg::Status status_;
 };
 
@@ -263,8 +352,10 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
 // them untransferable and checks before each run that none was emptied by dispose()); a
 // backing store V8 has externalized never moves. The meta values are read from the header on
 // every run (src/jit writes the optimizer step counters there), its structure is the parsed one.
+// A run in flight on a worker thread (planRunAsync) excludes any other run of the handle.
 struct PlanHandle {
   std::vector<Step> steps;
+  std::shared_ptr<PlanState> state = std::make_shared<PlanState>();
   size_t header_len = 0, dynamic = 0;
   std::vector<Buffer> bufs;  // all buffers: the dynamic slots are filled per run
   std::vector<Napi::ObjectReference> refs;
@@ -289,6 +380,13 @@ Napi::Value PlanCreate(const Napi::CallbackInfo& info) {
     delete h;
     check(env, st);
   }
+  for (Step& s : h->steps) {
+    s.keepable = kKernels[s.kernel].prepare != nullptr;
+    for (size_t i = 0; i < s.operands; ++i)
+      if (s.index[i] >= 0 && static_cast<size_t>(s.index[i]) < h->dynamic) s.dynamic = true;
+  }
+  h->state->kept.resize(h->steps.size());
+  h->state->dynamic = h->dynamic;
   h->bufs.resize(h->dynamic);
   h->bufs.insert(h->bufs.end(), statics.begin(), statics.end());
   Napi::Array arr = info[1].As<Napi::Array>();
@@ -306,6 +404,8 @@ PlanHandle* handle_of(const Napi::CallbackInfo& info, const double** header) {
   if (info.Length() < 2 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(&kPlanTag))
     throw_type(env, "planRun: expected (plan handle from planCreate, buffers)");
   PlanHandle* h = info[0].As<Napi::External<PlanHandle>>().Data();
+  if (h->state->running)
+    throw_type(env, "planRun: a planRunAsync of this plan is still in flight; await it before running it again");
   if (!info[1].IsArray()) throw_type(env, "planRun: buffers must be an array of typed arrays");
   Napi::Array arr = info[1].As<Napi::Array>();
   if (arr.Length() != h->dynamic)
@@ -326,7 +426,7 @@ PlanHandle* handle_of(const Napi::CallbackInfo& info, const double** header) {
 Napi::Value PlanRun(const Napi::CallbackInfo& info) {
   const double* header = nullptr;
   PlanHandle* h = handle_of(info, &header);
-  check(info.Env(), execute(header, h->steps, h->bufs));
+  check(info.Env(), execute(header, h->header_len, h->steps, h->bufs, h->state.get()));
   return info.Env().Undefined();
 }
 
@@ -336,6 +436,7 @@ Napi::Value PlanRunAsync(const Napi::CallbackInfo& info) {
   auto* w = new PlanWorker(info.Env(), std::vector<double>(header, header + h->header_len), h->steps, h->bufs,
                            info[1].As<Napi::Array>());
   w->keep(info[0].As<Napi::Object>());  // the handle (and so its static buffers) until it settles
+  w->share(h->state);
   Napi::Promise p = w->promise();
   w->Queue();
   return p;

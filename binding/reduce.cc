@@ -4,23 +4,41 @@
 
 namespace tgb {
 
-tg::Status run_reduce(const Args& a) {
-  return run_guarded([&] {
-    Meta m(a, 2, "reduce");
-    const int64_t op = m.integer(0);
-    const int nd = m.ndim(1);
-    const int64_t mask = m.integer(2);
-    if (mask < 0 || mask >= (int64_t(1) << tg::kMaxDims)) m.fail_range("bad dims");
-    tg::Shape s;
-    size_t pos = m.shape(kHeader, nd, &s);
-    tg::Operand x, out, idx;
-    m.viewed_into(Arg{0}, nd, &pos, &x);
-    m.storage_into(Arg{1}, &out);
-    const bool has_idx = m.optional_storage(Arg{2}, &idx);
-    return tg::reduce_f32(static_cast<tg::ReduceOp>(op), s, x, static_cast<uint32_t>(mask), out,
-                          has_idx ? &idx : nullptr);
-  });
+namespace {
+
+struct Reduce {
+  int64_t op;
+  uint32_t mask;
+  tg::Shape s;
+  tg::Operand x, out, idx;
+  bool has_idx;
+  tg::Operand* operand(size_t k) { return k == 0 ? &x : k == 1 ? &out : k == 2 ? &idx : nullptr; }
+  tg::Status operator()(tg::Validate v) const {
+    return tg::reduce_f32(static_cast<tg::ReduceOp>(op), s, x, mask, out, has_idx ? &idx : nullptr, v);
+  }
+};
+
+Reduce decode_reduce(const Args& a) {
+  Meta m(a, 2, "reduce");
+  Reduce r;
+  r.op = m.integer(0);
+  const int nd = m.ndim(1);
+  const int64_t mask = m.integer(2);
+  if (mask < 0 || mask >= (int64_t(1) << tg::kMaxDims)) m.fail_range("bad dims");
+  r.mask = static_cast<uint32_t>(mask);
+  size_t pos = m.shape(kHeader, nd, &r.s);
+  m.viewed_into(Arg{0}, nd, &pos, &r.x);
+  m.storage_into(Arg{1}, &r.out);
+  r.has_idx = m.optional_storage(Arg{2}, &r.idx);
+  return r;
 }
+
+using ReduceKernel = Decoded<Reduce, decode_reduce>;
+
+}  // namespace
+
+tg::Status run_reduce(const Args& a) { return ReduceKernel::run(a); }
+tg::Status prepare_reduce(const Args& a, std::unique_ptr<Prepared>* k) { return ReduceKernel::prepare(a, k); }
 
 void register_reduce(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, js_entry<run_reduce>, "reduce"));

@@ -1,5 +1,6 @@
 // The core's public API: stateless compute over borrowed buffers. Every entry point validates
-// shapes, strides, offsets and dtypes against the buffers it was given and returns a Status;
+// shapes, strides, offsets and dtypes against the buffers it was given (the ones taking a
+// Validate may be told that an identical call already did) and returns a Status;
 // none keeps a pointer past its return, none throws, none aborts.
 #pragma once
 #include <cstdint>
@@ -12,24 +13,26 @@
 namespace tg {
 
 // ---- elementwise (elementwise.cpp): every operand is viewed over the same (broadcast) shape.
-Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& x, float p0, float p1);
-Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b, float p0);
+Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& x, float p0, float p1,
+                 Validate validate = Validate::Yes);
+Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b, float p0,
+                  Validate validate = Validate::Yes);
 // out = a op scalar, or scalar op a when scalar_first.
 Status binary_scalar_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, float scalar,
-                         bool scalar_first, float p0);
+                         bool scalar_first, float p0, Validate validate = Validate::Yes);
 Status binary_i32(IntBinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b);
 Status compare(CompareOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b);
 Status compare_scalar(CompareOp op, const Shape& s, const Operand& out, const Operand& a, double scalar);
 // out = cond ? a : b; a, b, out share a dtype.
 Status where(const Shape& s, const Operand& out, const Operand& cond, const Operand& a, const Operand& b);
 // Copies with conversion: float -> int truncates toward zero, anything -> bool is != 0.
-Status cast(const Shape& s, const Operand& out, const Operand& x);
-Status fill(const Shape& s, const Operand& out, double value);
+Status cast(const Shape& s, const Operand& out, const Operand& x, Validate validate = Validate::Yes);
+Status fill(const Shape& s, const Operand& out, double value, Validate validate = Validate::Yes);
 
 // ---- reductions (reduce.cpp): reduce the dims whose bit is set in `dims_mask`; `out` (and
 // `indices`, int32, for Max/Min/ArgMax/ArgMin) are contiguous over the kept dims in order.
 Status reduce_f32(ReduceOp op, const Shape& s, const Operand& x, uint32_t dims_mask, const Operand& out,
-                  const Operand* indices);
+                  const Operand* indices, Validate validate = Validate::Yes);
 
 // ---- matmul (matmul.cpp): C[b] = A[b] @ B[b] for every batch index b of batch shape `batch`;
 // A is [.., M, K], B is [.., K, N] read through their strides (a transpose is only strides),
@@ -47,7 +50,7 @@ struct MatmulArgs {
   Operand bias;
   bool relu = false;
 };
-Status matmul_f32(const MatmulArgs& args);
+Status matmul_f32(const MatmulArgs& args, Validate validate = Validate::Yes);
 
 // ---- indexing (index.cpp). x is viewed as [outer, size_in, inner] after its strides are made
 // contiguous by the caller; indices are int32 in [-size_in, size_in).
@@ -151,13 +154,15 @@ struct SgdArgs {
   double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false, maximize = false, first_step = false;  // first_step: buf = grad
 };
-Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Operand* buf, const SgdArgs& a);
+Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Operand* buf, const SgdArgs& a,
+                Validate validate = Validate::Yes);
 struct AdamArgs {
   double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, step = 0;
   bool amsgrad = false, maximize = false, decoupled = false;  // decoupled: AdamW
 };
 Status adam_step(int64_t n, const Operand& param, const Operand& grad, const Operand* exp_avg,
-                 const Operand* exp_avg_sq, const Operand* max_exp_avg_sq, const AdamArgs& a);
+                 const Operand* exp_avg_sq, const Operand* max_exp_avg_sq, const AdamArgs& a,
+                 Validate validate = Validate::Yes);
 struct RmspropArgs {
   double lr = 0, alpha = 0, eps = 0, weight_decay = 0, momentum = 0;
   bool centered = false, maximize = false;

@@ -534,6 +534,46 @@ describe('jit: guards', () => {
     trunc[6] = 3;
     expect(bad(trunc)).toThrow(/truncated call metadata/);
   });
+
+  it('a plan handle keeps steps decoded, and decodes one again when its meta or a per-run buffer changes', async () => {
+    const exp = tg.jit.trace((x) => x.exp(), [tg.randn([4])]) as unknown as { plan: { header: Float64Array } };
+    const header = Float64Array.from(exp.plan.header);
+    expect(header[2]).toBe(native.planKernels.unary);
+    const out = new Float32Array(4);
+    const h = native.planCreate(header, [out], 1);  // buffer 0 (the input) per run, buffer 1 = out
+    const expOf = (x: Float32Array) => Array.from(x, (v) => Math.fround(Math.exp(v)));
+    const x1 = Float32Array.from([0, 1, 2, -1]), x2 = Float32Array.from([3, -2, 0.5, 0]);
+    native.planRun(h, [x1]);
+    native.planRun(h, [x1]);  // from the kept call
+    expect(Array.from(out)).toEqual(expOf(x1));
+    // Another input of the same type and length: the kept call reads it, not the first one.
+    native.planRun(h, [x2]);
+    expect(Array.from(out)).toEqual(expOf(x2));
+    // Shorter, or of another type: validated again, never read past its end.
+    expect(() => native.planRun(h, [new Float32Array(2)])).toThrow(/compiled step 0 \(unary\).*reaches outside its storage/);
+    expect(() => native.planRun(h, [new Int32Array(4) as unknown as Float32Array])).toThrow(TypeError);
+    native.planRun(h, [x1]);
+    expect(Array.from(out)).toEqual(expOf(x1));
+    // The step's meta changed in the header (shape [4] -> [8], then [2]): validated again.
+    expect(header[12]).toBe(4);
+    header[12] = 8;
+    expect(() => native.planRun(h, [x1])).toThrow(/compiled step 0 \(unary\).*reaches outside its storage/);
+    header[12] = 2;
+    out.fill(0);
+    native.planRun(h, [x2]);
+    expect(Array.from(out)).toEqual([...expOf(x2).slice(0, 2), 0, 0]);
+    header[12] = 4;
+    native.planRun(h, [x2]);
+    expect(Array.from(out)).toEqual(expOf(x2));
+    // One run of a handle at a time, also at the binding.
+    const pending = native.planRunAsync(h, [x1]);
+    expect(() => native.planRun(h, [x1])).toThrow(/still in flight/);
+    expect(() => native.planRunAsync(h, [x1])).toThrow(/still in flight/);
+    await pending;
+    expect(Array.from(out)).toEqual(expOf(x1));
+    native.planRun(h, [x2]);
+    expect(Array.from(out)).toEqual(expOf(x2));
+  });
 });
 
 describe('jit: runAsync', () => {

@@ -9,11 +9,13 @@
 
 namespace tg {
 
+// Only the first ndim entries of size and stride are set (and ever read): zeroing the rest cost
+// more than the whole iteration of a small tensor's op.
 template <int N>
 struct RunPlan {
   int ndim = 0;                 // coalesced dims, the last is the inner run
-  int64_t size[kMaxDims] = {};
-  int64_t stride[N][kMaxDims] = {};
+  int64_t size[kMaxDims];
+  int64_t stride[N][kMaxDims];
   int64_t offset[N] = {};
   int64_t inner() const { return ndim ? size[ndim - 1] : 1; }
   int64_t inner_stride(int k) const { return ndim ? stride[k][ndim - 1] : 0; }

@@ -32,6 +32,12 @@ struct Status {
   explicit operator bool() const { return kind == Ok; }
 };
 
+// Whether a core entry validates its arguments. Always Yes, except in a compiled plan's replay of
+// a call whose very arguments (meta, buffers and their lengths) passed validation on an earlier
+// run (binding/plan.cc). Failures found while computing (out of memory for packing buffers,
+// integer division by zero) are reported either way.
+enum class Validate : bool { No = false, Yes = true };
+
 // The shape every operand of one elementwise call is iterated over (after broadcasting).
 struct Shape {
   int ndim = 0;

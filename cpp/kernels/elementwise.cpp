@@ -114,13 +114,15 @@ bool dispatch_dtype(DType d, F f) {
 const char* simd_name() { return kernels().name; }
 bool select_simd(const char* name) { return select_kernels(name); }
 
-Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& x, float p0, float p1) {
+Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& x, float p0, float p1,
+                 Validate validate) {
   if (static_cast<uint32_t>(op) >= static_cast<uint32_t>(UnaryOp::Count))
     return Status::range("unary: unknown op " + std::to_string(static_cast<int>(op)));
   const Operand* ops[2] = {&out, &x};
   const DType want[2] = {DType::Float32, DType::Float32};
   const char* names[2] = {"output", "input"};
-  if (Status st = check_all<2>("unary", s, ops, want, names); !st) return st;
+  if (validate == Validate::Yes)
+    if (Status st = check_all<2>("unary", s, ops, want, names); !st) return st;
   if (s.numel() == 0) return Status::ok();
   const KernelTable& kt = kernels();
   float* po = at<float>(out);
@@ -138,13 +140,15 @@ Status unary_f32(UnaryOp op, const Shape& s, const Operand& out, const Operand& 
   return Status::ok();
 }
 
-Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b, float p0) {
+Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, const Operand& b, float p0,
+                  Validate validate) {
   if (static_cast<uint32_t>(op) >= static_cast<uint32_t>(BinaryOp::Count))
     return Status::range("binary: unknown op " + std::to_string(static_cast<int>(op)));
   const Operand* ops[3] = {&out, &a, &b};
   const DType want[3] = {DType::Float32, DType::Float32, DType::Float32};
   const char* names[3] = {"output", "first input", "second input"};
-  if (Status st = check_all<3>("binary", s, ops, want, names); !st) return st;
+  if (validate == Validate::Yes)
+    if (Status st = check_all<3>("binary", s, ops, want, names); !st) return st;
   if (s.numel() == 0) return Status::ok();
   const KernelTable& kt = kernels();
   float* po = at<float>(out);
@@ -170,13 +174,14 @@ Status binary_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand
 }
 
 Status binary_scalar_f32(BinaryOp op, const Shape& s, const Operand& out, const Operand& a, float scalar,
-                         bool scalar_first, float p0) {
+                         bool scalar_first, float p0, Validate validate) {
   if (static_cast<uint32_t>(op) >= static_cast<uint32_t>(BinaryOp::Count))
     return Status::range("binary: unknown op " + std::to_string(static_cast<int>(op)));
   const Operand* ops[2] = {&out, &a};
   const DType want[2] = {DType::Float32, DType::Float32};
   const char* names[2] = {"output", "input"};
-  if (Status st = check_all<2>("binary", s, ops, want, names); !st) return st;
+  if (validate == Validate::Yes)
+    if (Status st = check_all<2>("binary", s, ops, want, names); !st) return st;
   if (s.numel() == 0) return Status::ok();
   const KernelTable& kt = kernels();
   float* po = at<float>(out);
@@ -324,11 +329,12 @@ Status where(const Shape& s, const Operand& out, const Operand& cond, const Oper
   return Status::ok();
 }
 
-Status cast(const Shape& s, const Operand& out, const Operand& x) {
+Status cast(const Shape& s, const Operand& out, const Operand& x, Validate validate) {
   const Operand* ops[2] = {&out, &x};
   const DType want[2] = {out.dtype, x.dtype};
   const char* names[2] = {"output", "input"};
-  if (Status st = check_all<2>("copy", s, ops, want, names); !st) return st;
+  if (validate == Validate::Yes)
+    if (Status st = check_all<2>("copy", s, ops, want, names); !st) return st;
   if (s.numel() == 0) return Status::ok();
   const auto plan = plan_runs<2>(s, ops);
   dispatch_dtype(out.dtype, [&](auto otag) {
@@ -350,11 +356,12 @@ Status cast(const Shape& s, const Operand& out, const Operand& x) {
   return Status::ok();
 }
 
-Status fill(const Shape& s, const Operand& out, double value) {
+Status fill(const Shape& s, const Operand& out, double value, Validate validate) {
   const Operand* ops[1] = {&out};
   const DType want[1] = {out.dtype};
   const char* names[1] = {"output"};
-  if (Status st = check_all<1>("fill", s, ops, want, names); !st) return st;
+  if (validate == Validate::Yes)
+    if (Status st = check_all<1>("fill", s, ops, want, names); !st) return st;
   if (s.numel() == 0) return Status::ok();
   dispatch_dtype(out.dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -64,7 +64,9 @@ GemmArgs batch_gemm(const MatmulArgs& a, const float* A, const float* B, const f
 
 }  // namespace
 
-Status matmul_f32(const MatmulArgs& a) {
+namespace {
+
+Status check_matmul(const MatmulArgs& a) {
   const char* op = "matmul";
   if (a.batch.ndim > kMaxDims - 2) return Status::range("matmul: too many batch dims");
   if (a.M < 0 || a.N < 0 || a.K < 0) return Status::range("matmul: negative matrix size");
@@ -78,29 +80,23 @@ Status matmul_f32(const MatmulArgs& a) {
   if (Status st = check_operand(op, "first input", sa, oa, DType::Float32); !st) return st;
   if (Status st = check_operand(op, "second input", sb, ob, DType::Float32); !st) return st;
   // C is dense row-major [batch..., M, N].
-  Operand oc = a.c;
-  {
-    int64_t st = 1;
-    for (int d = sc.ndim - 1; d >= 0; --d) {
-      oc.stride[d] = st;
-      st *= sc.size[d];
-    }
-  }
-  if (Status st = check_operand(op, "output", sc, oc, DType::Float32); !st) return st;
+  if (Status st = check_dense(op, "output", sc, a.c, DType::Float32); !st) return st;
   // The bias is contiguous [N]; its own offset and dtype are checked like any operand's.
-  Operand obias = a.bias;
-  if (a.has_bias) {
-    Shape sbias;
-    sbias.ndim = 1;
-    sbias.size[0] = a.N;
-    obias.stride[0] = 1;
-    if (Status st = check_operand(op, "bias", sbias, obias, DType::Float32); !st) return st;
-  }
+  if (a.has_bias)
+    if (Status st = check_flat(op, "bias", a.bias, a.N, DType::Float32); !st) return st;
+  return Status::ok();
+}
+
+}  // namespace
+
+Status matmul_f32(const MatmulArgs& a, Validate validate) {
+  if (validate == Validate::Yes)
+    if (Status st = check_matmul(a); !st) return st;
   const int64_t batches = a.batch.numel();
   if (batches == 0 || a.M == 0 || a.N == 0) return Status::ok();
 
   float* C = static_cast<float*>(a.c.base) + a.c.offset;
-  const float* bias = a.has_bias ? static_cast<const float*>(obias.base) + obias.offset : nullptr;
+  const float* bias = a.has_bias ? static_cast<const float*>(a.bias.base) + a.bias.offset : nullptr;
   const KernelTable& kt = kernels();
   if (a.K == 0) {
     // C = 0 (or C += 0), then the epilogue, batch by batch.

@@ -46,10 +46,13 @@ void in_blocks(int64_t n, F&& run) {
 
 }  // namespace
 
-Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Operand* buf, const SgdArgs& a) {
-  if (Status st = check_common("SGD.step", n, param, grad); !st) return st;
-  if (a.momentum != 0)
-    if (Status st = check_state("SGD.step", "momentum_buffer", buf, n); !st) return st;
+Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Operand* buf, const SgdArgs& a,
+                Validate validate) {
+  if (validate == Validate::Yes) {
+    if (Status st = check_common("SGD.step", n, param, grad); !st) return st;
+    if (a.momentum != 0)
+      if (Status st = check_state("SGD.step", "momentum_buffer", buf, n); !st) return st;
+  }
   if (n == 0) return Status::ok();  // see no_pointer_when_empty
   float* p = f32(param);
   const float* g = cf32(grad);
@@ -72,14 +75,16 @@ Status sgd_step(int64_t n, const Operand& param, const Operand& grad, const Oper
 }
 
 Status adam_step(int64_t n, const Operand& param, const Operand& grad, const Operand* exp_avg,
-                 const Operand* exp_avg_sq, const Operand* max_exp_avg_sq, const AdamArgs& a) {
+                 const Operand* exp_avg_sq, const Operand* max_exp_avg_sq, const AdamArgs& a, Validate validate) {
   const char* op = a.decoupled ? "AdamW.step" : "Adam.step";
-  if (Status st = check_common(op, n, param, grad); !st) return st;
-  if (Status st = check_state(op, "exp_avg", exp_avg, n); !st) return st;
-  if (Status st = check_state(op, "exp_avg_sq", exp_avg_sq, n); !st) return st;
-  if (a.amsgrad)
-    if (Status st = check_state(op, "max_exp_avg_sq", max_exp_avg_sq, n); !st) return st;
-  if (!(a.step >= 1)) return Status::range(std::string(op) + ": step must be >= 1");
+  if (validate == Validate::Yes) {
+    if (Status st = check_common(op, n, param, grad); !st) return st;
+    if (Status st = check_state(op, "exp_avg", exp_avg, n); !st) return st;
+    if (Status st = check_state(op, "exp_avg_sq", exp_avg_sq, n); !st) return st;
+    if (a.amsgrad)
+      if (Status st = check_state(op, "max_exp_avg_sq", max_exp_avg_sq, n); !st) return st;
+    if (!(a.step >= 1)) return Status::range(std::string(op) + ": step must be >= 1");
+  }
   if (n == 0) return Status::ok();  // see no_pointer_when_empty
   float* p = f32(param);
   const float* g = cf32(grad);

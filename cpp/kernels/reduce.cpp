@@ -48,6 +48,17 @@ Split split_dims(const Shape& s, const Operand& x, uint32_t mask) {
   return p;
 }
 
+// Whether x's view over s is dense row-major (size-1 dims' strides never matter).
+bool contiguous(const Shape& s, const Operand& x) {
+  int64_t expected = 1;
+  for (int d = s.ndim - 1; d >= 0; --d) {
+    if (s.size[d] == 1) continue;
+    if (x.stride[d] != expected) return false;
+    expected *= s.size[d];
+  }
+  return true;
+}
+
 // Visits the reduced sub-array at `base` in row-major order as contiguous-or-strided runs.
 template <class F>
 void visit_reduced(const RunPlan<1>& rp, const float* base, F f) {
@@ -76,24 +87,28 @@ float sum_run(const KernelTable& kt, const float* p, int64_t n, int64_t st, doub
 }  // namespace
 
 Status reduce_f32(ReduceOp op, const Shape& s, const Operand& x, uint32_t dims_mask, const Operand& out,
-                  const Operand* indices) {
+                  const Operand* indices, Validate validate) {
   if (static_cast<uint32_t>(op) >= static_cast<uint32_t>(ReduceOp::Count))
     return Status::range("reduce: unknown op " + std::to_string(static_cast<int>(op)));
   const char* name = reduce_name(op);
-  if (Status st = check_shape(name, s); !st) return st;
-  if (s.ndim < 32 && (dims_mask >> s.ndim) != 0) return Status::range(std::string(name) + ": dim out of range");
-  if (Status st = check_operand(name, "input", s, x, DType::Float32); !st) return st;
-  Split p = split_dims(s, x, dims_mask);
-  const int64_t n_out = p.kept.numel(), n_red = p.reduced.numel();
-  if (Status st = check_flat(name, "output", out, n_out, op == ReduceOp::ArgMax || op == ReduceOp::ArgMin ? DType::Int32 : DType::Float32); !st)
-    return st;
+  if (validate == Validate::Yes) {
+    if (Status st = check_shape(name, s); !st) return st;
+    if (s.ndim < 32 && (dims_mask >> s.ndim) != 0) return Status::range(std::string(name) + ": dim out of range");
+    if (Status st = check_operand(name, "input", s, x, DType::Float32); !st) return st;
+  }
+  int64_t n_out = 1, n_red = 1;
+  for (int d = 0; d < s.ndim; ++d) ((dims_mask >> d) & 1u ? n_red : n_out) *= s.size[d];
   const bool want_idx = op == ReduceOp::ArgMax || op == ReduceOp::ArgMin ||
                         ((op == ReduceOp::Max || op == ReduceOp::Min) && indices != nullptr);
-  if (want_idx && indices && op != ReduceOp::ArgMax && op != ReduceOp::ArgMin)
-    if (Status st = check_flat(name, "indices", *indices, n_out, DType::Int32); !st) return st;
-  const bool extreme = op == ReduceOp::Max || op == ReduceOp::Min || op == ReduceOp::ArgMax || op == ReduceOp::ArgMin;
-  if (n_red == 0 && n_out > 0 && extreme)
-    return Status::range(std::string(name) + "(): cannot reduce over a zero-size dimension of shape " + shape_str(s));
+  if (validate == Validate::Yes) {
+    const DType out_type = op == ReduceOp::ArgMax || op == ReduceOp::ArgMin ? DType::Int32 : DType::Float32;
+    if (Status st = check_flat(name, "output", out, n_out, out_type); !st) return st;
+    if (want_idx && indices && op != ReduceOp::ArgMax && op != ReduceOp::ArgMin)
+      if (Status st = check_flat(name, "indices", *indices, n_out, DType::Int32); !st) return st;
+    const bool extreme = op == ReduceOp::Max || op == ReduceOp::Min || op == ReduceOp::ArgMax || op == ReduceOp::ArgMin;
+    if (n_red == 0 && n_out > 0 && extreme)
+      return Status::range(std::string(name) + "(): cannot reduce over a zero-size dimension of shape " + shape_str(s));
+  }
   if (n_out == 0) return Status::ok();
   float* po = static_cast<float*>(out.base) + out.offset;
   if (n_red == 0) {
@@ -105,6 +120,15 @@ Status reduce_f32(ReduceOp op, const Shape& s, const Operand& x, uint32_t dims_m
 
   const KernelTable& kt = kernels();
   const float* px = static_cast<const float*>(x.base) + x.offset;
+  if ((op == ReduceOp::Sum || op == ReduceOp::Mean) && n_out == 1 && contiguous(s, x)) {
+    // A whole contiguous tensor (loss.sum(), x.mean(), a one-row bias gradient): the sum the
+    // general path below makes of it, without setting up its iteration.
+    double acc = 0;
+    sum_run(kt, px, n_red, 1, acc);
+    po[0] = static_cast<float>(op == ReduceOp::Mean ? acc / static_cast<double>(n_red) : acc);
+    return Status::ok();
+  }
+  const Split p = split_dims(s, x, dims_mask);
   Operand red_view = p.reduced_view;
   const Operand* red_ops[1] = {&red_view};
   const RunPlan<1> rp = plan_runs<1>(p.reduced, red_ops);
