@@ -505,6 +505,20 @@ describe('jit: guards', () => {
     expect(() => c.run()).toThrow(/SGD's momentum changed since the trace \(0.9 -> 0.5\)/);
   });
 
+  it("refuses a run after Adam's betas changed (replaced or written in place)", () => {
+    const model = new nn.Linear(2, 1), opt = new optim.Adam(model.parameters(), { lr: 0.1 });
+    const x = tg.randn([4, 2]);
+    const c = tg.jit.trace(() => { opt.zeroGrad(); const l = model.forward(x).pow(2).mean(); l.backward(); opt.step(); return l; }, []);
+    c.run();
+    const g = opt.paramGroups[0]! as unknown as { betas: number[] };
+    g.betas[0] = 0.5;
+    expect(() => c.run()).toThrow(/Adam's betas changed since the trace \(0.9,0.999 -> 0.5,0.999\)/);
+    g.betas = [0.9, 0.999];
+    c.run();
+    g.betas = [0.9, 0.99];
+    expect(() => c.run()).toThrow(/Adam's betas changed/);
+  });
+
   it('native.runPlan refuses corrupt plans and short buffers with JS errors', () => {
     const a = new Float32Array(4), out = new Float32Array(4);
     const id = native.planKernels.unary!;
