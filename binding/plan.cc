@@ -15,9 +15,9 @@
 // A plan handle (planCreate, below) keeps most steps decoded and validated after their first
 // run (KeptStep), so a replay of a small model is not spent decoding.
 //
-// planCreate(plan, staticBuffers, dynamicCount) -> handle; planRun(handle, dynamicBuffers);
-// planRunAsync(handle, dynamicBuffers) -> Promise<void>: the same, with the plan parsed and its
-// static buffers resolved once (see PlanHandle below); what src/jit runs.
+// planCreate(plan, staticBuffers, dynamicCount, mutableSlots?) -> handle; planRun(handle,
+// dynamicBuffers); planRunAsync(handle, dynamicBuffers) -> Promise<void>: the same, with the plan
+// parsed and copied and its static buffers resolved once (see PlanHandle below); what src/jit runs.
 //
 // runPlanAsync: the buffers are resolved to pointers on the JS thread and each typed array is
 // held by a napi reference until the Promise settles, so none is collected while the worker
@@ -105,15 +105,16 @@ struct Step {
   int64_t index[kMaxOperands];  // into the buffers, -1 = absent
   size_t meta_at, meta_len;     // into the plan
   bool keepable = false;        // a plan handle may keep it decoded (see KeptStep)
-  bool dynamic = false;         // and one of its buffers is a per-run one
+  bool dynamic = false;         // one of its buffers is a per-run one
+  bool mutable_meta = false;    // its meta holds a slot JS may rewrite between runs
 };
 
 // A step a plan handle keeps decoded after its first run (PlanKernel::prepare), with the meta
 // and the per-run buffers it was decoded from. The handle's static buffers never change data
 // pointer or length (see PlanHandle), so the validation of the first run holds while the meta is
 // bit-for-bit the same and each per-run buffer has the type and length it had then (its data is
-// rebound). A step whose meta changed (an optimizer's step counter or learning rate, written by
-// src/jit before each run) or whose per-run buffer differs is decoded again.
+// rebound). A step whose meta changed (a mutable slot: an optimizer's step counter or learning
+// rate, written by src/jit before each run) or whose per-run buffer differs is decoded again.
 struct KeptStep {
   struct PerRun {
     size_t operand, buffer;
@@ -147,16 +148,17 @@ struct KeptStep {
   }
 };
 
-// What a plan handle's replays share with a planRunAsync in flight, which holds it too: when the
-// environment is torn down mid-run, the handle may be finalized before the run ends.
+// A plan handle's parsed plan and what its replays keep, shared with a planRunAsync in flight,
+// which holds it too: when the environment is torn down mid-run, the handle may be finalized
+// before the run ends. The header is the handle's own copy: only its mutable slots are read
+// again from the caller's header, before each run.
 struct PlanState {
+  std::vector<double> header;
+  std::vector<Step> steps;
+  std::vector<size_t> mutable_slots;
   std::vector<KeptStep> kept;  // per step
   size_t dynamic = 0;          // buffers [0, dynamic) are the per-run ones
   bool running = false;        // a planRunAsync in flight (read and written on the JS thread only)
-  // The header of the last run that completed: when the header is bit-for-bit the same, so is
-  // every kept step's meta (each was compared or decoded again in that run), and one compare
-  // of the whole header stands for one per step.
-  std::vector<double> completed;
 };
 
 // Parses and validates the plan's structure against `nbufs` buffers. Returns ok or the error.
@@ -199,22 +201,17 @@ tg::Status parse(const double* p, size_t n, size_t nbufs, std::vector<Step>* ste
   return tg::Status::ok();
 }
 
-// Runs the parsed steps of the plan (n values) over the resolved buffers (no JS: may run off the
-// JS thread). With a plan handle's `state`, keepable steps run from their kept decoded calls.
-tg::Status execute(const double* plan, size_t n, const std::vector<Step>& steps, const std::vector<Buffer>& bufs,
+// Runs the parsed steps of the plan over the resolved buffers (no JS: may run off the JS
+// thread). With a plan handle's `state`, keepable steps run from their kept decoded calls.
+tg::Status execute(const double* plan, const std::vector<Step>& steps, const std::vector<Buffer>& bufs,
                    PlanState* state = nullptr) {
-  bool unchanged = false;
-  if (state) {
-    unchanged = state->completed.size() == n && std::memcmp(plan, state->completed.data(), n * sizeof(double)) == 0;
-    if (!unchanged) state->completed.clear();  // until this run completes
-  }
   Buffer ops[kMaxOperands];
   for (size_t s = 0; s < steps.size(); ++s) {
     const Step& st = steps[s];
     const double* meta = plan + st.meta_at;
     KeptStep* k = state && st.keepable ? &state->kept[s] : nullptr;
     tg::Status r;
-    if (k && k->call && (unchanged || k->decoded_from(meta, st.meta_len)) && (!st.dynamic || k->bind(bufs))) {
+    if (k && k->call && (!st.mutable_meta || k->decoded_from(meta, st.meta_len)) && (!st.dynamic || k->bind(bufs))) {
       r = k->call->run();
     } else {
       for (size_t i = 0; i < st.operands; ++i) ops[i] = st.index[i] < 0 ? Buffer{} : bufs[static_cast<size_t>(st.index[i])];
@@ -232,11 +229,9 @@ tg::Status execute(const double* plan, size_t n, const std::vector<Step>& steps,
     }
     if (!r) {
       r.message = "compiled step " + std::to_string(s) + " (" + kKernels[st.kernel].name + "): " + r.message;
-      if (state) state->completed.clear();
       return r;
     }
   }
-  if (state && !unchanged) state->completed.assign(plan, plan + n);
   return tg::Status::ok();
 }
 
@@ -268,7 +263,7 @@ Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   const std::vector<Buffer> bufs = buffers_of(info);
   std::vector<Step> steps;
   check(info.Env(), parse(plan, n, bufs.size(), &steps));
-  check(info.Env(), execute(plan, n, steps, bufs));
+  check(info.Env(), execute(plan, steps, bufs));
   return info.Env().Undefined();
 }
 
@@ -287,14 +282,15 @@ class PlanWorker : public Napi::AsyncWorker {
   }
   Napi::Promise promise() const { return deferred_.Promise(); }
   void keep(const Napi::Object& o) { refs_.push_back(Napi::Persistent(o)); }
-  // A handle's run: its kept steps, and its running flag, cleared when the run settles.
+  // A handle's run (the plan and steps left empty): its plan, kept steps and running flag,
+  // cleared when the run settles.
   void share(std::shared_ptr<PlanState> state) {
     state_ = std::move(state);
     state_->running = true;
   }
 
   void Execute() override {
-    status_ = execute(plan_.data(), plan_.size(), steps_, bufs_, state_.get());
+    status_ = state_ ? execute(state_->header.data(), state_->steps, bufs_, state_.get()) : execute(plan_.data(), steps_, bufs_);
   }
   // Settling can fail only when the environment is going away (a worker terminated while the
   // run was in flight: Node still waits for the work to finish, then calls this with JS
@@ -350,13 +346,12 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
 // creation (captured tensors, intermediates, snapshots), held by napi references for the
 // handle's life. Their data pointers are cached: the caller never detaches them (src/jit marks
 // them untransferable and checks before each run that none was emptied by dispose()); a
-// backing store V8 has externalized never moves. The meta values are read from the header on
-// every run (src/jit writes the optimizer step counters there), its structure is the parsed one.
+// backing store V8 has externalized never moves. The header is copied at creation; the slots
+// named mutable (inside steps' meta: src/jit writes the optimizer step counters and learning
+// rates there) are read from the caller's header before each run, the others never again.
 // A run in flight on a worker thread (planRunAsync) excludes any other run of the handle.
 struct PlanHandle {
-  std::vector<Step> steps;
   std::shared_ptr<PlanState> state = std::make_shared<PlanState>();
-  size_t header_len = 0, dynamic = 0;
   std::vector<Buffer> bufs;  // all buffers: the dynamic slots are filled per run
   std::vector<Napi::ObjectReference> refs;
   Napi::ObjectReference header;
@@ -364,77 +359,96 @@ struct PlanHandle {
 
 constexpr napi_type_tag kPlanTag = {0x7a1e5eed00c0ffeeULL, 0x0a11ab1e5eedf00dULL};
 
+// planCreate's optional 4th argument: the header slots JS may rewrite between runs, each inside
+// a step's meta (never the plan's structure), marking those steps.
+tg::Status mark_mutable(Napi::Value arg, PlanState* p) {
+  auto bad = [](const std::string& m) { return tg::Status::range("planCreate: " + m); };
+  if (arg.IsUndefined()) return tg::Status::ok();
+  if (!arg.IsArray()) return tg::Status::type("planCreate: mutable slots must be an array of header positions");
+  Napi::Array arr = arg.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value v = arr.Get(i);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!is_integer_in(d, 0, static_cast<double>(p->header.size()) - 1)) return bad("mutable slot " + std::to_string(i) + " is not a header position");
+    const size_t slot = static_cast<size_t>(d);
+    Step* owner = nullptr;
+    for (Step& st : p->steps)
+      if (slot >= st.meta_at && slot < st.meta_at + st.meta_len) owner = &st;
+    if (!owner) return bad("mutable slot " + std::to_string(slot) + " is not in a step's meta");
+    owner->mutable_meta = true;
+    p->mutable_slots.push_back(slot);
+  }
+  return tg::Status::ok();
+}
+
 Napi::Value PlanCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t n = 0;
   const double* plan = plan_of(info, &n);
   const std::vector<Buffer> statics = buffers_of(info);
-  if (info.Length() < 3 || !info[2].IsNumber()) throw_type(env, "planCreate: expected (plan, staticBuffers, dynamicCount)");
+  if (info.Length() < 3 || !info[2].IsNumber()) throw_type(env, "planCreate: expected (plan, staticBuffers, dynamicCount, mutableSlots?)");
   const double d = info[2].As<Napi::Number>().DoubleValue();
   if (!is_integer_in(d, 0, 1 << 20)) throw_range(env, "planCreate: bad dynamic buffer count");
-  auto* h = new PlanHandle();
-  h->dynamic = static_cast<size_t>(d);
-  h->header_len = n;
-  tg::Status st = parse(plan, n, h->dynamic + statics.size(), &h->steps);
-  if (!st) {
-    delete h;
-    check(env, st);
-  }
-  for (Step& s : h->steps) {
+  auto h = std::make_unique<PlanHandle>();
+  PlanState& p = *h->state;
+  p.dynamic = static_cast<size_t>(d);
+  p.header.assign(plan, plan + n);
+  check(env, parse(p.header.data(), n, p.dynamic + statics.size(), &p.steps));
+  for (Step& s : p.steps) {
     s.keepable = kKernels[s.kernel].prepare != nullptr;
     for (size_t i = 0; i < s.operands; ++i)
-      if (s.index[i] >= 0 && static_cast<size_t>(s.index[i]) < h->dynamic) s.dynamic = true;
+      if (s.index[i] >= 0 && static_cast<size_t>(s.index[i]) < p.dynamic) s.dynamic = true;
   }
-  h->state->kept.resize(h->steps.size());
-  h->state->dynamic = h->dynamic;
-  h->bufs.resize(h->dynamic);
+  check(env, mark_mutable(info.Length() > 3 ? info[3] : env.Undefined(), &p));
+  p.kept.resize(p.steps.size());
+  h->bufs.resize(p.dynamic);
   h->bufs.insert(h->bufs.end(), statics.begin(), statics.end());
   Napi::Array arr = info[1].As<Napi::Array>();
   for (uint32_t i = 0; i < arr.Length(); ++i) h->refs.push_back(Napi::Persistent(arr.Get(i).As<Napi::Object>()));
   h->header = Napi::Persistent(info[0].As<Napi::Object>());
-  Napi::External<PlanHandle> ext = Napi::External<PlanHandle>::New(env, h, [](Napi::Env, PlanHandle* p) { delete p; });
+  Napi::External<PlanHandle> ext = Napi::External<PlanHandle>::New(env, h.release(), [](Napi::Env, PlanHandle* q) { delete q; });
   ext.TypeTag(&kPlanTag);
   return ext;
 }
 
 // The handle and the per-run buffers of planRun / planRunAsync, checked; fills h->bufs' dynamic
-// slots and returns the header's current values.
-PlanHandle* handle_of(const Napi::CallbackInfo& info, const double** header) {
+// slots and reads the mutable slots from the caller's header.
+PlanHandle* handle_of(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(&kPlanTag))
     throw_type(env, "planRun: expected (plan handle from planCreate, buffers)");
   PlanHandle* h = info[0].As<Napi::External<PlanHandle>>().Data();
-  if (h->state->running)
-    throw_type(env, "planRun: a planRunAsync of this plan is still in flight; await it before running it again");
+  PlanState& p = *h->state;
+  if (p.running) throw_type(env, "planRun: a planRunAsync of this plan is still in flight; await it before running it again");
   if (!info[1].IsArray()) throw_type(env, "planRun: buffers must be an array of typed arrays");
   Napi::Array arr = info[1].As<Napi::Array>();
-  if (arr.Length() != h->dynamic)
-    throw_range(env, "planRun: expected " + std::to_string(h->dynamic) + " buffers, got " + std::to_string(arr.Length()));
-  for (uint32_t i = 0; i < h->dynamic; ++i) {
+  if (arr.Length() != p.dynamic)
+    throw_range(env, "planRun: expected " + std::to_string(p.dynamic) + " buffers, got " + std::to_string(arr.Length()));
+  for (uint32_t i = 0; i < p.dynamic; ++i) {
     h->bufs[i] = resolve_buffer(env, arr.Get(i));
     if (h->bufs[i].state != Buffer::Typed) throw_type(env, "planRun: buffer " + std::to_string(i) + " is not a typed array");
   }
-  napi_typedarray_type type = napi_int8_array;
-  size_t len = 0;
-  void* data = nullptr;
-  if (!typed_array(env, h->header.Value(), &type, &len, &data) || type != napi_float64_array || len != h->header_len || !data)
-    throw_type(env, "planRun: the plan's header was detached or changed");
-  *header = static_cast<const double*>(data);
+  if (!p.mutable_slots.empty()) {
+    napi_typedarray_type type = napi_int8_array;
+    size_t len = 0;
+    void* data = nullptr;
+    if (!typed_array(env, h->header.Value(), &type, &len, &data) || type != napi_float64_array || len != p.header.size() || !data)
+      throw_type(env, "planRun: the plan's header was detached or changed");
+    const double* js = static_cast<const double*>(data);
+    for (size_t slot : p.mutable_slots) p.header[slot] = js[slot];
+  }
   return h;
 }
 
 Napi::Value PlanRun(const Napi::CallbackInfo& info) {
-  const double* header = nullptr;
-  PlanHandle* h = handle_of(info, &header);
-  check(info.Env(), execute(header, h->header_len, h->steps, h->bufs, h->state.get()));
+  PlanHandle* h = handle_of(info);
+  check(info.Env(), execute(h->state->header.data(), h->state->steps, h->bufs, h->state.get()));
   return info.Env().Undefined();
 }
 
 Napi::Value PlanRunAsync(const Napi::CallbackInfo& info) {
-  const double* header = nullptr;
-  PlanHandle* h = handle_of(info, &header);
-  auto* w = new PlanWorker(info.Env(), std::vector<double>(header, header + h->header_len), h->steps, h->bufs,
-                           info[1].As<Napi::Array>());
+  PlanHandle* h = handle_of(info);
+  auto* w = new PlanWorker(info.Env(), {}, {}, h->bufs, info[1].As<Napi::Array>());
   w->keep(info[0].As<Napi::Object>());  // the handle (and so its static buffers) until it settles
   w->share(h->state);
   Napi::Promise p = w->promise();

@@ -112,9 +112,10 @@ export interface Native {
   // or on a libuv worker thread; plan layout in binding/plan.cc, written by src/jit/plan.ts.
   runPlan(plan: Float64Array, buffers: Storage[]): void;
   runPlanAsync(plan: Float64Array, buffers: Storage[]): Promise<void>;
-  // The same with the plan parsed and its own buffers (indices >= dynamicCount) resolved once:
-  // planRun / planRunAsync take the per-run buffers (indices < dynamicCount) only.
-  planCreate(plan: Float64Array, staticBuffers: Storage[], dynamicCount: number): unknown;
+  // The same with the plan parsed and copied and its own buffers (indices >= dynamicCount)
+  // resolved once: planRun / planRunAsync take the per-run buffers (indices < dynamicCount)
+  // only, and read again only the header slots named in mutableSlots (each inside a step's meta).
+  planCreate(plan: Float64Array, staticBuffers: Storage[], dynamicCount: number, mutableSlots?: number[]): unknown;
   planRun(handle: unknown, dynamicBuffers: Storage[]): void;
   planRunAsync(handle: unknown, dynamicBuffers: Storage[]): Promise<void>;
   /** The replayable kernels: JS entry name -> kernel id in a plan. */

@@ -554,7 +554,7 @@ describe('jit: guards', () => {
     const header = Float64Array.from(exp.plan.header);
     expect(header[2]).toBe(native.planKernels.unary);
     const out = new Float32Array(4);
-    const h = native.planCreate(header, [out], 1);  // buffer 0 (the input) per run, buffer 1 = out
+    const h = native.planCreate(header, [out], 1, [12]);  // buffer 0 (the input) per run, buffer 1 = out; slot 12 (the shape) mutable
     const expOf = (x: Float32Array) => Array.from(x, (v) => Math.fround(Math.exp(v)));
     const x1 = Float32Array.from([0, 1, 2, -1]), x2 = Float32Array.from([3, -2, 0.5, 0]);
     native.planRun(h, [x1]);
@@ -579,6 +579,14 @@ describe('jit: guards', () => {
     header[12] = 4;
     native.planRun(h, [x2]);
     expect(Array.from(out)).toEqual(expOf(x2));
+    // A slot not named mutable is read once, at planCreate: a later write changes nothing.
+    header[7] = native.opCodes.unary.Neg!;
+    native.planRun(h, [x1]);
+    expect(Array.from(out)).toEqual(expOf(x1));
+    // Mutable slots are positions inside a step's meta.
+    for (const slots of [[0], [2], [4], [header.length], [-1], [1.5], ['12']])
+      expect(() => native.planCreate(header, [out], 1, slots as number[])).toThrow(/planCreate: mutable slot/);
+    expect(() => native.planCreate(header, [out], 1, 12 as unknown as number[])).toThrow(TypeError);
     // One run of a handle at a time, also at the binding.
     const pending = native.planRunAsync(h, [x1]);
     expect(() => native.planRun(h, [x1])).toThrow(/still in flight/);

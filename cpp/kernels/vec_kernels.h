@@ -17,7 +17,7 @@
 
 // SGD's update (KernelTable::sgd_f32, dispatched by VecKernels::sgd below): one pass, every
 // option a compile-time constant of its own loop (a run-time flag in the body kept GCC's loop
-// scalar). The tail runs the same vector code on a padded stack copy. Multiplies and adds in
+// scalar). The tail runs the same vector code on a stack copy. Multiplies and adds in
 // PyTorch's order (buf * mom + damp * d; p + (-lr) * d), each rounded: GCC's default
 // -ffp-contract=fast would fuse them into FMAs in the units compiled with -mfma, and the
 // update would then differ from the scalar table's, and from PyTorch's, in the last bit.
@@ -46,14 +46,16 @@ void sgd_run(float* p, const float* g, float* buf, int64_t n, const tg::SgdUpdat
   int64_t i = 0;
   for (; i + W <= n; i += W) step(p + i, g + i, Momentum ? buf + i : nullptr);
   if (i < n) {
-    const size_t rest = size_t(n - i) * sizeof(float);
-    alignas(64) float tp[W] = {}, tg_[W] = {}, tb[W] = {};
-    std::memcpy(tp, p + i, rest);
-    std::memcpy(tg_, g + i, rest);
-    if (Momentum) std::memcpy(tb, buf + i, rest);
+    // The partial last vector through V's partial loads and stores (pad lanes read as 0, never
+    // written), as VecKernels::map1 does.
+    const auto part = V::make_tail(static_cast<int>(n - i));
+    alignas(64) float tp[W], tg_[W], tb[W];
+    V::store(tp, V::load_tail(p + i, part));
+    V::store(tg_, V::load_tail(g + i, part));
+    if (Momentum) V::store(tb, V::load_tail(buf + i, part));
     step(tp, tg_, tb);
-    std::memcpy(p + i, tp, rest);
-    if (Momentum) std::memcpy(buf + i, tb, rest);
+    V::store_tail(p + i, V::load(tp), part);
+    if (Momentum) V::store_tail(buf + i, V::load(tb), part);
   }
 }
 #if defined(__GNUC__) && !defined(__clang__)
@@ -66,16 +68,16 @@ struct VecKernels {
   using M = VecMath<V>;
   static constexpr int W = V::width;
 
-  // Runs f over full vectors, then once over a padded tail.
+  // Runs f over full vectors, then once over the partial last one (its pad lanes read as 0 and
+  // are never written: V's partial loads and stores, see vec_tail.h; a padded stack copy was
+  // most of an op on 50 floats).
   template <class F>
   static inline void map1(const float* x, float* y, int64_t n, F f) {
     int64_t i = 0;
     for (; i + W <= n; i += W) V::store(y + i, f(V::load(x + i)));
     if (i < n) {
-      alignas(64) float tx[W] = {}, ty[W];
-      std::memcpy(tx, x + i, (n - i) * sizeof(float));
-      V::store(ty, f(V::load(tx)));
-      std::memcpy(y + i, ty, (n - i) * sizeof(float));
+      const auto part = V::make_tail(static_cast<int>(n - i));
+      V::store_tail(y + i, f(V::load_tail(x + i, part)), part);
     }
   }
 
@@ -84,11 +86,8 @@ struct VecKernels {
     int64_t i = 0;
     for (; i + W <= n; i += W) V::store(out + i, f(V::load(a + i), V::load(b + i)));
     if (i < n) {
-      alignas(64) float ta[W] = {}, tb[W] = {}, to[W];
-      std::memcpy(ta, a + i, (n - i) * sizeof(float));
-      std::memcpy(tb, b + i, (n - i) * sizeof(float));
-      V::store(to, f(V::load(ta), V::load(tb)));
-      std::memcpy(out + i, to, (n - i) * sizeof(float));
+      const auto part = V::make_tail(static_cast<int>(n - i));
+      V::store_tail(out + i, f(V::load_tail(a + i, part), V::load_tail(b + i, part)), part);
     }
   }
 

@@ -199,7 +199,6 @@ export class Compiled {
       const fixed = trace.calls.every((c) => (c.args[0] as unknown) !== live || FIXED_ADVANCE.has(c.name));
       this.random = { live, own, advance, fixed };
     }
-    this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic);
     this.dyn = plan.buffers.slice(0, plan.dynamic);
     for (const s of this.staging) markAsUntransferable(s.buffer);
 
@@ -242,6 +241,10 @@ export class Compiled {
     this.liveLr = [];
     for (const [g, slots] of lrCalls) if (!frozenLr.has(g)) for (const at of slots) this.liveLr.push({ at, g });
     const live = new Set(this.liveLr.map((l) => l.g));
+    // The native plan keeps its own copy of the header: the slots written before each run are
+    // the only ones it reads again.
+    const mutableSlots = [...this.counters.map((c) => c.at), ...this.liveLr.map((l) => l.at)];
+    this.handle = native.planCreate(plan.header, plan.buffers.slice(plan.dynamic), plan.dynamic, mutableSlots);
     this.hyper = [];
     for (const { opt } of trace.optimizers)
       for (const g of opt.paramGroups)
