@@ -365,7 +365,9 @@ function makeCalls(seed: number) {
  * kernel generators above, taken in turn (their metas and buffers, captured instead of run; a
  * generator that calls no kernel a plan replays gives no step), sometimes with the plan's
  * structure broken: a kernel id, operand count, buffer index or meta length out of range,
- * trailing or missing values, a meta cut short, buffers swapped between steps.
+ * trailing or missing values, a meta cut short, buffers swapped between steps. A plan handle is
+ * run a few times, between runs with a per-run buffer swapped for one of another length or type
+ * and a mutable meta slot rewritten (what a handle keeps decoded must be decoded again then).
  */
 function makePlanCall(seed: number, calls: (() => void)[], planned: Set<string>) {
   const { rnd, int, pick } = generator(seed);
@@ -397,6 +399,7 @@ function makePlanCall(seed: number, calls: (() => void)[], planned: Set<string>)
     }
     const buffers: unknown[] = [];
     const header: number[] = [magic, steps.length];
+    const metaSlots: number[] = [];
     for (const { name, args } of steps) {
       const [meta, ...ops] = args as [Float64Array, ...unknown[]];
       const index = ops.map((o) => {
@@ -407,7 +410,9 @@ function makePlanCall(seed: number, calls: (() => void)[], planned: Set<string>)
       header.push(rnd() < 0.97 ? ids[name]! : pick([-1, 999, 0.5, NaN]), rnd() < 0.97 ? index.length : pick([index.length + 1, 11, -1]));
       header.push(...index.map((i) => (rnd() < 0.97 ? i : pick([-2, buffers.length, i + 1, 0.5]))));
       const m = rnd() < 0.95 ? Array.from(meta) : Array.from(meta.subarray(0, int(meta.length + 1)));
-      header.push(rnd() < 0.98 ? m.length : pick([m.length + 1, m.length + 100, -1]), ...m);
+      header.push(rnd() < 0.98 ? m.length : pick([m.length + 1, m.length + 100, -1]));
+      for (let i = 0; i < m.length; i++) metaSlots.push(header.length + i);
+      header.push(...m);
     }
     if (rnd() < 0.03) header.push(0);
     if (rnd() < 0.03) header.length = int(header.length);
@@ -417,8 +422,34 @@ function makePlanCall(seed: number, calls: (() => void)[], planned: Set<string>)
     if (typed.length !== buffers.length) return native.runPlan!(plan, buffers);  // a non-typed-array buffer: refused
     if (rnd() < 0.5) return native.runPlan!(plan, typed);
     const dynamic = int(typed.length + 1);
-    const handle = (native.planCreate as unknown as (p: Float64Array, b: unknown[], d: number) => unknown)(plan, typed.slice(dynamic), rnd() < 0.97 ? dynamic : pick([-1, dynamic + 1, 0.5]));
-    (native.planRun as unknown as (h: unknown, b: unknown[]) => void)(handle, rnd() < 0.97 ? typed.slice(0, dynamic) : typed);
+    const mutable = metaSlots.filter(() => rnd() < 0.2);
+    if (rnd() < 0.03) mutable.push(pick([0, 1, 2, plan.length, -1]));
+    const create = native.planCreate as unknown as (p: Float64Array, b: unknown[], d: number, m: number[]) => unknown;
+    const handle = create(plan, typed.slice(dynamic), rnd() < 0.97 ? dynamic : pick([-1, dynamic + 1, 0.5]), mutable);
+    const run = native.planRun as unknown as (h: unknown, b: unknown[]) => void;
+    const perRun = typed.slice(0, dynamic) as ArrayBufferView[];
+    let failure: unknown = null;
+    for (let r = 0, runs = 1 + int(4); r < runs; r++) {
+      if (r > 0 && perRun.length > 0 && rnd() < 0.5) {
+        const i = int(perRun.length), b = perRun[i] as Float32Array;
+        perRun[i] = pick([
+          () => new Float32Array(Math.max(0, b.length + pick([-1, 1, -b.length]))),
+          () => new Int32Array(b.length),
+          () => new Uint8Array(b.length),
+          () => new Float32Array(b.length),
+        ])();
+      }
+      if (r > 0 && mutable.length > 0 && rnd() < 0.5) {
+        const slot = pick(mutable);
+        if (slot >= 0 && slot < plan.length) plan[slot] = pick([plan[slot]! + 1, plan[slot]! - 1, 0, -1, 1e9, NaN, 0.5, plan[slot]!]);
+      }
+      try {
+        run(handle, rnd() < 0.97 ? perRun : typed);
+      } catch (e) {
+        failure ??= e;  // a later run must still return or throw a JS error
+      }
+    }
+    if (failure) throw failure;
   };
 }
 
