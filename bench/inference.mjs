@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // MLP 784-256-128-10 inference, tensorgrad (eager, compiled run, compiled runAsync) beside
-// onnxruntime-node (session.run, awaited: its only form) on the same model shape, side by side
-// in one process: each round times every variant once, the table gives medians over rounds.
+// onnxruntime-node (session.run, awaited: its only form) on the same model shape, in one process:
+// ours first (each round times every variant once), then onnxruntime's; medians over rounds.
 //
 //   npm run build:ts && node bench/inference.mjs [--rounds 9] [--threads 1,2] [--batches 1,64,1000]
 //
@@ -24,15 +24,24 @@ const THREADS = values.threads.split(',').map(Number);
 const BATCHES = values.batches.split(',').map(Number);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** µs per call of f (sync or async), over enough calls for ~20 ms. */
+/** µs per call of f (sync or async), over enough calls for ~20 ms, after as many unmeasured (the previous variant's threads and caches settle). */
 async function perCall(f) {
   let t0 = process.hrtime.bigint();
   await f();
   const once = Number(process.hrtime.bigint() - t0) / 1e3;
   const n = Math.max(3, Math.min(5000, Math.round(20e3 / Math.max(once, 1))));
+  for (let i = 0; i < n; i++) await f();
   t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await f();
   return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+}
+
+/** Medians over ROUNDS rounds, each timing every variant once in turn, after a warm-up. */
+async function measure(variants) {
+  const samples = Object.fromEntries(Object.keys(variants).map((c) => [c, []]));
+  for (const f of Object.values(variants)) for (let i = 0; i < 20; i++) await f();
+  for (let r = 0; r < ROUNDS; r++) for (const [c, f] of Object.entries(variants)) samples[c].push(await perCall(f));
+  return Object.fromEntries(Object.entries(samples).map(([c, v]) => [c, median(v)]));
 }
 
 const ort = loadOrt();
@@ -48,33 +57,37 @@ console.log('batch'.padEnd(7) + 'thr'.padEnd(5) + cols.map((c) => c.padStart(20)
 const results = [];
 for (const threads of THREADS) {
   tg.setNumThreads(threads);
-  const session = ort && onnx ? await ortSession(ort, onnx, threads) : null;
+  // Ours first, every batch, then onnxruntime's session, created only then: in one process,
+  // measured interleaved, each slowed the other (ORT's spinning intra-op threads; ours, after a
+  // block of the other's, ran 2 threads at half speed: compiled batch 64 373 vs 186 µs alone).
+  // A Node service runs one of them, so each is timed with the other idle.
+  const rows = [];
   for (const batch of BATCHES) {
     const x = tg.randn([batch, 784]);
     const compiled = tg.noGrad(() => tg.jit.trace((v) => net.forward(v), [x]));
-    const feeds = session ? { x: new ort.Tensor('float32', x.toTypedArray(), [batch, 784]) } : null;
     const variants = {
       eager: () => tg.noGrad(() => net.forward(x)),
       compiled: () => compiled.run(x),
       runAsync: () => compiled.runAsync(x),
-      ...(session ? { onnxruntime: () => session.run(feeds) } : {}),
     };
-    // The same answer from every variant (ORT's weights are PyTorch's, so only its shape is checked).
     const ref = variants.eager().toTypedArray();
     const got = compiled.run(x).toTypedArray();
     if (ref.some((v, i) => v !== got[i])) throw new Error(`compiled forward differs from eager at batch ${batch}`);
+    rows.push({ batch, threads, x, ...(await measure(variants)) });
+  }
+  const session = ort && onnx ? await ortSession(ort, onnx, threads) : null;
+  for (const row of rows) {
     if (session) {
+      const feeds = { x: new ort.Tensor('float32', row.x.toTypedArray(), [row.batch, 784]) };
       const y = (await session.run(feeds)).y;
-      if (y.dims.join() !== `${batch},10`) throw new Error(`onnxruntime output shape ${y.dims}`);
+      if (y.dims.join() !== `${row.batch},10`) throw new Error(`onnxruntime output shape ${y.dims}`);
+      Object.assign(row, await measure({ onnxruntime: () => session.run(feeds) }));
     }
-    const samples = Object.fromEntries(cols.map((c) => [c, []]));
-    for (const f of Object.values(variants)) for (let i = 0; i < 20; i++) await f();  // warm up
-    for (let r = 0; r < ROUNDS; r++) for (const c of cols) samples[c].push(await perCall(variants[c]));
-    const med = Object.fromEntries(cols.map((c) => [c, median(samples[c])]));
-    results.push({ batch, threads, ...med });
-    const cell = (us) => (batch > 1 ? `${us.toFixed(1)} (${((batch / us) * 1e3).toFixed(0)}k/s)` : us.toFixed(2)).padStart(20);
-    console.log(String(batch).padEnd(7) + String(threads).padEnd(5) + cols.map((c) => cell(med[c])).join('') +
-      (ort ? `   ${(med.onnxruntime / med.compiled).toFixed(2)}x` : ''));
+    delete row.x;
+    results.push(row);
+    const cell = (us) => (row.batch > 1 ? `${us.toFixed(1)} (${((row.batch / us) * 1e3).toFixed(0)}k/s)` : us.toFixed(2)).padStart(20);
+    console.log(String(row.batch).padEnd(7) + String(threads).padEnd(5) + cols.map((c) => cell(row[c])).join('') +
+      (ort ? `   ${(row.onnxruntime / row.compiled).toFixed(2)}x` : ''));
   }
   await session?.release();
 }
