@@ -205,7 +205,6 @@ tg::Status parse(const double* p, size_t n, size_t nbufs, std::vector<Step>* ste
 // thread). With a plan handle's `state`, keepable steps run from their kept decoded calls.
 tg::Status execute(const double* plan, const std::vector<Step>& steps, const std::vector<Buffer>& bufs,
                    PlanState* state = nullptr) {
-  Buffer ops[kMaxOperands];
   for (size_t s = 0; s < steps.size(); ++s) {
     const Step& st = steps[s];
     const double* meta = plan + st.meta_at;
@@ -214,6 +213,7 @@ tg::Status execute(const double* plan, const std::vector<Step>& steps, const std
     if (k && k->call && (!st.mutable_meta || k->decoded_from(meta, st.meta_len)) && (!st.dynamic || k->bind(bufs))) {
       r = k->call->run();
     } else {
+      Buffer ops[kMaxOperands];
       for (size_t i = 0; i < st.operands; ++i) ops[i] = st.index[i] < 0 ? Buffer{} : bufs[static_cast<size_t>(st.index[i])];
       Args a;
       a.meta = meta;

@@ -308,16 +308,17 @@ export class Compiled {
     for (const { t, g } of this.grads) t._grad = g;
     for (const c of this.stepCounters) (c.state.step as number) += c.delta;
     const { buffers } = this.plan;
+    // Tensors share shape and stride arrays (no op mutates them), so the traced ones serve every run.
     const out = this.outViews.map((o) => {
       const i = o.index, kind = o.kind;
       // An output that is an input (or a view of one) views the caller's tensor, as eager would.
       // (A strided input ran as a contiguous copy: the output views a copy of that.)
       if (kind === 'input') {
         const x = inputs[i]!;
-        if (plain(x)) return Tensor._make(x._box, o.shape.slice(), o.strides.slice(), o.offset, o.dtype, x._version);
-        return Tensor._make({ data: bufs[i]!.slice() }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype);
+        if (plain(x)) return Tensor._make(x._box, o.shape, o.strides, o.offset, o.dtype, x._version);
+        return Tensor._make({ data: bufs[i]!.slice() }, o.shape, o.strides, o.offset, o.dtype);
       }
-      return Tensor._make({ data: kind === 'output' ? bufs[i]! : buffers[i]! }, o.shape.slice(), o.strides.slice(), o.offset, o.dtype);
+      return Tensor._make({ data: kind === 'output' ? bufs[i]! : buffers[i]! }, o.shape, o.strides, o.offset, o.dtype);
     });
     return this.rebuild(out);
   }
