@@ -42,6 +42,21 @@ inline bool typed_array(napi_env env, napi_value value, napi_typedarray_type* ty
   return false;
 }
 
+// The type tag on every ArrayBuffer a compiled plan replays over from another call or thread (a
+// plan handle's static buffers, a planRunAsync's buffers; binding/plan.cc): detachBuffer refuses
+// them (binding/runtime.cc), since detaching frees the memory a plan still points into. A tag
+// stays for the buffer's life; src/storage.ts's dispose() detaches only a transferred clone.
+constexpr napi_type_tag kPlanBufferTag = {0x7a1e5eedb0ffe125ULL, 0x0a11ab1ed0c0ffeeULL};
+
+// Tags value's ArrayBuffer (value: a typed array) with kPlanBufferTag, if not tagged yet.
+inline void tag_plan_buffer(napi_env env, napi_value value) {
+  napi_value ab = nullptr;
+  if (napi_get_typedarray_info(env, value, nullptr, nullptr, nullptr, &ab, nullptr) != napi_ok || !ab) return;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, ab, &kPlanBufferTag, &tagged) == napi_ok && !tagged)
+    napi_type_tag_object(env, ab, &kPlanBufferTag);  // fails only for one tagged otherwise: left as it is
+}
+
 // A typed array's storage as a core operand (offset and strides still to be filled). `role`,
 // when given, names the argument in the errors ("... for the bias").
 inline tg::Operand operand(napi_env env, napi_value value, const char* op, const char* role = nullptr) {

@@ -21,8 +21,10 @@
 //
 // runPlanAsync: the buffers are resolved to pointers on the JS thread and each typed array is
 // held by a napi reference until the Promise settles, so none is collected while the worker
-// runs. The caller must not detach (transfer) one meanwhile: src/jit marks the buffers a plan
-// keeps as untransferable and copies inputs into buffers it owns. If the environment is torn down
+// runs, and tagged (kPlanBufferTag, as a plan handle's static buffers are) so that detachBuffer
+// refuses it. The caller must not transfer one meanwhile: src/jit marks the buffers a plan keeps
+// as untransferable and copies inputs into buffers it owns (a caller of the raw binding that
+// transfers a buffer a handle keeps leaves the handle pointing into freed memory). If the environment is torn down
 // mid-run (a worker_threads worker terminated), Node waits for the in-flight work to finish
 // before the isolate frees any ArrayBuffer; the Promise is then never settled.
 #include <cstring>
@@ -276,9 +278,14 @@ class PlanWorker : public Napi::AsyncWorker {
         plan_(std::move(plan)),
         steps_(std::move(steps)),
         bufs_(std::move(bufs)) {
-    // Each typed array itself, not the JS array (which JS may change meanwhile).
+    // Each typed array itself, not the JS array (which JS may change meanwhile), tagged so that
+    // detachBuffer leaves it alone while the worker runs.
     refs_.reserve(arrays.Length());
-    for (uint32_t i = 0; i < arrays.Length(); ++i) refs_.push_back(Napi::Persistent(arrays.Get(i).As<Napi::Object>()));
+    for (uint32_t i = 0; i < arrays.Length(); ++i) {
+      Napi::Value b = arrays.Get(i);
+      tag_plan_buffer(env, b);
+      refs_.push_back(Napi::Persistent(b.As<Napi::Object>()));
+    }
   }
   Napi::Promise promise() const { return deferred_.Promise(); }
   void keep(const Napi::Object& o) { refs_.push_back(Napi::Persistent(o)); }
@@ -404,7 +411,11 @@ Napi::Value PlanCreate(const Napi::CallbackInfo& info) {
   h->bufs.resize(p.dynamic);
   h->bufs.insert(h->bufs.end(), statics.begin(), statics.end());
   Napi::Array arr = info[1].As<Napi::Array>();
-  for (uint32_t i = 0; i < arr.Length(); ++i) h->refs.push_back(Napi::Persistent(arr.Get(i).As<Napi::Object>()));
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value b = arr.Get(i);
+    tag_plan_buffer(env, b);
+    h->refs.push_back(Napi::Persistent(b.As<Napi::Object>()));
+  }
   h->header = Napi::Persistent(info[0].As<Napi::Object>());
   Napi::External<PlanHandle> ext = Napi::External<PlanHandle>::New(env, h.release(), [](Napi::Env, PlanHandle* q) { delete q; });
   ext.TypeTag(&kPlanTag);

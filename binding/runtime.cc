@@ -76,6 +76,8 @@ Napi::Value DetachBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw_type(env, "detachBuffer: expected an ArrayBuffer");
   Napi::ArrayBuffer buf = info[0].As<Napi::ArrayBuffer>();
+  if (buf.CheckTypeTag(&tgb::kPlanBufferTag))
+    throw_type(env, "detachBuffer: a compiled plan replays over this buffer (its memory stays until the GC frees it)");
   if (!buf.IsDetached()) buf.Detach();
   return env.Undefined();
 }

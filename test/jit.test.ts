@@ -595,6 +595,10 @@ describe('jit: guards', () => {
     expect(Array.from(out)).toEqual(expOf(x1));
     native.planRun(h, [x2]);
     expect(Array.from(out)).toEqual(expOf(x2));
+    // A buffer a plan keeps cannot be detached through the binding (its memory would go under the plan).
+    expect(() => native.detachBuffer(out.buffer as ArrayBuffer)).toThrow(/a compiled plan replays over this buffer/);
+    native.planRun(h, [x1]);
+    expect(Array.from(out)).toEqual(expOf(x1));
   });
 });
 
