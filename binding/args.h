@@ -338,6 +338,11 @@ struct Decoded {
   }
 };
 
+// The entries run_<name> and prepare_<name> (declared below) of a Decoded kernel.
+#define TGB_DECODED_ENTRIES(name, Kernel)                                                 \
+  tg::Status run_##name(const Args& a) { return Kernel::run(a); }                         \
+  tg::Status prepare_##name(const Args& a, std::unique_ptr<Prepared>* kept) { return Kernel::prepare(a, kept); }
+
 // The most operands a replayable kernel takes (attentionBackward's 10).
 constexpr size_t kMaxOperands = 10;
 

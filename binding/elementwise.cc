@@ -70,16 +70,11 @@ using FillKernel = Decoded<Fill, decode_fill>;
 
 }  // namespace
 
-tg::Status run_unary(const Args& a) { return UnaryKernel::run(a); }
-tg::Status prepare_unary(const Args& a, std::unique_ptr<Prepared>* k) { return UnaryKernel::prepare(a, k); }
-tg::Status run_binary(const Args& a) { return BinaryKernel::run(a); }
-tg::Status prepare_binary(const Args& a, std::unique_ptr<Prepared>* k) { return BinaryKernel::prepare(a, k); }
-tg::Status run_binary_scalar(const Args& a) { return BinaryScalarKernel::run(a); }
-tg::Status prepare_binary_scalar(const Args& a, std::unique_ptr<Prepared>* k) { return BinaryScalarKernel::prepare(a, k); }
-tg::Status run_cast(const Args& a) { return CastKernel::run(a); }
-tg::Status prepare_cast(const Args& a, std::unique_ptr<Prepared>* k) { return CastKernel::prepare(a, k); }
-tg::Status run_fill(const Args& a) { return FillKernel::run(a); }
-tg::Status prepare_fill(const Args& a, std::unique_ptr<Prepared>* k) { return FillKernel::prepare(a, k); }
+TGB_DECODED_ENTRIES(unary, UnaryKernel)
+TGB_DECODED_ENTRIES(binary, BinaryKernel)
+TGB_DECODED_ENTRIES(binary_scalar, BinaryScalarKernel)
+TGB_DECODED_ENTRIES(cast, CastKernel)
+TGB_DECODED_ENTRIES(fill, FillKernel)
 
 tg::Status run_binary_int(const Args& a) {
   return run_guarded([&] {

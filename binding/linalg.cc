@@ -45,8 +45,7 @@ using MatmulKernel = Decoded<Matmul, decode_matmul>;
 
 }  // namespace
 
-tg::Status run_matmul(const Args& a) { return MatmulKernel::run(a); }
-tg::Status prepare_matmul(const Args& a, std::unique_ptr<Prepared>* k) { return MatmulKernel::prepare(a, k); }
+TGB_DECODED_ENTRIES(matmul, MatmulKernel)
 
 void register_linalg(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, js_entry<run_matmul>, "matmul"));

@@ -79,10 +79,8 @@ using AdamKernel = Decoded<Adam, decode_adam>;
 
 }  // namespace
 
-tg::Status run_sgd(const Args& a) { return SgdKernel::run(a); }
-tg::Status prepare_sgd(const Args& a, std::unique_ptr<Prepared>* k) { return SgdKernel::prepare(a, k); }
-tg::Status run_adam(const Args& a) { return AdamKernel::run(a); }
-tg::Status prepare_adam(const Args& a, std::unique_ptr<Prepared>* k) { return AdamKernel::prepare(a, k); }
+TGB_DECODED_ENTRIES(sgd, SgdKernel)
+TGB_DECODED_ENTRIES(adam, AdamKernel)
 
 tg::Status run_rmsprop(const Args& args) {
   return run_guarded([&] {

@@ -37,8 +37,7 @@ using ReduceKernel = Decoded<Reduce, decode_reduce>;
 
 }  // namespace
 
-tg::Status run_reduce(const Args& a) { return ReduceKernel::run(a); }
-tg::Status prepare_reduce(const Args& a, std::unique_ptr<Prepared>* k) { return ReduceKernel::prepare(a, k); }
+TGB_DECODED_ENTRIES(reduce, ReduceKernel)
 
 void register_reduce(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, js_entry<run_reduce>, "reduce"));
