@@ -54,7 +54,10 @@ export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
 
-/** The size of the native thread pool. */
+/**
+ * The size of the native thread pool: by default the CPUs the process may run on (its affinity
+ * mask, as `os.availableParallelism()`: 1 under `taskset -c 0`), at most 256.
+ */
 export function getNumThreads(): number {
   return native.getNumThreads();
 }

@@ -2,7 +2,10 @@
 // chosen from agree with what the OS reports. Under scripts/test-emulated.js (TG_EXPECT_*
 // set) this file also proves the run is the emulated one: the expected architecture and
 // table, and the addon loaded from the packed prebuild.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 
@@ -52,6 +55,29 @@ describe('kernel path chosen at load', () => {
     const os: Record<string, string> =
       process.arch === 'arm64' ? { neon: 'asimd' } : { sse2: 'sse2', avx: 'avx', fma: 'fma', avx2: 'avx2', avx512f: 'avx512f' };
     for (const [feature, flag] of Object.entries(os)) expect([feature, info.cpuFeatures.includes(feature)]).toEqual([feature, flags.has(flag)]);
+  });
+});
+
+// Not under emulation: the children would run the host's node, not the emulated one.
+describe.runIf(!process.env.TG_EXPECT_SIMD)('thread pool size', () => {
+  // The default is the CPUs the process may run on (its affinity mask, as Node's
+  // os.availableParallelism()), not every CPU of the machine: a process pinned to one CPU runs
+  // one thread. Checked in children, so this process's setNumThreads calls do not count.
+  const root = resolve(__dirname, '..');
+  const probe = `const n = require(process.env.TG_ADDON_PATH || require('node-gyp-build').path(${JSON.stringify(root)}));
+    console.log(JSON.stringify([n.getNumThreads(), require('node:os').availableParallelism()]));`;
+  const threads = (prefix: string[]) => {
+    const r = spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), '-e', probe], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as [number, number];
+  };
+  it('defaults to the CPUs the process may run on', () => {
+    const [ours, node] = threads([]);
+    expect(ours).toBe(Math.min(node, 256));
+  });
+  const taskset = process.platform === 'linux' && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  it.runIf(taskset && availableParallelism() > 1)('is 1 in a process pinned to one CPU (taskset -c 0)', () => {
+    expect(threads(['taskset', '-c', '0'])).toEqual([1, 1]);
   });
 });
 

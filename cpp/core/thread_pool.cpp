@@ -8,6 +8,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace tg {
 namespace {
 
@@ -26,12 +30,26 @@ inline void cpu_relax() {
 #endif
 }
 
+// The CPUs this process may run on: its affinity mask where the OS has one (taskset, a
+// container's cpuset; what Node's os.availableParallelism() counts), else every CPU. Counting
+// every CPU of the machine, a server pinned to one CPU ran two pool threads on it, spinning
+// for each other, and its event loop waited behind both.
+int count_cpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+#endif
+  const unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1 : static_cast<int>(h);
+}
+
 int hardware_threads_cached() {
-  // hardware_concurrency() is a syscall on Linux: ask once.
-  static const int cached = [] {
-    unsigned h = std::thread::hardware_concurrency();
-    return h == 0 ? 1 : static_cast<int>(std::min(h, 256u));
-  }();
+  // A syscall: ask once.
+  static const int cached = std::min(count_cpus(), 256);
   return cached;
 }
 
