@@ -25,31 +25,28 @@ struct States {
     for (int i = 0; i < K; ++i) has[i] = m.optional_storage(Arg{static_cast<size_t>(2 + i)}, &s[i]);
   }
   const tg::Operand* at(int i) const { return has[i] ? &s[i] : nullptr; }
+  // Operand argument 2 + i's Operand (Decoded's operand(k)), null past the K states.
+  tg::Operand* arg(size_t k) { return k >= 2 && k < 2 + K ? &s[k - 2] : nullptr; }
 };
 
-}  // namespace
-
-namespace {
-
-// The two steps a compiled plan keeps decoded: copies of the operands, a pointer to a state
-// buffer only at the call.
+// The two steps a compiled plan keeps decoded: copies of the operands (a state's pointer is
+// taken at the call).
 struct Sgd {
   int64_t n;
-  tg::Operand param, grad, buf;
-  bool has_buf;
+  tg::Operand param, grad;
+  States<1> s;
   tg::SgdArgs a;
-  tg::Operand* operand(size_t k) { return k == 0 ? &param : k == 1 ? &grad : k == 2 ? &buf : nullptr; }
-  tg::Status operator()(tg::Validate v) const { return tg::sgd_step(n, param, grad, has_buf ? &buf : nullptr, a, v); }
+  tg::Operand* operand(size_t k) { return k == 0 ? &param : k == 1 ? &grad : s.arg(k); }
+  tg::Status operator()(tg::Validate v) const { return tg::sgd_step(n, param, grad, s.at(0), a, v); }
 };
 
 Sgd decode_sgd(const Args& args) {
   Common c(args, "SGD.step");
   const Meta& m = c.m;
-  Sgd s{c.n, c.param, c.grad, {}, false, {}};
+  Sgd s{c.n, c.param, c.grad, States<1>(m), {}};
   tg::SgdArgs& a = s.a;
   a.lr = m.num(3), a.momentum = m.num(4), a.dampening = m.num(5), a.weight_decay = m.num(6);
   a.nesterov = m.num(7) != 0, a.maximize = m.num(8) != 0, a.first_step = m.num(9) != 0;
-  s.has_buf = m.optional_storage(Arg{2}, &s.buf);
   return s;
 }
 
@@ -58,7 +55,7 @@ struct Adam {
   tg::Operand param, grad;
   States<3> s;
   tg::AdamArgs a;
-  tg::Operand* operand(size_t k) { return k == 0 ? &param : k == 1 ? &grad : k < 5 ? &s.s[k - 2] : nullptr; }
+  tg::Operand* operand(size_t k) { return k == 0 ? &param : k == 1 ? &grad : s.arg(k); }
   tg::Status operator()(tg::Validate v) const {
     return tg::adam_step(n, param, grad, s.at(0), s.at(1), s.at(2), a, v);
   }
